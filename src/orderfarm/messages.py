@@ -1,0 +1,196 @@
+"""Bilingual catalogue of the library's messages and field labels (zh, en)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+
+#: Problem codes → message templates; ``{name}`` placeholders come from a problem's params.
+MESSAGES: dict[str, dict[Lang, str]] = {
+    "required": {"en": "is required", "zh": "不能为空"},
+    "float": {
+        "en": "must be decimal text or an integer, not a float ({value!r})",
+        "zh": "须为十进制文本或整数，不能是浮点数（{value!r}）",
+    },
+    "not_a_number": {"en": "is not a number: {value!r}", "zh": "不是有效数字：{value!r}"},
+    "not_finite": {"en": "must be a finite number: {value!r}", "zh": "必须是有限数字：{value!r}"},
+    "wrong_type": {
+        "en": "has the wrong type: expected {expected}, got {got}",
+        "zh": "类型错误：应为 {expected}，实为 {got}",
+    },
+    "positive": {"en": "must be greater than 0", "zh": "必须大于 0"},
+    "non_negative": {"en": "must not be negative", "zh": "不能为负数"},
+    "fraction": {
+        "en": "must be a fraction from 0 up to (not including) 1, got {value}",
+        "zh": "必须是 0（含）到 1（不含）之间的比例，实为 {value}",
+    },
+    "too_many_places": {
+        "en": "has more than {places} decimal places: {value}",
+        "zh": "小数位超过 {places} 位：{value}",
+    },
+    "tare_not_below_gross": {
+        "en": "tare ({tare} kg) must be less than gross ({gross} kg)",
+        "zh": "皮重（{tare} kg）必须小于毛重（{gross} kg）",
+    },
+    "ceiling_below_floor": {
+        "en": "ceiling {ceiling} is below the floor {floor} of grade {grade}",
+        "zh": "最高限价 {ceiling} 低于 {grade} 的保护价 {floor}",
+    },
+    "moisture_max_below_standard": {
+        "en": "maximum moisture {maximum} is below the standard {standard}",
+        "zh": "最高水分 {maximum} 低于标准水分 {standard}",
+    },
+    "no_floor": {
+        "en": "needs a floor price for at least one grade",
+        "zh": "至少需要一个等级的保护价",
+    },
+    "unknown_grade": {
+        "en": "grade {grade!r} is not a grade of {crop} (known: {known})",
+        "zh": "等级「{grade}」不是{crop}的等级（可选：{known}）",
+    },
+    "unknown_crop": {"en": "unknown crop {crop!r}", "zh": "未知作物「{crop}」"},
+    "unknown_form": {
+        "en": "{crop} has no product form {form!r} (known: {known})",
+        "zh": "{crop}没有产品形态「{form}」（可选：{known}）",
+    },
+    "window_order": {
+        "en": "delivery window ends ({end}) before it starts ({start})",
+        "zh": "交售期结束日（{end}）早于开始日（{start}）",
+    },
+    "season_range": {
+        "en": "season must be a year between 2000 and 2100, got {value}",
+        "zh": "年度须在 2000 至 2100 之间，实为 {value}",
+    },
+    "blank": {"en": "must not be blank", "zh": "不能为空白"},
+    "too_long": {"en": "is longer than {limit} characters", "zh": "超过 {limit} 个字符"},
+    "bad_phone": {
+        "en": "is not a phone number (digits, optional + and -): {value!r}",
+        "zh": "不是有效电话号码：{value!r}",
+    },
+    "members_range": {
+        "en": "must be a whole number from 1 to 30, got {value}",
+        "zh": "必须是 1 至 30 的整数，实为 {value}",
+    },
+    "id_length": {
+        "en": "must have {length} characters, got {got}",
+        "zh": "应为 {length} 位，实为 {got} 位",
+    },
+    "id_format": {"en": "has invalid characters: {value!r}", "zh": "含有无效字符：{value!r}"},
+    "id_checksum": {
+        "en": "check character is wrong (expected {expected})",
+        "zh": "校验码错误（应为 {expected}）",
+    },
+    "id_region": {
+        "en": "region code {region} is not a province of China",
+        "zh": "地区码 {region} 不是有效的省级行政区",
+    },
+    "id_birth_date": {
+        "en": "birth date {value} is not a real date",
+        "zh": "出生日期 {value} 不是有效日期",
+    },
+    "uscc_invalid": {
+        "en": "is not a valid unified social credit code: {reason}",
+        "zh": "不是有效的统一社会信用代码：{reason}",
+    },
+    "terminate_reason": {"en": "a termination needs a reason", "zh": "终止合同必须填写原因"},
+    "bad_transition": {
+        "en": "a {status} contract cannot be {action}",
+        "zh": "{status}状态的合同不能{action}",
+    },
+    "market_needed_linked": {
+        "en": "no market price is known for grade {grade}, and these terms follow the market",
+        "zh": "缺少等级 {grade} 的当日市场价，本合同随行就市，须先录入市场价",
+    },
+    "market_needed_no_floor": {
+        "en": "grade {grade} has no floor price and is paid the market price, but none is known",
+        "zh": "等级 {grade} 没有保护价，须按市场价收购，但缺少当日市场价",
+    },
+    "market_needed_quota": {
+        "en": "the lot goes beyond the protected quantity, paid the market price, but none is known",
+        "zh": "超出保护收购量的部分须按市场价收购，但缺少当日市场价",
+    },
+    "grade_not_in_terms": {
+        "en": "grade {grade!r} is not one of the contract's grades ({known})",
+        "zh": "等级「{grade}」不是合同约定的等级（可选：{known}）",
+    },
+    "unknown_key": {"en": "is not a known field", "zh": "不是可识别的字段"},
+    "bad_value": {"en": "is invalid: {reason}", "zh": "无效：{reason}"},
+    "bad_date": {
+        "en": "is not a date (YYYY-MM-DD): {value!r}",
+        "zh": "不是有效日期（年-月-日）：{value!r}",
+    },
+    "bad_choice": {
+        "en": "must be one of {choices}, got {value!r}",
+        "zh": "必须是以下之一：{choices}，实为「{value}」",
+    },
+    "duplicate": {"en": "appears twice: {value!r}", "zh": "重复：{value!r}"},
+}
+
+#: Field names → labels a person reads. Unknown fields show their own name.
+FIELD_LABELS: dict[str, dict[Lang, str]] = {
+    "value": {"en": "value", "zh": "数值"},
+    "gross_kg": {"en": "gross weight", "zh": "毛重"},
+    "tare_kg": {"en": "tare", "zh": "皮重"},
+    "grade": {"en": "grade", "zh": "等级"},
+    "moisture": {"en": "moisture", "zh": "水分"},
+    "impurity": {"en": "impurity", "zh": "杂质"},
+    "market_price": {"en": "market price", "zh": "市场价"},
+    "delivered_before_kg": {"en": "kg delivered before", "zh": "此前已交售量"},
+    "floors": {"en": "floor prices", "zh": "保护价"},
+    "market_linked": {"en": "follows market", "zh": "随行就市"},
+    "premium": {"en": "premium over market", "zh": "高于市场价比例"},
+    "ceiling": {"en": "ceiling price", "zh": "最高限价"},
+    "moisture_standard": {"en": "moisture standard", "zh": "标准水分"},
+    "moisture_max": {"en": "maximum moisture", "zh": "最高水分"},
+    "quota_kg": {"en": "protected quantity", "zh": "保护收购量"},
+    "grades": {"en": "grades", "zh": "等级"},
+    "name": {"en": "name", "zh": "名称"},
+    "uscc": {"en": "unified social credit code", "zh": "统一社会信用代码"},
+    "head_name": {"en": "head of household", "zh": "户主姓名"},
+    "resident_id": {"en": "resident ID", "zh": "身份证号"},
+    "township": {"en": "township", "zh": "镇/街道办"},
+    "village": {"en": "village", "zh": "村"},
+    "group": {"en": "group", "zh": "组"},
+    "phone": {"en": "phone", "zh": "电话"},
+    "members": {"en": "household members", "zh": "家庭人口"},
+    "poverty_status": {"en": "poverty status", "zh": "贫困状态"},
+    "account": {"en": "payment account", "zh": "一卡通账号"},
+    "contract_no": {"en": "contract number", "zh": "合同编号"},
+    "enterprise_uscc": {"en": "enterprise", "zh": "订单企业"},
+    "household_id": {"en": "household", "zh": "农户"},
+    "crop": {"en": "crop", "zh": "作物"},
+    "form": {"en": "product form", "zh": "产品形态"},
+    "season": {"en": "season", "zh": "年度"},
+    "area_mu": {"en": "area (mu)", "zh": "面积（亩）"},
+    "terms": {"en": "price terms", "zh": "价格条款"},
+    "inputs": {"en": "inputs", "zh": "投入品"},
+    "item": {"en": "input item", "zh": "投入品名称"},
+    "quantity": {"en": "quantity", "zh": "数量"},
+    "unit": {"en": "unit", "zh": "单位"},
+    "unit_cost": {"en": "unit cost", "zh": "单价"},
+    "charge": {"en": "charged as", "zh": "结算方式"},
+    "delivery_start": {"en": "delivery window start", "zh": "交售开始日"},
+    "delivery_end": {"en": "delivery window end", "zh": "交售结束日"},
+    "status": {"en": "status", "zh": "状态"},
+    "unrecovered": {"en": "unrecovered advances", "zh": "未扣回垫付款"},
+    "reason": {"en": "reason", "zh": "原因"},
+}
+
+
+def field_label(field: str, lang: Lang = "en") -> str:
+    """The label of ``field`` (a dotted path keeps its prefix as context)."""
+    head, _, last = field.rpartition(".")
+    label = FIELD_LABELS.get(last, {}).get(lang, last)
+    return f"{head}.{label}" if head else label
+
+
+def render(code: str, params: Mapping[str, object], lang: Lang = "en") -> str:
+    """The message for ``code`` in ``lang`` with ``params`` filled in."""
+    template = MESSAGES.get(code, {}).get(lang) or code
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return template

@@ -1,0 +1,127 @@
+"""Exact money and quantities: ``D()``, half-up rounding to the fen, and integer minor units.
+
+Float never enters: every function here raises ``TypeError`` on a ``float``.
+
+>>> D("1.005") * 2
+Decimal('2.010')
+>>> round_yuan(D("2.675"))
+Decimal('2.68')
+>>> to_fen(D("12.30")), from_fen(1230)
+(1230, Decimal('12.30'))
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final
+
+from orderfarm.errors import ValidationError
+
+ZERO: Final = Decimal(0)
+ONE: Final = Decimal(1)
+FEN: Final = Decimal("0.01")
+KG_STEP: Final = Decimal("0.01")
+GRAM: Final = Decimal("0.001")
+
+Number = Decimal | int | str
+
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
+
+
+def D(value: Number, field: str = "value") -> Decimal:
+    """Decimal from ``str``, ``int`` or ``Decimal``; a ``float`` (or ``bool``) is a ``TypeError``.
+
+    Text may use full-width digits and thousands separators (``"１,２００.５"``); exponents,
+    NaN and infinities are refused with a ``ValidationError`` that names ``field``.
+    """
+    if isinstance(value, bool | float):
+        raise TypeError(
+            f"{field}: {type(value).__name__} {value!r} is not allowed; use str or Decimal"
+        )
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValidationError.one(field, "not_finite", value=str(value))
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+        if not text:
+            raise ValidationError.one(field, "required")
+        if _GROUPED.fullmatch(text):
+            text = text.replace(",", "")
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise ValidationError.one(field, "not_a_number", value=value[:40])
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
+            raise ValidationError.one(field, "not_a_number", value=value[:40]) from None
+    raise TypeError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
+
+
+def optional_D(value: Number | None, field: str = "value") -> Decimal | None:
+    """``D(value)``, or ``None`` for ``None`` and blank text."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return D(value, field)
+
+
+def _exact(value: Decimal, what: str) -> Decimal:
+    if not isinstance(value, Decimal):
+        raise TypeError(f"{what} needs a Decimal, got {type(value).__name__}")
+    return value
+
+
+def round_yuan(amount: Decimal) -> Decimal:
+    """Round half-up to the fen (0.01 yuan)."""
+    return _exact(amount, "round_yuan").quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def round_kg(weight: Decimal) -> Decimal:
+    """Round a weight half-up to 0.01 kg."""
+    return _exact(weight, "round_kg").quantize(KG_STEP, rounding=ROUND_HALF_UP)
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many decimal places ``value`` is written with (``Decimal("1.50")`` → 2)."""
+    exponent = _exact(value, "decimal_places").as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _to_minor(value: Decimal, step: Decimal, what: str) -> int:
+    scaled = _exact(value, what) / step
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{what}: {value} is not a whole number of {step}")
+    return int(scaled)
+
+
+def to_fen(amount: Decimal) -> int:
+    """An amount in yuan as whole fen; an amount finer than the fen is a ``ValueError``."""
+    return _to_minor(amount, FEN, "to_fen")
+
+
+def from_fen(fen: int) -> Decimal:
+    """Whole fen as yuan with two decimal places."""
+    if not isinstance(fen, int) or isinstance(fen, bool):
+        raise TypeError(f"from_fen needs an int, got {type(fen).__name__}")
+    return (Decimal(fen) * FEN).quantize(FEN)
+
+
+def to_grams(kg: Decimal) -> int:
+    """A weight in kg as whole grams; finer than a gram is a ``ValueError``."""
+    return _to_minor(kg, GRAM, "to_grams")
+
+
+def from_grams(grams: int) -> Decimal:
+    """Whole grams as kg with three decimal places."""
+    if not isinstance(grams, int) or isinstance(grams, bool):
+        raise TypeError(f"from_grams needs an int, got {type(grams).__name__}")
+    return (Decimal(grams) * GRAM).quantize(GRAM)
+
+
+def format_yuan(amount: Decimal) -> str:
+    """``¥1,234.56`` — the amount rounded to the fen, grouped by thousands."""
+    return f"¥{round_yuan(amount):,.2f}"

@@ -1,0 +1,110 @@
+"""The parties to a contract: 订单企业 enterprises and 农户 households."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+import attrs
+
+from orderfarm.checks import Checks
+from orderfarm.errors import IdentifierError
+from orderfarm.ids import mask_resident_id, validate_resident_id, validate_uscc
+
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
+
+
+class PovertyStatus(enum.Enum):
+    """A household's status in the poverty register."""
+
+    REGISTERED_POOR = "建档立卡贫困户"  # registered poor household (建档立卡)
+    LIFTED = "脱贫户"  # lifted out of poverty
+    MONITORED = "监测户"  # monitored for relapse
+    GENERAL = "一般户"  # not in the register
+
+    @property
+    def en(self) -> str:
+        """The English name."""
+        return {
+            "建档立卡贫困户": "registered poor",
+            "脱贫户": "lifted out of poverty",
+            "监测户": "monitored",
+            "一般户": "general",
+        }[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> PovertyStatus:
+        """A status from its Chinese value, English name or member name."""
+        key = text.strip()
+        for status in cls:
+            if key in (status.value, status.en, status.name, status.name.lower()):
+                return status
+        raise ValueError(f"unknown poverty status {text!r}")
+
+
+@attrs.frozen
+class Enterprise:
+    """订单企业 — a processing enterprise that contracts households; keyed by its credit code."""
+
+    name: str
+    uscc: str
+
+    def __attrs_post_init__(self) -> None:
+        checks = Checks()
+        checks.text("name", self.name, limit=100)
+        try:
+            object.__setattr__(self, "uscc", validate_uscc(self.uscc))
+        except IdentifierError as exc:
+            checks.extend(exc.problems)
+        checks.done()
+
+
+@attrs.frozen
+class Household:
+    """农户 — a household, keyed by the head's resident ID."""
+
+    head_name: str
+    resident_id: str
+    township: str
+    village: str
+    group: str = ""
+    phone: str = ""
+    members: int = 1
+    poverty_status: PovertyStatus = attrs.field(
+        default=PovertyStatus.REGISTERED_POOR, converter=PovertyStatus
+    )
+    account: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        checks = Checks()
+        checks.text("head_name", self.head_name, limit=40)
+        checks.text("township", self.township, limit=40)
+        checks.text("village", self.village, limit=40)
+        checks.text("group", self.group, required=False, limit=40)
+        try:
+            object.__setattr__(self, "resident_id", validate_resident_id(self.resident_id))
+        except IdentifierError as exc:
+            checks.extend(exc.problems)
+        if self.phone and not _PHONE.fullmatch(self.phone):
+            checks.add("phone", "bad_phone", value=self.phone)
+        if (
+            isinstance(self.members, bool)
+            or not isinstance(self.members, int)
+            or not 1 <= self.members <= 30
+        ):
+            checks.add("members", "members_range", value=self.members)
+        account = "".join(self.account.split())
+        if account and (not account.isascii() or not account.isalnum() or len(account) > 40):
+            checks.add("account", "id_format", value=self.account)
+        object.__setattr__(self, "account", account)
+        checks.done()
+
+    @property
+    def masked_id(self) -> str:
+        """The resident ID with only the first 6 and last 4 characters shown."""
+        return mask_resident_id(self.resident_id)
+
+    @property
+    def is_poor(self) -> bool:
+        """Whether the household is a registered poor household (建档立卡贫困户)."""
+        return self.poverty_status is PovertyStatus.REGISTERED_POOR

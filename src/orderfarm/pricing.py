@@ -1,0 +1,337 @@
+"""Pricing a weighing slip under protective-price terms (DESIGN §4), with the reason in words.
+
+>>> terms = PriceTerms(floors={"一级": D("1.60")})
+>>> slip = Weighing(gross_kg=D("102.50"), tare_kg=D("2.50"), grade="一级")
+>>> quote = price_delivery(terms, slip, market_price=D("1.40"))
+>>> quote.amount, quote.portions[0].basis.value
+(Decimal('160.00'), 'floor')
+"""
+
+from __future__ import annotations
+
+import enum
+from decimal import Decimal, localcontext
+
+import attrs
+
+from orderfarm.checks import Checks, require_decimal
+from orderfarm.contracts import PriceTerms
+from orderfarm.errors import PricingError
+from orderfarm.messages import Lang
+from orderfarm.money import ONE, ZERO, D, round_kg, round_yuan
+
+#: Working precision for the exact steps before the single rounding.
+_PRECISION = 60
+
+
+@attrs.frozen
+class Weighing:
+    """过磅 — what the scale and the grader say about one lot. Weights in kg, rates as fractions."""
+
+    gross_kg: Decimal = attrs.field(converter=D)
+    tare_kg: Decimal = attrs.field(converter=D)
+    grade: str
+    moisture: Decimal = attrs.field(default=ZERO, converter=D)
+    impurity: Decimal = attrs.field(default=ZERO, converter=D)
+
+    def __attrs_post_init__(self) -> None:
+        checks = Checks()
+        checks.non_negative("gross_kg", self.gross_kg)
+        checks.non_negative("tare_kg", self.tare_kg)
+        if self.gross_kg >= ZERO and self.tare_kg >= ZERO and self.tare_kg >= self.gross_kg:
+            checks.add("tare_kg", "tare_not_below_gross", tare=self.tare_kg, gross=self.gross_kg)
+        checks.text("grade", self.grade, limit=20)
+        checks.fraction("moisture", self.moisture)
+        checks.fraction("impurity", self.impurity)
+        checks.done()
+
+
+class Basis(enum.Enum):
+    """Why a portion was paid the unit price it was."""
+
+    FIXED = "fixed"  # fixed-price terms: the floor of the grade
+    FLOOR = "floor"  # market-linked, market (with premium) at or below the floor
+    MARKET = "market"  # the market price: above the floor, or an unprotected portion
+    PREMIUM = "premium"  # market × (1 + premium), above the floor
+    CEILING = "ceiling"  # the market-linked price capped at the ceiling
+
+
+@attrs.frozen
+class Portion:
+    """A part of a delivery paid at one unit price: ``amount = round_half_up(kg × unit_price)``."""
+
+    kg: Decimal
+    unit_price: Decimal
+    basis: Basis
+    protected: bool
+    amount: Decimal
+
+
+@attrs.frozen
+class Quote:
+    """The price of one weighing: net weight, portions, amount, and how they came about."""
+
+    accepted: bool
+    grade: str
+    gross_kg: Decimal
+    tare_kg: Decimal
+    impurity: Decimal
+    moisture: Decimal
+    moisture_standard: Decimal | None
+    moisture_max: Decimal | None
+    net_kg: Decimal
+    floor: Decimal | None
+    market_price: Decimal | None
+    premium: Decimal
+    ceiling: Decimal | None
+    quota_kg: Decimal | None
+    delivered_before_kg: Decimal
+    portions: tuple[Portion, ...]
+    amount: Decimal
+    rejection_reason: str | None = None
+
+    @property
+    def protected_kg(self) -> Decimal:
+        """Kg paid under the protection (floor terms)."""
+        return sum((p.kg for p in self.portions if p.protected), ZERO)
+
+    @property
+    def unprotected_kg(self) -> Decimal:
+        """Kg paid the plain market price (beyond the quota, or an unprotected grade)."""
+        return sum((p.kg for p in self.portions if not p.protected), ZERO)
+
+    def explain(self, lang: Lang = "zh") -> str:
+        """Why this amount was paid, step by step, in Chinese (``zh``) or English (``en``)."""
+        return "\n".join(_explain_lines(self, lang))
+
+
+def _pct(rate: Decimal) -> str:
+    text = format((rate * 100).normalize(), "f")
+    return f"{text}%"
+
+
+def _kg(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _price(value: Decimal) -> str:
+    """A unit price, with at least two decimals and no needless trailing zeros beyond."""
+    text = format(value.normalize(), "f")
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"
+
+
+def _explain_lines(q: Quote, lang: Lang) -> list[str]:
+    zh = lang == "zh"
+    mass = q.gross_kg - q.tare_kg
+    lines = [
+        f"毛重 {_kg(q.gross_kg)} kg − 皮重 {_kg(q.tare_kg)} kg = {_kg(mass)} kg"
+        if zh
+        else f"gross {_kg(q.gross_kg)} kg − tare {_kg(q.tare_kg)} kg = {_kg(mass)} kg"
+    ]
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        clean = mass * (ONE - q.impurity)
+    if q.impurity:
+        lines.append(
+            f"扣杂质 {_pct(q.impurity)}：{_kg(mass)} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+            if zh
+            else f"impurity {_pct(q.impurity)} deducted: {_kg(mass)} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+        )
+    std = q.moisture_standard
+    if std is not None and q.moisture > std:
+        lines.append(
+            f"水分 {_pct(q.moisture)} 高于标准 {_pct(std)}，按干物质折重："
+            f"{_kg(clean)} × (1 − {_pct(q.moisture)}) ÷ (1 − {_pct(std)})"
+            if zh
+            else f"moisture {_pct(q.moisture)} above the standard {_pct(std)}, water above standard "
+            f"removed: {_kg(clean)} × (1 − {_pct(q.moisture)}) ÷ (1 − {_pct(std)})"
+        )
+    lines.append(
+        f"净重 {_kg(q.net_kg)} kg（四舍五入到 0.01 kg），等级 {q.grade}"
+        if zh
+        else f"net weight {_kg(q.net_kg)} kg (rounded half-up to 0.01 kg), grade {q.grade}"
+    )
+    if not q.accepted:
+        lines.append(
+            f"拒收：水分 {_pct(q.moisture)} 超过最高水分 {_pct(q.moisture_max or ZERO)}，金额 0.00 元"
+            if zh
+            else f"rejected: moisture {_pct(q.moisture)} exceeds the maximum "
+            f"{_pct(q.moisture_max or ZERO)}; amount 0.00 yuan"
+        )
+        return lines
+    for portion in q.portions:
+        lines.append(_portion_reason(q, portion, zh))
+        lines.append(
+            f"  {_kg(portion.kg)} kg × {_price(portion.unit_price)} 元/kg = {portion.amount:,.2f} 元"
+            if zh
+            else f"  {_kg(portion.kg)} kg × {_price(portion.unit_price)} yuan/kg = {portion.amount:,.2f} yuan"
+        )
+    lines.append(f"合计 {q.amount:,.2f} 元" if zh else f"total {q.amount:,.2f} yuan")
+    return lines
+
+
+def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
+    market = _price(q.market_price) if q.market_price is not None else "—"
+    floor = _price(q.floor) if q.floor is not None else "—"
+    if not portion.protected:
+        if q.floor is None:
+            return (
+                f"等级 {q.grade} 不在保护价范围，按当日市场价 {market} 元/kg 收购"
+                if zh
+                else f"grade {q.grade} has no floor price: paid the day's market price {market} yuan/kg"
+            )
+        quota = _kg(q.quota_kg or ZERO)
+        return (
+            f"超出保护收购量 {quota} kg 的部分按当日市场价 {market} 元/kg 收购"
+            if zh
+            else f"beyond the protected quantity of {quota} kg: paid the day's market price {market} yuan/kg"
+        )
+    if portion.basis is Basis.FIXED:
+        return f"固定保护价 {floor} 元/kg" if zh else f"fixed protective price {floor} yuan/kg"
+    if portion.basis is Basis.FLOOR:
+        linked = q.market_price * (ONE + q.premium) if q.market_price is not None else ZERO
+        offer = f"（上浮 {_pct(q.premium)} 后 {_price(linked)}）" if q.premium else ""
+        offer_en = f" ({_price(linked)} with the {_pct(q.premium)} premium)" if q.premium else ""
+        return (
+            f"当日市场价 {market} 元/kg{offer} 不高于保护价 {floor} 元/kg，按保护价收购"
+            if zh
+            else f"the day's market price {market} yuan/kg{offer_en} is not above the floor "
+            f"{floor} yuan/kg: paid the floor"
+        )
+    if portion.basis is Basis.MARKET:
+        return (
+            f"当日市场价 {market} 元/kg 高于保护价 {floor} 元/kg，随行就市按市场价收购"
+            if zh
+            else f"the day's market price {market} yuan/kg is above the floor {floor} yuan/kg: "
+            "paid the market price"
+        )
+    if portion.basis is Basis.PREMIUM:
+        return (
+            f"当日市场价 {market} 元/kg 上浮 {_pct(q.premium)} 后高于保护价 {floor} 元/kg，"
+            f"按 {_price(portion.unit_price)} 元/kg 收购"
+            if zh
+            else f"the day's market price {market} yuan/kg plus the {_pct(q.premium)} premium is above "
+            f"the floor {floor} yuan/kg: paid {_price(portion.unit_price)} yuan/kg"
+        )
+    ceiling = _price(q.ceiling or ZERO)
+    return (
+        f"随行就市价格超过最高限价，按最高限价 {ceiling} 元/kg 收购（保护价 {floor}，市场价 {market}）"
+        if zh
+        else f"the market-linked price is above the ceiling: paid the ceiling {ceiling} yuan/kg "
+        f"(floor {floor}, market {market})"
+    )
+
+
+def _protected_price(
+    terms: PriceTerms, floor: Decimal, market: Decimal | None, grade: str
+) -> tuple[Decimal, Basis]:
+    if not terms.market_linked:
+        price, basis = floor, Basis.FIXED
+    else:
+        if market is None:
+            raise PricingError.one("market_price", "market_needed_linked", grade=grade)
+        linked = market * (ONE + terms.premium)
+        if linked > floor:
+            price, basis = linked, (Basis.PREMIUM if terms.premium else Basis.MARKET)
+        else:
+            price, basis = floor, Basis.FLOOR
+    if terms.ceiling is not None and price > terms.ceiling:
+        price, basis = terms.ceiling, Basis.CEILING
+    return price, basis
+
+
+def price_delivery(
+    terms: PriceTerms,
+    weighing: Weighing,
+    *,
+    market_price: Decimal | None = None,
+    delivered_before_kg: Decimal = ZERO,
+) -> Quote:
+    """Price one weighing exactly as DESIGN §4 says; pure.
+
+    ``market_price`` is the day's price (yuan/kg) for the crop, form and grade; it may be
+    ``None`` for fixed-price terms. ``delivered_before_kg`` is the accepted net kg already
+    delivered under the contract, which uses up the protected quantity.
+    Raises ``PricingError`` for an unknown grade or a missing market price; a lot above the
+    maximum moisture is not an error but a rejected quote.
+    """
+    if not isinstance(terms, PriceTerms) or not isinstance(weighing, Weighing):
+        raise TypeError("price_delivery needs PriceTerms and a Weighing")
+    require_decimal(
+        "price_delivery", market_price=market_price, delivered_before_kg=delivered_before_kg
+    )
+    checks = Checks()
+    if weighing.grade not in terms.grades:
+        checks.add(
+            "grade", "grade_not_in_terms", grade=weighing.grade, known="、".join(terms.grades)
+        )
+    checks.non_negative("market_price", market_price)
+    checks.non_negative("delivered_before_kg", delivered_before_kg)
+    checks.done(PricingError)
+
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        mass = weighing.gross_kg - weighing.tare_kg
+        clean = mass * (ONE - weighing.impurity)
+        standard = terms.moisture_standard
+        if standard is not None and weighing.moisture > standard:
+            net = clean * (ONE - weighing.moisture) / (ONE - standard)
+        else:
+            net = clean
+        net_kg = round_kg(net)
+
+        floor = terms.floor(weighing.grade)
+        portions: list[Portion] = []
+        rejected = terms.moisture_max is not None and weighing.moisture > terms.moisture_max
+        if not rejected:
+            if floor is None:
+                protected_kg = ZERO
+            elif terms.quota_kg is None:
+                protected_kg = net_kg
+            else:
+                protected_kg = min(net_kg, max(ZERO, terms.quota_kg - delivered_before_kg))
+            unprotected_kg = net_kg - protected_kg
+            if protected_kg > ZERO and floor is not None:
+                price, basis = _protected_price(terms, floor, market_price, weighing.grade)
+                portions.append(
+                    Portion(protected_kg, price, basis, True, round_yuan(protected_kg * price))
+                )
+            if unprotected_kg > ZERO:
+                if market_price is None:
+                    code = "market_needed_no_floor" if floor is None else "market_needed_quota"
+                    raise PricingError.one("market_price", code, grade=weighing.grade)
+                portions.append(
+                    Portion(
+                        unprotected_kg,
+                        market_price,
+                        Basis.MARKET,
+                        False,
+                        round_yuan(unprotected_kg * market_price),
+                    )
+                )
+        amount = round_yuan(sum((p.amount for p in portions), ZERO))
+    return Quote(
+        accepted=not rejected,
+        grade=weighing.grade,
+        gross_kg=weighing.gross_kg,
+        tare_kg=weighing.tare_kg,
+        impurity=weighing.impurity,
+        moisture=weighing.moisture,
+        moisture_standard=terms.moisture_standard,
+        moisture_max=terms.moisture_max,
+        net_kg=net_kg,
+        floor=floor,
+        market_price=market_price,
+        premium=terms.premium if terms.market_linked else ZERO,
+        ceiling=terms.ceiling,
+        quota_kg=terms.quota_kg,
+        delivered_before_kg=delivered_before_kg,
+        portions=tuple(portions),
+        amount=amount,
+        rejection_reason=(
+            f"moisture {_pct(weighing.moisture)} exceeds the maximum {_pct(terms.moisture_max or ZERO)}"
+            if rejected
+            else None
+        ),
+    )
