@@ -74,6 +74,12 @@ class ProductForm:
     #: before ``delivery_start`` means the window ends in the next year
     delivery_end: MonthDay = MonthDay(12, 31)
     source: str = ""
+    #: spread of the market price at delivery: standard deviation of its logarithm over the
+    #: season (0 = a known price); used by income estimates and price-risk analysis
+    price_volatility: Decimal = attrs.field(default=Decimal(0), converter=D)
+    #: coefficient of variation of the yield per mu (standard deviation ÷ ``yield_kg_per_mu``),
+    #: for the yield distribution between the low and high figures; 0 = a known yield
+    yield_cv: Decimal = attrs.field(default=Decimal(0), converter=D)
 
     def __attrs_post_init__(self) -> None:
         checks = Checks()
@@ -99,6 +105,8 @@ class ProductForm:
         ):
             checks.positive(name, getattr(self, name))
         checks.non_negative("cost_per_mu", self.cost_per_mu)
+        checks.non_negative("price_volatility", self.price_volatility)
+        checks.non_negative("yield_cv", self.yield_cv)
         checks.fraction("moisture_standard", self.moisture_standard)
         checks.fraction("moisture_max", self.moisture_max)
         checks.done()
@@ -214,6 +222,8 @@ def default_catalog() -> Catalog:
                 delivery_start=MonthDay(11, 1),
                 delivery_end=MonthDay(3, 31),
                 source="1.20 yuan/kg paid, Shangzhou 2020; yield ~1,700 kg/mu (guess)",
+                price_volatility="0.20",  # guess
+                yield_cv="0.15",  # guess
             ),
         ),
     )
@@ -238,6 +248,8 @@ def default_catalog() -> Catalog:
                 cost_per_mu="500",
                 inputs=(InputDefault("辣椒苗", "株", "12000", "0.03", ChargeMode.ADVANCE),),
                 source="floor 1.6 yuan/kg (2018); market >2 yuan/jin (2019); yield guess",
+                price_volatility="0.30",  # guess
+                yield_cv="0.15",  # guess
                 delivery_start=chilli_start,
                 delivery_end=chilli_end,
             ),
@@ -257,6 +269,8 @@ def default_catalog() -> Catalog:
                 moisture_max="0.22",
                 inputs=(InputDefault("辣椒苗", "株", "12000", "0.03", ChargeMode.ADVANCE),),
                 source="floor ~12 yuan/kg (weak); moisture 14%, max ~22% in grade tables",
+                price_volatility="0.30",  # guess
+                yield_cv="0.20",  # guess
                 delivery_start=chilli_start,
                 delivery_end=chilli_end,
             ),
@@ -286,6 +300,8 @@ def default_catalog() -> Catalog:
                 delivery_start=MonthDay(10, 20),
                 delivery_end=MonthDay(12, 31),
                 source="20–30 yuan/kg; 150–200 kg/mu; moisture standard 12–13% (guess)",
+                price_volatility="0.25",  # guess
+                yield_cv="0.08",  # guess
             ),
             ProductForm(
                 code="fresh",
@@ -303,6 +319,8 @@ def default_catalog() -> Catalog:
                 delivery_start=MonthDay(10, 20),
                 delivery_end=MonthDay(12, 31),
                 source="fresh 1,000–1,100 kg/mu; fresh:dry 5–6.7:1 (price derived, guess)",
+                price_volatility="0.25",  # guess
+                yield_cv="0.025",  # guess
             ),
         ),
     )
