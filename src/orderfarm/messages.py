@@ -127,6 +127,100 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "必须是以下之一：{choices}，实为「{value}」",
     },
     "duplicate": {"en": "appears twice: {value!r}", "zh": "重复：{value!r}"},
+    # -- files (orderfarm.io) --
+    "empty_file": {
+        "en": "the file is empty: no header row and no data",
+        "zh": "文件为空：没有表头，也没有数据",
+    },
+    "garbled_file": {
+        "en": "the file cannot be read as UTF-8 or GBK/GB18030 text (garbled bytes near byte {offset}); save it again as CSV UTF-8 or XLSX",
+        "zh": "文件无法按 UTF-8 或 GBK/GB18030 读取（第 {offset} 字节附近乱码），请重新另存为 CSV UTF-8 或 XLSX",
+    },
+    "truncated_file": {
+        "en": "the file is truncated: it ends in the middle of a character; it was probably not copied completely",
+        "zh": "文件不完整：在一个字符中间意外结束，可能没有完整复制",
+    },
+    "truncated_quote": {
+        "en": 'the file is truncated: it ends inside a quoted cell (an opening " without its closing ")',
+        "zh": "文件不完整：在带引号的单元格中间意外结束（缺少配对的引号）",
+    },
+    "unknown_grade_any": {
+        "en": "grade {grade!r} is not a grade of any crop (known: {known})",
+        "zh": "等级「{grade}」不是任何作物的等级（可选：{known}）",
+    },
+    "malformed_csv": {
+        "en": "the CSV is malformed near line {line}: {reason}",
+        "zh": "CSV 格式错误（第 {line} 行附近）：{reason}",
+    },
+    "not_xlsx": {
+        "en": "the file is not a readable XLSX workbook (damaged or truncated): {reason}",
+        "zh": "不是可读取的 XLSX 工作簿（已损坏或不完整）：{reason}",
+    },
+    "old_xls": {
+        "en": "old Excel 97-2003 (.xls) files are not supported; save it as .xlsx or CSV",
+        "zh": "不支持旧版 Excel 97-2003（.xls）文件，请另存为 .xlsx 或 CSV",
+    },
+    "no_sheet": {
+        "en": "the workbook has no sheet named {sheet!r} (sheets: {known})",
+        "zh": "工作簿中没有名为「{sheet}」的工作表（现有：{known}）",
+    },
+    "missing_column": {
+        "en": "the file has no column {column} (found: {found})",
+        "zh": "文件缺少「{column}」列（现有列：{found}）",
+    },
+    "repeated_column": {
+        "en": "the column {column} appears twice (columns {first} and {second})",
+        "zh": "「{column}」列出现两次（第 {first} 列和第 {second} 列）",
+    },
+    "short_row": {
+        "en": "the row has {got} cells but the header has {expected}; the file may be truncated",
+        "zh": "该行只有 {got} 个单元格，表头有 {expected} 列，文件可能不完整",
+    },
+    "extra_cells": {
+        "en": "the row has {got} cells but the header has {expected}",
+        "zh": "该行有 {got} 个单元格，多于表头的 {expected} 列",
+    },
+    "duplicate_row": {
+        "en": "duplicates row {first} of the same file",
+        "zh": "与本文件第 {first} 行重复",
+    },
+    "duplicate_key": {
+        "en": "{value!r} is already used by row {first} of the same file, with different data",
+        "zh": "「{value}」已在本文件第 {first} 行使用，且内容不同",
+    },
+    "future_date": {
+        "en": "date {value} is in the future (today is {today})",
+        "zh": "日期 {value} 晚于今天（{today}）",
+    },
+    "unknown_contract": {
+        "en": "no contract numbered {value!r} is known",
+        "zh": "找不到合同编号「{value}」",
+    },
+    "unknown_household": {
+        "en": "no household with resident ID {value} is known",
+        "zh": "找不到身份证号为 {value} 的农户",
+    },
+    "unknown_enterprise": {
+        "en": "no enterprise with credit code {value} is known",
+        "zh": "找不到统一社会信用代码为 {value} 的企业",
+    },
+    "not_a_whole_number": {
+        "en": "is not a whole number: {value!r}",
+        "zh": "不是整数：{value!r}",
+    },
+    "bad_floors": {
+        "en": "floor prices must read like 一级:1.60;二级:1.40, got {value!r}",
+        "zh": "保护价应写成“一级:1.60;二级:1.40”的形式，实为「{value}」",
+    },
+    "bad_inputs": {
+        "en": "inputs must read like 辣椒苗:30000株×0.03(垫付), got {value!r}",
+        "zh": "投入品应写成“辣椒苗:30000株×0.03(垫付)”的形式，实为「{value}」",
+    },
+    "store_refused": {"en": "refused: {reason}", "zh": "未能写入：{reason}"},
+    "too_many_problems": {
+        "en": "{count} more problems not listed",
+        "zh": "另有 {count} 个问题未列出",
+    },
 }
 
 #: Field names → labels a person reads. Unknown fields show their own name.
@@ -177,6 +271,17 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "status": {"en": "status", "zh": "状态"},
     "unrecovered": {"en": "unrecovered advances", "zh": "未扣回垫付款"},
     "reason": {"en": "reason", "zh": "原因"},
+    "receipt_no": {"en": "receipt number", "zh": "小票号"},
+    "day": {"en": "date", "zh": "日期"},
+    "purchase_point": {"en": "purchase point", "zh": "收购点"},
+    "price": {"en": "market price", "zh": "市场价"},
+    "supply_no": {"en": "supply number", "zh": "配发单号"},
+    "amount": {"en": "amount", "zh": "金额"},
+    "note": {"en": "note", "zh": "备注"},
+    "file": {"en": "file", "zh": "文件"},
+    "row": {"en": "row", "zh": "行"},
+    "signed_on": {"en": "signing date", "zh": "签约日期"},
+    "end_reason": {"en": "reason for ending", "zh": "终止原因"},
 }
 
 

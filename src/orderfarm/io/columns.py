@@ -1,0 +1,272 @@
+"""Column names of every file the library reads and writes, in Chinese and English, one table
+per record type.
+
+A header cell matches a column by its Chinese name, its English key or an alias, after folding
+full-width characters, case and spaces (``面积(亩)``, ``面积（亩）`` and ``AREA_MU`` all match).
+The same tables drive the exports, so a file written by ``export_records`` imports unchanged.
+
+>>> SLIPS.match_header(["小票号", "合同编号", "日期", "毛重（公斤）", "皮重（公斤）", "等级"])[0]
+{'receipt_no': 0, 'contract_no': 1, 'day': 2, 'gross_kg': 3, 'tare_kg': 4, 'grade': 5}
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+from collections.abc import Sequence
+from typing import Final
+
+import attrs
+
+
+class Kind(enum.Enum):
+    """How a column's cells are read and written (XLSX number format, CSV text)."""
+
+    TEXT = "text"  # free text, written as a text cell
+    ID = "id"  # an identifier (resident ID, account, receipt no.): always text, never a number
+    INT = "int"  # a whole number
+    MONEY = "money"  # yuan, two decimals (0.00)
+    PRICE = "price"  # yuan/kg, written with as many decimals as it has
+    KG = "kg"  # kilograms, two decimals
+    DECIMAL = "decimal"  # any other exact number (area in mu)
+    RATE = "rate"  # a fraction such as moisture 0.14 (also read as "14%")
+    DATE = "date"  # YYYY-MM-DD
+    BOOL = "bool"  # 是/否, true/false
+
+
+@attrs.frozen
+class Column:
+    """One column: its key (the English header), Chinese header, kind and whether required."""
+
+    key: str
+    zh: str
+    kind: Kind = Kind.TEXT
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    def header(self, lang: str = "zh") -> str:
+        """The header written to files: Chinese by default, the English key otherwise."""
+        return self.zh if lang == "zh" else self.key
+
+    def label(self) -> str:
+        """``户主姓名 / head_name`` — both names, for messages and documentation."""
+        return f"{self.zh} / {self.key}"
+
+
+def fold(text: str) -> str:
+    """A header cell folded for matching: NFKC, no spaces or underscores, lower case."""
+    folded = unicodedata.normalize("NFKC", text).strip().lower()
+    return "".join(ch for ch in folded if not ch.isspace() and ch not in "_-")
+
+
+@attrs.frozen
+class RecordType:
+    """A kind of record that moves through files: its name, columns and identity columns."""
+
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    #: the columns that identify a record: a second row with the same values is a duplicate
+    key: tuple[str, ...]
+
+    def column(self, key: str) -> Column:
+        """The column with ``key``."""
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(key)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The column keys, in file order."""
+        return tuple(c.key for c in self.columns)
+
+    def headers(self, lang: str = "zh") -> list[str]:
+        """The header row written to files."""
+        return [c.header(lang) for c in self.columns]
+
+    def match_header(
+        self, cells: Sequence[str]
+    ) -> tuple[dict[str, int], list[str], list[tuple[str, int, int]]]:
+        """Map header cells to column keys.
+
+        Returns ``(positions, unknown, repeated)``: the position of each known column, the header
+        cells that match no column (kept aside, e.g. an ``错误`` column of a rejects file), and
+        the columns given twice as ``(key, first position, second position)``.
+        """
+        lookup: dict[str, str] = {}
+        for column in self.columns:
+            for name in (column.key, column.zh, *column.aliases):
+                lookup[fold(name)] = column.key
+        positions: dict[str, int] = {}
+        unknown: list[str] = []
+        repeated: list[tuple[str, int, int]] = []
+        for index, cell in enumerate(cells):
+            text = cell or ""
+            if not text.strip():
+                continue
+            key = lookup.get(fold(text))
+            if key is None:
+                unknown.append(text)
+            elif key in positions:
+                repeated.append((key, positions[key], index))
+            else:
+                positions[key] = index
+        return positions, unknown, repeated
+
+
+def _c(key: str, zh: str, kind: Kind = Kind.TEXT, *aliases: str, required: bool = True) -> Column:
+    return Column(key, zh, kind, required, aliases)
+
+
+HOUSEHOLDS: Final = RecordType(
+    "households",
+    "农户",
+    (
+        _c("head_name", "户主姓名", Kind.TEXT, "户主", "姓名", "name"),
+        _c("resident_id", "身份证号", Kind.ID, "身份证号码", "户主身份证号", "居民身份证号"),
+        _c("township", "镇/街道办", Kind.TEXT, "镇", "乡镇", "镇办", "街道办", "镇（街道）"),
+        _c("village", "村", Kind.TEXT, "村名", "行政村", "村（社区）"),
+        _c("group", "组", Kind.TEXT, "村民小组", required=False),
+        _c("phone", "电话", Kind.ID, "联系电话", "手机号", required=False),
+        _c("members", "家庭人口", Kind.INT, "人口", "家庭人数", required=False),
+        _c("poverty_status", "贫困状态", Kind.TEXT, "户类型", "农户类型", required=False),
+        _c("account", "一卡通账号", Kind.ID, "一卡通", "银行账号", "账号", required=False),
+    ),
+    ("resident_id",),
+)
+
+ENTERPRISES: Final = RecordType(
+    "enterprises",
+    "订单企业",
+    (
+        _c("name", "企业名称", Kind.TEXT, "企业", "名称"),
+        _c("uscc", "统一社会信用代码", Kind.ID, "信用代码", "社会信用代码"),
+    ),
+    ("uscc",),
+)
+
+CONTRACTS: Final = RecordType(
+    "contracts",
+    "订单收购合同",
+    (
+        _c("contract_no", "合同编号", Kind.ID, "合同号"),
+        _c("enterprise_uscc", "企业信用代码", Kind.ID, "订单企业", "企业统一社会信用代码"),
+        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号"),
+        _c("crop", "作物", Kind.TEXT, "品种"),
+        _c("form", "产品形态", Kind.TEXT, "形态"),
+        _c("season", "年度", Kind.INT, "年份"),
+        _c("area_mu", "面积（亩）", Kind.DECIMAL, "面积", "种植面积", "种植面积（亩）"),
+        _c("floors", "保护价（元/公斤）", Kind.TEXT, "保护价", "保护价格"),
+        _c("market_linked", "随行就市", Kind.BOOL, required=False),
+        _c("premium", "上浮比例", Kind.RATE, "高于市场价比例", required=False),
+        _c("ceiling", "最高限价（元/公斤）", Kind.PRICE, "最高限价", required=False),
+        _c("moisture_standard", "标准水分", Kind.RATE, required=False),
+        _c("moisture_max", "最高水分", Kind.RATE, required=False),
+        _c("quota_kg", "保护收购量（公斤）", Kind.KG, "保护收购量", required=False),
+        _c("grades", "等级", Kind.TEXT, "收购等级", required=False),
+        _c("delivery_start", "交售开始日", Kind.DATE, required=False),
+        _c("delivery_end", "交售结束日", Kind.DATE, required=False),
+        _c("unrecovered", "未扣回处理", Kind.TEXT, "未扣回垫付款", required=False),
+        _c("status", "状态", Kind.TEXT, "合同状态", required=False),
+        _c("signed_on", "签约日期", Kind.DATE, required=False),
+        _c("end_reason", "终止原因", Kind.TEXT, required=False),
+        _c("inputs", "投入品", Kind.TEXT, "统一配发", required=False),
+    ),
+    ("contract_no",),
+)
+
+MARKET_PRICES: Final = RecordType(
+    "market_prices",
+    "市场价",
+    (
+        _c("crop", "作物", Kind.TEXT, "品种"),
+        _c("form", "产品形态", Kind.TEXT, "形态"),
+        _c("grade", "等级", Kind.TEXT),
+        _c("day", "日期", Kind.DATE, "date"),
+        _c("price", "市场价（元/公斤）", Kind.PRICE, "市场价", "价格", "market_price"),
+    ),
+    ("crop", "form", "grade", "day"),
+)
+
+SLIPS: Final = RecordType(
+    "slips",
+    "收购小票",
+    (
+        _c("receipt_no", "小票号", Kind.ID, "小票编号", "票号", "receipt"),
+        _c("contract_no", "合同编号", Kind.ID, "合同号"),
+        _c("day", "日期", Kind.DATE, "收购日期", "过磅日期", "date"),
+        _c("gross_kg", "毛重（公斤）", Kind.KG, "毛重", "毛重(kg)", "gross"),
+        _c("tare_kg", "皮重（公斤）", Kind.KG, "皮重", "皮重(kg)", "tare"),
+        _c("grade", "等级", Kind.TEXT),
+        _c("moisture", "水分", Kind.RATE, "含水率", required=False),
+        _c("impurity", "杂质", Kind.RATE, "含杂率", required=False),
+        _c("purchase_point", "收购点", Kind.TEXT, required=False),
+    ),
+    ("receipt_no",),
+)
+
+SUPPLIES: Final = RecordType(
+    "supplies",
+    "投入品配发",
+    (
+        _c("supply_no", "配发单号", Kind.ID, "单号", "reference"),
+        _c("contract_no", "合同编号", Kind.ID, "合同号"),
+        _c("day", "日期", Kind.DATE, "配发日期", "date"),
+        _c("item", "投入品名称", Kind.TEXT, "投入品", "物资名称"),
+        _c("quantity", "数量", Kind.DECIMAL),
+        _c("unit", "单位", Kind.TEXT),
+        _c("unit_cost", "单价（元）", Kind.PRICE, "单价"),
+        _c("charge", "结算方式", Kind.TEXT, "收费方式"),
+    ),
+    ("supply_no",),
+)
+
+PAYMENTS: Final = RecordType(
+    "payments",
+    "付款",
+    (
+        _c("reference", "付款流水号", Kind.ID, "流水号", "付款单号", "payment_ref"),
+        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号"),
+        _c("season", "年度", Kind.INT, "年份"),
+        _c("day", "付款日期", Kind.DATE, "日期", "date"),
+        _c("amount", "金额（元）", Kind.MONEY, "金额", "付款金额"),
+        _c("note", "备注", Kind.TEXT, "摘要", required=False),
+    ),
+    ("reference",),
+)
+
+#: Every record type that can be imported, by name (English and Chinese).
+RECORD_TYPES: Final[dict[str, RecordType]] = {
+    rt.name: rt
+    for rt in (HOUSEHOLDS, ENTERPRISES, CONTRACTS, MARKET_PRICES, SLIPS, SUPPLIES, PAYMENTS)
+}
+
+
+def record_type(name: str) -> RecordType:
+    """The record type by name (``slips``) or Chinese name (``收购小票``)."""
+    for rt in RECORD_TYPES.values():
+        if name in (rt.name, rt.zh):
+            return rt
+    aliases = {"deliveries": "slips", "weighings": "slips", "prices": "market_prices"}
+    if name in aliases:
+        return RECORD_TYPES[aliases[name]]
+    raise KeyError(name)
+
+
+#: The column that carries the reasons in a rejects file, written after the record's columns.
+ERROR_COLUMN: Final = Column("error", "错误", Kind.TEXT, required=False)
+ROW_COLUMN: Final = Column("source_row", "原行号", Kind.INT, required=False)
+
+
+def column_table_markdown() -> str:
+    """The documentation table of every record type's columns (for README and ``--help``)."""
+    lines: list[str] = []
+    for rt in RECORD_TYPES.values():
+        lines.append(
+            f"{rt.zh} / {rt.name}: "
+            + ", ".join(
+                f"{c.zh} / {c.key}" + ("" if c.required else " (optional)") for c in rt.columns
+            )
+        )
+    return "\n".join(lines)

@@ -1,0 +1,303 @@
+"""Importing a file: stream its rows, convert each to a record, report every problem.
+
+``validate_file`` is the dry run: it reads the whole file, converts every row and returns an
+``ImportReport`` listing each bad cell (row, column, value, reason in Chinese and English) —
+nothing is written. ``iter_valid`` streams the records for a writer. Files are never loaded
+whole: rows are read, checked and let go one at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Final
+
+import attrs
+
+from orderfarm.contracts import Contract
+from orderfarm.crops import Catalog, default_catalog
+from orderfarm.errors import Problem
+from orderfarm.io.columns import RecordType, record_type
+from orderfarm.io.errors import FileError, RowProblem
+from orderfarm.io.readers import RawRow, Source, TableReader, source_name
+from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
+from orderfarm.io.rows import Context, Lookup, NoLookup, Record, RowInvalid, convert
+from orderfarm.messages import Lang
+from orderfarm.parties import Enterprise, Household
+
+#: Problems kept in a report; the rest are counted.
+MAX_PROBLEMS: Final = 1000
+
+
+@attrs.define
+class ImportReport:
+    """What an import found and did. ``ok`` when no row and no part of the file is wrong."""
+
+    record_type: str
+    source: str
+    format: str = ""
+    encoding: str = ""
+    rows: int = 0
+    valid: int = 0
+    invalid: int = 0
+    problems: list[RowProblem] = attrs.field(factory=list)
+    problems_not_listed: int = 0
+    ignored_columns: list[str] = attrs.field(factory=list)
+    dry_run: bool = True
+    committed: bool = False
+    added: int = 0
+    existing: int = 0
+    rejects: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether nothing was wrong."""
+        return not self.problems and not self.problems_not_listed
+
+    def note(self, problem: RowProblem) -> None:
+        """Keep ``problem`` (up to ``MAX_PROBLEMS``; beyond, only counted)."""
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_not_listed += 1
+
+    def messages(self, lang: Lang = "zh") -> list[str]:
+        """Every problem as a sentence, in order, in ``lang``."""
+        lines = [p.message(lang) for p in self.problems]
+        if self.problems_not_listed:
+            more = Problem("file", "too_many_problems", {"count": self.problems_not_listed})
+            lines.append(RowProblem(0, "", "", more).message(lang))
+        return lines
+
+    def summary(self, lang: Lang = "zh") -> str:
+        """One line: what was read, what was wrong, what was written."""
+        if lang == "zh":
+            action = (
+                "试运行，未写入"
+                if self.dry_run
+                else (
+                    f"已写入 {self.added} 条，已存在 {self.existing} 条"
+                    if self.committed
+                    else "未写入任何数据"
+                )
+            )
+            return (
+                f"{self.source}：共 {self.rows} 行，有效 {self.valid} 行，"
+                f"有问题 {self.invalid} 行；{action}"
+            )
+        action = (
+            "dry run, nothing written"
+            if self.dry_run
+            else (
+                f"{self.added} added, {self.existing} already present"
+                if self.committed
+                else "nothing written"
+            )
+        )
+        return (
+            f"{self.source}: {self.rows} rows, {self.valid} valid, {self.invalid} with problems; "
+            f"{action}"
+        )
+
+
+@attrs.frozen
+class RowResult:
+    """One row read from a file: its raw cells, its record or its problems."""
+
+    raw: RawRow
+    cells: Mapping[str, str]
+    record: Record | None
+    problems: tuple[RowProblem, ...]
+
+
+def record_key(record: Record, lookup: Lookup) -> tuple[object, ...]:
+    """The identity of a record: a second one with the same key is the same record."""
+    if isinstance(record, Household):
+        return ("household", record.resident_id)
+    if isinstance(record, Enterprise):
+        return ("enterprise", record.uscc)
+    if isinstance(record, Contract):
+        return ("contract", record.contract_no)
+    if isinstance(record, MarketPriceRecord):
+        return ("price", record.crop, record.form, record.grade, record.day)
+    if isinstance(record, SlipRecord):
+        contract = lookup.contract(record.contract_no)
+        if contract is not None:
+            return ("slip", contract.enterprise_uscc, contract.season, record.receipt_no)
+        return ("slip", record.receipt_no)
+    if isinstance(record, SupplyRecord):
+        return ("supply", record.supply_no)
+    if isinstance(record, PaymentRecord):
+        return ("payment", record.reference)
+    raise TypeError(type(record).__name__)  # pragma: no cover
+
+
+class RowStream:
+    """The rows of one file as ``RowResult`` values, with duplicate rows within the file found.
+
+    Open it as a context manager; ``report`` fills in as rows are read.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        kind: RecordType | str,
+        *,
+        today: dt.date | None = None,
+        catalog: Catalog | None = None,
+        lookup: Lookup | None = None,
+        format: str | None = None,
+        sheet: str | None = None,
+    ) -> None:
+        self.rt = kind if isinstance(kind, RecordType) else record_type(kind)
+        self.context = Context(
+            today=today or dt.date.today(),
+            catalog=catalog or default_catalog(),
+            lookup=lookup or NoLookup(),
+        )
+        self.source = source
+        self.report = ImportReport(self.rt.name, source_name(source))
+        self._reader = TableReader(source, format=format, sheet=sheet)
+        self.positions: dict[str, int] = {}
+        self.header: tuple[str, ...] = ()
+
+    def __enter__(self) -> RowStream:
+        reader = self._reader.__enter__()
+        self.report.format = reader.format
+        self.report.encoding = reader.encoding
+        self.header = reader.header
+        positions, unknown, repeated = self.rt.match_header(list(reader.header))
+        problems: list[Problem] = []
+        for key, first, second in repeated:
+            column = self.rt.column(key)
+            problems.append(
+                Problem(
+                    key,
+                    "repeated_column",
+                    {"column": column.label(), "first": first + 1, "second": second + 1},
+                )
+            )
+        found = "、".join(cell for cell in reader.header if cell.strip()) or "—"
+        for column in self.rt.columns:
+            if column.required and column.key not in positions:
+                problems.append(
+                    Problem(
+                        column.key,
+                        "missing_column",
+                        {"column": column.label(), "found": found[:200]},
+                    )
+                )
+        if problems:
+            reader.close()
+            raise FileError(problems)
+        self.positions = positions
+        self.report.ignored_columns = unknown
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._reader.close()
+
+    def __iter__(self) -> Iterator[RowResult]:
+        rt, context, positions = self.rt, self.context, self.positions
+        width = len(self.header)
+        seen: dict[int, int] = {}
+        report = self.report
+        columns = {c.key: c for c in rt.columns}
+        for raw in self._reader.rows():
+            report.rows += 1
+            cells_list = raw.cells
+            row_problems: list[RowProblem] = []
+            if len(cells_list) < width and any(p >= len(cells_list) for p in positions.values()):
+                # only a problem when a column we read is missing (trailing blanks are trimmed
+                # by many writers)
+                row_problems.append(
+                    RowProblem(
+                        raw.number,
+                        "",
+                        "",
+                        Problem("row", "short_row", {"got": len(cells_list), "expected": width}),
+                    )
+                )
+            cells = {
+                key: cells_list[index] if index < len(cells_list) else ""
+                for key, index in positions.items()
+            }
+            record: Record | None = None
+            if not row_problems:
+                try:
+                    record = convert(rt, cells, context)
+                except RowInvalid as exc:
+                    for problem in exc.problems:
+                        column = columns.get(problem.field)
+                        row_problems.append(
+                            RowProblem(
+                                raw.number,
+                                problem.field if column else "",
+                                cells.get(problem.field, ""),
+                                problem,
+                                column.zh if column else "",
+                            )
+                        )
+            if record is not None:
+                key = record_key(record, context.lookup)
+                key_hash = hash(key)
+                content = hash(tuple(cells[k] for k in sorted(cells)))
+                packed = (raw.number << 32) | (content & 0xFFFFFFFF)
+                previous = seen.get(key_hash)
+                if previous is None:
+                    seen[key_hash] = packed
+                else:
+                    first = previous >> 32
+                    key_column = rt.key[0]
+                    column = columns[key_column]
+                    if previous & 0xFFFFFFFF == content & 0xFFFFFFFF:
+                        problem = Problem("row", "duplicate_row", {"first": first})
+                    else:
+                        value = cells.get(key_column, "")
+                        problem = Problem(
+                            key_column, "duplicate_key", {"value": value, "first": first}
+                        )
+                    row_problems.append(
+                        RowProblem(
+                            raw.number, key_column, cells.get(key_column, ""), problem, column.zh
+                        )
+                    )
+                    record = None
+            if row_problems:
+                report.invalid += 1
+                for row_problem in row_problems:
+                    report.note(row_problem)
+                yield RowResult(raw, cells, None, tuple(row_problems))
+            else:
+                report.valid += 1
+                yield RowResult(raw, cells, record, ())
+
+
+def validate_file(
+    source: Source,
+    kind: RecordType | str,
+    *,
+    today: dt.date | None = None,
+    catalog: Catalog | None = None,
+    lookup: Lookup | None = None,
+    format: str | None = None,
+    sheet: str | None = None,
+) -> ImportReport:
+    """Dry run: read and check every row of ``source``; write nothing; return the report.
+
+    A file that cannot be read at all (empty, garbled, truncated, a required column missing)
+    gives a report with that problem as row 0.
+    """
+    stream = RowStream(
+        source, kind, today=today, catalog=catalog, lookup=lookup, format=format, sheet=sheet
+    )
+    try:
+        with stream:
+            for _ in stream:
+                pass
+    except FileError as exc:
+        for found in exc.problems:
+            column = found.field if found.field in stream.rt.keys else ""
+            stream.report.note(RowProblem(0, column, "", found))
+    return stream.report

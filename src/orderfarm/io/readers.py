@@ -1,0 +1,306 @@
+"""Reading spreadsheets as streams of text rows: CSV in UTF-8 (with or without BOM), GBK/GB18030
+or UTF-16 (detected), and XLSX through openpyxl in read-only (streaming) mode.
+
+Every cell comes out as text: XLSX numbers as the decimal Excel shows (15 significant digits,
+never a float), dates as ``YYYY-MM-DD``. A file that cannot be read raises ``FileError`` with a
+message saying why (empty, garbled, truncated, not a workbook).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Final
+
+import attrs
+
+from orderfarm.io.errors import file_error
+
+Source = str | os.PathLike[str] | bytes | IO[bytes]
+
+_CHUNK: Final = 1 << 20
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0"
+#: CSV cells may be long (addresses, notes) but not unbounded: 1 MB
+_FIELD_LIMIT: Final = 1 << 20
+
+csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+
+
+@attrs.frozen
+class RawRow:
+    """One data row: its spreadsheet row number (the header is row 1) and its cells as text."""
+
+    number: int
+    cells: tuple[str, ...]
+
+
+def _open_binary(source: Source) -> IO[bytes]:
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    if isinstance(source, str | os.PathLike):
+        try:
+            return open(source, "rb")
+        except OSError as exc:
+            raise file_error("bad_value", reason=f"{exc.strerror}: {source}") from exc
+    source.seek(0)
+    return source
+
+
+def _close(stream: IO[bytes], source: Source) -> None:
+    if not (hasattr(source, "read") and stream is source):
+        stream.close()
+
+
+def sniff_format(source: Source) -> str:
+    """``"xlsx"`` or ``"csv"`` from the file's first bytes (a name's suffix is not trusted)."""
+    stream = _open_binary(source)
+    try:
+        head = stream.read(8)
+    finally:
+        _close(stream, source)
+    if head.startswith(_ZIP_MAGIC):
+        return "xlsx"
+    if head.startswith(_OLE_MAGIC):
+        raise file_error("old_xls")
+    return "csv"
+
+
+def detect_encoding(stream: IO[bytes]) -> str:
+    """The text encoding of a CSV: a BOM decides; else UTF-8 if every byte decodes; else GB18030
+    (a superset of GBK, what Chinese Excel writes). Reads the whole stream once, in chunks."""
+    stream.seek(0)
+    head = stream.read(4)
+    if head.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = 0
+        try:
+            while chunk := stream.read(_CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+        except UnicodeDecodeError as exc:
+            if encoding == candidates[-1]:
+                raise file_error("garbled_file", offset=offset + exc.start) from None
+            continue
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            # the last character is cut: the file was truncated, whatever its encoding
+            raise file_error("truncated_file") from None
+        return encoding
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _decimal_text(value: float) -> str:
+    """What Excel shows for a number: at most 15 significant digits, no exponent."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    number = Decimal(format(value, ".15g"))
+    text = format(number, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell value as the text a person sees (numbers exact, dates ISO)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return _decimal_text(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+class TableReader:
+    """A file opened for reading rows: ``header`` then ``rows()``; use as a context manager.
+
+    ``format`` is ``"csv"`` or ``"xlsx"`` (sniffed from the content when not given); ``sheet``
+    picks an XLSX sheet by name (the first by default).
+    """
+
+    def __init__(self, source: Source, *, format: str | None = None, sheet: str | None = None):
+        self.source = source
+        self.format = format or sniff_format(source)
+        if self.format not in ("csv", "xlsx"):
+            raise file_error("bad_value", reason=f"unknown format {self.format!r}")
+        self.sheet = sheet
+        self.encoding = ""
+        self._stream: IO[bytes] | None = None
+        self._exit = contextlib.ExitStack()
+        self._rows: Iterator[RawRow] = iter(())
+        self.header: tuple[str, ...] = ()
+        self.header_row = 0
+
+    def __enter__(self) -> TableReader:
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the file."""
+        self._exit.close()
+        if self._stream is not None:
+            _close(self._stream, self.source)
+            self._stream = None
+
+    def _open(self) -> None:
+        self._stream = _open_binary(self.source)
+        rows = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
+        for row in rows:
+            if any(cell.strip() for cell in row.cells):
+                self.header = row.cells
+                self.header_row = row.number
+                break
+        else:
+            raise file_error("empty_file")
+        self._rows = rows
+
+    def rows(self) -> Iterator[RawRow]:
+        """The data rows after the header; blank rows are skipped."""
+        for row in self._rows:
+            if any(cell.strip() for cell in row.cells):
+                yield row
+
+    # -- CSV --
+
+    def _csv_rows(self) -> Iterator[RawRow]:
+        assert self._stream is not None
+        self.encoding = detect_encoding(self._stream)
+        self._stream.seek(0)
+        text = io.TextIOWrapper(self._stream, encoding=self.encoding, newline="")
+        # the wrapper must not close a caller's stream
+        self._exit.callback(text.detach)
+        first = text.readline()
+        text.seek(0)
+        reader = csv.reader(text, delimiter=_delimiter(first), strict=True)
+        return self._csv_iter(reader)
+
+    @staticmethod
+    def _csv_iter(reader: Iterator[list[str]]) -> Iterator[RawRow]:
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line = getattr(reader, "line_num", number)
+                if "unexpected end of data" in str(exc) or "EOF" in str(exc):
+                    raise file_error("truncated_quote") from None
+                raise file_error("malformed_csv", line=line, reason=str(exc)) from None
+            number += 1
+            yield RawRow(number, tuple(cells))
+
+    # -- XLSX --
+
+    def _xlsx_rows(self) -> Iterator[RawRow]:
+        assert self._stream is not None
+        import openpyxl  # type: ignore[import-untyped]  # no stubs in the project's deps
+        from openpyxl.utils.exceptions import (  # type: ignore[import-untyped]  # no stubs
+            InvalidFileException,
+        )
+
+        try:
+            workbook = openpyxl.load_workbook(
+                self._stream, read_only=True, data_only=True, keep_links=False
+            )
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise file_error("not_xlsx", reason=_short(exc)) from None
+        except Exception as exc:  # openpyxl raises many kinds on damaged XML
+            raise file_error("not_xlsx", reason=_short(exc)) from None
+        self._exit.callback(workbook.close)
+        if self.sheet is None:
+            worksheet = workbook.worksheets[0]
+        elif self.sheet in workbook.sheetnames:
+            worksheet = workbook[self.sheet]
+        else:
+            raise file_error("no_sheet", sheet=self.sheet, known="、".join(workbook.sheetnames))
+        return self._xlsx_iter(worksheet)
+
+    @staticmethod
+    def _xlsx_iter(worksheet: object) -> Iterator[RawRow]:
+        rows = worksheet.iter_rows(values_only=True)  # type: ignore[attr-defined]  # ReadOnlyWorksheet
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # damaged sheet XML, a truncated zip member
+                raise file_error("not_xlsx", reason=_short(exc)) from None
+            number += 1
+            yield RawRow(number, tuple(cell_text(v) for v in values))
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 200 else text[:197] + "…"
+
+
+def open_table(
+    source: Source, *, format: str | None = None, sheet: str | None = None
+) -> TableReader:
+    """Open a CSV or XLSX file for reading (``with open_table(path) as table: ...``)."""
+    return TableReader(source, format=format, sheet=sheet)
+
+
+def source_name(source: Source) -> str:
+    """A name for ``source`` in messages."""
+    if isinstance(source, str | os.PathLike):
+        return Path(source).name
+    return getattr(source, "name", "<data>") if not isinstance(source, bytes) else "<data>"
+
+
+__all__ = [
+    "RawRow",
+    "Source",
+    "TableReader",
+    "cell_text",
+    "detect_encoding",
+    "open_table",
+    "sniff_format",
+    "source_name",
+]
