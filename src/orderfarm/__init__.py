@@ -5,6 +5,8 @@ harvest at a floor price, or at the market price when that is higher. This packa
 weighing slip exactly, settles each household's season and explains every fen.
 """
 
+from typing import TYPE_CHECKING
+
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
 from orderfarm.crops import Catalog, Crop, InputDefault, MonthDay, ProductForm, default_catalog
 from orderfarm.errors import (
@@ -18,6 +20,21 @@ from orderfarm.errors import (
     PricingError,
     Problem,
     ValidationError,
+)
+from orderfarm.estimate import (
+    Assumptions,
+    Estimate,
+    GroupSummary,
+    HouseholdIncome,
+    IncomeLine,
+    PriceScenario,
+    aggregate,
+    estimate,
+    estimate_contract,
+    estimate_pairs,
+    expected_paid_price,
+    fungus_dividend_line,
+    photovoltaic_line,
 )
 from orderfarm.ids import (
     is_valid_resident_id,
@@ -43,7 +60,23 @@ from orderfarm.units import (
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:  # for type checkers only: at run time they load lazily (below)
+    from orderfarm.risk import IncomeRisk, RiskBook, Simulation, floor_value, simulate_income
+
+#: Names of ``orderfarm.risk``, loaded on first use so that ``import orderfarm`` needs no numpy.
+_RISK_NAMES = frozenset({"IncomeRisk", "RiskBook", "Simulation", "floor_value", "simulate_income"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _RISK_NAMES:
+        from orderfarm import risk
+
+        return getattr(risk, name)
+    raise AttributeError(f"module 'orderfarm' has no attribute {name!r}")
+
+
 __all__ = [
+    "Assumptions",
     "Basis",
     "CarryPolicy",
     "Catalog",
@@ -54,8 +87,13 @@ __all__ = [
     "Crop",
     "D",
     "Enterprise",
+    "Estimate",
+    "GroupSummary",
     "Household",
+    "HouseholdIncome",
     "IdentifierError",
+    "IncomeLine",
+    "IncomeRisk",
     "InputDefault",
     "InputSupply",
     "InvalidChecksum",
@@ -66,16 +104,26 @@ __all__ = [
     "OrderfarmError",
     "Portion",
     "PovertyStatus",
+    "PriceScenario",
     "PriceTerms",
     "PricingError",
     "Problem",
     "ProductForm",
     "Quote",
+    "RiskBook",
+    "Simulation",
     "ValidationError",
     "Weighing",
     "__version__",
+    "aggregate",
     "default_catalog",
+    "estimate",
+    "estimate_contract",
+    "estimate_pairs",
+    "expected_paid_price",
+    "floor_value",
     "format_yuan",
+    "fungus_dividend_line",
     "ha_to_mu",
     "is_valid_resident_id",
     "is_valid_uscc",
@@ -85,11 +133,13 @@ __all__ = [
     "mask_resident_id",
     "mu_to_ha",
     "mu_to_m2",
+    "photovoltaic_line",
     "price_delivery",
     "price_per_jin_to_per_kg",
     "price_per_kg_to_per_jin",
     "round_kg",
     "round_yuan",
+    "simulate_income",
     "validate_resident_id",
     "validate_uscc",
 ]
