@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Final
 
 from orderfarm.errors import ValidationError
@@ -75,14 +75,27 @@ def _exact(value: Decimal, what: str) -> Decimal:
     return value
 
 
+def _wide(value: Decimal) -> Context:
+    """A context with digits enough to hold ``value`` to the gram or fen without loss.
+
+    The default 28 digits would make ``quantize`` fail, and division or scaling round, on a
+    large total; the single rounding the rules allow is the explicit half-up one.
+    """
+    return Context(prec=max(28, len(value.as_tuple().digits) + abs(value.adjusted()) + 6))
+
+
+def _half_up(value: Decimal, step: Decimal) -> Decimal:
+    return value.quantize(step, rounding=ROUND_HALF_UP, context=_wide(value))
+
+
 def round_yuan(amount: Decimal) -> Decimal:
     """Round half-up to the fen (0.01 yuan)."""
-    return _exact(amount, "round_yuan").quantize(FEN, rounding=ROUND_HALF_UP)
+    return _half_up(_exact(amount, "round_yuan"), FEN)
 
 
 def round_kg(weight: Decimal) -> Decimal:
     """Round a weight half-up to 0.01 kg."""
-    return _exact(weight, "round_kg").quantize(KG_STEP, rounding=ROUND_HALF_UP)
+    return _half_up(_exact(weight, "round_kg"), KG_STEP)
 
 
 def decimal_places(value: Decimal) -> int:
@@ -91,35 +104,39 @@ def decimal_places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def _to_minor(value: Decimal, step: Decimal, what: str) -> int:
-    scaled = _exact(value, what) / step
+def _to_minor(value: Decimal, places: int, what: str) -> int:
+    value = _exact(value, what)
+    scaled = value.scaleb(places, _wide(value))
     if scaled != scaled.to_integral_value():
-        raise ValueError(f"{what}: {value} is not a whole number of {step}")
+        raise ValueError(f"{what}: {value} is not a whole number of {Decimal(1).scaleb(-places)}")
     return int(scaled)
+
+
+def _from_minor(units: int, places: int, what: str) -> Decimal:
+    if not isinstance(units, int) or isinstance(units, bool):
+        raise TypeError(f"{what} needs an int, got {type(units).__name__}")
+    whole = Decimal(units)
+    return whole.scaleb(-places, _wide(whole))
 
 
 def to_fen(amount: Decimal) -> int:
     """An amount in yuan as whole fen; an amount finer than the fen is a ``ValueError``."""
-    return _to_minor(amount, FEN, "to_fen")
+    return _to_minor(amount, 2, "to_fen")
 
 
 def from_fen(fen: int) -> Decimal:
-    """Whole fen as yuan with two decimal places."""
-    if not isinstance(fen, int) or isinstance(fen, bool):
-        raise TypeError(f"from_fen needs an int, got {type(fen).__name__}")
-    return (Decimal(fen) * FEN).quantize(FEN)
+    """Whole fen as yuan with two decimal places, exactly, however large."""
+    return _from_minor(fen, 2, "from_fen")
 
 
 def to_grams(kg: Decimal) -> int:
     """A weight in kg as whole grams; finer than a gram is a ``ValueError``."""
-    return _to_minor(kg, GRAM, "to_grams")
+    return _to_minor(kg, 3, "to_grams")
 
 
 def from_grams(grams: int) -> Decimal:
-    """Whole grams as kg with three decimal places."""
-    if not isinstance(grams, int) or isinstance(grams, bool):
-        raise TypeError(f"from_grams needs an int, got {type(grams).__name__}")
-    return (Decimal(grams) * GRAM).quantize(GRAM)
+    """Whole grams as kg with three decimal places, exactly, however large."""
+    return _from_minor(grams, 3, "from_grams")
 
 
 def format_yuan(amount: Decimal) -> str:
