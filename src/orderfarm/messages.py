@@ -127,6 +127,23 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "必须是以下之一：{choices}，实为「{value}」",
     },
     "duplicate": {"en": "appears twice: {value!r}", "zh": "重复：{value!r}"},
+    # -- the store (orderfarm.store) --
+    "contract_not_signed": {
+        "en": "contract {contract_no} is {status}: only a signed contract takes deliveries and inputs",
+        "zh": "合同 {contract_no} 状态为「{status_zh}」，只有已签约的合同才能收购或配发",
+    },
+    "outside_window": {
+        "en": "{day} is outside the contract's delivery window ({start} to {end})",
+        "zh": "{day} 不在合同交售期（{start} 至 {end}）内",
+    },
+    "negative_balance": {
+        "en": "would leave household {household} a negative balance ({balance}) in season {season}; void the payment first",
+        "zh": "将使农户 {household} {season} 年度余额为负（{balance} 元），请先作废付款",
+    },
+    "not_whole_fen": {
+        "en": "must be a whole number of fen (at most two decimal places): {value}",
+        "zh": "金额须精确到分（最多两位小数）：{value}",
+    },
     # -- files (orderfarm.io) --
     "empty_file": {
         "en": "the file is empty: no header row and no data",
@@ -282,6 +299,9 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "row": {"en": "row", "zh": "行"},
     "signed_on": {"en": "signing date", "zh": "签约日期"},
     "end_reason": {"en": "reason for ending", "zh": "终止原因"},
+    "reference": {"en": "reference", "zh": "凭证号"},
+    "balance": {"en": "balance", "zh": "余额"},
+    "actor": {"en": "user", "zh": "操作人"},
 }
 
 
