@@ -43,6 +43,8 @@ class Column:
     kind: Kind = Kind.TEXT
     required: bool = True
     aliases: tuple[str, ...] = ()
+    #: personal numbers masked in exports unless asked for in full: ``"id"`` or ``"account"``
+    personal: str = ""
 
     def header(self, lang: str = "zh") -> str:
         """The header written to files: Chinese by default, the English key otherwise."""
@@ -115,8 +117,15 @@ class RecordType:
         return positions, unknown, repeated
 
 
-def _c(key: str, zh: str, kind: Kind = Kind.TEXT, *aliases: str, required: bool = True) -> Column:
-    return Column(key, zh, kind, required, aliases)
+def _c(
+    key: str,
+    zh: str,
+    kind: Kind = Kind.TEXT,
+    *aliases: str,
+    required: bool = True,
+    personal: str = "",
+) -> Column:
+    return Column(key, zh, kind, required, aliases, personal)
 
 
 HOUSEHOLDS: Final = RecordType(
@@ -124,14 +133,31 @@ HOUSEHOLDS: Final = RecordType(
     "农户",
     (
         _c("head_name", "户主姓名", Kind.TEXT, "户主", "姓名", "name"),
-        _c("resident_id", "身份证号", Kind.ID, "身份证号码", "户主身份证号", "居民身份证号"),
+        _c(
+            "resident_id",
+            "身份证号",
+            Kind.ID,
+            "身份证号码",
+            "户主身份证号",
+            "居民身份证号",
+            personal="id",
+        ),
         _c("township", "镇/街道办", Kind.TEXT, "镇", "乡镇", "镇办", "街道办", "镇（街道）"),
         _c("village", "村", Kind.TEXT, "村名", "行政村", "村（社区）"),
         _c("group", "组", Kind.TEXT, "村民小组", required=False),
         _c("phone", "电话", Kind.ID, "联系电话", "手机号", required=False),
         _c("members", "家庭人口", Kind.INT, "人口", "家庭人数", required=False),
         _c("poverty_status", "贫困状态", Kind.TEXT, "户类型", "农户类型", required=False),
-        _c("account", "一卡通账号", Kind.ID, "一卡通", "银行账号", "账号", required=False),
+        _c(
+            "account",
+            "一卡通账号",
+            Kind.ID,
+            "一卡通",
+            "银行账号",
+            "账号",
+            required=False,
+            personal="account",
+        ),
     ),
     ("resident_id",),
 )
@@ -152,12 +178,12 @@ CONTRACTS: Final = RecordType(
     (
         _c("contract_no", "合同编号", Kind.ID, "合同号"),
         _c("enterprise_uscc", "企业信用代码", Kind.ID, "订单企业", "企业统一社会信用代码"),
-        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号"),
+        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号", personal="id"),
         _c("crop", "作物", Kind.TEXT, "品种"),
         _c("form", "产品形态", Kind.TEXT, "形态"),
         _c("season", "年度", Kind.INT, "年份"),
         _c("area_mu", "面积（亩）", Kind.DECIMAL, "面积", "种植面积", "种植面积（亩）"),
-        _c("floors", "保护价（元/公斤）", Kind.TEXT, "保护价", "保护价格"),
+        _c("floors", "保护价（元/公斤）", Kind.TEXT, "保护价", "保护价格", required=False),
         _c("market_linked", "随行就市", Kind.BOOL, required=False),
         _c("premium", "上浮比例", Kind.RATE, "高于市场价比例", required=False),
         _c("ceiling", "最高限价（元/公斤）", Kind.PRICE, "最高限价", required=False),
@@ -227,7 +253,7 @@ PAYMENTS: Final = RecordType(
     "付款",
     (
         _c("reference", "付款流水号", Kind.ID, "流水号", "付款单号", "payment_ref"),
-        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号"),
+        _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号", personal="id"),
         _c("season", "年度", Kind.INT, "年份"),
         _c("day", "付款日期", Kind.DATE, "日期", "date"),
         _c("amount", "金额（元）", Kind.MONEY, "金额", "付款金额"),

@@ -204,11 +204,17 @@ class RowStream:
         seen: dict[int, int] = {}
         report = self.report
         columns = {c.key: c for c in rt.columns}
+        # XLSX leaves out trailing empty cells; in a CSV a short row means a cut-off file
+        short_rows_matter = self._reader.format == "csv"
         for raw in self._reader.rows():
             report.rows += 1
             cells_list = raw.cells
             row_problems: list[RowProblem] = []
-            if len(cells_list) < width and any(p >= len(cells_list) for p in positions.values()):
+            if (
+                short_rows_matter
+                and len(cells_list) < width
+                and any(p >= len(cells_list) for p in positions.values())
+            ):
                 # only a problem when a column we read is missing (trailing blanks are trimmed
                 # by many writers)
                 row_problems.append(

@@ -157,9 +157,7 @@ class TableReader:
 
     def __init__(self, source: Source, *, format: str | None = None, sheet: str | None = None):
         self.source = source
-        self.format = format or sniff_format(source)
-        if self.format not in ("csv", "xlsx"):
-            raise file_error("bad_value", reason=f"unknown format {self.format!r}")
+        self.format = format or ""
         self.sheet = sheet
         self.encoding = ""
         self._stream: IO[bytes] | None = None
@@ -187,6 +185,9 @@ class TableReader:
             self._stream = None
 
     def _open(self) -> None:
+        self.format = self.format or sniff_format(self.source)
+        if self.format not in ("csv", "xlsx"):
+            raise file_error("bad_value", reason=f"unknown format {self.format!r}")
         self._stream = _open_binary(self.source)
         rows = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
         for row in rows:

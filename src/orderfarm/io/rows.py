@@ -193,6 +193,9 @@ class _Row:
             return None
         if percent:
             value = value / 100
+        if rate and not ZERO <= value < 1:
+            self.add(key, "fraction", value=raw[:40])
+            return None
         if minimum is not None and value < minimum:
             self.add(key, "non_negative")
             return None

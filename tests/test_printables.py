@@ -1,0 +1,96 @@
+"""Printable pages: self-contained HTML, escaped, Chinese by default, IDs masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import attrs
+
+from orderfarm.demo import generate
+from orderfarm.money import D
+from orderfarm.pricing import Weighing, price_delivery
+from orderfarm.printables import contract_html, receipt_html, statement_html
+from orderfarm.settlement import LineKind, StatementLine, build_statement
+
+SEASON = generate(seed=3, households=5)
+CONTRACT = (
+    next(c for c in SEASON.contracts if c.form == "dried" and c.crop == "chilli")
+    if any(c.form == "dried" and c.crop == "chilli" for c in SEASON.contracts)
+    else SEASON.contracts[0]
+)
+HOME = next(h for h in SEASON.households if h.resident_id == CONTRACT.household_id)
+FIRM = next(e for e in SEASON.enterprises if e.uscc == CONTRACT.enterprise_uscc)
+
+
+def _self_contained(page: str) -> None:
+    assert page.startswith("<!DOCTYPE html>")
+    assert '<meta charset="utf-8">' in page
+    assert "<style>" in page and "@page" in page
+    assert not re.search(r"<(link|script|img)\b", page)
+    assert "http://" not in page and "https://" not in page
+
+
+def test_contract_page() -> None:
+    page = contract_html(CONTRACT, FIRM, HOME)
+    _self_contained(page)
+    assert 'lang="zh-CN"' in page and "size: A4" in page
+    assert "订单收购合同" in page and CONTRACT.contract_no in page and FIRM.name in page
+    assert HOME.resident_id not in page and HOME.resident_id[:6] + "********" in page
+    assert HOME.resident_id in contract_html(CONTRACT, FIRM, HOME, full_ids=True)
+    english = contract_html(CONTRACT, FIRM, HOME, lang="en")
+    assert "Contract farming purchase agreement" in english and 'lang="en"' in english
+
+
+def test_receipt_carries_the_price_explanation() -> None:
+    weighing = Weighing(gross_kg=D("128.40"), tare_kg=D("3.40"), grade=CONTRACT.terms.grades[0])
+    quote = price_delivery(CONTRACT.terms, weighing, market_price=D("1.00"))
+    page = receipt_html(
+        quote,
+        receipt_no="LST2018-000001",
+        day=dt.date(2018, 10, 1),
+        household=HOME,
+        enterprise=FIRM,
+        contract=CONTRACT,
+        purchase_point="大荆镇收购点",
+    )
+    _self_contained(page)
+    assert "size: 80mm auto" in page and "收购小票" in page
+    for line in quote.explain("zh").splitlines():
+        assert line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in page
+    assert f"{quote.amount:,.2f}" in page
+
+
+def test_all_text_is_escaped() -> None:
+    evil = attrs.evolve(HOME, head_name="<script>alert('x')</script>", village="A&B村")
+    page = contract_html(CONTRACT, FIRM, evil)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "A&amp;B村" in page
+
+
+def test_statement_page() -> None:
+    lines = [
+        StatementLine(
+            LineKind.DELIVERY, 1, "R1", dt.date(2018, 10, 1), "一级 100 kg", D("160.00"), "C1"
+        ),
+        StatementLine(
+            LineKind.INPUT,
+            2,
+            "PF1",
+            dt.date(2018, 5, 1),
+            "辣椒苗",
+            D("90.00"),
+            "C1",
+            unrecovered=CONTRACT.unrecovered,
+        ),
+        StatementLine(LineKind.PAYMENT, 3, "FK1", dt.date(2019, 1, 5), "一卡通 <代发>", D("50.00")),
+    ]
+    statement = build_statement(HOME.resident_id, 2018, lines)
+    page = statement_html(statement, HOME, printed_on=dt.date(2019, 1, 6))
+    _self_contained(page)
+    assert "农户对账单" in page and "一卡通 &lt;代发&gt;" in page
+    assert "¥160.00" in page and "¥20.00" in page  # balance 160 − 90 − 50
+    assert statement.balance == Decimal("20.00")
+    assert HOME.resident_id not in page
