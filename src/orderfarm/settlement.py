@@ -1,0 +1,265 @@
+"""对账结算 — settling a household's season (DESIGN §5): proceeds, advance recovery, carry-over.
+
+Pure: values in, values out. The store gathers a household's records and calls these.
+
+Per household and season, over records that are not voided:
+
+- ``proceeds`` = Σ delivery amounts (all the household's contracts that season);
+- ``charges`` = ``carried_in`` (unrecovered advances carried from earlier seasons)
+  + ``advances`` (this season's inputs charged as ``advance``);
+- ``recovered`` = min(charges, proceeds);
+- ``payable`` = proceeds − recovered (never negative); ``balance`` = payable − Σ payments;
+  a payment that would make the balance negative is refused (``OverpaymentError``).
+
+**How the unrecovered rest splits** (carried to the next season or waived, as each contract
+says): proceeds recover the oldest debt first — the charges carried in from earlier seasons —
+and then this season's advances. What is left of the carried-in charges is carried again (they
+were carried under a ``carry`` contract). What is left of this season's advances is shared
+between the household's contracts in proportion to each one's advances, so every advance is
+recovered in the same proportion whatever the order it was recorded in:
+``carried = round_half_up(unrecovered × advances_carry / advances)`` and
+``waived = unrecovered − carried``. Hence ``recovered + carried_out + waived = charges`` exactly,
+``carried`` never exceeds the advances of ``carry`` contracts and ``waived`` never exceeds those
+of ``waive`` contracts.
+
+>>> t = settle_amounts(proceeds=D("800.00"), advances_carry=D("1000.00"))
+>>> t.recovered, t.payable, t.carried_out, t.waived
+(Decimal('800.00'), Decimal('0.00'), Decimal('200.00'), Decimal('0.00'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from decimal import Decimal
+
+import attrs
+
+from orderfarm.checks import require_decimal
+from orderfarm.contracts import CarryPolicy
+from orderfarm.errors import OrderfarmError
+from orderfarm.money import ZERO, D, round_yuan
+
+__all__ = [
+    "LineKind",
+    "OverpaymentError",
+    "Statement",
+    "StatementLine",
+    "Totals",
+    "build_statement",
+    "check_payment",
+    "settle_amounts",
+]
+
+_CENT = Decimal("0.00")
+
+
+def _money(value: Decimal) -> Decimal:
+    """An amount with exactly two decimal places (already a whole number of fen)."""
+    return value.quantize(_CENT)
+
+
+class OverpaymentError(OrderfarmError, ValueError):
+    """A payment (or a correction) that would make a household's balance negative."""
+
+    def __init__(self, household_id: str, season: int, balance: Decimal, amount: Decimal) -> None:
+        self.household_id = household_id
+        self.season = season
+        self.balance = balance
+        self.amount = amount
+        super().__init__(
+            f"household {household_id}, season {season}: paying {amount} would exceed the "
+            f"balance of {balance} (超出应付余额 {balance} 元)"
+        )
+
+
+@attrs.frozen
+class Totals:
+    """The figures of DESIGN §5 for one household and season, in yuan with two decimals."""
+
+    proceeds: Decimal = _CENT
+    carried_in: Decimal = _CENT
+    advances_carry: Decimal = _CENT
+    advances_waive: Decimal = _CENT
+    recovered: Decimal = _CENT
+    carried_out: Decimal = _CENT
+    waived: Decimal = _CENT
+    payable: Decimal = _CENT
+    paid: Decimal = _CENT
+    balance: Decimal = _CENT
+
+    @property
+    def advances(self) -> Decimal:
+        """This season's advance charges (both policies)."""
+        return self.advances_carry + self.advances_waive
+
+    @property
+    def charges(self) -> Decimal:
+        """Charges to recover: carried in plus this season's advances."""
+        return self.carried_in + self.advances
+
+
+def settle_amounts(
+    *,
+    proceeds: Decimal = ZERO,
+    carried_in: Decimal = ZERO,
+    advances_carry: Decimal = ZERO,
+    advances_waive: Decimal = ZERO,
+    paid: Decimal = ZERO,
+) -> Totals:
+    """The season's totals from its sums (see the module docstring for the rule).
+
+    Every input is a non-negative amount in whole fen; ``TypeError`` for a float.
+    """
+    require_decimal(
+        "settle_amounts",
+        proceeds=proceeds,
+        carried_in=carried_in,
+        advances_carry=advances_carry,
+        advances_waive=advances_waive,
+        paid=paid,
+    )
+    for name, value in (
+        ("proceeds", proceeds),
+        ("carried_in", carried_in),
+        ("advances_carry", advances_carry),
+        ("advances_waive", advances_waive),
+        ("paid", paid),
+    ):
+        if value < ZERO or round_yuan(value) != value:
+            raise ValueError(f"settle_amounts: {name} must be a non-negative amount, got {value}")
+    charges = carried_in + advances_carry + advances_waive
+    recovered = min(charges, proceeds)
+    recovered_old = min(carried_in, proceeds)
+    advances = advances_carry + advances_waive
+    unrecovered_new = advances - min(advances, proceeds - recovered_old)
+    carried_new = (
+        round_yuan(unrecovered_new * advances_carry / advances) if advances > ZERO else ZERO
+    )
+    payable = proceeds - recovered
+    return Totals(
+        proceeds=_money(proceeds),
+        carried_in=_money(carried_in),
+        advances_carry=_money(advances_carry),
+        advances_waive=_money(advances_waive),
+        recovered=_money(recovered),
+        carried_out=_money(carried_in - recovered_old + carried_new),
+        waived=_money(unrecovered_new - carried_new),
+        payable=_money(payable),
+        paid=_money(paid),
+        balance=_money(payable - paid),
+    )
+
+
+def check_payment(household_id: str, season: int, totals: Totals, amount: Decimal) -> None:
+    """Raise ``OverpaymentError`` when paying ``amount`` would make the balance negative."""
+    require_decimal("check_payment", amount=amount)
+    if amount > totals.balance:
+        raise OverpaymentError(household_id, season, totals.balance, amount)
+
+
+class LineKind(enum.Enum):
+    """What a statement line comes from."""
+
+    DELIVERY = "delivery"  # a weighing slip (收购小票); record id and receipt number
+    INPUT = "input"  # an input supplied on advance (垫付投入品); recovered from proceeds
+    CARRIED = "carried"  # advances carried in from an earlier season (上季结转)
+    PAYMENT = "payment"  # a payment to the household (付款); record id and payment reference
+
+
+@attrs.frozen
+class StatementLine:
+    """One line of a statement, traceable to its record (``kind`` + ``record_id``).
+
+    ``reference`` is the receipt number, the supply reference, the payment reference or, for a
+    carried line, the season it comes from. ``unrecovered`` is the contract's carry policy
+    (input lines only).
+    """
+
+    kind: LineKind
+    record_id: int | None
+    reference: str
+    day: dt.date | None
+    description: str
+    amount: Decimal = attrs.field(converter=D)
+    contract_no: str = ""
+    unrecovered: CarryPolicy | None = None
+
+
+@attrs.frozen
+class Statement:
+    """对账单 — a household's season: its lines and the totals of DESIGN §5."""
+
+    household_id: str
+    season: int
+    lines: tuple[StatementLine, ...]
+    totals: Totals
+
+    def of_kind(self, kind: LineKind) -> tuple[StatementLine, ...]:
+        """The lines of one kind, in statement order."""
+        return tuple(line for line in self.lines if line.kind is kind)
+
+    @property
+    def proceeds(self) -> Decimal:
+        """Σ delivery amounts."""
+        return self.totals.proceeds
+
+    @property
+    def recovered(self) -> Decimal:
+        """Advances recovered from the proceeds."""
+        return self.totals.recovered
+
+    @property
+    def payable(self) -> Decimal:
+        """Proceeds less recovered advances."""
+        return self.totals.payable
+
+    @property
+    def paid(self) -> Decimal:
+        """Σ payments."""
+        return self.totals.paid
+
+    @property
+    def balance(self) -> Decimal:
+        """Still to pay: payable less payments."""
+        return self.totals.balance
+
+
+_ORDER = {LineKind.CARRIED: 0, LineKind.INPUT: 1, LineKind.DELIVERY: 2, LineKind.PAYMENT: 3}
+
+
+def build_statement(household_id: str, season: int, lines: Iterable[StatementLine]) -> Statement:
+    """A statement from its lines: the totals are the sums of the lines, settled by the rule.
+
+    Lines are ordered carried, inputs, deliveries, payments; within a kind by day and record id.
+    An ``INPUT`` line must name its contract's carry policy.
+    """
+    ordered = sorted(
+        lines,
+        key=lambda line: (
+            _ORDER[line.kind],
+            line.day or dt.date.min,
+            line.record_id or 0,
+            line.reference,
+        ),
+    )
+    sums = {kind: ZERO for kind in LineKind}
+    carry = waive = ZERO
+    for line in ordered:
+        sums[line.kind] += line.amount
+        if line.kind is LineKind.INPUT:
+            if line.unrecovered is CarryPolicy.WAIVE:
+                waive += line.amount
+            elif line.unrecovered is CarryPolicy.CARRY:
+                carry += line.amount
+            else:
+                raise ValueError(f"input line {line.reference!r} needs the contract's policy")
+    totals = settle_amounts(
+        proceeds=sums[LineKind.DELIVERY],
+        carried_in=sums[LineKind.CARRIED],
+        advances_carry=carry,
+        advances_waive=waive,
+        paid=sums[LineKind.PAYMENT],
+    )
+    return Statement(household_id, season, tuple(ordered), totals)

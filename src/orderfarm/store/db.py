@@ -1,0 +1,355 @@
+"""The one place for connections, transactions, the schema and its migrations (stdlib sqlite3).
+
+Every connection: WAL journal, ``synchronous=FULL``, ``foreign_keys=ON``, a busy timeout, and
+autocommit mode (``isolation_level=None``) so that transactions are explicit: writes run in
+``BEGIN IMMEDIATE`` (the write lock is taken first, so a read-then-write never fails half-way),
+reads in a plain ``BEGIN`` for a consistent snapshot. A busy or locked database is retried
+with back-off, so "database is locked" never reaches the caller; after ``patience`` seconds a
+``StoreBusyError`` does.
+
+Connections are per thread (Streamlit runs each script run in its own thread) and per
+process (a forked child opens its own); no connection is ever used by two threads.
+
+The schema version lives in ``PRAGMA user_version``; ``MIGRATIONS[i]`` takes a file from
+version ``i`` to ``i + 1``. A file newer than ``SCHEMA_VERSION`` is refused.
+
+The SQL is plain: tables, indexes, triggers and queries that PostgreSQL also understands,
+except the marked SQLite-only parts (``STRICT``, ``RAISE`` in triggers, PRAGMAs), which a
+PostgreSQL backend would replace here, in this module only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from orderfarm.store.errors import SchemaVersionError, StoreBusyError, StoreError
+
+T = TypeVar("T")
+
+#: Append-only tables: money and its corrections, and the audit trail.
+APPEND_ONLY = (
+    "deliveries",
+    "input_supplies",
+    "payments",
+    "delivery_voids",
+    "supply_voids",
+    "payment_voids",
+    "audit",
+)
+
+
+def _append_only_triggers(table: str) -> tuple[str, str]:
+    # Identifiers come from the constant APPEND_ONLY above, never from data.
+    message = f"{table} is append-only: record a void (correction) instead"
+    return (
+        f"CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+        f"CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END",
+    )
+
+
+_V1: tuple[str, ...] = (
+    """CREATE TABLE enterprises (
+        id INTEGER PRIMARY KEY,
+        uscc TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL
+    ) STRICT""",
+    """CREATE TABLE households (
+        id INTEGER PRIMARY KEY,
+        resident_id TEXT NOT NULL UNIQUE,
+        head_name TEXT NOT NULL,
+        township TEXT NOT NULL,
+        village TEXT NOT NULL,
+        grp TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        members INTEGER NOT NULL DEFAULT 1,
+        poverty_status TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT ''
+    ) STRICT""",
+    """CREATE TABLE contracts (
+        id INTEGER PRIMARY KEY,
+        contract_no TEXT NOT NULL UNIQUE,
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises (id),
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        crop TEXT NOT NULL,
+        form TEXT NOT NULL,
+        season INTEGER NOT NULL,
+        area_mu TEXT NOT NULL,
+        area_mu4 INTEGER NOT NULL,
+        unrecovered TEXT NOT NULL CHECK (unrecovered IN ('carry', 'waive')),
+        status TEXT NOT NULL,
+        delivery_start TEXT,
+        delivery_end TEXT,
+        data TEXT NOT NULL
+    ) STRICT""",
+    "CREATE INDEX contracts_household ON contracts (household_id, season)",
+    "CREATE INDEX contracts_season ON contracts (season)",
+    """CREATE TABLE market_prices (
+        crop TEXT NOT NULL,
+        form TEXT NOT NULL,
+        grade TEXT NOT NULL,
+        day TEXT NOT NULL,
+        price TEXT NOT NULL,
+        PRIMARY KEY (crop, form, grade, day)
+    ) STRICT""",
+    """CREATE TABLE audit (
+        seq INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+    ) STRICT""",
+    """CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        contract_id INTEGER NOT NULL REFERENCES contracts (id),
+        enterprise_id INTEGER NOT NULL REFERENCES enterprises (id),
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        season INTEGER NOT NULL,
+        receipt_no TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        purchase_point TEXT NOT NULL,
+        gross_kg TEXT NOT NULL,
+        tare_kg TEXT NOT NULL,
+        grade TEXT NOT NULL,
+        moisture TEXT NOT NULL,
+        impurity TEXT NOT NULL,
+        market_price TEXT,
+        delivered_before_g INTEGER NOT NULL,
+        net_g INTEGER NOT NULL,
+        accepted INTEGER NOT NULL CHECK (accepted IN (0, 1)),
+        rejection_reason TEXT,
+        protected_g INTEGER NOT NULL,
+        protected_price TEXT,
+        protected_basis TEXT,
+        protected_fen INTEGER NOT NULL,
+        market_g INTEGER NOT NULL,
+        market_fen INTEGER NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED,
+        UNIQUE (enterprise_id, season, receipt_no, revision)
+    ) STRICT""",
+    "CREATE INDEX deliveries_contract ON deliveries (contract_id)",
+    "CREATE INDEX deliveries_household ON deliveries (household_id, season)",
+    """CREATE TABLE input_supplies (
+        id INTEGER PRIMARY KEY,
+        contract_id INTEGER NOT NULL REFERENCES contracts (id),
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        season INTEGER NOT NULL,
+        reference TEXT NOT NULL,
+        day TEXT NOT NULL,
+        item TEXT NOT NULL,
+        quantity TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        unit_cost TEXT NOT NULL,
+        charge TEXT NOT NULL CHECK (charge IN ('free', 'advance', 'paid')),
+        amount_fen INTEGER NOT NULL CHECK (amount_fen >= 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED,
+        UNIQUE (contract_id, reference)
+    ) STRICT""",
+    "CREATE INDEX input_supplies_household ON input_supplies (household_id, season)",
+    """CREATE TABLE payments (
+        id INTEGER PRIMARY KEY,
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        season INTEGER NOT NULL,
+        reference TEXT NOT NULL UNIQUE,
+        day TEXT NOT NULL,
+        amount_fen INTEGER NOT NULL CHECK (amount_fen > 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED
+    ) STRICT""",
+    "CREATE INDEX payments_household ON payments (household_id, season)",
+    """CREATE TABLE delivery_voids (
+        delivery_id INTEGER PRIMARY KEY REFERENCES deliveries (id),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED
+    ) STRICT""",
+    """CREATE TABLE supply_voids (
+        supply_id INTEGER PRIMARY KEY REFERENCES input_supplies (id),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED
+    ) STRICT""",
+    """CREATE TABLE payment_voids (
+        payment_id INTEGER PRIMARY KEY REFERENCES payments (id),
+        reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+        actor TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        audit_seq INTEGER NOT NULL REFERENCES audit (seq) DEFERRABLE INITIALLY DEFERRED
+    ) STRICT""",
+    *(sql for table in APPEND_ONLY for sql in _append_only_triggers(table)),
+)
+
+_V2: tuple[str, ...] = (
+    # A note on each payment (bank batch, cash at the township office…).
+    "ALTER TABLE payments ADD COLUMN note TEXT NOT NULL DEFAULT ''",
+    # The season reports group deliveries and supplies by season first.
+    "CREATE INDEX deliveries_season ON deliveries (season, household_id)",
+    "CREATE INDEX input_supplies_season ON input_supplies (season, household_id)",
+)
+
+#: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Database:
+    """Connections (one per thread and process), transactions with retry, and migration."""
+
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, patience: float = 120.0
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.patience = patience
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[sqlite3.Connection] = []
+        self._closed = False
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            # Only close() touches a connection from another thread, after use has stopped.
+            check_same_thread=False,
+        )
+        try:
+            self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use, again after a fork)."""
+        if self._closed:
+            raise StoreError(f"the store {self.path} is closed")
+        local = self._local
+        conn: sqlite3.Connection | None = getattr(local, "conn", None)
+        if conn is None or getattr(local, "pid", None) != os.getpid():
+            conn = self._connect()
+            local.conn, local.pid = conn, os.getpid()
+            with self._lock:
+                self._opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection this store opened in this process."""
+        with self._lock:
+            self._closed = True
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            with contextlib.suppress(sqlite3.Error):  # closing is best effort
+                conn.close()
+
+    # -- transactions --------------------------------------------------------------------------
+
+    def _retry(self, attempt: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.patience
+        pause = 0.002
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"the database {self.path} stayed busy for {self.patience:.0f} s; "
+                        "try again later"
+                    ) from None
+            time.sleep(pause * (0.5 + random.random()))  # jitter, not security
+            pause = min(pause * 2, 0.1)
+
+    def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self.connection()
+
+        def attempt() -> T:
+            conn.execute(begin)
+            try:
+                result = work(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            return result
+
+        return self._retry(attempt)
+
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in a ``BEGIN IMMEDIATE`` transaction, retried when busy.
+
+        ``work`` may run more than once (only when the database was busy before it could
+        finish), so it must not have effects outside the transaction.
+        """
+        return self._transaction("BEGIN IMMEDIATE", work)
+
+    def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work(conn)`` in a read transaction (one consistent snapshot)."""
+        return self._transaction("BEGIN", work)
+
+    # -- schema --------------------------------------------------------------------------------
+
+    def version(self) -> int:
+        """The file's schema version (``PRAGMA user_version``)."""
+        row = self.connection().execute("PRAGMA user_version").fetchone()
+        return int(row[0])
+
+    def migrate(self, target: int = SCHEMA_VERSION) -> int:
+        """Bring the file to schema ``target``, in one transaction; returns the version it had.
+
+        A file at a version newer than this code knows is refused with ``SchemaVersionError``.
+        """
+        if not 0 <= target <= SCHEMA_VERSION:
+            raise ValueError(f"unknown schema version {target}")
+
+        def work(conn: sqlite3.Connection) -> int:
+            found = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            if found > SCHEMA_VERSION:
+                raise SchemaVersionError(
+                    f"{self.path} has schema version {found}, newer than {SCHEMA_VERSION} that "
+                    "this orderfarm knows: upgrade orderfarm to open it "
+                    f"(数据库版本 {found} 高于本程序支持的 {SCHEMA_VERSION}，请升级 orderfarm)"
+                )
+            for version in range(found, target):
+                for statement in MIGRATIONS[version]:
+                    conn.execute(statement)
+                # PRAGMA takes no parameters; the value is an int from this module.
+                conn.execute(f"PRAGMA user_version = {int(version + 1)}")
+            return found
+
+        return self.write(work)

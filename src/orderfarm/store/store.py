@@ -1,0 +1,1976 @@
+"""``Store``: a season's ledger in one SQLite file — parties, contracts, prices, money, audit.
+
+Money rows (deliveries, input supplies, payments) are append-only; a correction is a void
+that names the record and a reason. Every write appends an audit entry chained by SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, Final, Self
+
+import attrs
+
+from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
+from orderfarm.crops import Catalog, default_catalog
+from orderfarm.errors import OrderfarmError, Problem, ValidationError
+from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
+from orderfarm.parties import Enterprise, Household, PovertyStatus
+from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery
+from orderfarm.serial import from_json, to_json, unstructure
+from orderfarm.settlement import (
+    LineKind,
+    Statement,
+    StatementLine,
+    Totals,
+    build_statement,
+    check_payment,
+    settle_amounts,
+)
+from orderfarm.store import audit
+from orderfarm.store.db import Database
+from orderfarm.store.errors import (
+    ConflictError,
+    NotFoundError,
+    RefusedError,
+    VoidError,
+)
+from orderfarm.store.records import (
+    BatchResult,
+    Delivery,
+    HouseholdSettlement,
+    InputRecord,
+    Payment,
+    ReportRow,
+    Slip,
+    VerifyProblem,
+    VerifyReport,
+    Void,
+)
+from orderfarm.supplies import ChargeMode, InputSupply
+
+DEFAULT_ACTOR: Final = "script"
+_KG: Final = Decimal("0.01")
+_GROUPS: Final = ("township", "village", "crop", "enterprise")
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _kg(grams: int) -> Decimal:
+    """Grams as kg with two decimal places (stored net weights are whole 10 g)."""
+    return (Decimal(grams) / 1000).quantize(_KG)
+
+
+def _fen_of(amount: Decimal, field: str) -> int:
+    value = D(amount, field)
+    if round_yuan(value) != value:
+        raise ValidationError.one(field, "not_whole_fen", value=str(value))
+    return to_fen(value)
+
+
+def _check_text(field: str, value: object, limit: int = 60, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} must be text, got {type(value).__name__}")
+    text = value.strip()
+    if required and not text:
+        raise ValidationError.one(field, "blank")
+    if len(text) > limit:
+        raise ValidationError.one(field, "too_long", limit=limit)
+    return text
+
+
+def _check_day(field: str, value: object) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise TypeError(f"{field} must be a datetime.date, got {type(value).__name__}")
+    return value
+
+
+def _check_actor(actor: object) -> str:
+    return _check_text("actor", actor, limit=64)
+
+
+@attrs.frozen
+class _ContractRow:
+    id: int
+    contract: Contract
+    enterprise_id: int
+    household_id: int
+    crop_code: str
+    form_code: str
+
+
+def _weighing_of(row: sqlite3.Row) -> Weighing:
+    return Weighing(
+        gross_kg=D(row["gross_kg"]),
+        tare_kg=D(row["tare_kg"]),
+        grade=row["grade"],
+        moisture=D(row["moisture"]),
+        impurity=D(row["impurity"]),
+    )
+
+
+def _quote_of(row: sqlite3.Row, terms: PriceTerms) -> Quote:
+    """The quote as stored: portions and amount exactly as recorded."""
+    portions: list[Portion] = []
+    market = D(row["market_price"]) if row["market_price"] is not None else None
+    if row["protected_g"] > 0:
+        portions.append(
+            Portion(
+                _kg(row["protected_g"]),
+                D(row["protected_price"]),
+                Basis(row["protected_basis"]),
+                True,
+                from_fen(row["protected_fen"]),
+            )
+        )
+    if row["market_g"] > 0:
+        portions.append(
+            Portion(
+                _kg(row["market_g"]),
+                market if market is not None else ZERO,
+                Basis.MARKET,
+                False,
+                from_fen(row["market_fen"]),
+            )
+        )
+    return Quote(
+        accepted=bool(row["accepted"]),
+        grade=row["grade"],
+        gross_kg=D(row["gross_kg"]),
+        tare_kg=D(row["tare_kg"]),
+        impurity=D(row["impurity"]),
+        moisture=D(row["moisture"]),
+        moisture_standard=terms.moisture_standard,
+        moisture_max=terms.moisture_max,
+        net_kg=_kg(row["net_g"]),
+        floor=terms.floor(row["grade"]),
+        market_price=market,
+        premium=terms.premium if terms.market_linked else ZERO,
+        ceiling=terms.ceiling,
+        quota_kg=terms.quota_kg,
+        delivered_before_kg=_kg(row["delivered_before_g"]),
+        portions=tuple(portions),
+        amount=from_fen(row["amount_fen"]),
+        rejection_reason=row["rejection_reason"],
+    )
+
+
+def _delivery_row(
+    *,
+    id: int,
+    c: _ContractRow,
+    slip: Slip,
+    receipt_no: str,
+    revision: int,
+    quote: Quote,
+    actor: str,
+    at: str,
+    seq: int,
+) -> dict[str, Any]:
+    protected = next((p for p in quote.portions if p.protected), None)
+    market = next((p for p in quote.portions if not p.protected), None)
+    w = slip.weighing
+    return {
+        "id": id,
+        "contract_id": c.id,
+        "enterprise_id": c.enterprise_id,
+        "household_id": c.household_id,
+        "season": c.contract.season,
+        "receipt_no": receipt_no,
+        "revision": revision,
+        "day": slip.day.isoformat(),
+        "purchase_point": slip.purchase_point,
+        "gross_kg": str(w.gross_kg),
+        "tare_kg": str(w.tare_kg),
+        "grade": w.grade,
+        "moisture": str(w.moisture),
+        "impurity": str(w.impurity),
+        "market_price": str(quote.market_price) if quote.market_price is not None else None,
+        "delivered_before_g": to_grams(quote.delivered_before_kg),
+        "net_g": to_grams(quote.net_kg),
+        "accepted": 1 if quote.accepted else 0,
+        "rejection_reason": quote.rejection_reason,
+        "protected_g": to_grams(protected.kg) if protected else 0,
+        "protected_price": str(protected.unit_price) if protected else None,
+        "protected_basis": protected.basis.value if protected else None,
+        "protected_fen": to_fen(protected.amount) if protected else 0,
+        "market_g": to_grams(market.kg) if market else 0,
+        "market_fen": to_fen(market.amount) if market else 0,
+        "amount_fen": to_fen(quote.amount),
+        "actor": actor,
+        "recorded_at": at,
+        "audit_seq": seq,
+    }
+
+
+_INSERT_DELIVERY = (
+    "INSERT INTO deliveries (id, contract_id, enterprise_id, household_id, season, receipt_no, "
+    "revision, day, purchase_point, gross_kg, tare_kg, grade, moisture, impurity, market_price, "
+    "delivered_before_g, net_g, accepted, rejection_reason, protected_g, protected_price, "
+    "protected_basis, protected_fen, market_g, market_fen, amount_fen, actor, recorded_at, "
+    "audit_seq) VALUES (:id, :contract_id, :enterprise_id, :household_id, :season, :receipt_no, "
+    ":revision, :day, :purchase_point, :gross_kg, :tare_kg, :grade, :moisture, :impurity, "
+    ":market_price, :delivered_before_g, :net_g, :accepted, :rejection_reason, :protected_g, "
+    ":protected_price, :protected_basis, :protected_fen, :market_g, :market_fen, :amount_fen, "
+    ":actor, :recorded_at, :audit_seq)"
+)
+
+_DELIVERY_SELECT = (
+    "SELECT d.*, c.contract_no, c.data AS contract_data, h.resident_id, e.uscc, "
+    "(v.delivery_id IS NOT NULL) AS voided FROM deliveries d "
+    "JOIN contracts c ON c.id = d.contract_id JOIN households h ON h.id = d.household_id "
+    "JOIN enterprises e ON e.id = d.enterprise_id "
+    "LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+)
+
+_SUPPLY_SELECT = (
+    "SELECT s.*, c.contract_no, c.unrecovered, h.resident_id, "
+    "(v.supply_id IS NOT NULL) AS voided FROM input_supplies s "
+    "JOIN contracts c ON c.id = s.contract_id JOIN households h ON h.id = s.household_id "
+    "LEFT JOIN supply_voids v ON v.supply_id = s.id "
+)
+
+_PAYMENT_SELECT = (
+    "SELECT p.*, h.resident_id, (v.payment_id IS NOT NULL) AS voided FROM payments p "
+    "JOIN households h ON h.id = p.household_id "
+    "LEFT JOIN payment_voids v ON v.payment_id = p.id "
+)
+
+# Season sums per household (non-voided records), the input of settlement. Amounts in fen.
+_PROCEEDS_BY_SEASON = (
+    "SELECT d.household_id, d.season, SUM(d.amount_fen) FROM deliveries d "
+    "WHERE d.season <= ? AND (? IS NULL OR d.household_id = ?) AND NOT EXISTS "
+    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) "
+    "GROUP BY d.household_id, d.season"
+)
+_ADVANCES_BY_SEASON = (
+    "SELECT s.household_id, s.season, c.unrecovered, SUM(s.amount_fen) FROM input_supplies s "
+    "JOIN contracts c ON c.id = s.contract_id "
+    "WHERE s.season <= ? AND s.charge = 'advance' AND (? IS NULL OR s.household_id = ?) "
+    "AND NOT EXISTS (SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) "
+    "GROUP BY s.household_id, s.season, c.unrecovered"
+)
+_PAID_BY_SEASON = (
+    "SELECT p.household_id, p.season, SUM(p.amount_fen) FROM payments p "
+    "WHERE p.season <= ? AND (? IS NULL OR p.household_id = ?) AND NOT EXISTS "
+    "(SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) "
+    "GROUP BY p.household_id, p.season"
+)
+
+_COUNTS = {
+    "enterprises": "SELECT COUNT(*) FROM enterprises",
+    "households": "SELECT COUNT(*) FROM households",
+    "contracts": "SELECT COUNT(*) FROM contracts",
+    "market_prices": "SELECT COUNT(*) FROM market_prices",
+    "deliveries": "SELECT COUNT(*) FROM deliveries",
+    "input_supplies": "SELECT COUNT(*) FROM input_supplies",
+    "payments": "SELECT COUNT(*) FROM payments",
+    "delivery_voids": "SELECT COUNT(*) FROM delivery_voids",
+    "supply_voids": "SELECT COUNT(*) FROM supply_voids",
+    "payment_voids": "SELECT COUNT(*) FROM payment_voids",
+    "audit": "SELECT COUNT(*) FROM audit",
+}
+
+_MONEY_SCANS = {
+    "deliveries": "SELECT * FROM deliveries ORDER BY id",
+    "input_supplies": "SELECT * FROM input_supplies ORDER BY id",
+    "payments": "SELECT * FROM payments ORDER BY id",
+    "delivery_voids": "SELECT * FROM delivery_voids ORDER BY delivery_id",
+    "supply_voids": "SELECT * FROM supply_voids ORDER BY supply_id",
+    "payment_voids": "SELECT * FROM payment_voids ORDER BY payment_id",
+}
+
+
+@attrs.define
+class _Sums:
+    """One household's season, in fen."""
+
+    proceeds: int = 0
+    carry: int = 0
+    waive: int = 0
+    paid: int = 0
+
+
+def _fold(seasons: dict[int, _Sums], upto: int | None = None) -> dict[int, Totals]:
+    """Settle each season in order, carrying unrecovered advances forward."""
+    result: dict[int, Totals] = {}
+    carried = ZERO
+    keys = sorted(seasons)
+    if upto is not None and upto not in seasons:
+        keys = sorted([*keys, upto])
+    for season in keys:
+        if upto is not None and season > upto:
+            break
+        s = seasons.get(season, _Sums())
+        totals = settle_amounts(
+            proceeds=from_fen(s.proceeds),
+            carried_in=carried,
+            advances_carry=from_fen(s.carry),
+            advances_waive=from_fen(s.waive),
+            paid=from_fen(s.paid),
+        )
+        result[season] = totals
+        carried = totals.carried_out
+    return result
+
+
+def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
+    """Split ``amount`` fen in proportion to ``weights`` exactly (largest remainder, ties first)."""
+    total = sum(weights)
+    if not weights:
+        return []
+    if total == 0:
+        weights = [1] * len(weights)
+        total = len(weights)
+    base = [amount * w // total for w in weights]
+    rest = amount - sum(base)
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for i in order[:rest]:
+        base[i] += 1
+    return base
+
+
+class Store:
+    """The ledger of a county's seasons in one SQLite file.
+
+    Open with ``Store.open(path)`` (creates or migrates the file), use as a context manager or
+    call ``close()``. Safe to share between threads (each thread gets its own connection) and to
+    use from several processes at once. Every write names its ``actor`` (``"script"`` by
+    default) and appends an audit entry; ``clock`` gives the time written to the audit.
+    """
+
+    def __init__(
+        self, db: Database, *, clock: Clock | None = None, catalog: Catalog | None = None
+    ) -> None:
+        self._db = db
+        self.clock: Clock = clock or _utc_now
+        self.catalog = catalog or default_catalog()
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        clock: Clock | None = None,
+        catalog: Catalog | None = None,
+        busy_timeout: float = 5.0,
+        patience: float = 120.0,
+    ) -> Store:
+        """Open the store at ``path``, creating the file or migrating it to this schema.
+
+        A file from a newer orderfarm raises ``SchemaVersionError``. ``busy_timeout`` is
+        SQLite's wait for a lock on each try; ``patience`` the total wait before a write gives
+        up with ``StoreBusyError``.
+        """
+        db = Database(path, busy_timeout=busy_timeout, patience=patience)
+        try:
+            db.migrate()
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, clock=clock, catalog=catalog)
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        """The database file."""
+        return str(self._db.path)
+
+    @property
+    def schema_version(self) -> int:
+        """The file's schema version."""
+        return self._db.version()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _now(self) -> dt.datetime:
+        now = self.clock()
+        if not isinstance(now, dt.datetime):
+            raise TypeError(f"the store's clock must return a datetime, got {type(now).__name__}")
+        return now
+
+    def _read(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        def run(conn: sqlite3.Connection) -> Any:
+            conn.row_factory = sqlite3.Row
+            return work(conn)
+
+        return self._db.read(run)
+
+    def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+        def run(conn: sqlite3.Connection) -> Any:
+            conn.row_factory = sqlite3.Row
+            return work(conn)
+
+        return self._db.write(run)
+
+    def _audit(
+        self,
+        conn: sqlite3.Connection,
+        actor: str,
+        action: str,
+        entity: str,
+        ref: str,
+        payload: dict[str, Any],
+        seq_and_prev: tuple[int, str] | None = None,
+    ) -> int:
+        return audit.append(
+            conn,
+            at=self._now(),
+            actor=actor,
+            action=action,
+            entity=entity,
+            ref=ref,
+            payload=payload,
+            seq_and_prev=seq_and_prev,
+        )
+
+    @staticmethod
+    def _household_pk(conn: sqlite3.Connection, resident_id: str) -> int:
+        row = conn.execute(
+            "SELECT id FROM households WHERE resident_id = ?", (resident_id.strip().upper(),)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no household with resident ID {resident_id} (农户不存在)")
+        return int(row[0])
+
+    def _contract_row(self, conn: sqlite3.Connection, contract_no: str) -> _ContractRow:
+        row = conn.execute(
+            "SELECT id, enterprise_id, household_id, crop, form, data FROM contracts "
+            "WHERE contract_no = ?",
+            (contract_no,),
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"no contract {contract_no} (合同 {contract_no} 不存在)")
+        contract = from_json(row["data"], Contract)
+        return _ContractRow(
+            int(row["id"]),
+            contract,
+            int(row["enterprise_id"]),
+            int(row["household_id"]),
+            row["crop"],
+            row["form"],
+        )
+
+    # -- enterprises and households --------------------------------------------------------------
+
+    def add_enterprise(self, enterprise: Enterprise, *, actor: str = DEFAULT_ACTOR) -> Enterprise:
+        """Register an enterprise; the same one again is a no-op, another name for its code a
+        ``ConflictError``."""
+        if not isinstance(enterprise, Enterprise):
+            raise TypeError("add_enterprise needs an Enterprise")
+        actor = _check_actor(actor)
+
+        def work(conn: sqlite3.Connection) -> Enterprise:
+            row = conn.execute(
+                "SELECT name FROM enterprises WHERE uscc = ?", (enterprise.uscc,)
+            ).fetchone()
+            if row is not None:
+                if row["name"] == enterprise.name:
+                    return enterprise
+                raise ConflictError(
+                    f"enterprise {enterprise.uscc} is already registered as {row['name']!r}, "
+                    f"not {enterprise.name!r}",
+                    existing=Enterprise(row["name"], enterprise.uscc),
+                    new=enterprise,
+                )
+            conn.execute(
+                "INSERT INTO enterprises (uscc, name) VALUES (?, ?)",
+                (enterprise.uscc, enterprise.name),
+            )
+            self._audit(
+                conn,
+                actor,
+                "add_enterprise",
+                "enterprise",
+                enterprise.uscc,
+                {"record": unstructure(enterprise)},
+            )
+            return enterprise
+
+        result: Enterprise = self._write(work)
+        return result
+
+    def enterprise(self, uscc: str) -> Enterprise:
+        """The enterprise with credit code ``uscc``."""
+
+        def work(conn: sqlite3.Connection) -> Enterprise:
+            row = conn.execute(
+                "SELECT name, uscc FROM enterprises WHERE uscc = ?", (uscc.strip().upper(),)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no enterprise {uscc} (企业不存在)")
+            return Enterprise(row["name"], row["uscc"])
+
+        result: Enterprise = self._read(work)
+        return result
+
+    def enterprises(self) -> list[Enterprise]:
+        """Every enterprise, by credit code."""
+        rows = self._read(
+            lambda conn: conn.execute("SELECT name, uscc FROM enterprises ORDER BY uscc").fetchall()
+        )
+        return [Enterprise(r["name"], r["uscc"]) for r in rows]
+
+    @staticmethod
+    def _household_of(row: sqlite3.Row) -> Household:
+        return Household(
+            head_name=row["head_name"],
+            resident_id=row["resident_id"],
+            township=row["township"],
+            village=row["village"],
+            group=row["grp"],
+            phone=row["phone"],
+            members=row["members"],
+            poverty_status=PovertyStatus(row["poverty_status"]),
+            account=row["account"],
+        )
+
+    @staticmethod
+    def _household_values(h: Household) -> tuple[object, ...]:
+        return (
+            h.head_name,
+            h.township,
+            h.village,
+            h.group,
+            h.phone,
+            h.members,
+            h.poverty_status.value,
+            h.account,
+            h.resident_id,
+        )
+
+    def add_household(self, household: Household, *, actor: str = DEFAULT_ACTOR) -> Household:
+        """Register a household (unique resident ID). The same household again is a no-op;
+        different data under a registered ID is a ``ConflictError`` (use ``update_household``)."""
+        if not isinstance(household, Household):
+            raise TypeError("add_household needs a Household")
+        actor = _check_actor(actor)
+
+        def work(conn: sqlite3.Connection) -> Household:
+            row = conn.execute(
+                "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
+            ).fetchone()
+            if row is not None:
+                existing = self._household_of(row)
+                if existing == household:
+                    return existing
+                raise ConflictError(
+                    f"resident ID {household.masked_id} "
+                    f"is already registered to {existing.head_name} ({existing.village}); "
+                    f"not adding {household.head_name} ({household.village})",
+                    existing=existing,
+                    new=household,
+                )
+            conn.execute(
+                "INSERT INTO households (head_name, township, village, grp, phone, members, "
+                "poverty_status, account, resident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._household_values(household),
+            )
+            self._audit(
+                conn,
+                actor,
+                "add_household",
+                "household",
+                household.resident_id,
+                {"record": unstructure(household)},
+            )
+            return household
+
+        result: Household = self._write(work)
+        return result
+
+    def update_household(self, household: Household, *, actor: str = DEFAULT_ACTOR) -> Household:
+        """Change a registered household's details (name, village, phone, status…), audited."""
+        if not isinstance(household, Household):
+            raise TypeError("update_household needs a Household")
+        actor = _check_actor(actor)
+
+        def work(conn: sqlite3.Connection) -> Household:
+            row = conn.execute(
+                "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no household with resident ID {household.masked_id}")
+            before = self._household_of(row)
+            if before == household:
+                return household
+            conn.execute(
+                "UPDATE households SET head_name = ?, township = ?, village = ?, grp = ?, "
+                "phone = ?, members = ?, poverty_status = ?, account = ? WHERE resident_id = ?",
+                self._household_values(household),
+            )
+            self._audit(
+                conn,
+                actor,
+                "update_household",
+                "household",
+                household.resident_id,
+                {"record": unstructure(household), "before": unstructure(before)},
+            )
+            return household
+
+        result: Household = self._write(work)
+        return result
+
+    def household(self, resident_id: str) -> Household:
+        """The household with this resident ID."""
+
+        def work(conn: sqlite3.Connection) -> Household:
+            row = conn.execute(
+                "SELECT * FROM households WHERE resident_id = ?", (resident_id.strip().upper(),)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(f"no household with resident ID {resident_id} (农户不存在)")
+            return self._household_of(row)
+
+        result: Household = self._read(work)
+        return result
+
+    def households(
+        self, *, township: str | None = None, village: str | None = None
+    ) -> list[Household]:
+        """Households, optionally of one township and/or village, by township, village, name."""
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT * FROM households WHERE (? IS NULL OR township = ?) "
+                "AND (? IS NULL OR village = ?) ORDER BY township, village, head_name, id",
+                (township, township, village, village),
+            ).fetchall()
+        )
+        return [self._household_of(r) for r in rows]
+
+    # -- contracts ---------------------------------------------------------------------------------
+
+    def add_contract(self, contract: Contract, *, actor: str = DEFAULT_ACTOR) -> Contract:
+        """Store a contract (unique contract number) between a registered enterprise and
+        household; its crop, form and grades are checked against the store's catalog.
+        The same contract again is a no-op; another under the same number a ``ConflictError``."""
+        if not isinstance(contract, Contract):
+            raise TypeError("add_contract needs a Contract")
+        actor = _check_actor(actor)
+        contract.check_against(self.catalog)
+        crop = self.catalog.crop(contract.crop)
+        form = crop.form(contract.form)
+        area_mu4 = int(contract.area_mu * 10000)
+
+        def work(conn: sqlite3.Connection) -> Contract:
+            row = conn.execute(
+                "SELECT data FROM contracts WHERE contract_no = ?", (contract.contract_no,)
+            ).fetchone()
+            if row is not None:
+                existing = from_json(row["data"], Contract)
+                if existing == contract:
+                    return existing
+                raise ConflictError(
+                    f"contract number {contract.contract_no} is already used by the contract "
+                    f"of household {existing.household_id} ({existing.crop}, {existing.season})",
+                    existing=existing,
+                    new=contract,
+                )
+            enterprise = conn.execute(
+                "SELECT id FROM enterprises WHERE uscc = ?", (contract.enterprise_uscc,)
+            ).fetchone()
+            if enterprise is None:
+                raise NotFoundError(
+                    f"contract {contract.contract_no}: enterprise {contract.enterprise_uscc} "
+                    "is not registered (企业未登记)"
+                )
+            household = self._household_pk(conn, contract.household_id)
+            conn.execute(
+                "INSERT INTO contracts (contract_no, enterprise_id, household_id, crop, form, "
+                "season, area_mu, area_mu4, unrecovered, status, delivery_start, delivery_end, "
+                "data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    contract.contract_no,
+                    int(enterprise[0]),
+                    household,
+                    crop.code,
+                    form.code,
+                    contract.season,
+                    str(contract.area_mu),
+                    area_mu4,
+                    contract.unrecovered.value,
+                    contract.status.value,
+                    contract.delivery_start.isoformat() if contract.delivery_start else None,
+                    contract.delivery_end.isoformat() if contract.delivery_end else None,
+                    to_json(contract),
+                ),
+            )
+            self._audit(
+                conn,
+                actor,
+                "add_contract",
+                "contract",
+                contract.contract_no,
+                {"record": unstructure(contract)},
+            )
+            return contract
+
+        result: Contract = self._write(work)
+        return result
+
+    def contract(self, contract_no: str) -> Contract:
+        """The contract with this number, in its current status."""
+        result: Contract = self._read(lambda conn: self._contract_row(conn, contract_no).contract)
+        return result
+
+    def contracts(
+        self, *, season: int | None = None, household_id: str | None = None
+    ) -> list[Contract]:
+        """Contracts, optionally of one season and/or household, by contract number."""
+
+        def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            household = self._household_pk(conn, household_id) if household_id is not None else None
+            return conn.execute(
+                "SELECT data FROM contracts WHERE (? IS NULL OR season = ?) "
+                "AND (? IS NULL OR household_id = ?) ORDER BY contract_no",
+                (season, season, household, household),
+            ).fetchall()
+
+        return [from_json(r["data"], Contract) for r in self._read(work)]
+
+    def _change_contract(
+        self, contract_no: str, step: Callable[[Contract], Contract], action: str, actor: str
+    ) -> Contract:
+        actor = _check_actor(actor)
+
+        def work(conn: sqlite3.Connection) -> Contract:
+            row = self._contract_row(conn, contract_no)
+            after = step(row.contract)
+            conn.execute(
+                "UPDATE contracts SET status = ?, data = ? WHERE id = ?",
+                (after.status.value, to_json(after), row.id),
+            )
+            self._audit(
+                conn,
+                actor,
+                action,
+                "contract",
+                contract_no,
+                {
+                    "record": unstructure(after),
+                    "from": row.contract.status.value,
+                    "to": after.status.value,
+                },
+            )
+            return after
+
+        result: Contract = self._write(work)
+        return result
+
+    def sign_contract(
+        self, contract_no: str, on: dt.date, *, actor: str = DEFAULT_ACTOR
+    ) -> Contract:
+        """Sign a draft contract (``ContractStateError`` from any other status)."""
+        day = _check_day("on", on)
+        return self._change_contract(contract_no, lambda c: c.sign(day), "sign_contract", actor)
+
+    def close_contract(self, contract_no: str, *, actor: str = DEFAULT_ACTOR) -> Contract:
+        """Close a signed contract at the end of its season."""
+        return self._change_contract(contract_no, Contract.close, "close_contract", actor)
+
+    def cancel_contract(
+        self, contract_no: str, reason: str = "", *, actor: str = DEFAULT_ACTOR
+    ) -> Contract:
+        """Cancel a draft contract."""
+        return self._change_contract(
+            contract_no, lambda c: c.cancel(reason), "cancel_contract", actor
+        )
+
+    def terminate_contract(
+        self, contract_no: str, reason: str, *, actor: str = DEFAULT_ACTOR
+    ) -> Contract:
+        """Terminate a signed contract early; a reason is required."""
+        return self._change_contract(
+            contract_no, lambda c: c.terminate(reason), "terminate_contract", actor
+        )
+
+    # -- market prices -----------------------------------------------------------------------------
+
+    def set_market_price(
+        self,
+        crop: str,
+        form: str,
+        grade: str,
+        day: dt.date,
+        price: Decimal,
+        *,
+        actor: str = DEFAULT_ACTOR,
+    ) -> Decimal:
+        """Record the day's market price (yuan/kg) of a crop, form and grade.
+
+        Setting it again replaces it (audited); deliveries already recorded keep the price
+        they were priced with.
+        """
+        actor = _check_actor(actor)
+        day = _check_day("day", day)
+        price = D(price, "market_price")
+        if price <= ZERO:
+            raise ValidationError.one("market_price", "positive")
+        crop_entry = self.catalog.crop(crop)
+        product = crop_entry.form(form)
+        product.grade_rank(grade)
+        key = (crop_entry.code, product.code, grade, day.isoformat())
+
+        def work(conn: sqlite3.Connection) -> Decimal:
+            row = conn.execute(
+                "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? "
+                "AND day = ?",
+                key,
+            ).fetchone()
+            if row is not None and D(row["price"]) == price:
+                return price
+            conn.execute(
+                "INSERT INTO market_prices (crop, form, grade, day, price) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (crop, form, grade, day) DO UPDATE SET price = excluded.price",
+                (*key, str(price)),
+            )
+            record = dict(zip(("crop", "form", "grade", "day"), key, strict=True))
+            record["price"] = str(price)
+            payload: dict[str, Any] = {"record": record}
+            if row is not None:
+                payload["before"] = row["price"]
+            self._audit(conn, actor, "set_market_price", "market_price", "/".join(key), payload)
+            return price
+
+        result: Decimal = self._write(work)
+        return result
+
+    def market_price(self, crop: str, form: str, grade: str, day: dt.date) -> Decimal | None:
+        """The recorded market price (yuan/kg) for that day, or ``None``."""
+        crop_entry = self.catalog.crop(crop)
+        key = (crop_entry.code, crop_entry.form(form).code, grade, day.isoformat())
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? "
+                "AND day = ?",
+                key,
+            ).fetchone()
+        )
+        return D(row["price"]) if row is not None else None
+
+    # -- deliveries --------------------------------------------------------------------------------
+
+    def record_delivery(
+        self,
+        contract_no: str,
+        weighing: Weighing,
+        day: dt.date,
+        receipt_no: str,
+        *,
+        purchase_point: str = "",
+        actor: str = DEFAULT_ACTOR,
+    ) -> Delivery:
+        """Record one weighing slip, priced with the contract's terms, the day's market price
+        and the accepted kg already delivered under the contract.
+
+        Recording the same slip again returns the existing record and writes nothing; the same
+        receipt number (per enterprise and season) with different data is a ``ConflictError``.
+        A contract that is not signed, or a day outside its delivery window, is a
+        ``RefusedError``; a lot over the maximum moisture is recorded as rejected, amount 0.
+        """
+        slip = Slip(contract_no, weighing, day, receipt_no, purchase_point)
+        actor = _check_actor(actor)
+        ids, _ = self._write(lambda conn: self._record_slips(conn, [slip], actor, single=True))
+        return self.delivery(ids[0])
+
+    def record_deliveries(
+        self, slips: Iterable[Slip], *, actor: str = DEFAULT_ACTOR, batch_size: int = 5000
+    ) -> BatchResult:
+        """Record many slips: one transaction and one audit entry (hashing all its rows) per
+        batch of ``batch_size``. Slips already recorded are skipped (counted as ``existing``).
+
+        If a slip is refused, its batch writes nothing and the error (with a note naming the
+        slip) is raised; earlier batches stay committed, and running the same slips again
+        records only what is missing.
+        """
+        actor = _check_actor(actor)
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        total = BatchResult()
+        iterator = iter(slips)
+        while chunk := list(itertools.islice(iterator, batch_size)):
+
+            def work(conn: sqlite3.Connection, part: list[Slip] = chunk) -> BatchResult:
+                return self._record_slips(conn, part, actor, single=False)[1]
+
+            result: BatchResult = self._write(work)
+            total += result
+        return total
+
+    def _record_slips(
+        self, conn: sqlite3.Connection, slips: Sequence[Slip], actor: str, *, single: bool
+    ) -> tuple[list[int], BatchResult]:
+        now = self._now().isoformat()
+        seq, prev = audit.next_seq(conn)
+        max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()[0]
+        next_id = int(max_id) + 1
+        contracts: dict[str, _ContractRow] = {}
+        delivered: dict[int, int] = {}
+        prices: dict[tuple[str, str, str, str], Decimal | None] = {}
+        pending: dict[tuple[int, int, str], list[dict[str, Any]]] = defaultdict(list)
+        rows: list[dict[str, Any]] = []
+        ids: list[int] = []
+        existing = 0
+        for index, slip in enumerate(slips):
+            try:
+                if not isinstance(slip, Slip) or not isinstance(slip.weighing, Weighing):
+                    raise TypeError("record_deliveries needs Slip values holding a Weighing")
+                receipt_no = _check_text("receipt_no", slip.receipt_no, limit=40)
+                _check_text("purchase_point", slip.purchase_point, limit=60, required=False)
+                day = _check_day("day", slip.day)
+                c = contracts.get(slip.contract_no)
+                if c is None:
+                    c = contracts[slip.contract_no] = self._contract_row(conn, slip.contract_no)
+                key = (c.enterprise_id, c.contract.season, receipt_no)
+                found = self._same_receipt(conn, key) + pending[key]
+                match = next((r for r in found if self._same_slip(r, c, slip)), None)
+                if match is not None:
+                    ids.append(int(match["id"]))
+                    existing += 1
+                    continue
+                live = [r for r in found if not r.get("voided")]
+                if live:
+                    other = live[0]
+                    raise ConflictError(
+                        f"receipt {receipt_no} ({c.contract.enterprise_uscc}, season "
+                        f"{c.contract.season}) is already recorded as delivery {other['id']}: "
+                        f"contract {other.get('contract_no', slip.contract_no)}, {other['day']}, "
+                        f"gross {other['gross_kg']} kg, tare {other['tare_kg']} kg, grade "
+                        f"{other['grade']}; refusing the different slip: contract "
+                        f"{slip.contract_no}, {day}, gross {slip.weighing.gross_kg} kg, tare "
+                        f"{slip.weighing.tare_kg} kg, grade {slip.weighing.grade} "
+                        f"(小票号重复且内容不同)",
+                        existing=dict(other),
+                        new=slip,
+                    )
+                revision = max((int(r["revision"]) for r in found), default=-1) + 1
+                self._check_deliverable(c.contract, day)
+                price_key = (c.crop_code, c.form_code, slip.weighing.grade, day.isoformat())
+                if price_key not in prices:
+                    row = conn.execute(
+                        "SELECT price FROM market_prices WHERE crop = ? AND form = ? "
+                        "AND grade = ? AND day = ?",
+                        price_key,
+                    ).fetchone()
+                    prices[price_key] = D(row[0]) if row is not None else None
+                if c.id not in delivered:
+                    delivered[c.id] = int(
+                        conn.execute(
+                            "SELECT COALESCE(SUM(d.net_g), 0) FROM deliveries d "
+                            "WHERE d.contract_id = ? AND d.accepted = 1 AND NOT EXISTS "
+                            "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id)",
+                            (c.id,),
+                        ).fetchone()[0]
+                    )
+                quote = price_delivery(
+                    c.contract.terms,
+                    slip.weighing,
+                    market_price=prices[price_key],
+                    delivered_before_kg=_kg(delivered[c.id]),
+                )
+                row_data = _delivery_row(
+                    id=next_id,
+                    c=c,
+                    slip=slip,
+                    receipt_no=receipt_no,
+                    revision=revision,
+                    quote=quote,
+                    actor=actor,
+                    at=now,
+                    seq=seq,
+                )
+            except (OrderfarmError, TypeError) as exc:
+                if not single:
+                    exc.add_note(f"slip {index + 1} of the batch (receipt {slip.receipt_no!r})")
+                raise
+            if quote.accepted:
+                delivered[c.id] += row_data["net_g"]
+            rows.append(row_data)
+            pending[key].append({**row_data, "contract_no": slip.contract_no})
+            ids.append(next_id)
+            next_id += 1
+        if rows:
+            conn.executemany(_INSERT_DELIVERY, rows)
+            if single:
+                ref = f"{rows[0]['receipt_no']}#{rows[0]['id']}"
+                action = "record_delivery"
+            else:
+                ref = f"{rows[0]['id']}-{rows[-1]['id']}"
+                action = "record_deliveries"
+            self._audit(
+                conn,
+                actor,
+                action,
+                "delivery",
+                ref,
+                audit.money_payload("deliveries", rows),
+                seq_and_prev=(seq, prev),
+            )
+        return ids, BatchResult(len(rows), existing)
+
+    @staticmethod
+    def _same_receipt(conn: sqlite3.Connection, key: tuple[int, int, str]) -> list[dict[str, Any]]:
+        found = conn.execute(
+            "SELECT d.*, c.contract_no, (v.delivery_id IS NOT NULL) AS voided FROM deliveries d "
+            "JOIN contracts c ON c.id = d.contract_id "
+            "LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+            "WHERE d.enterprise_id = ? AND d.season = ? AND d.receipt_no = ? ORDER BY d.revision",
+            key,
+        ).fetchall()
+        return [dict(r) for r in found]
+
+    @staticmethod
+    def _same_slip(row: dict[str, Any], c: _ContractRow, slip: Slip) -> bool:
+        w = slip.weighing
+        return (
+            row["contract_id"] == c.id
+            and row["day"] == slip.day.isoformat()
+            and row["purchase_point"] == slip.purchase_point
+            and row["grade"] == w.grade
+            and D(row["gross_kg"]) == w.gross_kg
+            and D(row["tare_kg"]) == w.tare_kg
+            and D(row["moisture"]) == w.moisture
+            and D(row["impurity"]) == w.impurity
+        )
+
+    @staticmethod
+    def _check_deliverable(contract: Contract, day: dt.date) -> None:
+        problems: list[Problem] = []
+        if contract.status is not ContractStatus.SIGNED:
+            problems.append(
+                Problem(
+                    "contract_no",
+                    "contract_not_signed",
+                    {
+                        "contract_no": contract.contract_no,
+                        "status": contract.status.value,
+                        "status_zh": contract.status.zh,
+                    },
+                )
+            )
+        if not contract.in_window(day):
+            problems.append(
+                Problem(
+                    "day",
+                    "outside_window",
+                    {
+                        "day": day.isoformat(),
+                        "start": contract.delivery_start or "…",
+                        "end": contract.delivery_end or "…",
+                    },
+                )
+            )
+        if problems:
+            raise RefusedError(problems)
+
+    def _delivery_of(self, row: sqlite3.Row, terms: dict[str, PriceTerms]) -> Delivery:
+        contract_no = row["contract_no"]
+        if contract_no not in terms:
+            terms[contract_no] = from_json(row["contract_data"], Contract).terms
+        return Delivery(
+            id=row["id"],
+            contract_no=contract_no,
+            household_id=row["resident_id"],
+            enterprise_uscc=row["uscc"],
+            season=row["season"],
+            receipt_no=row["receipt_no"],
+            revision=row["revision"],
+            day=dt.date.fromisoformat(row["day"]),
+            purchase_point=row["purchase_point"],
+            weighing=_weighing_of(row),
+            quote=_quote_of(row, terms[contract_no]),
+            actor=row["actor"],
+            recorded_at=row["recorded_at"],
+            voided=bool(row["voided"]),
+        )
+
+    def delivery(self, delivery_id: int) -> Delivery:
+        """The delivery with this record id."""
+
+        def work(conn: sqlite3.Connection) -> Delivery:
+            row = conn.execute(_DELIVERY_SELECT + "WHERE d.id = ?", (delivery_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no delivery {delivery_id}")
+            return self._delivery_of(row, {})
+
+        result: Delivery = self._read(work)
+        return result
+
+    def deliveries(
+        self,
+        *,
+        contract_no: str | None = None,
+        household_id: str | None = None,
+        season: int | None = None,
+        include_voided: bool = True,
+    ) -> list[Delivery]:
+        """Deliveries matching every filter given, in record order."""
+
+        def work(conn: sqlite3.Connection) -> list[Delivery]:
+            household = self._household_pk(conn, household_id) if household_id is not None else None
+            rows = conn.execute(
+                _DELIVERY_SELECT + "WHERE (? IS NULL OR c.contract_no = ?) "
+                "AND (? IS NULL OR d.household_id = ?) AND (? IS NULL OR d.season = ?) "
+                "AND (? OR v.delivery_id IS NULL) ORDER BY d.id",
+                (
+                    contract_no,
+                    contract_no,
+                    household,
+                    household,
+                    season,
+                    season,
+                    1 if include_voided else 0,
+                ),
+            )
+            terms: dict[str, PriceTerms] = {}
+            return [self._delivery_of(r, terms) for r in rows]
+
+        result: list[Delivery] = self._read(work)
+        return result
+
+    def find_delivery(self, enterprise_uscc: str, season: int, receipt_no: str) -> Delivery | None:
+        """The latest record of a receipt number (per enterprise and season), or ``None``."""
+
+        def work(conn: sqlite3.Connection) -> Delivery | None:
+            row = conn.execute(
+                _DELIVERY_SELECT + "WHERE e.uscc = ? AND d.season = ? AND d.receipt_no = ? "
+                "ORDER BY d.revision DESC LIMIT 1",
+                (enterprise_uscc, season, receipt_no),
+            ).fetchone()
+            return self._delivery_of(row, {}) if row is not None else None
+
+        result: Delivery | None = self._read(work)
+        return result
+
+    # -- input supplies ------------------------------------------------------------------------------
+
+    def supply_input(
+        self,
+        contract_no: str,
+        supply: InputSupply,
+        day: dt.date,
+        reference: str,
+        *,
+        actor: str = DEFAULT_ACTOR,
+    ) -> InputRecord:
+        """Record inputs supplied under a signed contract (``reference``: the issue slip, unique
+        per contract). The same record again is a no-op; different data under the same
+        reference a ``ConflictError``. An advance that the household's proceeds already paid
+        out could not cover is refused (``OverpaymentError``)."""
+        if not isinstance(supply, InputSupply):
+            raise TypeError("supply_input needs an InputSupply")
+        actor = _check_actor(actor)
+        day = _check_day("day", day)
+        reference = _check_text("reference", reference, limit=40)
+
+        def work(conn: sqlite3.Connection) -> int:
+            c = self._contract_row(conn, contract_no)
+            row = conn.execute(
+                "SELECT * FROM input_supplies WHERE contract_id = ? AND reference = ?",
+                (c.id, reference),
+            ).fetchone()
+            if row is not None:
+                stored = InputSupply(
+                    row["item"],
+                    D(row["quantity"]),
+                    row["unit"],
+                    D(row["unit_cost"]),
+                    ChargeMode(row["charge"]),
+                )
+                if stored == supply and row["day"] == day.isoformat():
+                    return int(row["id"])
+                raise ConflictError(
+                    f"supply reference {reference} of contract {contract_no} is already recorded "
+                    f"as {stored.item} {stored.quantity} {stored.unit} on {row['day']}; refusing "
+                    f"{supply.item} {supply.quantity} {supply.unit} on {day}",
+                    existing=stored,
+                    new=supply,
+                )
+            if c.contract.status is not ContractStatus.SIGNED:
+                self._check_deliverable(c.contract, day)
+            seq, prev = audit.next_seq(conn)
+            new_id = int(
+                conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM input_supplies").fetchone()[0]
+            )
+            record = {
+                "id": new_id,
+                "contract_id": c.id,
+                "household_id": c.household_id,
+                "season": c.contract.season,
+                "reference": reference,
+                "day": day.isoformat(),
+                "item": supply.item,
+                "quantity": str(supply.quantity),
+                "unit": supply.unit,
+                "unit_cost": str(supply.unit_cost),
+                "charge": supply.charge.value,
+                "amount_fen": to_fen(supply.amount),
+                "actor": actor,
+                "recorded_at": self._now().isoformat(),
+                "audit_seq": seq,
+            }
+            conn.execute(
+                "INSERT INTO input_supplies (id, contract_id, household_id, season, reference, "
+                "day, item, quantity, unit, unit_cost, charge, amount_fen, actor, recorded_at, "
+                "audit_seq) VALUES (:id, :contract_id, :household_id, :season, :reference, :day, "
+                ":item, :quantity, :unit, :unit_cost, :charge, :amount_fen, :actor, "
+                ":recorded_at, :audit_seq)",
+                record,
+            )
+            if supply.charge is ChargeMode.ADVANCE:
+                self._check_balances(conn, c.household_id, c.contract.season)
+            self._audit(
+                conn,
+                actor,
+                "supply_input",
+                "input_supply",
+                f"{contract_no}/{reference}",
+                audit.money_payload("input_supplies", [record]),
+                seq_and_prev=(seq, prev),
+            )
+            return new_id
+
+        new_id: int = self._write(work)
+        return self.input_record(new_id)
+
+    def _supply_of(self, row: sqlite3.Row) -> InputRecord:
+        return InputRecord(
+            id=row["id"],
+            contract_no=row["contract_no"],
+            household_id=row["resident_id"],
+            season=row["season"],
+            reference=row["reference"],
+            day=dt.date.fromisoformat(row["day"]),
+            supply=InputSupply(
+                row["item"],
+                D(row["quantity"]),
+                row["unit"],
+                D(row["unit_cost"]),
+                ChargeMode(row["charge"]),
+            ),
+            actor=row["actor"],
+            recorded_at=row["recorded_at"],
+            voided=bool(row["voided"]),
+        )
+
+    def input_record(self, supply_id: int) -> InputRecord:
+        """The input supply with this record id."""
+
+        def work(conn: sqlite3.Connection) -> InputRecord:
+            row = conn.execute(_SUPPLY_SELECT + "WHERE s.id = ?", (supply_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no input supply {supply_id}")
+            return self._supply_of(row)
+
+        result: InputRecord = self._read(work)
+        return result
+
+    def input_records(
+        self, *, household_id: str | None = None, season: int | None = None
+    ) -> list[InputRecord]:
+        """Input supplies matching every filter given, in record order."""
+
+        def work(conn: sqlite3.Connection) -> list[InputRecord]:
+            household = self._household_pk(conn, household_id) if household_id is not None else None
+            rows = conn.execute(
+                _SUPPLY_SELECT + "WHERE (? IS NULL OR s.household_id = ?) "
+                "AND (? IS NULL OR s.season = ?) ORDER BY s.id",
+                (household, household, season, season),
+            )
+            return [self._supply_of(r) for r in rows]
+
+        result: list[InputRecord] = self._read(work)
+        return result
+
+    # -- payments ----------------------------------------------------------------------------------
+
+    def record_payment(
+        self,
+        household_id: str,
+        season: int,
+        amount: Decimal,
+        day: dt.date,
+        reference: str,
+        *,
+        note: str = "",
+        actor: str = DEFAULT_ACTOR,
+    ) -> Payment:
+        """Record a payment to a household for a season (``reference``: the bank or cash slip,
+        unique). A payment that would make the season's balance negative is refused with
+        ``OverpaymentError``; the same payment again is a no-op; another payment under the
+        same reference a ``ConflictError``."""
+        actor = _check_actor(actor)
+        day = _check_day("day", day)
+        reference = _check_text("reference", reference, limit=60)
+        note = _check_text("note", note, limit=200, required=False)
+        fen = _fen_of(amount, "amount")
+        if fen <= 0:
+            raise ValidationError.one("amount", "positive")
+        value = from_fen(fen)
+
+        def work(conn: sqlite3.Connection) -> int:
+            household = self._household_pk(conn, household_id)
+            row = conn.execute(_PAYMENT_SELECT + "WHERE p.reference = ?", (reference,)).fetchone()
+            if row is not None:
+                same = (
+                    row["household_id"] == household
+                    and row["season"] == season
+                    and row["amount_fen"] == fen
+                    and row["day"] == day.isoformat()
+                    and row["note"] == note
+                )
+                if same:
+                    return int(row["id"])
+                raise ConflictError(
+                    f"payment reference {reference} is already recorded as payment {row['id']}: "
+                    f"{from_fen(row['amount_fen'])} yuan to {row['resident_id']} for season "
+                    f"{row['season']} on {row['day']}; refusing {value} yuan to {household_id} "
+                    f"for season {season} on {day} (付款凭证号重复且内容不同)",
+                    existing=self._payment_of(row),
+                    new=(household_id, season, value, day, reference),
+                )
+            totals = self._household_totals(conn, household, season)[season]
+            check_payment(household_id, season, totals, value)
+            seq, prev = audit.next_seq(conn)
+            new_id = int(
+                conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM payments").fetchone()[0]
+            )
+            record = {
+                "id": new_id,
+                "household_id": household,
+                "season": season,
+                "reference": reference,
+                "day": day.isoformat(),
+                "amount_fen": fen,
+                "actor": actor,
+                "recorded_at": self._now().isoformat(),
+                "audit_seq": seq,
+                "note": note,
+            }
+            conn.execute(
+                "INSERT INTO payments (id, household_id, season, reference, day, amount_fen, "
+                "actor, recorded_at, audit_seq, note) VALUES (:id, :household_id, :season, "
+                ":reference, :day, :amount_fen, :actor, :recorded_at, :audit_seq, :note)",
+                record,
+            )
+            self._audit(
+                conn,
+                actor,
+                "record_payment",
+                "payment",
+                reference,
+                audit.money_payload("payments", [record]),
+                seq_and_prev=(seq, prev),
+            )
+            return new_id
+
+        new_id: int = self._write(work)
+        return self.payment(new_id)
+
+    @staticmethod
+    def _payment_of(row: sqlite3.Row) -> Payment:
+        return Payment(
+            id=row["id"],
+            household_id=row["resident_id"],
+            season=row["season"],
+            reference=row["reference"],
+            day=dt.date.fromisoformat(row["day"]),
+            amount=from_fen(row["amount_fen"]),
+            note=row["note"],
+            actor=row["actor"],
+            recorded_at=row["recorded_at"],
+            voided=bool(row["voided"]),
+        )
+
+    def payment(self, payment_id: int) -> Payment:
+        """The payment with this record id."""
+
+        def work(conn: sqlite3.Connection) -> Payment:
+            row = conn.execute(_PAYMENT_SELECT + "WHERE p.id = ?", (payment_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no payment {payment_id}")
+            return self._payment_of(row)
+
+        result: Payment = self._read(work)
+        return result
+
+    def payments(
+        self, *, household_id: str | None = None, season: int | None = None
+    ) -> list[Payment]:
+        """Payments matching every filter given, in record order."""
+
+        def work(conn: sqlite3.Connection) -> list[Payment]:
+            household = self._household_pk(conn, household_id) if household_id is not None else None
+            rows = conn.execute(
+                _PAYMENT_SELECT + "WHERE (? IS NULL OR p.household_id = ?) "
+                "AND (? IS NULL OR p.season = ?) ORDER BY p.id",
+                (household, household, season, season),
+            )
+            return [self._payment_of(r) for r in rows]
+
+        result: list[Payment] = self._read(work)
+        return result
+
+    # -- voids -------------------------------------------------------------------------------------
+
+    def void_delivery(self, delivery_id: int, reason: str, *, actor: str = DEFAULT_ACTOR) -> Void:
+        """Void a delivery (a correction naming it and a reason). Refused when it would leave
+        the household's balance negative: void the payment first."""
+        return self._void("delivery", delivery_id, reason, actor)
+
+    def void_supply(self, supply_id: int, reason: str, *, actor: str = DEFAULT_ACTOR) -> Void:
+        """Void an input supply record."""
+        return self._void("supply", supply_id, reason, actor)
+
+    def void_payment(self, payment_id: int, reason: str, *, actor: str = DEFAULT_ACTOR) -> Void:
+        """Void a payment (it bounced, or was recorded by mistake)."""
+        return self._void("payment", payment_id, reason, actor)
+
+    def _void(self, kind: str, record_id: int, reason: str, actor: str) -> Void:
+        actor = _check_actor(actor)
+        reason = _check_text("reason", reason, limit=200)
+        if isinstance(record_id, bool) or not isinstance(record_id, int):
+            raise TypeError("a record id is an int")
+        lookup, table, column, insert = {
+            "delivery": (
+                "SELECT d.household_id, d.season, v.delivery_id AS voided FROM deliveries d "
+                "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?",
+                "delivery_voids",
+                "delivery_id",
+                "INSERT INTO delivery_voids (delivery_id, reason, actor, recorded_at, audit_seq) "
+                "VALUES (:delivery_id, :reason, :actor, :recorded_at, :audit_seq)",
+            ),
+            "supply": (
+                "SELECT s.household_id, s.season, v.supply_id AS voided FROM input_supplies s "
+                "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?",
+                "supply_voids",
+                "supply_id",
+                "INSERT INTO supply_voids (supply_id, reason, actor, recorded_at, audit_seq) "
+                "VALUES (:supply_id, :reason, :actor, :recorded_at, :audit_seq)",
+            ),
+            "payment": (
+                "SELECT p.household_id, p.season, v.payment_id AS voided FROM payments p "
+                "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?",
+                "payment_voids",
+                "payment_id",
+                "INSERT INTO payment_voids (payment_id, reason, actor, recorded_at, audit_seq) "
+                "VALUES (:payment_id, :reason, :actor, :recorded_at, :audit_seq)",
+            ),
+        }[kind]
+
+        def work(conn: sqlite3.Connection) -> Void:
+            row = conn.execute(lookup, (record_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no {kind} {record_id} to void")
+            if row["voided"] is not None:
+                raise VoidError(f"{kind} {record_id} is already voided (已作废)")
+            seq, prev = audit.next_seq(conn)
+            record = {
+                column: record_id,
+                "reason": reason,
+                "actor": actor,
+                "recorded_at": self._now().isoformat(),
+                "audit_seq": seq,
+            }
+            conn.execute(insert, record)
+            if kind == "delivery":
+                self._check_balances(conn, int(row["household_id"]), int(row["season"]))
+            self._audit(
+                conn,
+                actor,
+                f"void_{kind}",
+                kind,
+                str(record_id),
+                audit.money_payload(table, [record]),
+                seq_and_prev=(seq, prev),
+            )
+            return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
+
+        result: Void = self._write(work)
+        return result
+
+    # -- settlement --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _season_sums(
+        conn: sqlite3.Connection, upto: int, household: int | None
+    ) -> dict[int, dict[int, _Sums]]:
+        """household pk → season → sums, for seasons up to ``upto``."""
+        sums: dict[int, dict[int, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
+        params = (upto, household, household)
+        for hh, season, fen in conn.execute(_PROCEEDS_BY_SEASON, params):
+            sums[hh][season].proceeds = int(fen)
+        for hh, season, policy, fen in conn.execute(_ADVANCES_BY_SEASON, params):
+            if policy == CarryPolicy.WAIVE.value:
+                sums[hh][season].waive += int(fen)
+            else:
+                sums[hh][season].carry += int(fen)
+        for hh, season, fen in conn.execute(_PAID_BY_SEASON, params):
+            sums[hh][season].paid = int(fen)
+        return sums
+
+    def _household_totals(
+        self, conn: sqlite3.Connection, household: int, upto: int
+    ) -> dict[int, Totals]:
+        sums = self._season_sums(conn, upto, household).get(household, {})
+        return _fold(dict(sums), upto)
+
+    def _check_balances(self, conn: sqlite3.Connection, household: int, season: int) -> None:
+        """Refuse the write in progress if any season from ``season`` on has a negative balance."""
+        sums = self._season_sums(conn, 10**6, household).get(household, {})
+        for year, totals in _fold(dict(sums)).items():
+            if year >= season and totals.balance < ZERO:
+                resident = conn.execute(
+                    "SELECT resident_id FROM households WHERE id = ?", (household,)
+                ).fetchone()[0]
+                raise RefusedError(
+                    [
+                        Problem(
+                            "balance",
+                            "negative_balance",
+                            {
+                                "household": resident,
+                                "season": year,
+                                "balance": totals.balance,
+                            },
+                        )
+                    ]
+                )
+
+    def totals(self, household_id: str, season: int) -> Totals:
+        """The settled totals of one household's season (as on its statement)."""
+
+        def work(conn: sqlite3.Connection) -> Totals:
+            household = self._household_pk(conn, household_id)
+            return self._household_totals(conn, household, season)[season]
+
+        result: Totals = self._read(work)
+        return result
+
+    def statement(self, household_id: str, season: int) -> Statement:
+        """对账单: the household's season, every line traceable to its record, with the totals."""
+
+        def work(conn: sqlite3.Connection) -> Statement:
+            household = self._household_pk(conn, household_id)
+            earlier = self._household_totals(conn, household, season - 1)
+            carried_in = earlier[season - 1].carried_out if earlier else ZERO
+            lines: list[StatementLine] = []
+            if carried_in > ZERO:
+                source = max(y for y, t in earlier.items() if t.carried_out == carried_in)
+                lines.append(
+                    StatementLine(
+                        LineKind.CARRIED,
+                        None,
+                        str(source),
+                        None,
+                        f"上季结转垫付款 / advances carried from season {source}",
+                        carried_in,
+                    )
+                )
+            for r in conn.execute(
+                _DELIVERY_SELECT + "WHERE d.household_id = ? AND d.season = ? "
+                "AND v.delivery_id IS NULL ORDER BY d.id",
+                (household, season),
+            ):
+                if r["accepted"]:
+                    text = f"{r['grade']} 净重 {_kg(r['net_g'])} kg / net {_kg(r['net_g'])} kg"
+                else:
+                    text = f"拒收 / rejected: {r['rejection_reason']}"
+                lines.append(
+                    StatementLine(
+                        LineKind.DELIVERY,
+                        r["id"],
+                        r["receipt_no"],
+                        dt.date.fromisoformat(r["day"]),
+                        text,
+                        from_fen(r["amount_fen"]),
+                        r["contract_no"],
+                    )
+                )
+            for r in conn.execute(
+                _SUPPLY_SELECT + "WHERE s.household_id = ? AND s.season = ? "
+                "AND s.charge = 'advance' AND v.supply_id IS NULL ORDER BY s.id",
+                (household, season),
+            ):
+                lines.append(
+                    StatementLine(
+                        LineKind.INPUT,
+                        r["id"],
+                        r["reference"],
+                        dt.date.fromisoformat(r["day"]),
+                        f"{r['item']} {r['quantity']} {r['unit']} × {r['unit_cost']}",
+                        from_fen(r["amount_fen"]),
+                        r["contract_no"],
+                        CarryPolicy(r["unrecovered"]),
+                    )
+                )
+            for r in conn.execute(
+                _PAYMENT_SELECT + "WHERE p.household_id = ? AND p.season = ? "
+                "AND v.payment_id IS NULL ORDER BY p.id",
+                (household, season),
+            ):
+                lines.append(
+                    StatementLine(
+                        LineKind.PAYMENT,
+                        r["id"],
+                        r["reference"],
+                        dt.date.fromisoformat(r["day"]),
+                        r["note"] or "付款 / payment",
+                        from_fen(r["amount_fen"]),
+                    )
+                )
+            return build_statement(household_id, season, lines)
+
+        result: Statement = self._read(work)
+        return result
+
+    def settle(self, season: int) -> list[HouseholdSettlement]:
+        """Every household's totals for ``season`` (those with a contract that season, or a
+        charge carried into it), by township, village and name. Computed from SQL sums."""
+
+        def work(conn: sqlite3.Connection) -> list[HouseholdSettlement]:
+            sums = self._season_sums(conn, season, None)
+            rows = conn.execute(
+                "SELECT id, resident_id, head_name, township, village FROM households h "
+                "WHERE EXISTS (SELECT 1 FROM contracts c WHERE c.household_id = h.id "
+                "AND c.season <= ?) ORDER BY township, village, head_name, id",
+                (season,),
+            )
+            result: list[HouseholdSettlement] = []
+            for r in rows:
+                folded = _fold(dict(sums.get(r["id"], {})), season)
+                totals = folded[season]
+                if totals == Totals() and not self._has_contract(conn, r["id"], season):
+                    continue
+                result.append(
+                    HouseholdSettlement(
+                        r["resident_id"], r["head_name"], r["township"], r["village"], totals
+                    )
+                )
+            return result
+
+        result: list[HouseholdSettlement] = self._read(work)
+        return result
+
+    @staticmethod
+    def _has_contract(conn: sqlite3.Connection, household: int, season: int) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM contracts WHERE household_id = ? AND season = ? LIMIT 1",
+            (household, season),
+        ).fetchone()
+        return row is not None
+
+    def report(
+        self, season: int, by: Sequence[str] = ("township", "village", "crop", "enterprise")
+    ) -> list[ReportRow]:
+        """The season report grouped by any of township, village, crop, enterprise.
+
+        Per group: households contracted (contracts signed, closed or terminated) and of
+        them registered poor, area, delivered kg (accepted), proceeds, recovered, paid and
+        balance outstanding. Slips are summed in SQL (integers: grams, fen, 1/10000 mu) per
+        contract; household amounts are shared between a household's contracts in proportion
+        to their proceeds, exactly to the fen.
+        """
+        keys = tuple(by)
+        unknown = [k for k in keys if k not in _GROUPS]
+        if unknown:
+            raise ValueError(f"report can group by {', '.join(_GROUPS)}; not {unknown}")
+
+        def work(conn: sqlite3.Connection) -> list[ReportRow]:
+            sums = self._season_sums(conn, season, None)
+            contracts = conn.execute(
+                "SELECT c.id, c.household_id, h.township, h.village, c.crop, e.name, "
+                "h.poverty_status, c.area_mu4, COALESCE(d.net_g, 0), COALESCE(d.fen, 0) "
+                "FROM contracts c JOIN households h ON h.id = c.household_id "
+                "JOIN enterprises e ON e.id = c.enterprise_id "
+                "LEFT JOIN (SELECT contract_id, "
+                "SUM(CASE WHEN accepted = 1 THEN net_g ELSE 0 END) AS net_g, "
+                "SUM(amount_fen) AS fen FROM deliveries dd WHERE season = ? AND NOT EXISTS "
+                "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = dd.id) "
+                "GROUP BY contract_id) d ON d.contract_id = c.id "
+                "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
+                "ORDER BY c.household_id, c.id",
+                (season, season),
+            ).fetchall()
+            by_household: dict[int, list[Any]] = defaultdict(list)
+            for row in contracts:
+                by_household[row[1]].append(row)
+            groups: dict[tuple[str | None, ...], dict[str, Any]] = {}
+            for household, rows in by_household.items():
+                totals = _fold(dict(sums.get(household, {})), season)[season]
+                weights = [int(r[9]) for r in rows]
+                if not any(weights):
+                    weights = [int(r[7]) for r in rows]
+                shares = {
+                    name: _allocate(to_fen(getattr(totals, name)), weights)
+                    for name in ("recovered", "paid", "balance")
+                }
+                for i, r in enumerate(rows):
+                    fields = {"township": r[2], "village": r[3], "crop": r[4], "enterprise": r[5]}
+                    key = tuple(fields[k] if k in keys else None for k in _GROUPS)
+                    g = groups.setdefault(
+                        key,
+                        {
+                            "households": set(),
+                            "poor": set(),
+                            "area": 0,
+                            "grams": 0,
+                            "proceeds": 0,
+                            "recovered": 0,
+                            "paid": 0,
+                            "balance": 0,
+                        },
+                    )
+                    g["households"].add(household)
+                    if r[6] == PovertyStatus.REGISTERED_POOR.value:
+                        g["poor"].add(household)
+                    g["area"] += int(r[7])
+                    g["grams"] += int(r[8])
+                    g["proceeds"] += int(r[9])
+                    for name, parts in shares.items():
+                        g[name] += parts[i]
+            return [
+                ReportRow(
+                    township=key[0],
+                    village=key[1],
+                    crop=key[2],
+                    enterprise=key[3],
+                    households=len(g["households"]),
+                    poor_households=len(g["poor"]),
+                    area_mu=Decimal(g["area"]) / 10000,
+                    delivered_kg=_kg(g["grams"]),
+                    proceeds=from_fen(g["proceeds"]),
+                    recovered=from_fen(g["recovered"]),
+                    paid=from_fen(g["paid"]),
+                    balance=from_fen(g["balance"]),
+                )
+                for key, g in sorted(groups.items(), key=lambda kv: tuple(k or "" for k in kv[0]))
+            ]
+
+        result: list[ReportRow] = self._read(work)
+        return result
+
+    # -- audit -------------------------------------------------------------------------------------
+
+    def audit_log(self, *, since: int = 0, limit: int | None = None) -> list[audit.AuditEntry]:
+        """Audit entries after ``since``, oldest first."""
+        rows = self._read(
+            lambda conn: conn.execute(
+                "SELECT * FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+                (since, -1 if limit is None else limit),
+            ).fetchall()
+        )
+        return [audit.AuditEntry(**dict(r)) for r in rows]
+
+    def audit_head(self) -> tuple[int, str]:
+        """The last entry's number and hash: publish it to anchor the chain."""
+        row = self._read(
+            lambda conn: conn.execute(
+                "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1"
+            ).fetchone()
+        )
+        return (0, audit.GENESIS) if row is None else (int(row[0]), str(row[1]))
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table."""
+
+        def work(conn: sqlite3.Connection) -> dict[str, int]:
+            return {table: int(conn.execute(sql).fetchone()[0]) for table, sql in _COUNTS.items()}
+
+        result: dict[str, int] = self._read(work)
+        return result
+
+    def verify(self) -> VerifyReport:
+        """Check the file: SQLite's integrity and foreign keys, the audit chain, that every
+        money row matches the audit entry that recorded it, that every stored amount equals
+        the re-pricing of its stored slip, and that deliveries agree with their contracts.
+        ``first_bad_seq`` names the first broken audit entry."""
+        result: VerifyReport = self._read(_verify)
+        return result
+
+
+def _verify(conn: sqlite3.Connection) -> VerifyReport:
+    problems: list[VerifyProblem] = []
+    for (line,) in conn.execute("PRAGMA integrity_check"):
+        if line != "ok":
+            problems.append(VerifyProblem("integrity_check", str(line)))
+    for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+        problems.append(
+            VerifyProblem("foreign_key_check", f"{table} row {rowid} points to a missing {parent}")
+        )
+
+    # The chain.
+    entries = 0
+    prev = audit.GENESIS
+    money: dict[int, dict[str, Any]] = {}
+    for r in conn.execute("SELECT * FROM audit ORDER BY seq"):
+        entries += 1
+        seq = int(r["seq"])
+        if seq != entries:
+            problems.append(
+                VerifyProblem("audit_chain", f"entry {entries} is missing (found {seq})", entries)
+            )
+            entries = seq
+        if r["prev_hash"] != prev:
+            problems.append(
+                VerifyProblem("audit_chain", f"entry {seq} does not chain to entry {seq - 1}", seq)
+            )
+        expected = audit.entry_hash(
+            r["prev_hash"],
+            seq,
+            r["at"],
+            r["actor"],
+            r["action"],
+            r["entity"],
+            r["ref"],
+            r["payload"],
+        )
+        if r["hash"] != expected:
+            problems.append(
+                VerifyProblem("audit_chain", f"entry {seq} was changed (hash mismatch)", seq)
+            )
+        prev = r["hash"]
+        try:
+            payload = json.loads(r["payload"])
+        except ValueError:
+            problems.append(VerifyProblem("audit_chain", f"entry {seq} payload is not JSON", seq))
+            continue
+        if isinstance(payload, dict) and payload.get("table") in audit.MONEY_COLUMNS:
+            money[seq] = payload
+
+    # Money rows against the entries that recorded them.
+    rows = 0
+    seen: set[int] = set()
+    for table, sql in _MONEY_SCANS.items():
+        for seq, group_iter in itertools.groupby(
+            conn.execute(sql), key=lambda row: int(row["audit_seq"])
+        ):
+            group = [dict(g) for g in group_iter]
+            rows += len(group)
+            payload = money.get(seq)
+            if payload is None or payload.get("table") != table:
+                problems.append(
+                    VerifyProblem(
+                        "audit_rows",
+                        f"{len(group)} {table} row(s) claim entry {seq}, which did not record them",
+                        seq,
+                    )
+                )
+                continue
+            if seq in seen:
+                problems.append(
+                    VerifyProblem(
+                        "audit_rows", f"{table} rows of entry {seq} are not together", seq
+                    )
+                )
+            seen.add(seq)
+            columns = payload.get("columns", [])
+            if any(c not in group[0] for c in columns):
+                problems.append(VerifyProblem("audit_rows", f"{table} lost columns", seq))
+                continue
+            count, digest = audit.rows_digest(group, columns)
+            if count != payload.get("count") or digest != payload.get("sha256"):
+                ids = ", ".join(str(next(iter(g.values()))) for g in group[:5])
+                problems.append(
+                    VerifyProblem(
+                        "audit_rows",
+                        f"{table} row(s) {ids} differ from what entry {seq} recorded",
+                        seq,
+                    )
+                )
+    for seq in sorted(set(money) - seen):
+        problems.append(
+            VerifyProblem(
+                "audit_rows",
+                f"the {money[seq]['table']} rows recorded by entry {seq} are gone",
+                seq,
+            )
+        )
+
+    # Stored amounts against re-pricing of the stored slips.
+    terms: dict[int, PriceTerms] = {}
+    for r in conn.execute(
+        "SELECT d.*, c.data AS contract_data FROM deliveries d "
+        "JOIN contracts c ON c.id = d.contract_id ORDER BY d.id"
+    ):
+        if r["contract_id"] not in terms:
+            terms[r["contract_id"]] = from_json(r["contract_data"], Contract).terms
+        t = terms[r["contract_id"]]
+        try:
+            stored = _quote_of(r, t)
+            repriced = price_delivery(
+                t,
+                _weighing_of(r),
+                market_price=stored.market_price,
+                delivered_before_kg=stored.delivered_before_kg,
+            )
+            same = attrs.evolve(repriced, rejection_reason=None) == attrs.evolve(
+                stored, rejection_reason=None
+            )
+        except (OrderfarmError, ValueError, TypeError) as exc:
+            problems.append(
+                VerifyProblem(
+                    "repricing", f"delivery {r['id']} cannot be re-priced: {exc}", r["audit_seq"]
+                )
+            )
+            continue
+        if not same:
+            problems.append(
+                VerifyProblem(
+                    "repricing",
+                    f"delivery {r['id']} (receipt {r['receipt_no']}) is stored as "
+                    f"{stored.amount} but its slip prices at {repriced.amount}",
+                    r["audit_seq"],
+                )
+            )
+    for r in conn.execute("SELECT * FROM input_supplies ORDER BY id"):
+        try:
+            amount = round_yuan(D(r["quantity"]) * D(r["unit_cost"]))
+            same = to_fen(amount) == r["amount_fen"]
+        except (OrderfarmError, ValueError, TypeError):
+            same = False
+        if not same:
+            problems.append(
+                VerifyProblem(
+                    "repricing",
+                    f"input supply {r['id']} amount is not quantity × unit cost",
+                    r["audit_seq"],
+                )
+            )
+    for r in conn.execute(
+        "SELECT d.id, d.audit_seq FROM deliveries d JOIN contracts c ON c.id = d.contract_id "
+        "WHERE d.household_id <> c.household_id OR d.enterprise_id <> c.enterprise_id "
+        "OR d.season <> c.season"
+    ):
+        problems.append(
+            VerifyProblem("consistency", f"delivery {r[0]} disagrees with its contract", int(r[1]))
+        )
+    problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    return VerifyReport(tuple(problems), entries, rows)

@@ -1,0 +1,387 @@
+"""The store's records on real files: parties, contracts, slips, inputs, payments and voids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from orderfarm import (
+    CarryPolicy,
+    ChargeMode,
+    ConflictError,
+    ContractStateError,
+    ContractStatus,
+    D,
+    InputSupply,
+    NotFoundError,
+    OverpaymentError,
+    PricingError,
+    RefusedError,
+    Slip,
+    Store,
+    ValidationError,
+    VoidError,
+    Weighing,
+)
+from orderfarm.store import SCHEMA_VERSION
+from tests.test_store_support import (
+    ENTERPRISE,
+    chilli_contract,
+    household,
+    open_store,
+    seeded,
+    signed,
+)
+
+SEP1 = dt.date(2018, 9, 1)
+
+
+def slip(gross: str = "102.00", tare: str = "2.00", grade: str = "一级", **kw: str) -> Weighing:
+    return Weighing(
+        gross_kg=D(gross),
+        tare_kg=D(tare),
+        grade=grade,
+        moisture=D(kw.get("moisture", "0")),
+        impurity=D(kw.get("impurity", "0")),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with open_store(tmp_path / "season.db") as s:
+        yield s
+
+
+@pytest.fixture
+def hh(store: Store):  # type: ignore[no-untyped-def]
+    (h,) = seeded(store)
+    signed(store, chilli_contract("C1", h))
+    return h
+
+
+def test_a_new_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
+    with open_store(tmp_path / "new.db") as s:
+        assert s.schema_version == SCHEMA_VERSION
+        conn = s._db.connection()
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert conn.execute("PRAGMA busy_timeout").fetchone()[0] > 0
+        assert s.verify().ok
+
+
+def test_parties_round_trip_and_are_idempotent(store: Store) -> None:
+    (h,) = seeded(store)
+    assert store.household(h.resident_id) == h
+    assert store.add_household(h) == h
+    assert store.enterprise(ENTERPRISE.uscc) == ENTERPRISE
+    assert store.counts()["households"] == 1
+    other = household(1, village="另一个村")
+    with pytest.raises(ConflictError):
+        store.add_household(other)
+    store.update_household(other)
+    assert store.household(h.resident_id).village == "另一个村"
+    assert store.audit_log()[-1].action == "update_household"
+
+
+def test_contract_lifecycle_is_audited(store: Store) -> None:
+    (h,) = seeded(store)
+    c = chilli_contract("C1", h)
+    store.add_contract(c)
+    assert store.add_contract(c) == c
+    with pytest.raises(ConflictError):
+        store.add_contract(chilli_contract("C1", h, area="3"))
+    with pytest.raises(ContractStateError):
+        store.close_contract("C1")
+    store.sign_contract("C1", dt.date(2018, 5, 1))
+    assert store.contract("C1").status is ContractStatus.SIGNED
+    store.terminate_contract("C1", "病虫害绝收")
+    after = store.contract("C1")
+    assert after.status is ContractStatus.TERMINATED and after.end_reason == "病虫害绝收"
+    actions = [(e.action, e.data().get("from"), e.data().get("to")) for e in store.audit_log()]
+    assert ("sign_contract", "draft", "signed") in actions
+    assert ("terminate_contract", "signed", "terminated") in actions
+    assert store.verify().ok
+
+
+def test_contract_needs_registered_parties(store: Store) -> None:
+    store.add_enterprise(ENTERPRISE)
+    with pytest.raises(NotFoundError):
+        store.add_contract(chilli_contract("C1", household(1)))
+    assert store.counts()["contracts"] == 0
+
+
+def test_delivery_is_priced_and_stored_with_its_portions(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    d = store.record_delivery("C1", slip("102.00", "2.00"), SEP1, "R-0001", purchase_point="板桥")
+    assert d.amount == D("200.00")
+    assert d.quote.net_kg == D("100.00")
+    assert [(p.kg, p.unit_price, p.amount) for p in d.quote.portions] == [
+        (D("100.00"), D("2.00"), D("200.00"))
+    ]
+    assert d.purchase_point == "板桥" and d.household_id == hh.resident_id
+    assert store.delivery(d.id) == d
+    assert "2.00" in d.quote.explain("zh")
+    typed = store._db.connection().execute(
+        "SELECT typeof(amount_fen), typeof(net_g), typeof(gross_kg), typeof(protected_price) "
+        "FROM deliveries"
+    )
+    assert tuple(typed.fetchone()) == ("integer", "integer", "text", "text")
+
+
+def test_re_recording_a_slip_returns_it_and_writes_nothing(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    first = store.record_delivery("C1", slip(), SEP1, "R-0001")
+    before = store.counts()
+    again = store.record_delivery("C1", slip("102.000", "2.0"), SEP1, "R-0001")
+    assert again == first
+    assert store.counts() == before
+
+
+def test_same_receipt_with_other_data_is_refused_naming_both(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    first = store.record_delivery("C1", slip(), SEP1, "R-0001")
+    with pytest.raises(ConflictError) as caught:
+        store.record_delivery("C1", slip("150.00"), SEP1, "R-0001")
+    message = str(caught.value)
+    assert f"delivery {first.id}" in message and "102.00" in message and "150.00" in message
+    assert store.counts()["deliveries"] == 1
+
+
+def test_receipt_numbers_are_per_enterprise_and_season(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    signed(store, chilli_contract("C2019", hh, season=2019))
+    store.record_delivery("C1", slip(), SEP1, "R-0001")
+    store.record_delivery("C2019", slip("50.00"), dt.date(2019, 9, 1), "R-0001")
+    assert store.counts()["deliveries"] == 2
+
+
+def test_delivery_on_unsigned_contract_or_outside_window_is_refused(store: Store) -> None:
+    (h,) = seeded(store)
+    store.add_contract(chilli_contract("C1", h))
+    with pytest.raises(RefusedError) as caught:
+        store.record_delivery("C1", slip(), dt.date(2018, 12, 1), "R-1")
+    assert [p.code for p in caught.value.problems] == ["contract_not_signed", "outside_window"]
+    assert "只有已签约的合同" in caught.value.messages("zh")[0]
+    store.sign_contract("C1", dt.date(2018, 5, 1))
+    with pytest.raises(RefusedError, match="outside the contract's delivery window"):
+        store.record_delivery("C1", slip(), dt.date(2018, 7, 31), "R-1")
+    assert store.counts()["deliveries"] == 0
+
+
+def test_a_wet_lot_is_recorded_as_rejected_with_amount_zero(store: Store) -> None:
+    (h,) = seeded(store)
+    from orderfarm import Contract
+
+    dried = Contract.from_template(
+        "chilli",
+        "dried",
+        contract_no="D1",
+        enterprise=ENTERPRISE,
+        household=h,
+        season=2018,
+        area_mu="1",
+    )
+    signed(store, dried)
+    store.set_market_price("chilli", "dried", "一等", SEP1, D("11.00"))
+    d = store.record_delivery("D1", slip("50.00", "1.00", "一等", moisture="0.30"), SEP1, "W-1")
+    assert not d.accepted and d.amount == D("0.00")
+    assert d.quote.rejection_reason and "moisture" in d.quote.rejection_reason
+    ok = store.record_delivery("D1", slip("50.00", "1.00", "一等"), SEP1, "W-2")
+    assert ok.quote.delivered_before_kg == D("0")  # the rejected lot used none of the quota
+    statement = store.statement(h.resident_id, 2018)
+    assert [line.reference for line in statement.lines] == ["W-1", "W-2"]
+    assert statement.proceeds == ok.amount
+    assert store.verify().ok
+
+
+def test_missing_market_price_for_a_market_linked_contract_is_an_error(store: Store) -> None:
+    (h,) = seeded(store)
+    from orderfarm import Contract
+
+    signed(
+        store,
+        Contract.from_template(
+            "chilli", "dried", contract_no="D1", enterprise=ENTERPRISE, household=h,
+            season=2018, area_mu="1",
+        ),
+    )  # fmt: skip
+    with pytest.raises(PricingError):
+        store.record_delivery("D1", slip("50.00", "1.00", "一等"), SEP1, "W-1")
+    assert store.counts()["deliveries"] == 0
+
+
+def test_quota_uses_accepted_kg_already_delivered(store: Store) -> None:
+    from tests.test_store_support import fixed_terms
+
+    (h,) = seeded(store)
+    signed(store, chilli_contract("Q1", h, terms=fixed_terms(quota_kg=D("150"))))
+    store.set_market_price("chilli", "fresh", "一级", SEP1, D("1.20"))
+    first = store.record_delivery("Q1", slip("102.00", "2.00"), SEP1, "R-1")
+    second = store.record_delivery("Q1", slip("102.00", "2.00"), SEP1, "R-2")
+    assert first.amount == D("200.00")
+    assert second.quote.delivered_before_kg == D("100.00")
+    assert [(p.kg, p.unit_price) for p in second.quote.portions] == [
+        (D("50.00"), D("2.00")),
+        (D("50.00"), D("1.20")),
+    ]
+    assert second.amount == D("160.00")
+    assert store.verify().ok
+
+
+def test_money_tables_refuse_update_and_delete(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    store.supply_input(
+        "C1", InputSupply("辣椒苗", D("100"), "株", D("0.03")), dt.date(2018, 5, 2), "S-1"
+    )
+    d = store.record_delivery("C1", slip(), SEP1, "R-1")
+    store.record_payment(hh.resident_id, 2018, D("50.00"), SEP1, "P-1")
+    assert d.id == 1
+    conn = sqlite3.connect(store.path)
+    statements = [
+        "UPDATE deliveries SET amount_fen = 1",
+        "DELETE FROM deliveries",
+        "UPDATE input_supplies SET amount_fen = 1",
+        "DELETE FROM input_supplies",
+        "UPDATE payments SET amount_fen = 1",
+        "DELETE FROM payments",
+        "UPDATE audit SET actor = 'x'",
+        "DELETE FROM audit",
+    ]
+    for sql in statements:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(sql)
+    conn.close()
+    assert store.verify().ok
+
+
+def test_void_drops_a_record_out_and_cannot_be_repeated(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    d = store.record_delivery("C1", slip(), SEP1, "R-1")
+    store.record_delivery("C1", slip("52.00"), SEP1, "R-2")
+    v = store.void_delivery(d.id, "磅秤读数录错", actor="clerk-li")
+    assert v.record_id == d.id and v.actor == "clerk-li"
+    assert store.delivery(d.id).voided
+    assert store.statement(hh.resident_id, 2018).proceeds == D("100.00")
+    with pytest.raises(VoidError):
+        store.void_delivery(d.id, "again")
+    with pytest.raises(ValidationError):
+        store.void_delivery(d.id + 1, "   ")
+    with pytest.raises(NotFoundError):
+        store.void_delivery(999, "no such")
+    conn = sqlite3.connect(store.path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM delivery_voids")
+    conn.close()
+    assert store.verify().ok
+
+
+def test_a_voided_receipt_can_be_recorded_again_with_corrected_data(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    wrong = store.record_delivery("C1", slip("1002.00"), SEP1, "R-1")
+    store.void_delivery(wrong.id, "多打了一个0")
+    # re-sending the voided slip (a re-import) writes nothing
+    assert store.record_delivery("C1", slip("1002.00"), SEP1, "R-1") == store.delivery(wrong.id)
+    right = store.record_delivery("C1", slip("102.00"), SEP1, "R-1")
+    assert right.revision == 1 and right.amount == D("200.00")
+    with pytest.raises(ConflictError):
+        store.record_delivery("C1", slip("103.00"), SEP1, "R-1")
+    assert store.find_delivery(ENTERPRISE.uscc, 2018, "R-1") == right
+    assert store.verify().ok
+
+
+def test_payments_are_idempotent_by_reference_and_never_overpay(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    store.record_delivery("C1", slip(), SEP1, "R-1")  # 200.00
+    p = store.record_payment(hh.resident_id, 2018, D("150.00"), SEP1, "BANK-1", note="一卡通")
+    assert (
+        store.record_payment(hh.resident_id, 2018, D("150.00"), SEP1, "BANK-1", note="一卡通") == p
+    )
+    with pytest.raises(ConflictError, match="BANK-1"):
+        store.record_payment(hh.resident_id, 2018, D("10.00"), SEP1, "BANK-1")
+    with pytest.raises(OverpaymentError):
+        store.record_payment(hh.resident_id, 2018, D("50.01"), SEP1, "BANK-2")
+    with pytest.raises(TypeError):
+        store.record_payment(hh.resident_id, 2018, 50.0, SEP1, "BANK-2")  # type: ignore[arg-type]
+    with pytest.raises(ValidationError):
+        store.record_payment(hh.resident_id, 2018, D("0.001"), SEP1, "BANK-2")
+    store.record_payment(hh.resident_id, 2018, D("50.00"), SEP1, "BANK-2")
+    assert store.totals(hh.resident_id, 2018).balance == D("0.00")
+    assert store.counts()["payments"] == 2
+
+
+def test_voiding_a_paid_delivery_is_refused_until_the_payment_is_voided(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    d = store.record_delivery("C1", slip(), SEP1, "R-1")
+    p = store.record_payment(hh.resident_id, 2018, D("200.00"), SEP1, "BANK-1")
+    with pytest.raises(RefusedError, match="negative balance"):
+        store.void_delivery(d.id, "wrong household")
+    store.void_payment(p.id, "退回")
+    store.void_delivery(d.id, "wrong household")
+    assert store.totals(hh.resident_id, 2018).balance == D("0.00")
+    assert store.verify().ok
+
+
+def test_inputs_count_as_charges_only_when_advanced(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    day = dt.date(2018, 5, 2)
+    store.supply_input("C1", InputSupply("辣椒苗", D("10000"), "株", D("0.03")), day, "S-1")
+    store.supply_input(
+        "C1", InputSupply("地膜", D("2"), "卷", D("40"), ChargeMode.FREE), day, "S-2"
+    )
+    again = store.supply_input("C1", InputSupply("辣椒苗", D("10000"), "株", D("0.03")), day, "S-1")
+    assert again.id == 1 and store.counts()["input_supplies"] == 2
+    with pytest.raises(ConflictError):
+        store.supply_input("C1", InputSupply("辣椒苗", D("9000"), "株", D("0.03")), day, "S-1")
+    totals = store.totals(hh.resident_id, 2018)
+    assert totals.advances == D("300.00") and totals.payable == D("0.00")
+    assert [r.amount for r in store.input_records(household_id=hh.resident_id)] == [
+        D("300.00"),
+        D("80.00"),
+    ]
+
+
+def test_batch_records_many_slips_with_one_audit_entry_per_batch(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    slips = [Slip("C1", slip(f"{10 + i}.00", "1.00"), SEP1, f"B-{i:04d}") for i in range(25)]
+    result = store.record_deliveries(slips, batch_size=10)
+    assert (result.recorded, result.existing) == (25, 0)
+    entries = [e for e in store.audit_log() if e.action == "record_deliveries"]
+    assert [e.data()["count"] for e in entries] == [10, 10, 5]
+    assert "record" not in entries[0].data()
+    again = store.record_deliveries([*slips, Slip("C1", slip(), SEP1, "B-9999")])
+    assert (again.recorded, again.existing) == (1, 25)
+    assert store.counts()["deliveries"] == 26
+    assert store.verify().ok
+
+
+def test_a_refused_slip_fails_its_batch_only(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    good = [Slip("C1", slip(), SEP1, f"G-{i}") for i in range(4)]
+    bad = Slip("C1", slip(), dt.date(2018, 12, 1), "BAD")
+    with pytest.raises(RefusedError) as caught:
+        store.record_deliveries([*good, bad, Slip("C1", slip(), SEP1, "G-9")], batch_size=2)
+    assert any("slip 1 of the batch" in note for note in caught.value.__notes__)
+    assert store.counts()["deliveries"] == 4  # the first two batches, none of the third
+
+
+def test_duplicate_receipt_inside_one_batch(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    same = Slip("C1", slip(), SEP1, "D-1")
+    assert store.record_deliveries([same, same]).recorded == 1
+    with pytest.raises(ConflictError):
+        store.record_deliveries(
+            [Slip("C1", slip(), SEP1, "D-2"), Slip("C1", slip("9.00"), SEP1, "D-2")]
+        )
+    assert store.counts()["deliveries"] == 1
+
+
+def test_every_write_names_its_actor_and_the_clock_time(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    store.record_delivery("C1", slip(), SEP1, "R-1", actor="收购员王")
+    entries = store.audit_log()
+    assert entries[0].actor == "script" and entries[-1].actor == "收购员王"
+    assert entries[0].at == "2018-11-01T08:00:00+00:00"
+    assert entries[-1].data()["record"]["receipt_no"] == "R-1"
+    with pytest.raises(ValidationError):
+        store.record_delivery("C1", slip(), SEP1, "R-2", actor=" ")
+
+
+def test_store_is_usable_from_the_same_object_after_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with open_store(path) as s:
+        (h,) = seeded(s)
+        signed(s, chilli_contract("C1", h, policy=CarryPolicy.WAIVE))
+        s.record_delivery("C1", slip(), SEP1, "R-1")
+    with Store.open(path) as s:
+        assert s.statement(h.resident_id, 2018).proceeds == D("200.00")
+        assert s.verify().ok
