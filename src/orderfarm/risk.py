@@ -52,6 +52,9 @@ IntArray = npt.NDArray[np.int64]
 #: Elements (contracts × draws) worked on at once: 2**20 float64 = 8 MiB per temporary array.
 DEFAULT_CHUNK_ELEMENTS: Final = 2**20
 
+#: Largest α + β of the yield's beta distribution (a spread this small is a known yield).
+_MAX_CONCENTRATION: Final = 1e12
+
 #: Probabilities are reported to 0.0001.
 PROBABILITY_STEP: Final = Decimal("0.0001")
 
@@ -453,8 +456,12 @@ def _beta_shape(book: RiskBook, rows: IntArray) -> tuple[FloatArray, FloatArray]
     span = np.where(high > low, high - low, 1.0)
     mu = (book.yield_mean[rows] - low) / span
     var = (book.yield_cv[rows] * book.yield_mean[rows] / span) ** 2
-    variable = book.yield_cv[rows] > 0
-    concentration = np.where(variable, mu * (1 - mu) / np.where(variable, var, 1.0) - 1.0, 1.0)
+    variable = var > 0
+    # a vanishing spread is a (nearly) known yield: cap the concentration rather than divide by 0
+    concentration = np.minimum(
+        mu * (1 - mu) / np.where(variable, var, 1.0) - 1.0, _MAX_CONCENTRATION
+    )
+    concentration = np.where(variable, concentration, _MAX_CONCENTRATION)
     alpha = np.where(variable, mu * concentration, 1.0)
     beta = np.where(variable, (1 - mu) * concentration, 1.0)
     return alpha, beta
