@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
 from orderfarm.errors import Problem, ValidationError
@@ -43,7 +44,10 @@ class Checks:
             self.add(field, "too_many_places", places=places, value=str(value))
 
     def text(self, field: str, value: str, *, required: bool = True, limit: int = 100) -> None:
-        """Non-blank when ``required``, and at most ``limit`` characters."""
+        """Text (not a number or ``None``), non-blank when ``required``, at most ``limit`` long."""
+        if not isinstance(value, str):
+            self.add(field, "wrong_type", expected="text", got=type(value).__name__)
+            return
         if required and not value.strip():
             self.add(field, "blank")
         if len(value) > limit:
@@ -62,3 +66,10 @@ def require_decimal(owner: str, **values: object) -> None:
             raise TypeError(
                 f"{owner}.{name} must be a Decimal (use D('…')), got {type(value).__name__} {value!r}"
             )
+
+
+def names(value: Iterable[str]) -> tuple[str, ...]:
+    """A tuple of names (grades…) from any iterable of text; a single string is a ``TypeError``."""
+    if isinstance(value, str):
+        raise TypeError(f"expected a sequence of names, got the text {value!r}")
+    return tuple(value)

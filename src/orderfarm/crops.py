@@ -13,6 +13,7 @@ without touching library code.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
@@ -20,9 +21,9 @@ from functools import cache
 
 import attrs
 
-from orderfarm.checks import Checks
+from orderfarm.checks import Checks, names
 from orderfarm.errors import ValidationError
-from orderfarm.money import D, optional_D
+from orderfarm.money import D, grade_prices, optional_D
 from orderfarm.supplies import ChargeMode
 
 
@@ -44,8 +45,20 @@ class MonthDay:
     month: int
     day: int
 
+    def __attrs_post_init__(self) -> None:
+        checks = Checks()
+        try:
+            dt.date(2000, self.month, self.day)  # a leap year admits 29 February
+        except (TypeError, ValueError):
+            checks.add(
+                "day", "bad_value", reason=f"{self.month!r}-{self.day!r} is not a day of the year"
+            )
+        checks.done()
+
     def in_year(self, year: int) -> dt.date:
-        """This day in ``year``."""
+        """This day in ``year``; 29 February falls on the 28th in a common year."""
+        if (self.month, self.day) == (2, 29) and not calendar.isleap(year):
+            return dt.date(year, 2, 28)
         return dt.date(year, self.month, self.day)
 
 
@@ -57,10 +70,10 @@ class ProductForm:
     name_zh: str
     name_en: str
     #: grades from best to worst
-    grades: tuple[str, ...]
-    grades_en: tuple[str, ...]
+    grades: tuple[str, ...] = attrs.field(converter=names)
+    grades_en: tuple[str, ...] = attrs.field(converter=names)
     #: default floor price (yuan/kg) per protected grade
-    floors: Mapping[str, Decimal]
+    floors: Mapping[str, Decimal] = attrs.field(converter=grade_prices)
     market_price: Decimal = attrs.field(converter=D)
     yield_kg_per_mu: Decimal = attrs.field(converter=D)
     yield_low_kg_per_mu: Decimal = attrs.field(converter=D)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final, NoReturn
 
 from orderfarm.errors import ValidationError
 
@@ -142,3 +143,60 @@ def from_grams(grams: int) -> Decimal:
 def format_yuan(amount: Decimal) -> str:
     """``¥1,234.56`` — the amount rounded to the fen, grouped by thousands."""
     return f"¥{round_yuan(amount):,.2f}"
+
+
+class GradePrices(dict[str, Decimal]):
+    """Prices by grade (yuan/kg), read-only, so validated terms cannot be changed in place.
+
+    A ``dict`` for everything that reads it (``json``, ``dict(...)``, ``.items()``); writing to
+    it is a ``TypeError`` — build new terms with ``attrs.evolve`` instead. Hashable, so the
+    frozen models that hold it are too.
+    """
+
+    __slots__ = ()
+
+    def _read_only(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("prices by grade are read-only; build new terms with attrs.evolve")
+
+    def __setitem__(self, key: str, value: Decimal) -> NoReturn:
+        self._read_only()
+
+    def __delitem__(self, key: str) -> NoReturn:
+        self._read_only()
+
+    def __ior__(self, other: Any) -> NoReturn:  # type: ignore[misc]  # |= must not mutate either
+        self._read_only()
+
+    def clear(self) -> NoReturn:
+        self._read_only()
+
+    def pop(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def popitem(self) -> NoReturn:
+        self._read_only()
+
+    def setdefault(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._read_only()
+
+    def __hash__(self) -> int:  # type: ignore[override]  # dict sets __hash__ = None; this one is immutable
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self) -> tuple[type[GradePrices], tuple[dict[str, Decimal]]]:
+        return (GradePrices, (dict(self),))
+
+
+def grade_prices(value: Mapping[str, Number], field: str = "floors") -> GradePrices:
+    """Read-only prices by grade from a mapping of grade → ``str``/``int``/``Decimal`` price.
+
+    A ``float`` price is a ``TypeError``; a price that is not a number is a ``ValidationError``
+    naming ``field.grade``.
+    """
+    if isinstance(value, str) or not isinstance(value, Mapping):
+        raise TypeError(
+            f"{field}: expected a mapping of grade to price, got {type(value).__name__}"
+        )
+    return GradePrices({str(grade): D(price, f"{field}.{grade}") for grade, price in value.items()})

@@ -8,7 +8,7 @@ import re
 import attrs
 
 from orderfarm.checks import Checks
-from orderfarm.errors import IdentifierError
+from orderfarm.errors import IdentifierError, ValidationError
 from orderfarm.ids import mask_resident_id, validate_resident_id, validate_uscc
 
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
@@ -42,6 +42,19 @@ class PovertyStatus(enum.Enum):
         raise ValueError(f"unknown poverty status {text!r}")
 
 
+def _poverty_status(value: PovertyStatus | str) -> PovertyStatus:
+    """The status itself, or one read from its Chinese value or English name."""
+    if isinstance(value, PovertyStatus):
+        return value
+    if isinstance(value, str):
+        try:
+            return PovertyStatus.parse(value)
+        except ValueError:
+            pass
+    choices = "、".join(status.value for status in PovertyStatus)
+    raise ValidationError.one("poverty_status", "bad_choice", choices=choices, value=value)
+
+
 @attrs.frozen
 class Enterprise:
     """订单企业 — a processing enterprise that contracts households; keyed by its credit code."""
@@ -71,7 +84,7 @@ class Household:
     phone: str = ""
     members: int = 1
     poverty_status: PovertyStatus = attrs.field(
-        default=PovertyStatus.REGISTERED_POOR, converter=PovertyStatus
+        default=PovertyStatus.REGISTERED_POOR, converter=_poverty_status
     )
     account: str = ""
 
