@@ -9,16 +9,12 @@ from decimal import Decimal
 
 import attrs
 
-from orderfarm.checks import Checks, require_decimal
+from orderfarm.checks import Checks, names, require_decimal
 from orderfarm.crops import Catalog, ProductForm, default_catalog
 from orderfarm.errors import ContractStateError, ValidationError
-from orderfarm.money import ZERO, D, optional_D
+from orderfarm.money import ZERO, D, grade_prices, optional_D
 from orderfarm.parties import Enterprise, Household
 from orderfarm.supplies import InputSupply
-
-
-def _floors(value: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
-    return {str(grade): D(price, f"floors.{grade}") for grade, price in value.items()}
 
 
 @attrs.frozen
@@ -29,14 +25,14 @@ class PriceTerms:
     protected (paid the market price). Left empty, the grades are those of ``floors``.
     """
 
-    floors: Mapping[str, Decimal] = attrs.field(converter=_floors)
+    floors: Mapping[str, Decimal] = attrs.field(converter=grade_prices)
     market_linked: bool = True
     premium: Decimal = attrs.field(default=ZERO, converter=D)
     ceiling: Decimal | None = attrs.field(default=None, converter=optional_D)
     moisture_standard: Decimal | None = attrs.field(default=None, converter=optional_D)
     moisture_max: Decimal | None = attrs.field(default=None, converter=optional_D)
     quota_kg: Decimal | None = attrs.field(default=None, converter=optional_D)
-    grades: tuple[str, ...] = ()
+    grades: tuple[str, ...] = attrs.field(default=(), converter=names)
 
     def __attrs_post_init__(self) -> None:
         if not self.grades:
@@ -243,7 +239,12 @@ class Contract:
         crop_entry = catalog.crop(crop)
         product = crop_entry.form(form)
         area = D(area_mu, "area_mu")
-        start, end = product.delivery_window(season)
+        # An impossible season is reported by the contract's own checks, with its field.
+        start, end = (
+            product.delivery_window(season)
+            if isinstance(season, int) and not isinstance(season, bool) and 2000 <= season <= 2100
+            else (None, None)
+        )
         term_changes = overrides.pop("terms_overrides", {})
         if not isinstance(term_changes, Mapping):
             raise TypeError("terms_overrides must be a mapping")

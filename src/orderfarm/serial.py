@@ -36,7 +36,8 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     if isinstance(value, float):
         raise _FloatRefusedError(value)
     if isinstance(value, Decimal | int | str):
-        return D(value)
+        # No field of its own: the problem takes the path of the field being read.
+        return D(value, field="")
     raise TypeError(f"expected decimal text, got {type(value).__name__}")
 
 
@@ -82,7 +83,7 @@ converter.register_structure_hook(bool, _structure_bool)
 def _problems(exc: BaseException, path: str) -> list[Problem]:
     """Problems of a cattrs error tree, each with the dotted path of its field."""
     if isinstance(exc, ValidationError):
-        return [p.within(path) if path else p for p in exc.problems]
+        return [p.within(path or "value") if path or not p.field else p for p in exc.problems]
     if isinstance(exc, ForbiddenExtraKeysError):
         return [
             Problem(f"{path}.{k}" if path else k, "unknown_key") for k in sorted(exc.extra_fields)
@@ -111,11 +112,16 @@ def structure(data: Any, cls: type[T]) -> T:
     """``cls`` from plain data; every problem is reported at once in a ``ValidationError``."""
     try:
         return converter.structure(data, cls)
+    except ValidationError as exc:
+        if all(p.field for p in exc.problems):
+            raise
+        raise type(exc)(_problems(exc, "")) from exc  # a bare value: name it "value"
     except OrderfarmError:
         raise
     except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
         raise ValidationError(_problems(exc, "")) from exc
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        # AttributeError: cattrs reading a field of something that is not a mapping
         raise ValidationError(_problems(exc, "")) from exc
 
 
