@@ -26,11 +26,12 @@ from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, S
 from orderfarm.money import ZERO, D, round_kg
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Weighing, price_delivery
+from orderfarm.store import Slip, Store
 from orderfarm.supplies import ChargeMode
 
 SEASON: Final = 2018
 DEFAULT_SEED: Final = 2018
-DEFAULT_HOUSEHOLDS: Final = 240
+DEFAULT_HOUSEHOLDS: Final = 200
 
 #: Townships (镇) and sub-districts (街道) of Shangzhou district.
 TOWNSHIPS: Final = (
@@ -187,13 +188,17 @@ def generate(
 
     # market prices: one series per crop form and grade over its delivery window
     price_of: dict[tuple[str, str, str, dt.date], Decimal] = {}
+    market_days: dict[tuple[str, str], list[dt.date]] = {}
     prices: list[MarketPriceRecord] = []
     for crop_code, (_, forms, _short) in by_crop.items():
         crop = catalog.crop(crop_code)
         for form_code, _weight in forms:
             form = crop.form(form_code)
             start, end = form.delivery_window(SEASON)
-            base = _price_series(rng, start, end, form.market_price, form.market_price / 5)
+            series = _price_series(rng, start, end, form.market_price, form.market_price / 5)
+            # purchase points buy on market days (every fifth day), when the price is posted
+            base = {day: p for day, p in series.items() if (day - start).days % 5 == 0}
+            market_days[(crop_code, form_code)] = sorted(base)
             for rank, grade in enumerate(form.grades):
                 factor = Decimal(1) - Decimal(rank) * Decimal("0.12")
                 for day, price in base.items():
@@ -247,11 +252,9 @@ def generate(
                         supply,
                     )
                 )
-            start, end = form.delivery_window(SEASON)
-            span = (end - start).days
             harvest = area * form.yield_kg_per_mu * D(rng.randint(60, 120)) / 100
             lots = rng.randint(2, 4)
-            days = sorted(start + dt.timedelta(days=rng.randrange(span + 1)) for _ in range(lots))
+            days = sorted(rng.sample(market_days[(crop.code, form.code)], lots))
             for day in days:
                 counters[f"{short}-slip"] += 1
                 tare = D(rng.randint(20, 80)) / 10
@@ -332,3 +335,47 @@ def generate(
         payments=tuple(payments),
         today=dt.date(SEASON + 1, 5, 1),
     )
+
+
+def build_demo(
+    store: Store,
+    *,
+    seed: int = DEFAULT_SEED,
+    households: int = DEFAULT_HOUSEHOLDS,
+    actor: str = "demo",
+) -> DemoSeason:
+    """Write the demo season for ``seed`` into ``store`` (records already there are kept: the
+    same demo twice adds nothing). Returns what was written."""
+    season = generate(seed, households, catalog=store.catalog)
+    for enterprise in season.enterprises:
+        store.add_enterprise(enterprise, actor=actor)
+    for household in season.households:
+        store.add_household(household, actor=actor)
+    for contract in season.contracts:
+        store.add_contract(contract, actor=actor)
+    for price in season.prices:
+        store.set_market_price(
+            price.crop, price.form, price.grade, price.day, price.price, actor=actor
+        )
+    for handed in season.supplies:
+        store.supply_input(
+            handed.contract_no, handed.supply, handed.day, handed.supply_no, actor=actor
+        )
+    store.record_deliveries(
+        (
+            Slip(s.contract_no, s.weighing, s.day, s.receipt_no, s.purchase_point)
+            for s in season.slips
+        ),
+        actor=actor,
+    )
+    for payment in season.payments:
+        store.record_payment(
+            payment.household_id,
+            payment.season,
+            payment.amount,
+            payment.day,
+            payment.reference,
+            note=payment.note,
+            actor=actor,
+        )
+    return season

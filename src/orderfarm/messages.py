@@ -234,6 +234,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "投入品应写成“辣椒苗:30000株×0.03(垫付)”的形式，实为「{value}」",
     },
     "store_refused": {"en": "refused: {reason}", "zh": "未能写入：{reason}"},
+    "already_recorded": {
+        "en": "{value!r} is already recorded with different data ({existing}); the file may not change a stored record",
+        "zh": "「{value}」已登记且内容不同（{existing}），导入不能修改已登记的记录",
+    },
+    "overpayment": {
+        "en": "paying {amount} would exceed the balance of {balance} for season {season}",
+        "zh": "付款 {amount} 元超过 {season} 年度应付余额 {balance} 元",
+    },
     "too_many_problems": {
         "en": "{count} more problems not listed",
         "zh": "另有 {count} 个问题未列出",
