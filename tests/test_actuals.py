@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orderfarm import D, Enterprise, Household, InputSupply, Weighing
-from orderfarm.actuals import actuals, compare, summarise
+from orderfarm.actuals import compare, season_actuals, summarise
 from orderfarm.contracts import Contract
 from orderfarm.ids import resident_id_check_character
 from orderfarm.store import Store
@@ -87,7 +87,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def test_actuals_beside_the_estimate(store: Store) -> None:
-    rows = {r.contract.contract_no: r for r in actuals(store, 2018, price_volatility="0")}
+    rows = {r.contract.contract_no: r for r in season_actuals(store, 2018, price_volatility="0")}
     a = rows["LST-2018-A"]
     # estimate: 1,500 kg × 2.00 = 3,000.00; cost 500.00 + seedlings 360.00; net 2,140.00;
     # increase 2,140.00 − 350.00 = 1,790.00
@@ -103,7 +103,7 @@ def test_actuals_beside_the_estimate(store: Store) -> None:
 
 
 def test_side_selling_is_flagged_when_the_market_paid_more(store: Store) -> None:
-    rows = {r.contract.contract_no: r for r in actuals(store, 2018)}
+    rows = {r.contract.contract_no: r for r in season_actuals(store, 2018)}
     b, c = rows["LST-2018-B"], rows["LST-2018-C"]
     assert b.fulfilment == D("0.2000") and c.fulfilment == D("0.2000")  # 300 of 1,500 kg
     assert b.flagged and not c.flagged  # C's market was below the floor: a poor harvest
@@ -118,7 +118,7 @@ def test_side_selling_is_flagged_when_the_market_paid_more(store: Store) -> None
 
 
 def test_summaries_per_village_and_crop(store: Store) -> None:
-    rows = actuals(store, 2018, price_volatility="0")
+    rows = season_actuals(store, 2018, price_volatility="0")
     by_village = {s.key: s for s in summarise(rows, "village")}
     dangyuan = by_village["沙河子镇/党塬村"]
     assert dangyuan.households == 2 and dangyuan.expected_kg == D("3000")

@@ -7,6 +7,9 @@ weighing slip exactly, settles each household's season and explains every fen.
 
 from typing import TYPE_CHECKING
 
+from orderfarm.actuals import ActualRow, ActualSummary, SideSellingEvidence, season_actuals
+from orderfarm.actuals import compare as compare_actuals
+from orderfarm.actuals import summarise as summarise_actuals
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
 from orderfarm.crops import Catalog, Crop, InputDefault, MonthDay, ProductForm, default_catalog
 from orderfarm.errors import (
@@ -104,6 +107,8 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ActualRow",
+    "ActualSummary",
     "Assumptions",
     "Basis",
     "BatchResult",
@@ -151,6 +156,7 @@ __all__ = [
     "ReportRow",
     "RiskBook",
     "SchemaVersionError",
+    "SideSellingEvidence",
     "Simulation",
     "Slip",
     "Statement",
@@ -167,6 +173,7 @@ __all__ = [
     "__version__",
     "aggregate",
     "build_statement",
+    "compare_actuals",
     "default_catalog",
     "estimate",
     "estimate_contract",
@@ -190,8 +197,10 @@ __all__ = [
     "price_per_kg_to_per_jin",
     "round_kg",
     "round_yuan",
+    "season_actuals",
     "settle_amounts",
     "simulate_income",
+    "summarise_actuals",
     "validate_resident_id",
     "validate_uscc",
 ]

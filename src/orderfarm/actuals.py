@@ -12,7 +12,7 @@ A contract is flagged as possible side-selling when its fulfilment is below ``th
 household had a reason to sell elsewhere. The evidence (kg, fulfilment, days and prices) is
 kept with the flag; a flag is a lead for a visit (入户核查), not a finding.
 
-``compare`` is pure and works on values; ``actuals`` reads them from a ``Store`` through its
+``compare`` is pure and works on values; ``season_actuals`` reads them from a ``Store`` through its
 public methods, and ``summarise`` groups rows per household, village, township, crop or
 enterprise.
 """
@@ -309,7 +309,7 @@ def _grade(
     return Assumptions.defaults(contract.crop, contract.form, catalog).grade
 
 
-def actuals(
+def season_actuals(
     store: Store,
     season: int,
     *,
