@@ -1,0 +1,571 @@
+"""The ``orderfarm`` command: create, fill, import into, export from, settle and check a
+season's database, print contracts, receipts and statements, and start the page.
+
+Exit codes: 0 done; 1 a domain failure (invalid rows, verify found a problem, a record
+missing); 2 a usage error (bad arguments, a file that cannot be opened).
+The database is ``--db PATH``, else ``$ORDERFARM_DB``, else ``orderfarm.db``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final, TextIO
+
+from orderfarm.errors import OrderfarmError
+from orderfarm.messages import Lang
+
+if TYPE_CHECKING:
+    from orderfarm.store import Store
+
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+DEFAULT_DB: Final = "orderfarm.db"
+DEMO_DB: Final = "orderfarm-demo.db"
+
+_KINDS: Final = (
+    "households",
+    "enterprises",
+    "contracts",
+    "market_prices",
+    "slips",
+    "supplies",
+    "payments",
+)
+
+
+class UsageError(Exception):
+    """A command line that cannot be carried out as given (exit code 2)."""
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db or os.environ.get("ORDERFARM_DB") or DEFAULT_DB)
+
+
+def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
+    from orderfarm.store import Store
+
+    path = _db_path(args)
+    if not create and not path.exists():
+        raise UsageError(
+            f"没有数据库文件 {path}（先运行 orderfarm init 或 orderfarm demo）/ "
+            f"no database at {path} (run orderfarm init or orderfarm demo first)"
+        )
+    return Store.open(path)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _say(out: TextIO, zh: str, en: str, lang: Lang) -> None:
+    print(zh if lang == "zh" else en, file=out)
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.store import Store
+
+    path = _db_path(args)
+    with Store.open(path) as store:
+        version = store.schema_version
+    _say(
+        out,
+        f"数据库已就绪：{path}（结构版本 {version}）",
+        f"database ready: {path} (schema version {version})",
+        args.lang,
+    )
+    return EXIT_OK
+
+
+def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int, int]:
+    """Create the demo database at ``path``; returns (households, contracts, slips).
+
+    A new file is built in a temporary directory in memory when one is available (the demo is
+    thousands of small transactions, each synced to disk) and then copied with SQLite's backup
+    API; an existing file is filled in place (what is already there is kept).
+    """
+    from orderfarm.demo import build_demo
+    from orderfarm.store import Store
+
+    if path.exists():
+        with Store.open(path) as store:
+            season = build_demo(store, seed=seed, households=households)
+    else:
+        shm = Path("/dev/shm")
+        base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+        with tempfile.TemporaryDirectory(dir=base) as tmp:
+            scratch = Path(tmp) / "demo.db"
+            with Store.open(scratch) as store:
+                season = build_demo(store, seed=seed, households=households)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            source = sqlite3.connect(scratch)
+            target = sqlite3.connect(path)
+            try:
+                with target:
+                    source.backup(target)
+            finally:
+                source.close()
+                target.close()
+        with Store.open(path):
+            pass  # the copy opens as a store (and gets the store's journal mode)
+    return len(season.households), len(season.contracts), len(season.slips)
+
+
+def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    path = Path(args.db or os.environ.get("ORDERFARM_DB") or DEMO_DB)
+    if args.households < 1:
+        raise UsageError("--households must be at least 1")
+    households, contracts, slips = build_demo_file(path, seed=args.seed, households=args.households)
+    _say(
+        out,
+        f"演示数据库：{path}（商州区 2018 年度：{households} 户，{contracts} 份合同，"
+        f"{slips} 张收购小票）",
+        f"demo database: {path} (Shangzhou 2018: {households} households, {contracts} "
+        f"contracts, {slips} weighing slips)",
+        args.lang,
+    )
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.io.loading import import_file
+
+    failed = False
+    with _open_store(args) as store:
+        for file in args.files:
+            if not Path(file).exists():
+                raise UsageError(f"没有文件 {file} / no such file: {file}")
+            report = import_file(
+                store,
+                file,
+                args.kind,
+                commit=not args.dry_run,
+                skip_invalid=args.skip_invalid,
+                today=args.today,
+                actor=args.actor,
+                rejects=args.rejects,
+                sheet=args.sheet,
+                lang=args.lang,
+            )
+            print(report.summary(args.lang), file=out)
+            for line in report.messages(args.lang):
+                print(f"  {line}", file=out)
+            if report.rejects is not None:
+                _say(
+                    out,
+                    f"  问题行已写入 {report.rejects}，改正后可重新导入",
+                    f"  rejected rows written to {report.rejects}; fix them and import again",
+                    args.lang,
+                )
+            if not report.ok:
+                failed = True
+                if not args.dry_run and not args.skip_invalid:
+                    break
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.io.exports import export_table
+    from orderfarm.io.writers import write_table
+
+    with _open_store(args) as store:
+        table = export_table(
+            store,
+            args.what,
+            season=args.season,
+            full=args.full,
+            by=tuple(args.by.split(",")) if args.by else ("township", "crop"),
+            actor=args.actor,
+        )
+        path = write_table(table, args.output, format=args.format, lang=args.lang)
+    _say(
+        out,
+        f"已导出 {path}" + ("（含完整身份证号，已记入审计日志）" if args.full else ""),
+        f"exported {path}" + (" (full IDs; recorded in the audit log)" if args.full else ""),
+        args.lang,
+    )
+    return EXIT_OK
+
+
+def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.printables import statement_html
+    from orderfarm.settlement import LineKind
+
+    with _open_store(args) as store:
+        household = store.household(args.resident_id)
+        statement = store.statement(household.resident_id, args.season)
+    if args.html:
+        Path(args.html).write_text(
+            statement_html(statement, household, lang=args.lang, full_ids=args.full),
+            encoding="utf-8",
+        )
+        _say(out, f"对账单已写入 {args.html}", f"statement written to {args.html}", args.lang)
+        return EXIT_OK
+    names = {
+        LineKind.CARRIED: ("上季结转", "carried"),
+        LineKind.INPUT: ("垫付", "advance"),
+        LineKind.DELIVERY: ("交售", "delivery"),
+        LineKind.PAYMENT: ("付款", "payment"),
+    }
+    zh = args.lang == "zh"
+    print(f"{household.head_name}  {household.masked_id}  {statement.season}", file=out)
+    for line in statement.lines:
+        label = names[line.kind][0 if zh else 1]
+        day = line.day.isoformat() if line.day else "          "
+        print(f"  {day}  {label:<6} {line.reference:<16} {line.amount:>12,.2f}", file=out)
+    t = statement.totals
+    for key, zh_name, value in (
+        ("proceeds", "收购款", t.proceeds),
+        ("recovered", "扣回垫付", t.recovered),
+        ("payable", "应付", t.payable),
+        ("paid", "已付", t.paid),
+        ("balance", "余额", t.balance),
+    ):
+        print(f"  {zh_name if zh else key:<10} {value:>14,.2f}", file=out)
+    return EXIT_OK
+
+
+def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.io.exports import bank_table, settlement_table
+    from orderfarm.io.writers import write_table
+    from orderfarm.money import ZERO
+
+    with _open_store(args) as store:
+        settled = store.settle(args.season)
+        totals = {
+            name: sum((getattr(s.totals, name) for s in settled), ZERO)
+            for name in ("proceeds", "recovered", "payable", "paid", "balance")
+        }
+        if args.output:
+            write_table(settlement_table(store, args.season, full=False), args.output)
+        if args.bank:
+            if args.full:
+                from orderfarm.io.exports import audit_full_export
+
+                audit_full_export(store, "bank", season=args.season, actor=args.actor)
+            write_table(bank_table(store, args.season, full=args.full), args.bank)
+    owed = sum(1 for s in settled if s.totals.balance > 0)
+    if args.lang == "zh":
+        print(f"{args.season} 年度结算：{len(settled)} 户，待付 {owed} 户", file=out)
+        labels = {"proceeds": "收购款", "recovered": "扣回垫付", "payable": "应付",
+                  "paid": "已付", "balance": "余额"}  # fmt: skip
+    else:
+        print(f"season {args.season}: {len(settled)} households, {owed} to pay", file=out)
+        labels = {k: k for k in totals}
+    for name, value in totals.items():
+        print(f"  {labels[name]:<10} {value:>16,.2f}", file=out)
+    for path in (args.output, args.bank):
+        if path:
+            _say(out, f"已写入 {path}", f"written: {path}", args.lang)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.io.exports import report_table
+    from orderfarm.io.writers import csv_rows, write_table
+
+    by = tuple(args.by.split(","))
+    with _open_store(args) as store:
+        if args.output:
+            write_table(report_table(store, args.season, by), args.output)
+            _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)
+            return EXIT_OK
+        rows = list(csv_rows(report_table(store, args.season, by), args.lang))
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)), file=out)
+    return EXIT_OK
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    with _open_store(args) as store:
+        report = store.verify()
+    if report.ok:
+        _say(
+            out,
+            f"校验通过：审计 {report.entries} 条，资金记录 {report.rows} 条，均无问题",
+            f"verify ok: {report.entries} audit entries and {report.rows} money rows check out",
+            args.lang,
+        )
+        return EXIT_OK
+    _say(
+        out,
+        f"校验失败：发现 {len(report.problems)} 个问题（首个问题在审计第 {report.first_bad_seq} 条）",
+        f"verify FAILED: {len(report.problems)} problems (first bad audit entry: "
+        f"{report.first_bad_seq})",
+        args.lang,
+    )
+    for problem in report.problems:
+        print(f"  [{problem.check}] {problem.message}", file=out)
+    return EXIT_FAILED
+
+
+def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm import printables
+
+    with _open_store(args) as store:
+        if args.what == "contract":
+            contract = store.contract(args.key)
+            page = printables.contract_html(
+                contract,
+                store.enterprise(contract.enterprise_uscc),
+                store.household(contract.household_id),
+                catalog=store.catalog,
+                lang=args.lang,
+                full_ids=args.full,
+            )
+        elif args.what == "receipt":
+            matches = [d for d in store.deliveries() if d.receipt_no == args.key]
+            if not matches:
+                raise UsageError(f"没有小票 {args.key} / no receipt {args.key}")
+            delivery = matches[-1]
+            contract = store.contract(delivery.contract_no)
+            page = printables.receipt_html(
+                delivery.quote,
+                receipt_no=delivery.receipt_no,
+                day=delivery.day,
+                household=store.household(delivery.household_id),
+                enterprise=store.enterprise(delivery.enterprise_uscc),
+                contract=contract,
+                purchase_point=delivery.purchase_point,
+                catalog=store.catalog,
+                lang=args.lang,
+                full_ids=args.full,
+            )
+        else:
+            if args.season is None:
+                raise UsageError("statement needs --season")
+            household = store.household(args.key)
+            page = printables.statement_html(
+                store.statement(household.resident_id, args.season),
+                household,
+                lang=args.lang,
+                full_ids=args.full,
+            )
+    Path(args.output).write_text(page, encoding="utf-8")
+    _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)
+    return EXIT_OK
+
+
+def find_app_script() -> Path | None:
+    """The Streamlit entry point ``app_streamlit.py``: beside the package (``<package>/..``) or
+    at the root of a source checkout; ``None`` when the page is not there."""
+    package = Path(__file__).resolve().parent
+    for candidate in (
+        package.parent / "app_streamlit.py",
+        package.parent.parent / "app_streamlit.py",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
+    script = find_app_script()
+    if script is None:
+        _say(
+            out,
+            "页面尚未安装：找不到 app_streamlit.py（见 issue 6）。命令行的其他功能可以使用。",
+            "the page is not installed yet: app_streamlit.py was not found (issue 6); the "
+            "other commands work.",
+            args.lang,
+        )
+        return EXIT_FAILED
+    db = args.db or os.environ.get("ORDERFARM_DB")
+    if db is None:
+        db = DEMO_DB
+        if not Path(db).exists():
+            build_demo_file(Path(db), seed=2018, households=200)
+            _say(out, f"已创建演示数据库 {db}", f"created the demo database {db}", args.lang)
+    if shutil.which("streamlit") is None and not _has_module("streamlit"):
+        _say(
+            out,
+            "没有安装 streamlit：pip install 'orderfarm[app]'",
+            "streamlit is not installed: pip install 'orderfarm[app]'",
+            args.lang,
+        )
+        return EXIT_FAILED
+    env = {**os.environ, "ORDERFARM_DB": str(Path(db).resolve())}
+    command = [sys.executable, "-m", "streamlit", "run", str(script), *args.streamlit_args]
+    return subprocess.call(command, env=env)
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+# -- parser --------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (every command has ``--help``)."""
+    from orderfarm.io.columns import RECORD_TYPES
+    from orderfarm.io.exports import EXPORTS
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--db", help="数据库文件 / database file (default: $ORDERFARM_DB or orderfarm.db)"
+    )
+    common.add_argument(
+        "--lang", choices=("zh", "en"), default="zh", help="输出语言 / language (default zh)"
+    )
+    common.add_argument("--actor", default="script", help="操作人，写入审计 / user for the audit")
+
+    parser = argparse.ArgumentParser(
+        prog="orderfarm",
+        description=(
+            "订单农业保护价收购：数据库、导入导出、结算、校验 / contract farming with "
+            "guaranteed prices: database, import/export, settlement, verification"
+        ),
+        epilog="exit codes: 0 ok, 1 failed (invalid rows, verify problems), 2 usage error",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(
+        name: str, func: Callable[[argparse.Namespace, TextIO], int], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, parents=[common], help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    add("init", cmd_init, "创建（或升级）数据库 / create or migrate a database")
+
+    p = add(
+        "demo",
+        cmd_demo,
+        "创建商州区 2018 年度演示数据库 / create the Shangzhou 2018 demo database "
+        f"(default {DEMO_DB})",
+    )
+    p.add_argument("--households", type=int, default=200, help="农户数 / households (200)")
+    p.add_argument("--seed", type=int, default=2018, help="随机种子 / seed (2018)")
+
+    kinds = "; ".join(f"{rt.name} = {rt.zh}" for rt in RECORD_TYPES.values())
+    p = add(
+        "import",
+        cmd_import,
+        "从 CSV（UTF-8/GBK）或 XLSX 导入 / import CSV (UTF-8, GBK) or XLSX files",
+    )
+    p.add_argument("kind", choices=_KINDS, help=f"记录类型 / record type: {kinds}")
+    p.add_argument("files", nargs="+", help="文件 / files (CSV or XLSX)")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only")
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="写入正确的行，问题行另存 / write the good rows, save the rejected ones to a file",
+    )
+    p.add_argument("--rejects", help="问题行文件 / rejects file (default NAME.rejected.csv)")
+    p.add_argument("--today", type=_date, help="今天的日期（检查未来日期）/ today (YYYY-MM-DD)")
+    p.add_argument("--sheet", help="XLSX 工作表名 / XLSX sheet name (default: the first)")
+
+    exports = "; ".join(f"{k} = {v}" for k, v in EXPORTS.items())
+    p = add("export", cmd_export, "导出为 CSV 或 XLSX / export to CSV or XLSX")
+    p.add_argument("what", choices=tuple(EXPORTS), help=f"导出内容 / what: {exports}")
+    p.add_argument("output", help="输出文件 .csv 或 .xlsx / output file")
+    p.add_argument("--season", type=int, help="年度 / season")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="完整身份证号和账号（记入审计）/ full IDs and accounts (audited)",
+    )
+    p.add_argument("--format", choices=("csv", "xlsx"), help="格式 / format (default: by suffix)")
+    p.add_argument("--by", help="report 分组 / report grouping, e.g. township,crop")
+
+    p = add("statement", cmd_statement, "农户对账单 / a household's statement")
+    p.add_argument("resident_id", help="户主身份证号 / resident ID")
+    p.add_argument("--season", type=int, required=True, help="年度 / season")
+    p.add_argument("--html", help="写成可打印的 HTML / write printable HTML")
+    p.add_argument("--full", action="store_true", help="完整身份证号 / full ID")
+
+    p = add("settle", cmd_settle, "年度结算与银行代发清单 / season settlement and bank list")
+    p.add_argument("--season", type=int, required=True, help="年度 / season")
+    p.add_argument("--output", help="结算表 / settlement file (.csv/.xlsx)")
+    p.add_argument("--bank", help="银行代发清单 / bank payment list (.csv/.xlsx)")
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="银行清单含完整身份证号和账号（记入审计）/ full IDs in the bank list (audited)",
+    )
+
+    p = add("report", cmd_report, "收购统计 / season report")
+    p.add_argument("--season", type=int, required=True, help="年度 / season")
+    p.add_argument(
+        "--by", default="township,crop", help="分组 / grouping: township,village,crop,enterprise"
+    )
+    p.add_argument("--output", help="输出文件 / output file (.csv/.xlsx); default: print")
+
+    add("verify", cmd_verify, "校验数据库与审计链 / verify the database and its audit chain")
+
+    p = add(
+        "print", cmd_print, "打印合同、小票、对账单（HTML）/ printable contract, receipt, statement"
+    )
+    p.add_argument("what", choices=("contract", "receipt", "statement"))
+    p.add_argument("key", help="合同编号、小票号或身份证号 / contract no., receipt no. or ID")
+    p.add_argument("output", help="HTML 文件 / HTML file")
+    p.add_argument("--season", type=int, help="对账单年度 / season of a statement")
+    p.add_argument("--full", action="store_true", help="完整身份证号 / full IDs")
+
+    p = add(
+        "app",
+        cmd_app,
+        "启动网页（未指定数据库时使用演示数据库）/ start the page (on the demo database by default)",
+    )
+    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed to streamlit run")
+    return parser
+
+
+def _version() -> str:
+    from orderfarm import __version__
+
+    return f"orderfarm {__version__}"
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit code (the installed script exits with it)."""
+    stream = out or sys.stdout
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error printed by argparse
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        code: int = args.func(args, stream)
+    except UsageError as exc:
+        print(f"orderfarm: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OrderfarmError as exc:
+        print(f"orderfarm: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except OSError as exc:
+        print(f"orderfarm: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""The ``orderfarm`` command: demo then verify pass; exit codes 0 / 1 / 2; --help everywhere."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orderfarm import cli
+from orderfarm.store import Store
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = cli.main(list(argv), out=out)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "demo.db"
+    code, text = run("demo", "--db", str(path), "--households", "20", "--seed", "5")
+    assert code == 0, text
+    assert "20 户" in text
+    return path
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "season.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+def test_demo_then_verify(demo_db: Path) -> None:
+    code, text = run("verify", "--db", str(demo_db))
+    assert code == 0 and "校验通过" in text
+    code, text = run("verify", "--db", str(demo_db), "--lang", "en")
+    assert code == 0 and "verify ok" in text
+    with Store.open(demo_db) as store:
+        towns = {h.township for h in store.households()}
+        assert towns <= set(__import__("orderfarm.demo").demo.TOWNSHIPS)
+        names = {e.name for e in store.enterprises()}
+        assert {"陕西森弗天然制品有限公司", "洛南辣上天有限公司"} <= names
+
+
+def test_the_demo_is_deterministic(tmp_path: Path) -> None:
+    from orderfarm.demo import generate
+
+    assert generate(9, 15) == generate(9, 15)
+    assert generate(9, 15) != generate(10, 15)
+
+
+def test_installed_command_runs_in_a_subprocess(demo_db: Path) -> None:
+    command = [sys.executable, "-m", "orderfarm.cli", "verify", "--db", str(demo_db)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "校验通过" in done.stdout
+
+
+def test_verify_finds_a_tampered_amount(db: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER IF EXISTS deliveries_no_update")
+    triggers = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
+    for name in triggers:
+        conn.execute(f'DROP TRIGGER "{name}"')
+    conn.execute("UPDATE deliveries SET amount_fen = amount_fen + 100 WHERE id = 1")
+    conn.commit()
+    conn.close()
+    code, text = run("verify", "--db", str(db))
+    assert code == 1 and "校验失败" in text
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["init", "demo", "import", "export", "statement", "settle", "report", "verify", "print", "app"],
+)
+def test_help_everywhere(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([command, "--help"]) == 0
+    assert "--db" in capsys.readouterr().out
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert cli.main(["no-such-command"]) == 2
+    assert cli.main(["import", "slips"]) == 2
+    missing = str(tmp_path / "none.db")
+    assert cli.main(["verify", "--db", missing]) == 2
+    assert not Path(missing).exists()
+    assert cli.main(["--help"]) == 0
+    assert cli.main(["--version"]) == 0
+
+
+def test_import_exit_codes(db: Path, tmp_path: Path) -> None:
+    good = tmp_path / "slips.csv"
+    code, _ = run("export", "slips", str(good), "--db", str(db), "--full")
+    assert code == 0
+    code, text = run("import", "slips", str(good), "--db", str(db), "--today", "2019-06-01")
+    assert code == 0 and "已存在" in text
+    bad = tmp_path / "bad.csv"
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[1].split(",")
+    cells[0], cells[3] = "NEW-1", "-5"
+    bad.write_text("\n".join([lines[0], ",".join(cells)]) + "\n", encoding="gbk")
+    code, text = run("import", "slips", str(bad), "--db", str(db), "--dry-run")
+    assert code == 1 and "第 2 行「毛重（公斤）」" in text and "不能为负数" in text
+    code, text = run("import", "slips", str(bad), "--db", str(db), "--lang", "en")
+    assert code == 1 and "row 2, gross_kg" in text
+    code, _ = run("import", "slips", str(tmp_path / "nothere.csv"), "--db", str(db))
+    assert code == 2
+
+
+def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> None:
+    code, text = run(
+        "settle", "--db", str(db), "--season", "2018", "--bank", str(tmp_path / "b.xlsx")
+    )
+    assert code == 0 and "余额" in text and (tmp_path / "b.xlsx").exists()
+    code, text = run("report", "--db", str(db), "--season", "2018", "--by", "township,crop")
+    assert code == 0 and "签约户数" in text
+    with Store.open(db) as store:
+        home = store.households()[0]
+        contract = store.contracts(household_id=home.resident_id)[0]
+        receipt = store.deliveries(contract_no=contract.contract_no)[0].receipt_no
+    code, text = run("statement", home.resident_id, "--db", str(db), "--season", "2018")
+    assert code == 0 and "应付" in text and home.resident_id not in text
+    for what, key, extra in (
+        ("contract", contract.contract_no, []),
+        ("receipt", receipt, []),
+        ("statement", home.resident_id, ["--season", "2018"]),
+    ):
+        out = tmp_path / f"{what}.html"
+        code, _ = run("print", what, key, str(out), "--db", str(db), *extra)
+        assert code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    code, _ = run("statement", "110101199001011234", "--db", str(db), "--season", "2018")
+    assert code == 1  # no such household: a domain failure
+
+
+def test_app_without_the_page_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(cli, "find_app_script", lambda: None)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ORDERFARM_DB", raising=False)
+    code, text = run("app")
+    assert code == 1 and "app_streamlit.py" in text
+
+
+def test_init_creates_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "new.db"
+    monkeypatch.setenv("ORDERFARM_DB", str(path))
+    code, text = run("init")
+    assert code == 0 and path.exists() and str(path) in text
+    with Store.open(path) as store:
+        assert store.counts()["households"] == 0

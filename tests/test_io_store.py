@@ -1,0 +1,255 @@
+"""Files in and out of a store: the round trip is exact, a bad file writes nothing, a file
+imported twice adds nothing, good rows can be committed with the bad ones set aside."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from orderfarm.cli import build_demo_file
+from orderfarm.io.exports import EXPORTS, export_table
+from orderfarm.io.loading import import_file
+from orderfarm.io.writers import write_csv, write_xlsx
+from orderfarm.store import Store
+
+openpyxl = pytest.importorskip("openpyxl")
+
+ORDER = ["enterprises", "households", "contracts", "market_prices", "supplies", "slips", "payments"]
+TODAY = dt.date(2019, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_file(path, seed=11, households=24)
+    return path
+
+
+@pytest.fixture
+def demo(demo_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "season.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def exported(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("exports")
+    files = {}
+    with Store.open(demo_db) as store:
+        for kind in ORDER:
+            files[kind] = folder / f"{kind}.csv"
+            write_csv(export_table(store, kind, full=True), files[kind])
+    return files
+
+
+def _snapshot(store: Store) -> tuple[dict[str, int], tuple[int, str]]:
+    return store.counts(), store.audit_head()
+
+
+def test_round_trip_export_import_export_is_identical(
+    demo_db: Path, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    with Store.open(demo_db) as original:
+        totals = [(s.household_id, s.totals) for s in original.settle(2018)]
+        report_rows = original.report(2018)
+    with Store.open(tmp_path / "fresh.db") as fresh:
+        for kind in ORDER:
+            report = import_file(fresh, exported[kind], kind, commit=True, today=TODAY)
+            assert report.ok and report.committed, report.messages("en")[:3]
+            assert report.added == report.rows
+        for kind in ORDER:
+            again = io.BytesIO()
+            write_csv(export_table(fresh, kind, full=True), again)
+            assert again.getvalue() == exported[kind].read_bytes(), kind
+        assert [(s.household_id, s.totals) for s in fresh.settle(2018)] == totals
+        assert fresh.report(2018) == report_rows
+        assert fresh.verify().ok
+
+
+def test_round_trip_through_xlsx(demo_db: Path, tmp_path: Path) -> None:
+    def cells(path: Path) -> list[tuple[object, ...]]:
+        return list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+
+    with Store.open(demo_db) as original, Store.open(tmp_path / "fresh.db") as fresh:
+        for kind in ORDER:
+            first = tmp_path / f"{kind}.xlsx"
+            write_xlsx(export_table(original, kind, full=True), first)
+            report = import_file(fresh, first, kind, commit=True, today=TODAY)
+            assert report.ok and report.format == "xlsx", report.messages("en")[:3]
+            second = tmp_path / f"{kind}-again.xlsx"
+            write_xlsx(export_table(fresh, kind, full=True), second)
+            assert cells(second) == cells(first), kind
+        assert [s.totals for s in fresh.settle(2018)] == [s.totals for s in original.settle(2018)]
+
+
+def test_importing_the_same_file_again_adds_nothing(demo: Path, exported: dict[str, Path]) -> None:
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        for kind in ORDER:
+            report = import_file(store, exported[kind], kind, commit=True, today=TODAY)
+            assert report.ok and report.added == 0 and report.existing == report.rows, kind
+        assert _snapshot(store) == before
+
+
+def _slips_with(exported: dict[str, Path], change: int, column: str, value: str) -> bytes:
+    """The exported slips file (re-numbered so they are new) with one cell changed."""
+    text = exported["slips"].read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    for row in rows[1:]:
+        row[0] = "N" + row[0]
+    rows[change][header.index(column)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue().encode("gbk")
+
+
+def test_one_bad_cell_writes_nothing_and_is_reported(demo: Path, exported: dict[str, Path]) -> None:
+    data = _slips_with(exported, 3, "毛重（公斤）", "12,5kg")
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        report = import_file(store, data, "slips", commit=True, today=TODAY)
+        assert not report.committed and report.added == 0
+        assert [(p.row, p.column, p.value, p.code) for p in report.problems] == [
+            (4, "gross_kg", "12,5kg", "not_a_number")
+        ]
+        assert _snapshot(store) == before
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("毛重（公斤）", "-3", "non_negative"),
+        ("毛重（公斤）", "abc", "not_a_number"),
+        ("日期", "2030-01-01", "future_date"),
+        ("等级", "五级", "unknown_grade"),
+        ("合同编号", "NO-SUCH", "unknown_contract"),
+        ("日期", "2018-06-01", "outside_window"),
+    ],
+)
+def test_each_bad_cell_has_its_message_and_writes_nothing(
+    demo: Path, exported: dict[str, Path], column: str, value: str, code: str
+) -> None:
+    data = _slips_with(exported, 2, column, value)
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        report = import_file(store, data, "slips", commit=True, today=TODAY)
+        assert [p.code for p in report.problems] == [code]
+        assert report.messages("zh")[0] and report.messages("en")[0]
+        assert _snapshot(store) == before
+
+
+def test_duplicate_rows_and_bad_files_write_nothing(demo: Path, exported: dict[str, Path]) -> None:
+    text = exported["slips"].read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    duplicated = "\r\n".join([*lines, lines[1]]).encode()
+    missing = "\r\n".join(",".join(line.split(",")[:3]) for line in lines).encode()
+    cases = {
+        "duplicate_row": duplicated,
+        "empty_file": b"",
+        "missing_column": missing,
+        "truncated_quote": text.encode() + b'N1,"SZ',
+    }
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        for code, data in cases.items():
+            report = import_file(store, data, "slips", commit=True, today=TODAY)
+            assert code in [p.code for p in report.problems], (code, report.messages("en"))
+        assert _snapshot(store) == before
+
+
+def test_a_slip_that_conflicts_with_a_stored_one_is_refused(
+    demo: Path, exported: dict[str, Path]
+) -> None:
+    text = exported["slips"].read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows[1][3] = str(float(rows[1][3]) + 1)  # same receipt number, another weight
+    out = io.StringIO()
+    csv.writer(out).writerows(rows[:2])
+    with Store.open(demo) as store:
+        report = import_file(store, out.getvalue().encode(), "slips", commit=True, today=TODAY)
+        assert [p.code for p in report.problems] == ["already_recorded"]
+
+
+def test_overpayment_in_a_file_is_refused(demo: Path) -> None:
+    with Store.open(demo) as store:
+        settled = next(s for s in store.settle(2018) if s.totals.balance > 10)
+        balance = settled.totals.balance
+        header = "付款流水号,农户身份证号,年度,付款日期,金额（元）\n"
+        ok = f"T1,{settled.household_id},2018,2019-05-01,{balance - 10:.2f}\n"
+        over = f"T2,{settled.household_id},2018,2019-05-02,10.01\n"
+        before = _snapshot(store)
+        report = import_file(
+            store, (header + ok + over).encode(), "payments", commit=True, today=TODAY
+        )
+        assert [(p.row, p.code) for p in report.problems] == [(3, "overpayment")]
+        assert _snapshot(store) == before
+        report = import_file(store, (header + ok).encode(), "payments", commit=True, today=TODAY)
+        assert report.committed and report.added == 1
+        assert store.totals(settled.household_id, 2018).balance == 10
+
+
+def test_skip_invalid_writes_good_rows_and_returns_the_rest(
+    demo: Path, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    source = tmp_path / "day.csv"
+    source.write_bytes(_slips_with(exported, 2, "毛重（公斤）", "abc"))
+    with Store.open(demo) as store:
+        before = store.counts()["deliveries"]
+        report = import_file(store, source, "slips", commit=True, skip_invalid=True, today=TODAY)
+        assert report.committed and report.invalid == 1
+        assert report.added == report.rows - 1
+        assert store.counts()["deliveries"] == before + report.rows - 1
+        assert report.rejects == tmp_path / "day.rejected.csv"
+        rows = list(csv.reader(io.StringIO(report.rejects.read_text(encoding="utf-8-sig"))))
+        assert rows[0][-1] == "错误" and len(rows) == 2
+        assert "不是有效数字" in rows[1][-1]
+        # fix the cell and import the rejects file: the row goes in, the error column is ignored
+        rows[1][rows[0].index("毛重（公斤）")] = "100"
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        report.rejects.write_text(out.getvalue(), encoding="utf-8-sig")
+        again = import_file(store, report.rejects, "slips", commit=True, today=TODAY)
+        assert again.ok and again.added == 1
+        assert store.counts()["deliveries"] == before + report.rows
+        assert store.verify().ok
+
+
+def test_full_exports_are_audited_and_masked_ones_hide_ids(demo: Path) -> None:
+    with Store.open(demo) as store:
+        head = store.audit_head()
+        out = io.BytesIO()
+        write_csv(export_table(store, "bank", season=2018), out)
+        masked = out.getvalue().decode("utf-8-sig")
+        assert store.audit_head() == head
+        homes = store.households()
+        for home in homes:
+            assert home.resident_id not in masked
+            if home.account:
+                assert home.account not in masked
+        row = next(csv.reader(io.StringIO(masked.splitlines()[1])))
+        assert row[2][6:14] == "********" and len(row[2]) == 18
+        write_csv(export_table(store, "bank", season=2018, full=True, actor="会计"), io.BytesIO())
+        seq, _ = store.audit_head()
+        (entry,) = store.audit_log(since=seq - 1)
+        assert (entry.action, entry.actor, entry.ref) == ("export_full", "会计", "bank")
+        assert store.verify().ok
+
+
+@pytest.mark.parametrize("what", sorted(EXPORTS))
+def test_every_export_writes_csv_and_xlsx(demo_db: Path, tmp_path: Path, what: str) -> None:
+    with Store.open(demo_db) as store:
+        write_csv(export_table(store, what, season=2018), tmp_path / f"{what}.csv")
+        write_xlsx(export_table(store, what, season=2018), tmp_path / f"{what}.xlsx")
+    text = (tmp_path / f"{what}.csv").read_text(encoding="utf-8-sig")
+    assert len(text.splitlines()) > 1
+    if what != "audit":
+        sheet = openpyxl.load_workbook(tmp_path / f"{what}.xlsx").active
+        money = [c for c in sheet[2] if c.number_format == "#,##0.00"]
+        assert all(c.data_type == "n" for c in money)
