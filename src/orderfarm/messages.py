@@ -242,6 +242,15 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "paying {amount} would exceed the balance of {balance} for season {season}",
         "zh": "付款 {amount} 元超过 {season} 年度应付余额 {balance} 元",
     },
+    # -- users and the page (orderfarm.store.users, orderfarm.web) --
+    "bad_user_name": {
+        "en": "must be at most {limit} characters, without spaces",
+        "zh": "最多 {limit} 个字符，不能含空格",
+    },
+    "password_short": {
+        "en": "must have at least {length} characters",
+        "zh": "至少需要 {length} 个字符",
+    },
     "too_many_problems": {
         "en": "{count} more problems not listed",
         "zh": "另有 {count} 个问题未列出",
@@ -310,6 +319,10 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "reference": {"en": "reference", "zh": "凭证号"},
     "balance": {"en": "balance", "zh": "余额"},
     "actor": {"en": "user", "zh": "操作人"},
+    "user_name": {"en": "user name", "zh": "用户名"},
+    "password": {"en": "password", "zh": "密码"},
+    "role": {"en": "role", "zh": "角色"},
+    "size": {"en": "sample size", "zh": "抽查户数"},
 }
 
 

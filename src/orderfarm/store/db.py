@@ -209,8 +209,27 @@ _V2: tuple[str, ...] = (
     "CREATE INDEX input_supplies_season ON input_supplies (season, household_id)",
 )
 
+_V3: tuple[str, ...] = (
+    # People who log in to the page (orderfarm.store.users): a scrypt hash, never a password.
+    """CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'clerk', 'viewer')),
+        password_hash TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        created TEXT NOT NULL
+    ) STRICT""",
+    # Failed logins, for the rate limit (auth.LoginThrottle); cleared by a successful login.
+    """CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        at TEXT NOT NULL
+    ) STRICT""",
+    "CREATE INDEX login_failures_name ON login_failures (name, at)",
+)
+
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,679 @@
+"""A logged-in user's view of the store: every operation the page performs, permission-checked.
+
+``Session(store, user)`` checks the user's role (``orderfarm.auth.Permission``) before each call
+to the store and raises ``PermissionDenied`` when it does not allow it, so a page, a script or a
+forged request cannot do more than the role may. Writes name the user as the audit's actor.
+For a role without ``VIEW_PERSONAL`` resident IDs, phones and accounts come back masked, and
+households are named by an opaque ``ref`` instead of their ID.
+
+>>> import tempfile, pathlib
+>>> from orderfarm.auth import Role, User
+>>> from orderfarm.store import Store
+>>> with tempfile.TemporaryDirectory() as tmp, Store.open(pathlib.Path(tmp) / "s.db") as store:
+...     viewer = Session(store, User("zhao", Role.VIEWER))
+...     viewer.may(Permission.RECORD_DELIVERY)
+False
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from orderfarm.auth import Permission, PermissionDenied, Role, User
+from orderfarm.contracts import Contract, ContractStatus
+from orderfarm.crops import Catalog
+from orderfarm.errors import OrderfarmError, ValidationError
+from orderfarm.estimate import Estimate, GroupBy, GroupSummary, aggregate, estimate
+from orderfarm.ids import mask_account, mask_resident_id
+from orderfarm.io.exports import export_table, market_prices
+from orderfarm.io.importing import ImportReport
+from orderfarm.io.loading import import_file
+from orderfarm.io.records import MarketPriceRecord
+from orderfarm.io.writers import Table
+from orderfarm.messages import Lang
+from orderfarm.money import ZERO
+from orderfarm.parties import Enterprise, Household, PovertyStatus
+from orderfarm.pricing import Quote, Weighing, price_delivery
+from orderfarm.printables import contract_html, receipt_html, statement_html
+from orderfarm.settlement import Statement
+from orderfarm.store import (
+    AuditEntry,
+    Delivery,
+    HouseholdSettlement,
+    InputRecord,
+    NotFoundError,
+    Payment,
+    ReportRow,
+    Store,
+    VerifyReport,
+    Void,
+)
+from orderfarm.store import users as store_users
+from orderfarm.supplies import InputSupply
+
+P = Permission
+
+#: The permission each import needs besides ``IMPORT``: an import may not write what the
+#: role could not write by hand.
+IMPORT_PERMISSIONS: Final = {
+    "households": P.WRITE_PARTIES,
+    "enterprises": P.WRITE_PARTIES,
+    "contracts": P.WRITE_CONTRACTS,
+    "market_prices": P.SET_PRICES,
+    "slips": P.RECORD_DELIVERY,
+    "supplies": P.RECORD_INPUT,
+    "payments": P.RECORD_PAYMENT,
+}
+#: Statuses of contracts that count for a season (a draft or a cancelled one does not).
+LIVE_STATUSES: Final = (ContractStatus.SIGNED, ContractStatus.CLOSED, ContractStatus.TERMINATED)
+
+
+@attrs.frozen
+class HouseholdView:
+    """A household as the user may see it: ``ref`` names it in later calls; personal numbers
+    (resident ID, phone, account) are masked for a role without ``VIEW_PERSONAL``."""
+
+    ref: str
+    head_name: str
+    resident_id: str
+    township: str
+    village: str
+    group: str
+    phone: str
+    members: int
+    poverty_status: PovertyStatus
+    account: str
+    masked: bool
+
+    @property
+    def is_poor(self) -> bool:
+        """Whether the household is a registered poor household (建档立卡贫困户)."""
+        return self.poverty_status is PovertyStatus.REGISTERED_POOR
+
+    @property
+    def place(self) -> str:
+        """Township, village and group: ``大荆镇东沟村一组``."""
+        return f"{self.township}{self.village}{self.group}"
+
+
+@attrs.frozen
+class SignResult:
+    """One contract of a batch signing: its number and the error, if it could not be signed."""
+
+    contract_no: str
+    error: OrderfarmError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the contract is signed now."""
+        return self.error is None
+
+
+@attrs.frozen
+class InspectionItem:
+    """督察抽查 — one sampled household with its slips of the season, to compare with paper."""
+
+    household: HouseholdView
+    deliveries: tuple[Delivery, ...]
+
+
+def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
+    """A reproducible random sample of ``size`` households (all of them if fewer): the same
+    IDs and seed give the same sample, whatever order the IDs come in."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ValidationError.one("size", "positive")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError("the seed is an int")
+    pool = sorted(set(resident_ids))
+    if size >= len(pool):
+        return pool
+    return sorted(random.Random(seed).sample(pool, size))  # a spot check, not security
+
+
+class Session:
+    """What ``user`` may do with ``store``; see the module docstring.
+
+    ``ref_key`` keys the opaque household references of a masked session; keep one per login
+    so references stay valid across the page's reruns (a new random key by default).
+    """
+
+    def __init__(self, store: Store, user: User, *, ref_key: bytes | None = None) -> None:
+        if not isinstance(user, User):
+            raise TypeError("a Session needs an orderfarm.auth.User")
+        self.store = store
+        self.user = user
+        self._ref_key = ref_key or secrets.token_bytes(16)
+        self._refs: dict[str, str] | None = None
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    @property
+    def role(self) -> Role:
+        """The user's role."""
+        return self.user.role
+
+    @property
+    def catalog(self) -> Catalog:
+        """The store's crop catalog."""
+        return self.store.catalog
+
+    def may(self, permission: Permission) -> bool:
+        """Whether the user's role grants ``permission`` (and the user is active)."""
+        return self.user.active and self.user.role.may(permission)
+
+    def need(self, permission: Permission) -> None:
+        """Raise ``PermissionDenied`` unless the user may ``permission``."""
+        if not self.may(permission):
+            raise PermissionDenied(self.user.name, self.user.role, permission)
+
+    @property
+    def personal(self) -> bool:
+        """Whether the user sees full resident IDs and accounts."""
+        return self.may(P.VIEW_PERSONAL)
+
+    @property
+    def actor(self) -> str:
+        """The name written to the audit log."""
+        return self.user.name
+
+    # -- households ----------------------------------------------------------------------------
+
+    def _ref(self, resident_id: str) -> str:
+        if self.personal:
+            return resident_id
+        mac = hmac.new(self._ref_key, resident_id.encode(), hashlib.sha256).hexdigest()
+        return "h" + mac[:16]
+
+    def _view(self, h: Household) -> HouseholdView:
+        masked = not self.personal
+        return HouseholdView(
+            ref=self._ref(h.resident_id),
+            head_name=h.head_name,
+            resident_id=mask_resident_id(h.resident_id) if masked else h.resident_id,
+            township=h.township,
+            village=h.village,
+            group=h.group,
+            phone=mask_account(h.phone) if masked and h.phone else h.phone,
+            members=h.members,
+            poverty_status=h.poverty_status,
+            account=mask_account(h.account) if masked and h.account else h.account,
+            masked=masked,
+        )
+
+    def resident_id(self, ref: str) -> str:
+        """The resident ID behind a household reference (for the library's own calls)."""
+        if self.personal:
+            return self.store.household(ref).resident_id
+        if self._refs is None:
+            self._refs = {self._ref(h.resident_id): h.resident_id for h in self.store.households()}
+        try:
+            return self._refs[ref]
+        except KeyError:
+            raise NotFoundError(f"no household {ref} (农户不存在)") from None
+
+    def mask_id(self, resident_id: str) -> str:
+        """``resident_id`` as this user may see it."""
+        return resident_id if self.personal else mask_resident_id(resident_id)
+
+    def households(
+        self, *, township: str | None = None, village: str | None = None
+    ) -> list[HouseholdView]:
+        """Households (optionally of a township and village), as the user may see them."""
+        self.need(P.VIEW_REPORTS)
+        return [self._view(h) for h in self.store.households(township=township, village=village)]
+
+    def household(self, ref: str) -> HouseholdView:
+        """One household by reference."""
+        self.need(P.VIEW_REPORTS)
+        return self._view(self.store.household(self.resident_id(ref)))
+
+    def household_record(self, ref: str) -> Household:
+        """The full household record (to edit it): needs ``VIEW_PERSONAL``."""
+        self.need(P.VIEW_PERSONAL)
+        return self.store.household(ref)
+
+    def add_household(self, household: Household) -> Household:
+        """Register a household."""
+        self.need(P.WRITE_PARTIES)
+        return self.store.add_household(household, actor=self.actor)
+
+    def update_household(self, household: Household) -> Household:
+        """Change a household's details (its resident ID names it)."""
+        self.need(P.WRITE_PARTIES)
+        return self.store.update_household(household, actor=self.actor)
+
+    def enterprises(self) -> list[Enterprise]:
+        """The enterprises (credit codes are public)."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.enterprises()
+
+    def add_enterprise(self, enterprise: Enterprise) -> Enterprise:
+        """Register an enterprise."""
+        self.need(P.WRITE_PARTIES)
+        return self.store.add_enterprise(enterprise, actor=self.actor)
+
+    # -- contracts -----------------------------------------------------------------------------
+
+    def _masked_contract(self, contract: Contract) -> Contract:
+        if self.personal:
+            return contract
+        return attrs.evolve(contract, household_id=mask_resident_id(contract.household_id))
+
+    def seasons(self) -> list[int]:
+        """The seasons that have contracts, latest first."""
+        self.need(P.VIEW_REPORTS)
+        rows = self.store._read(
+            lambda conn: conn.execute(
+                "SELECT DISTINCT season FROM contracts ORDER BY season DESC"
+            ).fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+    def contracts(
+        self, *, season: int | None = None, household: str | None = None
+    ) -> list[Contract]:
+        """Contracts of a season and/or a household (by reference)."""
+        self.need(P.VIEW_REPORTS)
+        rid = self.resident_id(household) if household is not None else None
+        found = self.store.contracts(season=season, household_id=rid)
+        return [self._masked_contract(c) for c in found]
+
+    def contract(self, contract_no: str) -> Contract:
+        """One contract by number."""
+        self.need(P.VIEW_REPORTS)
+        return self._masked_contract(self.store.contract(contract_no))
+
+    def add_contract(self, contract: Contract) -> Contract:
+        """Store a new (draft) contract."""
+        self.need(P.WRITE_CONTRACTS)
+        return self.store.add_contract(contract, actor=self.actor)
+
+    def sign_contract(self, contract_no: str, on: dt.date) -> Contract:
+        """Sign a draft contract."""
+        self.need(P.WRITE_CONTRACTS)
+        return self.store.sign_contract(contract_no, on, actor=self.actor)
+
+    def sign_contracts(self, contract_nos: Iterable[str], on: dt.date) -> list[SignResult]:
+        """Sign many draft contracts (a village's at once); each one that cannot be signed is
+        reported with its error, the others are signed."""
+        self.need(P.WRITE_CONTRACTS)
+        results = []
+        for number in contract_nos:
+            try:
+                self.store.sign_contract(number, on, actor=self.actor)
+            except OrderfarmError as exc:
+                results.append(SignResult(number, exc))
+            else:
+                results.append(SignResult(number))
+        return results
+
+    def cancel_contract(self, contract_no: str, reason: str = "") -> Contract:
+        """Cancel a draft contract."""
+        self.need(P.WRITE_CONTRACTS)
+        return self.store.cancel_contract(contract_no, reason, actor=self.actor)
+
+    def terminate_contract(self, contract_no: str, reason: str) -> Contract:
+        """Terminate a signed contract, with a reason."""
+        self.need(P.WRITE_CONTRACTS)
+        return self.store.terminate_contract(contract_no, reason, actor=self.actor)
+
+    def close_contract(self, contract_no: str) -> Contract:
+        """Close a signed contract at the end of its season."""
+        self.need(P.WRITE_CONTRACTS)
+        return self.store.close_contract(contract_no, actor=self.actor)
+
+    def contract_html(self, contract_no: str, *, lang: Lang = "zh") -> str:
+        """The contract on A4 to print and sign (full IDs only for roles that may see them)."""
+        self.need(P.VIEW_REPORTS)
+        contract = self.store.contract(contract_no)
+        return contract_html(
+            contract,
+            self.store.enterprise(contract.enterprise_uscc),
+            self.store.household(contract.household_id),
+            catalog=self.catalog,
+            lang=lang,
+            full_ids=self.personal,
+        )
+
+    # -- market prices -------------------------------------------------------------------------
+
+    def set_market_price(
+        self, crop: str, form: str, grade: str, day: dt.date, price: Decimal
+    ) -> Decimal:
+        """Record the day's market price (yuan/kg)."""
+        self.need(P.SET_PRICES)
+        return self.store.set_market_price(crop, form, grade, day, price, actor=self.actor)
+
+    def market_price(self, crop: str, form: str, grade: str, day: dt.date) -> Decimal | None:
+        """The day's market price, or ``None``."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.market_price(crop, form, grade, day)
+
+    def market_prices(self, season: int | None = None) -> list[MarketPriceRecord]:
+        """Every market price in force (of ``season`` and the next year's days)."""
+        self.need(P.VIEW_REPORTS)
+        return list(market_prices(self.store, season))
+
+    # -- deliveries ----------------------------------------------------------------------------
+
+    def delivered_kg(self, contract_no: str) -> Decimal:
+        """Accepted kg already delivered under a contract (voided slips left out)."""
+        self.need(P.VIEW_REPORTS)
+        return sum(
+            (
+                d.quote.net_kg
+                for d in self.store.deliveries(contract_no=contract_no, include_voided=False)
+                if d.accepted
+            ),
+            ZERO,
+        )
+
+    def quote_slip(self, contract_no: str, weighing: Weighing, day: dt.date) -> Quote:
+        """The price a slip would get if recorded now — the preview shown before saving.
+
+        Raises the same refusals as recording would (contract not signed, day outside the
+        window, no market price where one is needed), and writes nothing.
+        """
+        self.need(P.RECORD_DELIVERY)
+        contract = self.store.contract(contract_no)
+        Store._check_deliverable(contract, day)
+        market = self.store.market_price(contract.crop, contract.form, weighing.grade, day)
+        return price_delivery(
+            contract.terms,
+            weighing,
+            market_price=market,
+            delivered_before_kg=self.delivered_kg(contract_no),
+        )
+
+    def record_delivery(
+        self,
+        contract_no: str,
+        weighing: Weighing,
+        day: dt.date,
+        receipt_no: str,
+        *,
+        purchase_point: str = "",
+    ) -> Delivery:
+        """Record a weighing slip; the same slip again returns the stored record (one slip)."""
+        self.need(P.RECORD_DELIVERY)
+        delivery = self.store.record_delivery(
+            contract_no,
+            weighing,
+            day,
+            receipt_no,
+            purchase_point=purchase_point,
+            actor=self.actor,
+        )
+        return self._masked_delivery(delivery)
+
+    def _masked_delivery(self, d: Delivery) -> Delivery:
+        return (
+            d if self.personal else attrs.evolve(d, household_id=mask_resident_id(d.household_id))
+        )
+
+    def deliveries(
+        self,
+        *,
+        contract_no: str | None = None,
+        household: str | None = None,
+        season: int | None = None,
+        include_voided: bool = True,
+    ) -> list[Delivery]:
+        """Recorded slips matching every filter given."""
+        self.need(P.VIEW_REPORTS)
+        rid = self.resident_id(household) if household is not None else None
+        found = self.store.deliveries(
+            contract_no=contract_no, household_id=rid, season=season, include_voided=include_voided
+        )
+        return [self._masked_delivery(d) for d in found]
+
+    def receipt_html(self, delivery_id: int, *, lang: Lang = "zh") -> str:
+        """The printed receipt (小票) of a recorded slip, with the reason for its price."""
+        self.need(P.VIEW_REPORTS)
+        d = self.store.delivery(delivery_id)
+        contract = self.store.contract(d.contract_no)
+        return receipt_html(
+            d.quote,
+            receipt_no=d.receipt_no,
+            day=d.day,
+            household=self.store.household(contract.household_id),
+            enterprise=self.store.enterprise(contract.enterprise_uscc),
+            contract=contract,
+            purchase_point=d.purchase_point,
+            catalog=self.catalog,
+            lang=lang,
+        )
+
+    # -- inputs and payments -------------------------------------------------------------------
+
+    def supply_input(
+        self, contract_no: str, supply: InputSupply, day: dt.date, reference: str
+    ) -> InputRecord:
+        """Record inputs handed out under a signed contract."""
+        self.need(P.RECORD_INPUT)
+        return self.store.supply_input(contract_no, supply, day, reference, actor=self.actor)
+
+    def input_records(
+        self, *, household: str | None = None, season: int | None = None
+    ) -> list[InputRecord]:
+        """Input supplies of a household and/or season."""
+        self.need(P.VIEW_REPORTS)
+        rid = self.resident_id(household) if household is not None else None
+        found = self.store.input_records(household_id=rid, season=season)
+        if self.personal:
+            return found
+        return [attrs.evolve(r, household_id=mask_resident_id(r.household_id)) for r in found]
+
+    def record_payment(
+        self,
+        household: str,
+        season: int,
+        amount: Decimal,
+        day: dt.date,
+        reference: str,
+        *,
+        note: str = "",
+    ) -> Payment:
+        """Record a payment to a household (by reference) for a season."""
+        self.need(P.RECORD_PAYMENT)
+        return self.store.record_payment(
+            self.resident_id(household), season, amount, day, reference, note=note, actor=self.actor
+        )
+
+    def payments(self, *, household: str | None = None, season: int | None = None) -> list[Payment]:
+        """Payments of a household and/or season."""
+        self.need(P.VIEW_REPORTS)
+        rid = self.resident_id(household) if household is not None else None
+        found = self.store.payments(household_id=rid, season=season)
+        if self.personal:
+            return found
+        return [attrs.evolve(p, household_id=mask_resident_id(p.household_id)) for p in found]
+
+    def void(self, kind: str, record_id: int, reason: str) -> Void:
+        """Void a delivery, supply or payment record, with a reason."""
+        self.need(P.VOID_RECORD)
+        if kind == "delivery":
+            return self.store.void_delivery(record_id, reason, actor=self.actor)
+        if kind == "supply":
+            return self.store.void_supply(record_id, reason, actor=self.actor)
+        if kind == "payment":
+            return self.store.void_payment(record_id, reason, actor=self.actor)
+        raise ValueError(f"cannot void a {kind!r}")
+
+    # -- statements, settlement, reports -------------------------------------------------------
+
+    def statement(self, household: str, season: int) -> Statement:
+        """A household's statement (对账单) for a season."""
+        self.need(P.VIEW_REPORTS)
+        statement = self.store.statement(self.resident_id(household), season)
+        if self.personal:
+            return statement
+        return attrs.evolve(statement, household_id=mask_resident_id(statement.household_id))
+
+    def statement_html(
+        self, household: str, season: int, *, lang: Lang = "zh", printed_on: dt.date | None = None
+    ) -> str:
+        """The statement on A4, to print and sign."""
+        self.need(P.VIEW_REPORTS)
+        rid = self.resident_id(household)
+        return statement_html(
+            self.store.statement(rid, season),
+            self.store.household(rid),
+            lang=lang,
+            full_ids=self.personal,
+            printed_on=printed_on,
+        )
+
+    def settle(self, season: int) -> list[HouseholdSettlement]:
+        """Every household's settled season."""
+        self.need(P.VIEW_REPORTS)
+        found = self.store.settle(season)
+        if self.personal:
+            return found
+        return [attrs.evolve(s, household_id=mask_resident_id(s.household_id)) for s in found]
+
+    def report(self, season: int, by: Sequence[str] = ()) -> list[ReportRow]:
+        """The season report grouped by township, village, crop and/or enterprise."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.report(season, by=by)
+
+    def export(
+        self, what: str, *, season: int | None = None, full: bool = False, by: Sequence[str] = ()
+    ) -> Table:
+        """A table to download (``orderfarm.io.exports.EXPORTS``); ``full`` (unmasked, audited)
+        needs ``VIEW_PERSONAL``, the audit log ``VIEW_AUDIT``, the bank list ``RECORD_PAYMENT``."""
+        self.need(P.VIEW_AUDIT if what == "audit" else P.VIEW_REPORTS)
+        if what == "bank":
+            self.need(P.RECORD_PAYMENT)
+        if full:
+            self.need(P.VIEW_PERSONAL)
+        extra: dict[str, Any] = {"by": by} if by else {}
+        return export_table(self.store, what, season=season, full=full, actor=self.actor, **extra)
+
+    # -- imports -------------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        source: str | bytes,
+        kind: str,
+        *,
+        commit: bool = False,
+        format: str | None = None,
+        lang: Lang = "zh",
+        today: dt.date | None = None,
+    ) -> ImportReport:
+        """Check a file (dry run) or write it, all or nothing; the import needs both ``IMPORT``
+        and the permission to write that kind of record by hand."""
+        self.need(P.IMPORT)
+        self.need(IMPORT_PERMISSIONS.get(kind, P.MANAGE_USERS))
+        return import_file(
+            self.store,
+            source,
+            kind,
+            commit=commit,
+            actor=self.actor,
+            format=format,
+            lang=lang,
+            today=today,
+        )
+
+    # -- estimates -----------------------------------------------------------------------------
+
+    def estimate(self, crop: str, form: str, area_mu: Decimal | str, **kwargs: Any) -> Estimate:
+        """增收测算 for one household's what-if (``orderfarm.estimate.estimate``)."""
+        self.need(P.VIEW_REPORTS)
+        return estimate(crop, form, area_mu, catalog=self.catalog, **kwargs)
+
+    def estimate_groups(
+        self, season: int, by: GroupBy, **overrides: Any
+    ) -> tuple[GroupSummary, ...]:
+        """The season's signed contracts estimated and summed per village, township, crop…"""
+        self.need(P.VIEW_REPORTS)
+        homes = {h.resident_id: h for h in self.store.households()}
+        pairs = [
+            (homes[c.household_id], c)
+            for c in self.store.contracts(season=season)
+            if c.status in LIVE_STATUSES and c.household_id in homes
+        ]
+        return aggregate(pairs, by, catalog=self.catalog, **overrides)
+
+    # -- audit ---------------------------------------------------------------------------------
+
+    def audit_log(self, *, since: int = 0, limit: int | None = None) -> list[AuditEntry]:
+        """The audit entries after ``since``."""
+        self.need(P.VIEW_AUDIT)
+        return self.store.audit_log(since=since, limit=limit)
+
+    def audit_head(self) -> tuple[int, str]:
+        """The last audit entry's number and hash."""
+        self.need(P.VIEW_AUDIT)
+        return self.store.audit_head()
+
+    def verify(self) -> VerifyReport:
+        """Check the file, the audit chain and every stored amount."""
+        self.need(P.VIEW_AUDIT)
+        return self.store.verify()
+
+    def inspection_sample(self, season: int, size: int, seed: int) -> list[InspectionItem]:
+        """督察抽查: a reproducible sample of the season's contracted households, each with its
+        slips, to compare against the paper receipts."""
+        self.need(P.VIEW_AUDIT)
+        contracted = {c.household_id for c in self.store.contracts(season=season)}
+        chosen = sample_households(contracted, size, seed)
+        return [
+            InspectionItem(
+                self._view(self.store.household(rid)),
+                tuple(
+                    self._masked_delivery(d)
+                    for d in self.store.deliveries(household_id=rid, season=season)
+                ),
+            )
+            for rid in chosen
+        ]
+
+    # -- users ---------------------------------------------------------------------------------
+
+    def users(self) -> list[User]:
+        """Every user."""
+        self.need(P.MANAGE_USERS)
+        return store_users.list_users(self.store)
+
+    def add_user(self, name: str, role: Role | str, password: str) -> User:
+        """Add a user."""
+        self.need(P.MANAGE_USERS)
+        return store_users.add_user(self.store, name, role, password, actor=self.actor)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Set a user's password; any user may set their own."""
+        if name != self.user.name:
+            self.need(P.MANAGE_USERS)
+        store_users.set_password(self.store, name, password, actor=self.actor)
+
+    def set_active(self, name: str, active: bool) -> User:
+        """Enable or disable a user."""
+        self.need(P.MANAGE_USERS)
+        return store_users.set_active(self.store, name, active, actor=self.actor)
+
+    def set_role(self, name: str, role: Role | str) -> User:
+        """Change a user's role."""
+        self.need(P.MANAGE_USERS)
+        return store_users.set_role(self.store, name, role, actor=self.actor)
+
+
+__all__ = [
+    "IMPORT_PERMISSIONS",
+    "HouseholdView",
+    "InspectionItem",
+    "Session",
+    "SignResult",
+    "sample_households",
+]

@@ -1,0 +1,185 @@
+"""The session enforces roles in the library: what the page does, a script cannot bypass."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+import websupport
+from websupport import open_slip
+
+from orderfarm import Contract, D, Household, Weighing
+from orderfarm.auth import Permission, PermissionDenied, Role, User
+from orderfarm.errors import ValidationError
+from orderfarm.session import Session, sample_households
+from orderfarm.store import RefusedError, Store
+
+demo_template, demo_db, demo_store = (
+    websupport.demo_template,
+    websupport.demo_db,
+    websupport.demo_store,
+)
+
+ADMIN = User("admin", Role.ADMIN)
+CLERK = User("clerk", Role.CLERK)
+VIEWER = User("viewer", Role.VIEWER)
+
+
+def _weighing(grade: str) -> Weighing:
+    return Weighing(gross_kg=D("52.40"), tare_kg=D("2.40"), grade=grade, moisture=D("0.15"))
+
+
+def test_a_viewer_is_denied_a_clerks_action_by_the_library(demo_store: Store) -> None:
+    contract_no, _, day, grade = open_slip(demo_store)
+    viewer = Session(demo_store, VIEWER)
+    before = demo_store.counts()
+    with pytest.raises(PermissionDenied) as denied:
+        viewer.record_delivery(contract_no, _weighing(grade), day, "R-DENIED")
+    assert denied.value.permission is Permission.RECORD_DELIVERY
+    assert "viewer (viewer) may not record_delivery" in str(denied.value)
+    with pytest.raises(PermissionDenied):
+        viewer.quote_slip(contract_no, _weighing(grade), day)
+    household = viewer.households()[0]
+    with pytest.raises(PermissionDenied):
+        viewer.record_payment(household.ref, 2018, D("1.00"), day, "PAY-DENIED")
+    with pytest.raises(PermissionDenied):
+        viewer.set_market_price("chilli", "dried", grade, day, D("13.00"))
+    with pytest.raises(PermissionDenied):
+        viewer.import_file(b"x", "households")
+    with pytest.raises(PermissionDenied):
+        viewer.verify()
+    with pytest.raises(PermissionDenied):
+        viewer.export("households", full=True)
+    assert demo_store.counts() == before
+
+
+def test_a_clerk_may_not_set_prices_manage_users_or_audit(demo_store: Store) -> None:
+    clerk = Session(demo_store, CLERK)
+    with pytest.raises(PermissionDenied):
+        clerk.set_market_price("chilli", "dried", "一等", dt.date(2018, 9, 1), D("13.00"))
+    with pytest.raises(PermissionDenied):
+        clerk.add_user("li", Role.ADMIN, "long-enough-pw")
+    with pytest.raises(PermissionDenied):
+        clerk.audit_log()
+    # an import may not write what the role could not write by hand
+    with pytest.raises(PermissionDenied):
+        clerk.import_file(b"x", "market_prices")
+    disabled = Session(demo_store, User("gone", Role.ADMIN, active=False))
+    assert not disabled.may(Permission.VIEW_REPORTS)
+
+
+def test_a_viewer_sees_masked_numbers_and_refers_by_opaque_refs(demo_store: Store) -> None:
+    viewer = Session(demo_store, VIEWER, ref_key=b"k" * 16)
+    clerk = Session(demo_store, CLERK)
+    seen = viewer.households()
+    full = clerk.households()
+    assert len(seen) == len(full) > 0
+    for v, f in zip(seen, full, strict=True):
+        assert v.masked and not f.masked
+        assert v.resident_id == f.resident_id[:6] + "********" + f.resident_id[-4:]
+        assert f.resident_id not in v.ref
+        assert v.account == "" or v.account.startswith("*")
+        assert v.phone.startswith("*")
+    # the ref names the same household, and statements come back masked
+    statement = viewer.statement(seen[0].ref, 2018)
+    assert statement.household_id == seen[0].resident_id
+    assert clerk.statement(full[0].ref, 2018).totals == statement.totals
+    assert all("*" in s.household_id for s in viewer.settle(2018))
+    assert all("*" in c.household_id for c in viewer.contracts(season=2018))
+    html = viewer.statement_html(seen[0].ref, 2018)
+    assert full[0].resident_id not in html
+    with pytest.raises(PermissionDenied):
+        viewer.household_record(seen[0].ref)
+
+
+def test_the_preview_is_the_price_recorded_and_the_user_is_the_actor(demo_store: Store) -> None:
+    contract_no, _, day, grade = open_slip(demo_store)
+    clerk = Session(demo_store, CLERK)
+    quote = clerk.quote_slip(contract_no, _weighing(grade), day)
+    before = demo_store.counts()["deliveries"]
+    delivery = clerk.record_delivery(contract_no, _weighing(grade), day, "R-0001")
+    assert delivery.quote == quote
+    assert delivery.actor == "clerk"
+    again = clerk.record_delivery(contract_no, _weighing(grade), day, "R-0001")
+    assert again.id == delivery.id
+    assert demo_store.counts()["deliveries"] == before + 1
+    assert demo_store.audit_log()[-1].actor == "clerk"
+    assert "R-0001" in clerk.receipt_html(delivery.id)
+
+
+def test_the_preview_refuses_what_recording_would_refuse(demo_store: Store) -> None:
+    contract_no, _, _, grade = open_slip(demo_store)
+    clerk = Session(demo_store, CLERK)
+    with pytest.raises(RefusedError) as refused:
+        clerk.quote_slip(contract_no, _weighing(grade), dt.date(2018, 1, 1))
+    assert refused.value.fields == ("day",)
+    with pytest.raises(ValidationError):
+        clerk.quote_slip(contract_no, _weighing("特级"), dt.date(2018, 9, 30))
+
+
+def test_clerk_registers_signs_and_pays(demo_store: Store) -> None:
+    clerk = Session(demo_store, CLERK)
+    enterprise = demo_store.enterprises()[0]
+    home = clerk.add_household(
+        Household("张三", "11010519491231002X", "大荆镇", "东沟村", group="一组")
+    )
+    contracts = [
+        Contract.from_template(
+            "菊芋",
+            "fresh",
+            contract_no=f"T-{i}",
+            enterprise=enterprise,
+            household=home,
+            season=2019,
+            area_mu="1.5",
+        )
+        for i in range(2)
+    ]
+    for c in contracts:
+        clerk.add_contract(c)
+    results = clerk.sign_contracts(["T-0", "T-1", "T-0"], dt.date(2019, 3, 1))
+    assert [r.ok for r in results] == [True, True, False]
+    assert clerk.contract("T-0").status.value == "signed"
+    signs = [e for e in demo_store.audit_log() if e.action == "sign_contract"]
+    assert signs[-1].actor == "clerk"
+
+
+def test_inspection_samples_are_reproducible(demo_store: Store) -> None:
+    admin = Session(demo_store, ADMIN)
+    first = admin.inspection_sample(2018, 5, seed=7)
+    second = admin.inspection_sample(2018, 5, seed=7)
+    other = admin.inspection_sample(2018, 5, seed=8)
+    assert [i.household.ref for i in first] == [i.household.ref for i in second]
+    assert [i.household.ref for i in first] != [i.household.ref for i in other]
+    assert len(first) == 5
+    assert any(item.deliveries for item in first)
+    assert sample_households(["b", "a", "c"], 2, 1) == sample_households(["c", "b", "a"], 2, 1)
+    assert sample_households(["a"], 3, 1) == ["a"]
+    with pytest.raises(ValidationError):
+        sample_households(["a"], 0, 1)
+
+
+def test_estimates_and_reports_for_every_role(demo_store: Store) -> None:
+    viewer = Session(demo_store, VIEWER)
+    est = viewer.estimate("菊芋", "fresh", "2", price_volatility="0")
+    assert est.gross > 0
+    groups = viewer.estimate_groups(2018, "crop")
+    assert {g.key for g in groups} == {"jerusalem_artichoke", "chilli", "chrysanthemum"}
+    total = viewer.report(2018)
+    assert len(total) == 1 and total[0].households > 0
+    assert viewer.seasons() == [2018]
+    assert viewer.market_prices(2018)
+    assert viewer.delivered_kg(viewer.contracts(season=2018)[0].contract_no) >= Decimal(0)
+
+
+def test_admin_manages_users_and_anyone_sets_their_own_password(demo_store: Store) -> None:
+    admin = Session(demo_store, ADMIN)
+    admin.add_user("li", "viewer", "li-password-1")
+    assert "li" in [u.name for u in admin.users()]
+    li = Session(demo_store, User("li", Role.VIEWER))
+    li.set_password("li", "li-password-2")
+    with pytest.raises(PermissionDenied):
+        li.set_password("admin", "take-over-admin")
+    assert admin.set_role("li", "clerk").role is Role.CLERK
+    assert not admin.set_active("li", False).active

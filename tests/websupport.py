@@ -1,0 +1,68 @@
+"""Shared by the page, session and user tests: a small demo database with one user per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orderfarm.auth import Role
+from orderfarm.demo import build_demo
+from orderfarm.store import Store
+from orderfarm.store.users import add_user
+
+#: One user per role; the demo's own admin password is generated, these are for tests only.
+PASSWORDS = {"admin": "admin-pass-2018", "clerk": "clerk-pass-2018", "viewer": "viewer-pass-2018"}
+HOUSEHOLDS = 24
+
+
+def build_template(path: Path) -> Path:
+    """A demo season of ``HOUSEHOLDS`` households with the users of ``PASSWORDS``."""
+    with Store.open(path) as store:
+        build_demo(store, households=HOUSEHOLDS)
+        for name, password in PASSWORDS.items():
+            add_user(store, name, Role(name), password, actor="test")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_template(tmp_path_factory.mktemp("template") / "demo.db")
+
+
+@pytest.fixture
+def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+    """A fresh copy of the demo database for one test."""
+    target = tmp_path / "demo.db"
+    shutil.copyfile(demo_template, target)
+    return target
+
+
+@pytest.fixture
+def demo_store(demo_db: Path) -> Iterator[Store]:
+    with Store.open(demo_db) as store:
+        yield store
+
+
+def open_slip(store: Store) -> tuple[str, str, dt.date, str]:
+    """A signed contract that can take a slip: (contract number, head's name, day, grade), the
+    day being in its window with a market price posted for that grade."""
+    from orderfarm.io.exports import market_prices
+
+    prices = {(p.crop, p.form, p.grade, p.day) for p in market_prices(store)}
+    homes = {h.resident_id: h for h in store.households()}
+    for contract in store.contracts(season=2018):
+        if contract.status.value != "signed" or contract.crop != "chilli":
+            continue
+        grade = contract.terms.grades[0]
+        days = sorted(
+            day
+            for crop, form, g, day in prices
+            if (crop, form, g) == (contract.crop, contract.form, grade) and contract.in_window(day)
+        )
+        if days:
+            return contract.contract_no, homes[contract.household_id].head_name, days[-1], grade
+    raise LookupError("the demo has no open chilli contract")  # pragma: no cover
