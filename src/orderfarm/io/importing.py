@@ -248,7 +248,7 @@ class RowStream:
             if record is not None:
                 key = record_key(record, context.lookup)
                 key_hash = hash(key)
-                content = hash(tuple(cells[k] for k in sorted(cells)))
+                content = hash(tuple(cells.values()))
                 packed = (raw.number << 32) | (content & 0xFFFFFFFF)
                 previous = seen.get(key_hash)
                 if previous is None:

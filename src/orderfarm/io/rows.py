@@ -107,6 +107,8 @@ _DATE_PATTERNS: Final = (
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
 _EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
+#: digits with an optional fraction (group 1 without the point): the fast path of ``number``
+_PLAIN_NUMBER: Final = re.compile(r"\d{1,15}(?:\.(\d{0,15}))?")
 _TRUE: Final = frozenset({"是", "y", "yes", "true", "1", "t", "✓", "√"})
 _FALSE: Final = frozenset({"否", "n", "no", "false", "0", "f", "×", ""})
 _PAIR_SPLIT: Final = re.compile(r"[;；,，、\n]+")
@@ -165,7 +167,9 @@ class _Row:
         return key in self.cells
 
     def text(self, key: str, *, required: bool = False) -> str:
-        value = unneutralise(self.cells.get(key, "").strip())
+        value = self.cells.get(key, "").strip()
+        if value[:1] == "'":
+            value = unneutralise(value)
         if required and not value:
             self.add(key, "required")
         return value
@@ -185,12 +189,22 @@ class _Row:
             if required:
                 self.add(key, "required")
             return None
-        percent = rate and raw.rstrip().endswith(("%", "％"))
-        try:
-            value = D(raw.rstrip().rstrip("%％") if percent else raw, key)
-        except ValidationError as exc:
-            self.problems.extend(exc.problems)
-            return None
+        plain = _PLAIN_NUMBER.fullmatch(raw)
+        percent = False
+        if plain is not None:
+            # the common case, plain ASCII digits: exact without the general parser
+            value = Decimal(raw)
+            if places is not None and len(plain[1] or "") > places:
+                self.add(key, "too_many_places", places=places, value=raw)
+                return None
+            places = None
+        else:
+            percent = rate and raw.endswith(("%", "％"))
+            try:
+                value = D(raw.rstrip("%％") if percent else raw, key)
+            except ValidationError as exc:
+                self.problems.extend(exc.problems)
+                return None
         if percent:
             value = value / 100
         if rate and not ZERO <= value < 1:
@@ -220,7 +234,9 @@ class _Row:
         return int(text)
 
     def date(self, key: str, *, required: bool = True, not_future: bool = True) -> dt.date | None:
-        raw = unicodedata.normalize("NFKC", self.text(key))
+        raw = self.text(key)
+        if not raw.isascii():
+            raw = unicodedata.normalize("NFKC", raw)
         if not raw:
             if required:
                 self.add(key, "required")
@@ -263,6 +279,11 @@ def parse_date(text: str) -> dt.date | None:
     """A date from ``2018-11-05``, ``2018/11/5``, ``2018年11月5日``, ``20181105`` or an Excel
     serial day number (``43409``); ``None`` if it is none of these."""
     text = text.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            return None
     for pattern in _DATE_PATTERNS:
         match = pattern.fullmatch(text)
         if match:
