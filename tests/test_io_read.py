@@ -268,3 +268,11 @@ def test_every_record_type_documents_both_names() -> None:
         assert set(positions) == set(rt.keys) and not unknown and not repeated
         positions, unknown, repeated = rt.match_header(rt.headers("en"))
         assert set(positions) == set(rt.keys) and not unknown and not repeated
+
+
+def test_a_row_cut_short_says_the_file_may_be_truncated() -> None:
+    text = _csv(GOOD) + "LST2018-000009,SZ2018-LST-00001,2018-10"
+    report = validate_file(text.encode(), "slips", today=TODAY)
+    assert [(p.row, p.code) for p in report.problems] == [(5, "short_row")]
+    assert "文件可能不完整" in report.messages("zh")[0]
+    assert "may be truncated" in report.messages("en")[0]
