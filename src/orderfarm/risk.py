@@ -523,6 +523,25 @@ def simulate_income(
     return _simulate(book, draws, seed, max(chunk_elements, draws), antithetic)
 
 
+def _price_profiles(book: RiskBook, group: IntArray) -> IntArray:
+    """A number per contract for what its price path depends on: group (the market draw),
+    median, volatility, floor, premium, ceiling and whether it follows the market. Contracts
+    of one profile share their prices, which are then worked out once per profile."""
+    has_floor = ~np.isnan(book.floor)
+    columns = np.column_stack(
+        [
+            group.astype(np.float64),
+            book.price_median,
+            book.price_volatility,
+            np.where(has_floor, book.floor, -1.0),
+            np.where(book.market_linked, 1.0 + book.premium, -1.0),
+            book.ceiling,
+        ]
+    )
+    _, profile = np.unique(columns, axis=0, return_inverse=True)
+    return np.asarray(profile.reshape(-1), dtype=np.int64)
+
+
 def _simulate(
     book: RiskBook, draws: int, seed: int, chunk_elements: int, antithetic: bool
 ) -> Simulation:
@@ -534,6 +553,7 @@ def _simulate(
     # groups, drawn in order from the price stream, so memory stays within a chunk.
     _, dense = np.unique(book.price_group, return_inverse=True)
     dense = dense.reshape(-1).astype(np.int64)
+    profile = _price_profiles(book, dense)
     order = np.argsort(dense, kind="stable")
     groups_sorted = dense[order]
     out = {
@@ -561,7 +581,10 @@ def _simulate(
         else:
             z_rows = keep
         z_first = g_lo
-        stats = _chunk(book, idx, z_rows[g - g_lo], yield_rng, draws)
+        _, first, inverse = np.unique(profile[idx], return_index=True, return_inverse=True)
+        reps = idx[first]  # one contract standing for each price profile of the chunk
+        prices = _prices(book, reps, z_rows[dense[reps] - g_lo])
+        stats = _chunk(book, idx, inverse.reshape(-1), prices, yield_rng, draws)
         for name, values in stats.items():
             out[name][idx] = values
     return Simulation(
@@ -580,55 +603,83 @@ def _simulate(
     )
 
 
+@attrs.frozen
+class _Prices:
+    """Price paths per price profile (profiles × draws)."""
+
+    market: FloatArray
+    #: paid − market on a protected kg (DESIGN §4, step 7)
+    gap: FloatArray
+    #: max(floor − market-linked offer, 0): what the floor adds
+    shortfall: FloatArray
+    #: share of draws in which the floor binds
+    binds: FloatArray
+
+
+def _prices(book: RiskBook, reps: IntArray, z: FloatArray) -> _Prices:
+    def col(a: FloatArray) -> FloatArray:
+        return a[reps][:, None]
+
+    market = np.exp(z * col(book.price_volatility))
+    market *= col(book.price_median)
+    floor = book.floor[reps]
+    floor0 = np.where(np.isnan(floor), 0.0, floor)[:, None]
+    linked = book.market_linked[reps][:, None]
+    offer = market * np.where(linked, 1.0 + col(book.premium), 1.0)
+    paid = np.where(linked, np.maximum(offer, floor0), floor0)
+    np.minimum(paid, col(book.ceiling), out=paid)
+    paid -= market
+    np.subtract(floor0, offer, out=offer)
+    np.maximum(offer, 0.0, out=offer)
+    return _Prices(market, paid, offer, (offer > 0).mean(axis=1))
+
+
 def _chunk(
     book: RiskBook,
     idx: IntArray,
-    z: FloatArray,
+    profile: IntArray,
+    prices: _Prices,
     yield_rng: np.random.Generator,
     draws: int,
 ) -> dict[str, FloatArray]:
-    """Seasons for the contracts ``idx`` (rows × draws) and their per-contract statistics."""
+    """Seasons for the contracts ``idx`` (rows × draws) and their per-contract statistics;
+    ``profile`` gives each row's price paths in ``prices``."""
 
     def col(a: FloatArray) -> FloatArray:
         return a[idx][:, None]
 
-    # market price
-    market = np.exp(z * col(book.price_volatility))
-    market *= col(book.price_median)
     # yield: known, or a scaled beta draw for the rows that vary
-    kg = np.broadcast_to(col(book.yield_mean), market.shape).copy()
+    kg = np.empty((idx.size, draws), dtype=np.float64)
+    kg[:] = col(book.yield_mean)
     variable = book.yield_cv[idx] > 0
     if np.any(variable):
         rows = idx[variable]
         alpha, beta = _beta_shape(book, rows)
         share = yield_rng.beta(alpha[:, None], beta[:, None], size=(rows.size, draws))
         low, high = book.yield_low[rows][:, None], book.yield_high[rows][:, None]
-        kg[variable] = low + (high - low) * share
+        share *= high - low
+        share += low
+        kg[variable] = share
     kg *= col(book.area_mu)
-    # paid price on protected kg (DESIGN §4, steps 6-7)
-    floor = book.floor[idx]
-    has_floor = ~np.isnan(floor)
-    floor0 = np.where(has_floor, floor, 0.0)[:, None]
-    linked = book.market_linked[idx][:, None]
-    offer = market * np.where(linked, 1.0 + col(book.premium), 1.0)
-    paid = np.where(linked, np.maximum(offer, floor0), floor0)
-    np.minimum(paid, col(book.ceiling), out=paid)
-    cap = np.where(has_floor, book.quota_kg[idx], 0.0)[:, None]
-    protected = np.minimum(kg, cap)
-    gap = paid - market
-    gross = kg * market
-    gross += protected * gap  # protected kg at the paid price, the rest at the market
-    shortfall = np.maximum(floor0 - offer, 0.0)
-    binds = (shortfall > 0) & (protected > 0)
-    net = gross - col(book.cost)
+    # protected kg at the paid price (market + gap), the rest at the market
+    cap = np.where(np.isnan(book.floor[idx]), 0.0, book.quota_kg[idx])
+    protected = np.minimum(kg, cap[:, None])
+    gross = kg
+    gross *= prices.market[profile]
+    top_up = protected * prices.gap[profile]
+    gross += top_up
+    mean_gross = gross.mean(axis=1)
+    net = gross
+    net -= col(book.cost)
     p10, p50, p90 = np.percentile(net, [10.0, 50.0, 90.0], axis=1)
+    protected *= prices.shortfall[profile]
     return {
-        "gross": gross.mean(axis=1),
+        "gross": mean_gross,
         "net": net.mean(axis=1),
         "p10": p10,
         "p50": p50,
         "p90": p90,
-        "binds": binds.mean(axis=1),
-        "top_up": (protected * gap).mean(axis=1),
-        "floor_value": (protected * shortfall).mean(axis=1),
+        "binds": np.where(cap > 0, prices.binds[profile], 0.0),
+        "top_up": top_up.mean(axis=1),
+        "floor_value": protected.mean(axis=1),
     }
