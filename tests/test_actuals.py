@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
 from orderfarm import D, Enterprise, Household, InputSupply, Weighing
@@ -49,9 +50,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
             "C": _household(3, "西墹村"),
         }
         windows = {
-            "A": {},
-            "B": {"delivery_start": _day(AUG, 1), "delivery_end": _day(AUG, 31)},
-            "C": {"delivery_start": _day(SEP, 1), "delivery_end": _day(SEP, 30)},
+            "B": (_day(AUG, 1), _day(AUG, 31)),
+            "C": (_day(SEP, 1), _day(SEP, 30)),
         }
         for name, home in homes.items():
             s.add_household(home)
@@ -63,8 +63,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
                 household=home,
                 season=2018,
                 area_mu="1",
-                **windows[name],
             )
+            if name in windows:
+                start, end = windows[name]
+                contract = attrs.evolve(contract, delivery_start=start, delivery_end=end)
             s.add_contract(contract)
             s.sign_contract(contract.contract_no, _day(4, 20))
             seedlings = InputSupply("辣椒苗", D("12000"), "株", D("0.03"), ChargeMode.ADVANCE)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orderfarm import D, PriceTerms, Weighing, estimate, price_delivery
+from orderfarm import Assumptions, D, PriceTerms, Weighing, estimate, price_delivery
 
 GRADES = ("一级", "二级", "等外")
 
@@ -100,14 +100,18 @@ def test_the_floor_never_lowers_expected_income(
     premium: Decimal,
     quota: Decimal | None,
 ) -> None:
-    common: dict[str, object] = {
-        "yield_kg_per_mu": yld,
-        "market_price": market,
-        "price_volatility": vol,
-        "yield_cv": D("0"),
-    }
-    protected = estimate("菊芋", "fresh", area, terms=terms_for(floor, premium, quota), **common)
-    market_only = estimate("菊芋", "fresh", area, terms=None, **common)
+    a = Assumptions.defaults(
+        "菊芋",
+        "fresh",
+        yield_kg_per_mu=yld,
+        market_price=market,
+        price_volatility=vol,
+        yield_cv=D("0"),
+    )
+    protected = estimate(
+        "菊芋", "fresh", area, terms=terms_for(floor, premium, quota), assumptions=a
+    )
+    market_only = estimate("菊芋", "fresh", area, terms=None, assumptions=a)
     assert protected.net >= market_only.net
     assert protected.expected_paid_price >= market * (1 + premium) - D("0.0001")
     assert protected.floor_value >= 0
