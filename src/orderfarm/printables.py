@@ -41,6 +41,7 @@ tr {{ page-break-inside: avoid; }}
 th, td {{ border: 1px solid #444; padding: 1.2mm 2mm; vertical-align: top; }}
 th {{ background: #eee; font-weight: bold; text-align: center; }}
 td.num {{ text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }}
+td.nw {{ white-space: nowrap; font-size: 10pt; }}
 .meta td {{ border: none; padding: 0.6mm 1mm; }}
 .meta th {{ border: none; background: none; text-align: left; width: 24%; padding: 0.6mm 1mm; }}
 .total td, .total th {{ font-weight: bold; }}
@@ -74,6 +75,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "party_a": {"zh": "甲方（订单企业）", "en": "Party A (enterprise)"},
     "party_b": {"zh": "乙方（农户）", "en": "Party B (household)"},
     "uscc": {"zh": "统一社会信用代码", "en": "Credit code"},
+    "firm_name": {"zh": "企业名称", "en": "Name"},
     "head": {"zh": "户主", "en": "Head of household"},
     "resident_id": {"zh": "身份证号", "en": "Resident ID"},
     "address": {"zh": "住址", "en": "Address"},
@@ -287,7 +289,7 @@ def contract_html(
     }</p>
 <h2>{_e(_t("party_a", lang))}</h2>
 <table class="meta">
-<tr><th>{_e(_t("party_a", lang))}</th><td>{_e(enterprise.name)}</td></tr>
+<tr><th>{_e(_t("firm_name", lang))}</th><td>{_e(enterprise.name)}</td></tr>
 <tr><th>{_e(_t("uscc", lang))}</th><td>{_e(enterprise.uscc)}</td></tr>
 </table>
 <h2>{_e(_t("party_b", lang))}</h2>
@@ -461,13 +463,22 @@ def receipt_body(
     )
 
 
+def _side(text: str, lang: Lang) -> str:
+    """One language of a bilingual ``中文 / English`` text (the store writes some so)."""
+    if " / " not in text:
+        return text
+    zh, _, en = text.partition(" / ")
+    return zh if lang == "zh" else en
+
+
 def _lines_table(statement: Statement, kind: LineKind, lang: Lang) -> str:
     lines = statement.of_kind(kind)
     if not lines:
         return f"<p>{_e(_t('none', lang))}</p>"
     rows = "".join(
-        f"<tr><td>{_e(line.day.isoformat() if line.day else '')}</td><td>{_e(line.reference)}</td>"
-        f"<td>{_e(line.contract_no)}</td><td>{_e(line.description)}</td>"
+        f"<tr><td class='nw'>{_e(line.day.isoformat() if line.day else '')}</td>"
+        f"<td class='nw'>{_e(line.reference)}</td>"
+        f"<td class='nw'>{_e(line.contract_no)}</td><td>{_e(_side(line.description, lang))}</td>"
         f"<td class='num'>{_e(f'{line.amount:,.2f}')}</td></tr>"
         for line in lines
     )
