@@ -104,7 +104,6 @@ class StoreChecks:
         self._supplies: dict[tuple[str, int], dict[tuple[str, str], Any]] = {}
         self._payments: dict[int, dict[str, Any]] = {}
         self._balances: dict[tuple[str, int], Decimal] = {}
-        self._receipts: dict[tuple[str, int, str], SlipRecord] = {}
 
     def check(self, record: Record) -> list[Problem]:
         """The problems of writing ``record`` now (empty when it can be written, or is there)."""
@@ -185,10 +184,9 @@ class StoreChecks:
         contract = self.lookup.contract(slip.contract_no)
         if contract is None:
             return _p("contract_no", "unknown_contract", value=slip.contract_no)
-        key = (contract.enterprise_uscc, contract.season, slip.receipt_no)
-        if key in self._receipts:
-            return []  # the same slip earlier in this file (duplicates are found by the reader)
-        found = self.store.find_delivery(*key)
+        # a receipt number twice in one file is found by the reader (duplicate rows); here,
+        # only what is stored already counts
+        found = self.store.find_delivery(contract.enterprise_uscc, contract.season, slip.receipt_no)
         if found is not None and not found.voided:
             same = (
                 found.contract_no == slip.contract_no
@@ -238,7 +236,6 @@ class StoreChecks:
             ]
         if quote.accepted:
             self._delivered[slip.contract_no] += quote.net_kg
-        self._receipts[key] = slip
         return []
 
     def _supply(self, record: SupplyRecord) -> list[Problem]:
