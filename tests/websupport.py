@@ -6,8 +6,10 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from orderfarm.auth import Role
 from orderfarm.demo import build_demo
@@ -66,3 +68,36 @@ def open_slip(store: Store) -> tuple[str, str, dt.date, str]:
         if days:
             return contract.contract_no, homes[contract.household_id].head_name, days[-1], grade
     raise LookupError("the demo has no open chilli contract")  # pragma: no cover
+
+
+APP: Final = Path(__file__).resolve().parent.parent / "app_streamlit.py"
+
+
+def start(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    """The app on ``db``, run once (the login page)."""
+    monkeypatch.setenv("ORDERFARM_DB", str(db))
+    return AppTest.from_file(str(APP), default_timeout=60).run()
+
+
+def login(at: AppTest, name: str, password: str | None = None) -> AppTest:
+    """Log in as one of ``PASSWORDS``' users (or with another password)."""
+    at.text_input(key="login_name").input(name)
+    at.text_input(key="login_password").input(PASSWORDS.get(name, "") if password is None else password)
+    return at.button(key="login_submit").click().run()
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    """Switch to ``src/orderfarm/web/pages/<page>.py``."""
+    return at.switch_page(f"src/orderfarm/web/pages/{page}.py").run()
+
+
+def texts(elements: object) -> list[str]:
+    """The values of a list of AppTest elements, as text."""
+    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+
+
+def ok(at: AppTest) -> AppTest:
+    """``at`` after checking that nothing blew up and no unexpected-error message shows."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert not any("意外错误" in str(e.value) or "went wrong" in str(e.value) for e in at.error)
+    return at

@@ -436,6 +436,11 @@ class Session:
         )
         return [self._masked_delivery(d) for d in found]
 
+    def delivery(self, delivery_id: int) -> Delivery:
+        """One recorded slip by its record id."""
+        self.need(P.VIEW_REPORTS)
+        return self._masked_delivery(self.store.delivery(delivery_id))
+
     def receipt_html(self, delivery_id: int, *, lang: Lang = "zh") -> str:
         """The printed receipt (小票) of a recorded slip, with the reason for its price."""
         self.need(P.VIEW_REPORTS)

@@ -1,0 +1,272 @@
+"""The Streamlit shell: the store, login, language, navigation, and the guard around each page.
+
+``main()`` is what ``app_streamlit.py`` runs. Each page file under ``pages/`` calls
+``run(body)``: ``body(ctx)`` gets a ``Ctx`` with the logged-in user's ``Session`` (every number
+and every write goes through it, permission-checked) and the language; a ``ValidationError``
+becomes messages in that language, a refusal a short message, anything unexpected a short
+message and a log entry — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import logging
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import streamlit as st
+
+from orderfarm.auth import LoginFailed, PermissionDenied, User
+from orderfarm.errors import OrderfarmError, Problem, ValidationError
+from orderfarm.io.writers import Table, write_csv, write_xlsx
+from orderfarm.messages import Lang
+from orderfarm.session import HouseholdView, Session
+from orderfarm.store import NotFoundError, Store
+from orderfarm.store import users as store_users
+from orderfarm.web import helpers
+from orderfarm.web.i18n import t
+
+PAGES_DIR: Final = Path(__file__).resolve().parent / "pages"
+log = logging.getLogger("orderfarm.web")
+
+
+def db_path(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The database: ``--db PATH`` after ``--`` on the ``streamlit run`` line, else
+    ``$ORDERFARM_DB``."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--db")
+    args, _ = parser.parse_known_args(list(argv))
+    found: str | None = args.db or environ.get("ORDERFARM_DB") or None
+    return found
+
+
+@st.cache_resource(show_spinner=False)
+def open_store(path: str) -> Store:
+    """One ``Store`` per database file for the server (it opens a connection per thread)."""
+    return Store.open(path)
+
+
+def _release(store: Store) -> None:
+    """Close this script run's connection: Streamlit runs each rerun in a new thread, and a
+    per-thread connection would otherwise stay open for the life of the server."""
+    db = getattr(store, "_db", None)
+    local = getattr(db, "_local", None)
+    conn = getattr(local, "conn", None)
+    if db is None or local is None or conn is None:
+        return
+    local.conn = None
+    with db._lock, contextlib.suppress(ValueError):
+        db._opened.remove(conn)
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
+def current_lang() -> Lang:
+    """The language chosen in the sidebar (Chinese by default)."""
+    lang = st.session_state.get("lang", "zh")
+    return "en" if lang == "en" else "zh"
+
+
+@attrs.frozen
+class Ctx:
+    """What a page body gets: the user's session and the language."""
+
+    session: Session
+    lang: Lang
+
+    def t(self, key: str, **params: object) -> str:
+        """The catalogue's text for ``key`` in the page's language."""
+        return t(key, self.lang, **params)
+
+
+def current_store() -> Store:
+    """The store of this server (set up by ``main``)."""
+    path = st.session_state.get("_db_path")
+    if not path:
+        st.error(t("no_db", current_lang()))
+        st.stop()
+    return open_store(str(path))
+
+
+def context() -> Ctx:
+    """The logged-in user's context; stops the page when nobody is logged in."""
+    user = st.session_state.get("user")
+    if not isinstance(user, User):
+        st.stop()
+    key = st.session_state.setdefault("ref_key", secrets.token_bytes(16))
+    return Ctx(Session(current_store(), user, ref_key=key), current_lang())
+
+
+def run(body: Callable[[Ctx], None]) -> None:
+    """Run a page body with the guard: messages for the user, a log entry for the unexpected."""
+    ctx = context()
+    try:
+        body(ctx)
+    except PermissionDenied as exc:
+        st.error(ctx.t("denied", permission=ctx.t(f"perm_{exc.permission.value}")))
+    except ValidationError as exc:
+        for message in exc.messages(ctx.lang):
+            st.error(message)
+    except (LoginFailed, OrderfarmError) as exc:
+        st.error(ctx.t("refused", reason=str(exc)))
+    except Exception:
+        log.exception("a page failed")
+        st.error(ctx.t("unexpected"))
+
+
+# -- forms -------------------------------------------------------------------------------------
+
+
+class Slots:
+    """Places under a form's fields where their problems are shown."""
+
+    def __init__(self) -> None:
+        self._slots: dict[str, Any] = {}
+
+    def add(self, field: str) -> None:
+        """A place for ``field``'s problems, right under the widget just drawn."""
+        self._slots[field] = st.empty()
+
+    def show(self, problems: Iterable[Problem], lang: Lang) -> list[Problem]:
+        """Show each problem under its field; returns those that belong to no field."""
+        placed, other = helpers.problems_by_field(problems, self._slots)
+        for field, found in placed.items():
+            self._slots[field].error("  \n".join(p.message(lang) for p in found))
+        return other
+
+
+def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
+    """Problems that belong to no field of the form, under it."""
+    for problem in problems:
+        st.error(problem.message(lang))
+
+
+def household_picker(
+    ctx: Ctx,
+    households: Sequence[HouseholdView],
+    *,
+    key: str,
+    label_key: str = "household",
+) -> HouseholdView | None:
+    """A search box (name, pinyin initials, ID tail, village) and a choice of the matches."""
+    query = st.text_input(ctx.t("search"), key=f"{key}_search", placeholder=ctx.t("search_hint"))
+    found = helpers.search(households, query)
+    if not found:
+        st.info(ctx.t("no_match"))
+        return None
+    by_ref = {h.ref: h for h in found}
+    ref = st.selectbox(
+        ctx.t(label_key),
+        list(by_ref),
+        key=key,
+        format_func=lambda r: (
+            f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
+        ),
+    )
+    return by_ref.get(ref) if ref is not None else None
+
+
+def season_picker(ctx: Ctx, *, key: str) -> int | None:
+    """The season to work on (latest first)."""
+    seasons = ctx.session.seasons()
+    if not seasons:
+        st.info(ctx.t("no_seasons"))
+        return None
+    chosen = st.selectbox(ctx.t("season"), seasons, key=key)
+    return int(chosen) if chosen is not None else None
+
+
+def table_bytes(table: Table, fmt: str, lang: Lang) -> bytes:
+    """A table written as CSV (UTF-8 with BOM, for Excel) or XLSX."""
+    buffer = io.BytesIO()
+    if fmt == "xlsx":
+        write_xlsx(table, buffer, lang)
+    else:
+        write_csv(table, buffer, lang)
+    return buffer.getvalue()
+
+
+# -- the shell ---------------------------------------------------------------------------------
+
+
+def _refresh_user(store: Store) -> User | None:
+    user = st.session_state.get("user")
+    if not isinstance(user, User):
+        return None
+    try:
+        fresh = store_users.get_user(store, user.name)
+    except NotFoundError:
+        fresh = None
+    if fresh is None or not fresh.active:
+        logout()
+        return None
+    if fresh != user:
+        st.session_state["user"] = fresh
+    return fresh
+
+
+def logout() -> None:
+    """Forget the logged-in user and everything the pages kept for them."""
+    lang = st.session_state.get("lang", "zh")
+    path = st.session_state.get("_db_path")
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    st.session_state["lang"] = lang
+    if path:
+        st.session_state["_db_path"] = path
+
+
+def main() -> None:
+    """The page: language, login, and the navigation of the pages the user's role may use."""
+    st.set_page_config(page_title="orderfarm 订单农业", page_icon="🌾", layout="wide")
+    with contextlib.suppress(Exception):  # also set in .streamlit/config.toml
+        st.set_option("client.showErrorDetails", "none")
+    st.session_state.setdefault("lang", "zh")
+    lang = current_lang()
+    st.sidebar.radio(
+        t("language", lang),
+        ["zh", "en"],
+        key="lang",
+        format_func=lambda code: "中文" if code == "zh" else "English",
+        horizontal=True,
+    )
+    lang = current_lang()
+    path = db_path(sys.argv[1:], os.environ)
+    if path is None:
+        st.error(t("no_db", lang))
+        return
+    try:
+        store = open_store(path)
+    except Exception:
+        log.exception("cannot open the database %s", path)
+        st.error(t("db_failed", lang))
+        return
+    st.session_state["_db_path"] = path
+    try:
+        user = _refresh_user(store)
+        if user is None:
+            pages = [st.Page(PAGES_DIR / "login.py", title=t("login", lang), url_path="login")]
+        else:
+            st.sidebar.markdown(f"**{user.name}** · {t(f'role_{user.role.value}', lang)}")
+            if st.sidebar.button(t("logout", lang), key="logout"):
+                logout()
+                st.rerun()
+            pages = [
+                st.Page(
+                    PAGES_DIR / f"{spec.name}.py", title=t(spec.title_key, lang), url_path=spec.name
+                )
+                for spec in helpers.pages_for(user.role)
+            ]
+        st.navigation(pages).run()
+    except Exception:  # the pages guard their own bodies; this is the shell failing
+        log.exception("the page shell failed")
+        st.error(t("unexpected", lang))
+    finally:
+        _release(store)

@@ -1,0 +1,311 @@
+"""Plain functions behind the page: search, parsing form text, formatting, page lists, tables.
+
+Nothing here touches Streamlit, so a script (and a test) gets the same answer as the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from functools import lru_cache
+from typing import Final, Protocol, TypeVar
+
+import attrs
+
+from orderfarm.auth import Permission, Role
+from orderfarm.contracts import Contract
+from orderfarm.crops import Catalog
+from orderfarm.errors import Problem, ValidationError
+from orderfarm.io.records import MarketPriceRecord
+from orderfarm.messages import Lang
+from orderfarm.money import D, format_yuan
+from orderfarm.store import ReportRow
+
+P = Permission
+
+
+@attrs.frozen
+class PageSpec:
+    """One page of the navigation: file name (``pages/<name>.py``), the catalogue key of its
+    title, and the permission a role needs to see it."""
+
+    name: str
+    title_key: str
+    needs: Permission
+
+
+#: Every page, in navigation order.
+PAGES: Final = (
+    PageSpec("dashboard", "nav_dashboard", P.VIEW_REPORTS),
+    PageSpec("households", "nav_households", P.VIEW_REPORTS),
+    PageSpec("contracts", "nav_contracts", P.WRITE_CONTRACTS),
+    PageSpec("weighing", "nav_weighing", P.RECORD_DELIVERY),
+    PageSpec("inputs", "nav_inputs", P.RECORD_INPUT),
+    PageSpec("payments", "nav_payments", P.RECORD_PAYMENT),
+    PageSpec("settlement", "nav_settlement", P.VIEW_REPORTS),
+    PageSpec("estimate", "nav_estimate", P.VIEW_REPORTS),
+    PageSpec("market", "nav_market", P.VIEW_REPORTS),
+    PageSpec("files", "nav_files", P.IMPORT),
+    PageSpec("audit", "nav_audit", P.VIEW_AUDIT),
+    PageSpec("users", "nav_users", P.MANAGE_USERS),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    """The pages a role may use, in navigation order."""
+    return [page for page in PAGES if role.may(page.needs)]
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def pinyin_initials(text: str) -> str:
+    """The first letters of the pinyin of ``text``, lower case: ``张三`` → ``zs``.
+
+    Characters with several readings contribute each first letter they may start with
+    (``曾`` → ``z`` or ``c``) as alternatives, so ``initials_match`` finds either.
+    """
+    from pypinyin import Style, pinyin
+
+    parts = pinyin(text, style=Style.FIRST_LETTER, heteronym=True, errors="default")
+    return "|".join("".join(sorted({p[0].lower() for p in part if p})) for part in parts)
+
+
+def initials_match(query: str, name: str) -> bool:
+    """Whether ``query`` (latin letters) spells the start of ``name``'s pinyin initials."""
+    query = query.strip().lower()
+    if not query or not query.isascii() or not query.isalpha():
+        return False
+    options = pinyin_initials(name).split("|")
+    if len(query) > len(options):
+        return False
+    return all(letter in option for letter, option in zip(query, options, strict=False))
+
+
+class Searchable(Protocol):
+    """Anything with a head's name, an ID (maybe masked), a township and a village."""
+
+    @property
+    def head_name(self) -> str: ...
+    @property
+    def resident_id(self) -> str: ...
+    @property
+    def township(self) -> str: ...
+    @property
+    def village(self) -> str: ...
+
+
+S = TypeVar("S", bound=Searchable)
+
+
+def matches(query: str, head_name: str, resident_id: str, township: str, village: str) -> bool:
+    """Whether a household matches a search: part of the name, its pinyin initials (``zs`` for
+    张三), the tail of the resident ID (``002X``), or part of the township or village."""
+    q = query.strip()
+    if not q:
+        return True
+    if q in head_name or q in village or q in township:
+        return True
+    if q.isascii() and q.isalnum() and resident_id.upper().endswith(q.upper()):
+        return True
+    return initials_match(q, head_name)
+
+
+def search(items: Iterable[S], query: str) -> list[S]:
+    """The items matching ``query`` (see ``matches``), in their order."""
+    return [
+        item
+        for item in items
+        if matches(query, item.head_name, item.resident_id, item.township, item.village)
+    ]
+
+
+# -- form text ---------------------------------------------------------------------------------
+
+
+def parse_decimal(text: str, field: str, *, required: bool = True) -> Decimal | None:
+    """A number typed in a form (full-width digits and thousands separators allowed), or a
+    ``ValidationError`` naming ``field``; blank gives ``None`` unless ``required``."""
+    if not text.strip():
+        if required:
+            raise ValidationError.one(field, "required")
+        return None
+    return D(text, field)
+
+
+def parse_percent(text: str, field: str) -> Decimal:
+    """A percentage typed as ``15`` or ``15%`` → the fraction ``0.15``; blank is 0."""
+    cleaned = text.strip().rstrip("%％").strip()
+    if not cleaned:
+        return Decimal(0)
+    return D(cleaned, field) / 100
+
+
+def collect(*steps: tuple[str, str, bool]) -> tuple[dict[str, Decimal | None], list[Problem]]:
+    """Parse several ``(field, text, required)`` numbers at once: values and every problem."""
+    values: dict[str, Decimal | None] = {}
+    problems: list[Problem] = []
+    for field, text, required in steps:
+        try:
+            values[field] = parse_decimal(text, field, required=required)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+            values[field] = None
+    return values, problems
+
+
+def problems_by_field(
+    problems: Iterable[Problem], fields: Iterable[str]
+) -> tuple[dict[str, list[Problem]], list[Problem]]:
+    """Problems grouped under the form's fields (matching the last part of a dotted field
+    path), and those that belong to no field of the form."""
+    known = list(fields)
+    placed: dict[str, list[Problem]] = {}
+    other: list[Problem] = []
+    for problem in problems:
+        last = problem.field.rpartition(".")[2]
+        target = problem.field if problem.field in known else last if last in known else None
+        if target is None:
+            other.append(problem)
+        else:
+            placed.setdefault(target, []).append(problem)
+    return placed, other
+
+
+def new_receipt_no(day: dt.date, point: str = "") -> str:
+    """A fresh receipt number for a slip typed at the scale: ``W20181030-3FA2C1``; one per
+    form, so saving the same form twice records one slip."""
+    prefix = "".join(c for c in point if c.isascii() and c.isalnum())[:6].upper()
+    return f"{prefix or 'W'}{day:%Y%m%d}-{secrets.token_hex(3).upper()}"
+
+
+def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: dt.date) -> dt.date:
+    """The day a new slip defaults to: today when it lies in the contract's delivery window,
+    else the latest day with a market price in the window (a season being entered late),
+    else the window's last day before today."""
+    if contract.in_window(today):
+        return today
+    inside = sorted(d for d in price_days if contract.in_window(d) and d <= today)
+    if inside:
+        return inside[-1]
+    if contract.delivery_end is not None and contract.delivery_end < today:
+        return contract.delivery_end
+    return today
+
+
+# -- formatting --------------------------------------------------------------------------------
+
+
+def yuan(amount: Decimal | None) -> str:
+    """``¥1,234.56`` (``—`` for none)."""
+    return "—" if amount is None else format_yuan(amount)
+
+
+def kg(value: Decimal | None) -> str:
+    """``1,234.50 kg``."""
+    return "—" if value is None else f"{value:,.2f} kg"
+
+
+def day(value: dt.date | None) -> str:
+    """``2018-11-05``."""
+    return "—" if value is None else value.isoformat()
+
+
+def percent(rate: Decimal | None) -> str:
+    """``15.0%``."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def crop_label(catalog: Catalog, crop: str, form: str, lang: Lang) -> str:
+    """``朝天椒 干椒`` / ``chilli (facing-heaven pepper), dried pods``."""
+    try:
+        entry = catalog.crop(crop)
+        product = entry.form(form)
+    except ValidationError:
+        return f"{crop} {form}"
+    if lang == "zh":
+        return f"{entry.name_zh} {product.name_zh}"
+    return f"{entry.name_en}, {product.name_en}"
+
+
+def crop_name(catalog: Catalog, crop: str | None, lang: Lang) -> str:
+    """A crop's name in ``lang`` (its code when unknown)."""
+    if crop is None:
+        return ""
+    try:
+        entry = catalog.crop(crop)
+    except ValidationError:
+        return crop
+    return entry.name_zh if lang == "zh" else entry.name_en
+
+
+def crop_forms(catalog: Catalog) -> list[tuple[str, str]]:
+    """Every (crop code, form code) of the catalog."""
+    return [(crop.code, form.code) for crop in catalog.crops for form in crop.forms]
+
+
+# -- dashboard ---------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Kpis:
+    """The season at a glance."""
+
+    households: int
+    poor_households: int
+    area_mu: Decimal
+    delivered_kg: Decimal
+    proceeds: Decimal
+    paid: Decimal
+    balance: Decimal
+
+
+def kpis(rows: Sequence[ReportRow]) -> Kpis:
+    """The KPIs of an ungrouped season report (``report(season, by=())``: one row, or none)."""
+    zero = Decimal(0)
+    if not rows:
+        return Kpis(0, 0, zero, zero, zero, zero, zero)
+    r = rows[0]
+    return Kpis(
+        r.households,
+        r.poor_households,
+        r.area_mu,
+        r.delivered_kg,
+        r.proceeds,
+        r.paid,
+        r.balance,
+    )
+
+
+def price_series(
+    prices: Iterable[MarketPriceRecord], crop: str, form: str
+) -> dict[str, dict[dt.date, Decimal]]:
+    """The market prices of one crop form: grade → day → yuan/kg, days in order."""
+    series: dict[str, dict[dt.date, Decimal]] = {}
+    for p in sorted(prices, key=lambda p: (p.grade, p.day)):
+        if (p.crop, p.form) == (crop, form):
+            series.setdefault(p.grade, {})[p.day] = p.price
+    return series
+
+
+def price_days(
+    prices: Iterable[MarketPriceRecord], crop: str, form: str, grade: str
+) -> list[dt.date]:
+    """The days with a market price for a crop, form and grade."""
+    return sorted(p.day for p in prices if (p.crop, p.form, p.grade) == (crop, form, grade))
+
+
+def group_label(key: str) -> str:
+    """An aggregate's key for display: ``大荆镇/东沟村`` → ``大荆镇 东沟村``."""
+    return key.replace("/", " ")
+
+
+def table_rows(records: Iterable[Mapping[str, object]]) -> list[dict[str, object]]:
+    """Rows for ``st.dataframe`` with ``Decimal`` shown as text (exact, not float)."""
+    out = []
+    for record in records:
+        out.append({k: (str(v) if isinstance(v, Decimal) else v) for k, v in record.items()})
+    return out

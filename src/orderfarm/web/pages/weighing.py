@@ -1,0 +1,192 @@
+"""收购 Weighing: pick the contract by household, type the slip, see its price, save it once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import streamlit as st
+
+from orderfarm.contracts import Contract, ContractStatus
+from orderfarm.errors import Problem, ValidationError
+from orderfarm.pricing import Quote, Weighing
+from orderfarm.web import app, helpers
+
+_WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
+
+
+def _next_slip() -> None:
+    """A fresh form for the next lot (a callback: runs before the widgets are drawn)."""
+    for key in _WEIGHTS:
+        st.session_state[key] = ""
+    st.session_state.pop("w_receipt", None)
+
+
+def _weighing(grade: str, lang: str) -> tuple[Weighing | None, list[Problem]]:
+    values, problems = helpers.collect(
+        ("gross_kg", st.session_state.get("w_gross", ""), True),
+        ("tare_kg", st.session_state.get("w_tare", "") or "0", True),
+    )
+    rates: dict[str, Decimal] = {}
+    for field, key in (("moisture", "w_moisture"), ("impurity", "w_impurity")):
+        try:
+            rates[field] = helpers.parse_percent(st.session_state.get(key, ""), field)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        return None, problems
+    try:
+        weighing = Weighing(
+            gross_kg=values["gross_kg"] or Decimal(0),
+            tare_kg=values["tare_kg"] or Decimal(0),
+            grade=grade,
+            moisture=rates["moisture"],
+            impurity=rates["impurity"],
+        )
+    except ValidationError as exc:
+        return None, list(exc.problems)
+    return weighing, []
+
+
+def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
+    st.subheader(ctx.t("preview"))
+    cols = st.columns(3)
+    cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
+    cols[1].metric(ctx.t("amount"), helpers.yuan(quote.amount))
+    prices = " / ".join(f"¥{p.unit_price:.2f}" for p in quote.portions) or "—"
+    cols[2].metric(ctx.t("unit_price"), prices)
+    if not quote.accepted:
+        st.warning(ctx.t("lot_rejected", reason=quote.rejection_reason or ""))
+    st.info(quote.explain(ctx.lang))
+
+
+def body(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.title(ctx.t("nav_weighing"))
+    season = app.season_picker(ctx, key="w_season")
+    if season is None:
+        return
+    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
+    ids = {c.household_id for c in signed}
+    home = app.household_picker(
+        ctx, [h for h in s.households() if h.resident_id in ids], key="w_household"
+    )
+    if home is None:
+        return
+    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
+    number = st.selectbox(
+        ctx.t("contract"),
+        list(mine),
+        key="w_contract",
+        format_func=lambda n: (
+            f"{n} · "
+            f"{helpers.crop_label(s.catalog, mine[n].crop, mine[n].form, ctx.lang)} · "
+            f"{mine[n].area_mu} {ctx.t('mu')}"
+        ),
+    )
+    if number is None:
+        return
+    contract: Contract = mine[str(number)]
+    grades = contract.terms.grades or s.catalog.form(contract.crop, contract.form).grades
+    if st.session_state.get("w_day_for") != contract.contract_no:
+        days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
+        st.session_state["w_day"] = helpers.default_slip_day(contract, days, dt.date.today())
+        st.session_state["w_day_for"] = contract.contract_no
+    for key in _WEIGHTS:
+        st.session_state.setdefault(key, "")
+
+    slots = app.Slots()
+    left, right = st.columns(2)
+    with left:
+        grade = str(st.selectbox(ctx.t("grade"), list(grades), key="w_grade"))
+        slots.add("grade")
+        st.text_input(ctx.t("gross_kg"), key="w_gross", placeholder="0.00")
+        slots.add("gross_kg")
+        st.text_input(ctx.t("tare_kg"), key="w_tare", placeholder="0.00")
+        slots.add("tare_kg")
+        st.text_input(ctx.t("moisture_pct"), key="w_moisture", placeholder="0")
+        slots.add("moisture")
+        st.text_input(ctx.t("impurity_pct"), key="w_impurity", placeholder="0")
+        slots.add("impurity")
+    with right:
+        day = st.date_input(ctx.t("day"), key="w_day", format="YYYY-MM-DD")
+        slots.add("day")
+        point = st.text_input(ctx.t("purchase_point"), key="w_point")
+        slots.add("purchase_point")
+        if not st.session_state.get("w_receipt"):
+            st.session_state["w_receipt"] = helpers.new_receipt_no(
+                day if isinstance(day, dt.date) else dt.date.today(), point
+            )
+        receipt = st.text_input(ctx.t("receipt_no"), key="w_receipt")
+        slots.add("receipt_no")
+
+    quote: Quote | None = None
+    weighing: Weighing | None = None
+    problems: list[Problem] = []
+    if not str(st.session_state.get("w_gross", "")).strip():
+        st.info(ctx.t("enter_weights"))
+    else:
+        weighing, problems = _weighing(grade, ctx.lang)
+        if weighing is not None and isinstance(day, dt.date):
+            try:
+                quote = s.quote_slip(contract.contract_no, weighing, day)
+            except ValidationError as exc:
+                problems = list(exc.problems)
+    app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
+    if quote is not None:
+        _show_quote(ctx, quote)
+
+    saved: dict[str, int] = st.session_state.setdefault("w_saved", {})
+    receipt_no = receipt.strip()
+    done = saved.get(receipt_no)
+    clicked = st.button(
+        ctx.t("save_slip"),
+        key="w_save",
+        type="primary",
+        disabled=quote is None or done is not None,
+    )
+    if clicked and weighing is not None and isinstance(day, dt.date):
+        try:
+            recorded = s.record_delivery(
+                contract.contract_no, weighing, day, receipt_no, purchase_point=point.strip()
+            )
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        else:
+            saved[receipt_no] = recorded.id
+            done = recorded.id
+    if done is not None:
+        stored = s.delivery(done)
+        st.success(
+            ctx.t("slip_saved", receipt=stored.receipt_no, amount=helpers.yuan(stored.amount))
+        )
+        cols = st.columns(2)
+        cols[0].download_button(
+            ctx.t("print_receipt"),
+            data=s.receipt_html(done, lang=ctx.lang).encode(),
+            file_name=f"receipt-{stored.receipt_no}.html",
+            mime="text/html",
+            key="w_print",
+        )
+        cols[1].button(ctx.t("next_slip"), key="w_next", on_click=_next_slip)
+
+    st.subheader(ctx.t("slips_of_contract"))
+    rows: list[dict[str, Any]] = [
+        {
+            ctx.t("receipt_no"): d.receipt_no,
+            ctx.t("day"): helpers.day(d.day),
+            ctx.t("grade"): d.weighing.grade,
+            ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
+            ctx.t("amount"): helpers.yuan(d.amount),
+            ctx.t("voided"): "✓" if d.voided else "",
+        }
+        for d in s.deliveries(contract_no=contract.contract_no)
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
+
+
+app.run(body)

@@ -1,0 +1,76 @@
+"""收购 page: preview before saving, save once, refusals next to their fields."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import websupport
+from streamlit.testing.v1 import AppTest
+from websupport import goto, login, ok, open_slip, start, texts
+
+from orderfarm.store import Store
+
+demo_template, demo_db = websupport.demo_template, websupport.demo_db
+
+
+def _weighing_page(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, str]:
+    with Store.open(demo_db) as store:
+        number, name, day, _ = open_slip(store)
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    at.text_input(key="w_household_search").input(name).run()
+    at.selectbox(key="w_contract").set_value(number).run()
+    at.date_input(key="w_day").set_value(day).run()
+    return ok(at), number
+
+
+def _deliveries(db: Path) -> int:
+    with Store.open(db) as store:
+        return store.counts()["deliveries"]
+
+
+def test_the_price_shows_before_saving_and_a_double_click_records_one_slip(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    before = _deliveries(demo_db)
+    at.text_input(key="w_gross").input("52.4").run()
+    at.text_input(key="w_tare").input("2.4").run()
+    at.text_input(key="w_moisture").input("15").run()
+    ok(at)
+    assert "49.42 kg" in texts(at.metric)
+    assert any("净重 49.42 kg" in text for text in texts(at.info))
+    assert _deliveries(demo_db) == before  # the preview wrote nothing
+    at.button(key="w_save").click().run()
+    at.button(key="w_save").click().run()  # a double click, or a rerun
+    ok(at)
+    assert _deliveries(demo_db) == before + 1
+    assert any("已保存" in text for text in texts(at.success))
+    with Store.open(demo_db) as store:
+        recorded = store.deliveries(contract_no=number)[-1]
+    assert recorded.actor == "clerk"
+    # the next slip gets a new receipt number
+    at.button(key="w_next").click().run()
+    assert at.text_input(key="w_receipt").value != recorded.receipt_no
+    assert at.text_input(key="w_gross").value == ""
+
+
+def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch)
+    before = _deliveries(demo_db)
+    at.text_input(key="w_gross").input("abc").run()
+    assert any("毛重" in text and "不是有效数字" in text for text in texts(at.error))
+    at.text_input(key="w_gross").input("10").run()
+    at.text_input(key="w_tare").input("12").run()
+    assert any("皮重（12 kg）必须小于毛重（10 kg）" in text for text in texts(at.error))
+    assert at.button(key="w_save").disabled  # nothing to save while the slip is wrong
+    # a day outside the delivery window is refused before saving
+    at.text_input(key="w_tare").input("1").run()
+    at.date_input(key="w_day").set_value(dt.date(2018, 1, 2)).run()
+    assert any("不在合同交售期" in text for text in texts(at.error))
+    ok(at)
+    assert _deliveries(demo_db) == before
