@@ -295,6 +295,8 @@ class Estimate:
     form: str
     crop_name_zh: str
     form_name_zh: str
+    crop_name_en: str = ""
+    form_name_en: str = ""
     area_mu: Decimal
     terms: PriceTerms | None
     inputs: tuple[InputSupply, ...]
@@ -360,7 +362,10 @@ def _explain(e: Estimate, lang: Lang) -> list[str]:
     zh = lang == "zh"
     lines: list[str] = []
     head = f"{e.crop_name_zh}（{e.form_name_zh}）{_num(e.area_mu)} 亩，按 {a.grade} 估算"
-    head_en = f"{e.crop} ({e.form}), {_num(e.area_mu)} mu, estimated at grade {a.grade}"
+    head_en = (
+        f"{e.crop_name_en or e.crop} ({e.form_name_en or e.form}), {_num(e.area_mu)} mu, "
+        f"estimated at grade {a.grade}"
+    )
     if e.contract_no:
         head += f"，合同 {e.contract_no}"
         head_en += f", contract {e.contract_no}"
@@ -598,6 +603,8 @@ def _build(
         form=product.code,
         crop_name_zh=crop.name_zh,
         form_name_zh=product.name_zh,
+        crop_name_en=crop.name_en,
+        form_name_en=product.name_en,
         area_mu=area,
         terms=terms,
         inputs=inputs,

@@ -146,28 +146,38 @@ def floor_value(
     arrays (one value per contract) the result is a float64 array, per kg or times
     ``protected_kg``. Python floats are refused (``TypeError``).
     """
-    scalar = all(isinstance(v, Decimal) for v in (floor, median, volatility)) and (
-        protected_kg is None or isinstance(protected_kg, Decimal)
+    if (
+        isinstance(floor, Decimal)
+        and isinstance(median, Decimal)
+        and isinstance(volatility, Decimal)
+        and (protected_kg is None or isinstance(protected_kg, Decimal))
+    ):
+        return _floor_value_decimal(floor, median, volatility, protected_kg)
+    per_kg = lognormal_put(
+        _column("floor", floor), _column("median", median), _column("volatility", volatility)
     )
-    if scalar:
-        checks = Checks()
-        checks.positive("floor", D(floor, "floor"))  # type: ignore[arg-type]  # Decimal here
-        checks.positive("median", D(median, "median"))  # type: ignore[arg-type]  # Decimal here
-        checks.non_negative("volatility", D(volatility, "volatility"))  # type: ignore[arg-type]
-        checks.non_negative("protected_kg", protected_kg)  # type: ignore[arg-type]
-        checks.done()
-    k = _column("floor", floor)
-    m = _column("median", median)
-    s = _column("volatility", volatility)
-    per_kg = lognormal_put(k, m, s)
-    if not scalar:
-        if protected_kg is None:
-            return per_kg
-        return np.asarray(per_kg * _column("protected_kg", protected_kg), dtype=np.float64)
-    price = Decimal(float(per_kg)).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
     if protected_kg is None:
-        return price
-    return round_yuan(Decimal(float(per_kg)) * protected_kg)  # type: ignore[operator]
+        return per_kg
+    return np.asarray(per_kg * _column("protected_kg", protected_kg), dtype=np.float64)
+
+
+def _floor_value_decimal(
+    floor: Decimal, median: Decimal, volatility: Decimal, protected_kg: Decimal | None
+) -> Decimal:
+    floor, median, volatility = D(floor, "floor"), D(median, "median"), D(volatility, "volatility")
+    protected_kg = None if protected_kg is None else D(protected_kg, "protected_kg")
+    checks = Checks()
+    checks.positive("floor", floor)
+    checks.positive("median", median)
+    checks.non_negative("volatility", volatility)
+    checks.non_negative("protected_kg", protected_kg)
+    checks.done()
+    per_kg = float(
+        lognormal_put(np.array(float(floor)), np.array(float(median)), np.array(float(volatility)))
+    )
+    if protected_kg is None:
+        return Decimal(per_kg).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+    return round_yuan(Decimal(per_kg) * protected_kg)
 
 
 # --- contracts as arrays -------------------------------------------------------------------
