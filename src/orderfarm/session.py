@@ -7,7 +7,7 @@ For a role without ``VIEW_PERSONAL`` resident IDs, phones and accounts come back
 households are named by an opaque ``ref`` instead of their ID.
 
 >>> import tempfile, pathlib
->>> from orderfarm.auth import Role, User
+from orderfarm.auth import Role, User
 >>> from orderfarm.store import Store
 >>> with tempfile.TemporaryDirectory() as tmp, Store.open(pathlib.Path(tmp) / "s.db") as store:
 ...     viewer = Session(store, User("zhao", Role.VIEWER))
@@ -28,6 +28,7 @@ from typing import Any, Final
 
 import attrs
 
+from orderfarm.actuals import ActualSummary, season_actuals, summarise
 from orderfarm.auth import Permission, PermissionDenied, Role, User
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.crops import Catalog
@@ -610,6 +611,11 @@ class Session:
             if c.status in LIVE_STATUSES and c.household_id in homes
         ]
         return aggregate(pairs, by, catalog=self.catalog, **overrides)
+
+    def actuals(self, season: int, by: GroupBy) -> tuple[ActualSummary, ...]:
+        """Estimate against actual per village, township, crop…, with side-selling flags."""
+        self.need(P.VIEW_REPORTS)
+        return summarise(season_actuals(self.store, season), by)
 
     # -- audit ---------------------------------------------------------------------------------
 

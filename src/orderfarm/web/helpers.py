@@ -10,18 +10,22 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from functools import lru_cache
-from typing import Final, Protocol, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import attrs
 
 from orderfarm.auth import Permission, Role
-from orderfarm.contracts import Contract
+from orderfarm.contracts import Contract, PriceTerms
 from orderfarm.crops import Catalog
 from orderfarm.errors import Problem, ValidationError
+from orderfarm.estimate import Assumptions, Estimate, estimate
 from orderfarm.io.records import MarketPriceRecord
 from orderfarm.messages import Lang
 from orderfarm.money import D, format_yuan
 from orderfarm.store import ReportRow
+
+if TYPE_CHECKING:
+    from orderfarm.risk import IncomeRisk
 
 P = Permission
 
@@ -155,6 +159,14 @@ def collect(*steps: tuple[str, str, bool]) -> tuple[dict[str, Decimal | None], l
             problems.extend(exc.problems)
             values[field] = None
     return values, problems
+
+
+def required(values: Mapping[str, Decimal | None], field: str) -> Decimal:
+    """A number ``collect`` parsed as required (``ValidationError`` if it is missing)."""
+    value = values.get(field)
+    if value is None:
+        raise ValidationError.one(field, "required")
+    return value
 
 
 def problems_by_field(
@@ -309,3 +321,93 @@ def table_rows(records: Iterable[Mapping[str, object]]) -> list[dict[str, object
     for record in records:
         out.append({k: (str(v) if isinstance(v, Decimal) else v) for k, v in record.items()})
     return out
+
+
+# -- income estimate ---------------------------------------------------------------------------
+
+
+@attrs.frozen
+class WhatIf:
+    """One household's what-if: the estimate with the floor and without it (all at the market
+    price), and their simulated seasons (net income P10 / P50 / P90 and mean)."""
+
+    protected: Estimate
+    unprotected: Estimate
+    risk_protected: IncomeRisk
+    risk_unprotected: IncomeRisk
+
+    @property
+    def floor_secures(self) -> Decimal:
+        """How much more a bad year (P10) leaves the household thanks to the floor."""
+        return self.risk_protected.p10_net - self.risk_unprotected.p10_net
+
+    def chart_rows(self, labels: Mapping[str, str]) -> list[dict[str, object]]:
+        """Long-form rows for a grouped bar chart: statistic × with/without the floor (floats
+        for drawing only; the tables show the exact amounts)."""
+        rows: list[dict[str, object]] = []
+        for scenario, risk in (
+            (labels["with_floor"], self.risk_protected),
+            (labels["without_floor"], self.risk_unprotected),
+        ):
+            for stat, value in (
+                ("P10", risk.p10_net),
+                ("P50", risk.p50_net),
+                (labels["mean"], risk.mean_net),
+                ("P90", risk.p90_net),
+            ):
+                rows.append({"stat": stat, "scenario": scenario, "net": float(value)})
+        return rows
+
+
+def yield_bounds(expected: Decimal, low: Decimal, high: Decimal) -> tuple[Decimal, Decimal]:
+    """The catalog's yield range widened to hold a yield the user typed (a variable yield needs
+    low < expected < high): at least 30% either side of it."""
+    if low < expected < high:
+        return low, high
+    return min(low, expected * Decimal("0.7")), max(high, expected * Decimal("1.3"))
+
+
+def what_if(
+    catalog: Catalog,
+    crop: str,
+    form: str,
+    area_mu: Decimal,
+    *,
+    grade: str,
+    yield_kg_per_mu: Decimal,
+    market_price: Decimal,
+    floor: Decimal | None,
+    baseline_net_per_mu: Decimal,
+    draws: int = 4000,
+    seed: int = 2018,
+) -> WhatIf:
+    """The estimate of ``area_mu`` of a crop form with ``floor`` for ``grade`` (``None``: no
+    floor), against the same without any floor, each simulated with the same seed."""
+    from orderfarm.risk import simulate_income
+
+    product = catalog.form(crop, form)
+    low, high = yield_bounds(
+        yield_kg_per_mu, product.yield_low_kg_per_mu, product.yield_high_kg_per_mu
+    )
+    assumptions = Assumptions.defaults(
+        crop,
+        form,
+        catalog,
+        grade=grade,
+        yield_kg_per_mu=yield_kg_per_mu,
+        market_price=market_price,
+        baseline_net_per_mu=baseline_net_per_mu,
+        yield_low_kg_per_mu=low,
+        yield_high_kg_per_mu=high,
+    )
+    terms = PriceTerms.from_form(product, floors={grade: floor}) if floor is not None else None
+    protected = estimate(crop, form, area_mu, terms=terms, assumptions=assumptions, catalog=catalog)
+    unprotected = estimate(
+        crop, form, area_mu, terms=None, assumptions=assumptions, catalog=catalog
+    )
+    return WhatIf(
+        protected,
+        unprotected,
+        simulate_income(protected, draws=draws, seed=seed),
+        simulate_income(unprotected, draws=draws, seed=seed),
+    )

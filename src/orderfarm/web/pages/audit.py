@@ -1,14 +1,111 @@
-"""audit."""
+"""审计 Audit: the verify result, the audit log, and the inspection sample (督察抽查)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.web import app, helpers
+
+
+def _verify(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("verify"))
+    seq, head = s.audit_head()
+    st.caption(ctx.t("audit_head", seq=seq, hash=head))
+    if st.button(ctx.t("run_verify"), key="a_verify", type="primary"):
+        report = s.verify()
+        if report.ok:
+            st.success(ctx.t("verify_ok", entries=report.entries, rows=report.rows))
+        else:
+            st.error(ctx.t("verify_bad", count=len(report.problems), seq=report.first_bad_seq))
+            st.dataframe(
+                [
+                    {"check": p.check, "seq": p.seq, ctx.t("problem"): p.message}
+                    for p in report.problems
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+
+
+def _log(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("audit_log"))
+    seq, _ = s.audit_head()
+    shown = int(
+        st.number_input(
+            ctx.t("last_entries"), min_value=10, max_value=5000, value=100, step=10, key="a_n"
+        )
+    )
+    entries = s.audit_log(since=max(0, seq - shown))
+    st.dataframe(
+        [
+            {
+                "#": e.seq,
+                ctx.t("time"): e.at[:19].replace("T", " "),
+                ctx.t("actor"): e.actor,
+                ctx.t("action"): e.action,
+                ctx.t("record"): f"{e.entity} {e.ref}",
+                "hash": e.hash[:12],
+            }
+            for e in reversed(entries)
+        ],
+        hide_index=True,
+        width="stretch",
+        height=320,
+    )
+
+
+def _sample(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("inspection"))
+    st.caption(ctx.t("inspection_note"))
+    season = app.season_picker(ctx, key="a_season")
+    if season is None:
+        return
+    cols = st.columns(2)
+    size = int(
+        cols[0].number_input(
+            ctx.t("sample_size"), min_value=1, max_value=500, value=10, step=1, key="a_size"
+        )
+    )
+    seed = int(
+        cols[1].number_input(ctx.t("sample_seed"), min_value=0, value=season, step=1, key="a_seed")
+    )
+    items = s.inspection_sample(season, size, seed)
+    for item in items:
+        h = item.household
+        total = sum((d.amount for d in item.deliveries if not d.voided), start=Decimal(0))
+        with st.expander(
+            f"{h.head_name} · {h.place} · {h.resident_id} · {len(item.deliveries)} · {helpers.yuan(total)}"
+        ):
+            st.dataframe(
+                [
+                    {
+                        ctx.t("receipt_no"): d.receipt_no,
+                        ctx.t("day"): helpers.day(d.day),
+                        ctx.t("purchase_point"): d.purchase_point,
+                        ctx.t("grade"): d.weighing.grade,
+                        ctx.t("gross_kg"): str(d.weighing.gross_kg),
+                        ctx.t("tare_kg"): str(d.weighing.tare_kg),
+                        ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
+                        ctx.t("amount"): helpers.yuan(d.amount),
+                        ctx.t("voided"): "✓" if d.voided else "",
+                    }
+                    for d in item.deliveries
+                ],
+                hide_index=True,
+                width="stretch",
+            )
 
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_audit"))
+    _verify(ctx)
+    _sample(ctx)
+    _log(ctx)
 
 
 app.run(body)

@@ -1,14 +1,192 @@
-"""contracts."""
+"""合同 Contracts: create from a crop template, sign a village's contracts at once, list and
+filter, print a contract."""
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.contracts import Contract, ContractStatus
+from orderfarm.errors import ValidationError
+from orderfarm.web import app, helpers
+
+
+def _status(ctx: app.Ctx, status: ContractStatus) -> str:
+    return status.zh if ctx.lang == "zh" else status.value
+
+
+def _create(ctx: app.Ctx, season: int) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("create_contract"))
+    enterprises = {e.uscc: e for e in s.enterprises()}
+    if not enterprises:
+        st.info(ctx.t("no_enterprises"))
+        return
+    forms = helpers.crop_forms(s.catalog)
+    slots = app.Slots()
+    left, right = st.columns(2)
+    with left:
+        uscc = st.selectbox(
+            ctx.t("enterprise"),
+            list(enterprises),
+            key="c_enterprise",
+            format_func=lambda u: enterprises[u].name,
+        )
+        crop_form = st.selectbox(
+            ctx.t("crop_template"),
+            forms,
+            key="c_form",
+            format_func=lambda cf: helpers.crop_label(s.catalog, cf[0], cf[1], ctx.lang),
+        )
+        new_season = st.number_input(
+            ctx.t("season"), min_value=2000, max_value=2100, value=season, step=1, key="c_season"
+        )
+        slots.add("season")
+        area = st.text_input(ctx.t("area_mu"), key="c_area", placeholder="1.5")
+        slots.add("area_mu")
+    with right:
+        home = app.household_picker(ctx, s.households(), key="c_household")
+        number = st.text_input(ctx.t("contract_no"), key="c_number")
+        slots.add("contract_no")
+    if home is None or uscc is None or crop_form is None:
+        return
+    contract: Contract | None = None
+    if str(area).strip() or str(number).strip():
+        try:
+            contract = Contract.from_template(
+                crop_form[0],
+                crop_form[1],
+                contract_no=str(number).strip(),
+                enterprise=str(uscc),
+                household=home.ref,
+                season=int(new_season),
+                area_mu=str(area),
+                catalog=s.catalog,
+            )
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+    if contract is not None:
+        terms = contract.terms
+        st.caption(ctx.t("template_defaults"))
+        st.dataframe(
+            [
+                {
+                    ctx.t("grade"): grade,
+                    ctx.t("floor_price"): f"¥{terms.floors[grade]:.2f}"
+                    if grade in terms.floors
+                    else "—",
+                }
+                for grade in terms.grades
+            ],
+            hide_index=True,
+        )
+        st.write(
+            ctx.t(
+                "template_terms",
+                window=f"{helpers.day(contract.delivery_start)} – {helpers.day(contract.delivery_end)}",
+                moisture=helpers.percent(terms.moisture_standard),
+                linked=ctx.t("yes") if terms.market_linked else ctx.t("no"),
+                inputs="、".join(f"{i.item} {i.quantity} {i.unit}" for i in contract.inputs) or "—",
+            )
+        )
+    if st.button(ctx.t("create"), key="c_create", type="primary", disabled=contract is None):
+        assert contract is not None
+        s.add_contract(contract)
+        st.success(ctx.t("contract_created", number=contract.contract_no))
+
+
+def _sign(ctx: app.Ctx, season: int, contracts: list[Contract]) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("sign_village"))
+    homes = {h.resident_id: h for h in s.households()}
+    drafts = [c for c in contracts if c.status is ContractStatus.DRAFT and c.household_id in homes]
+    places = sorted(
+        {(homes[c.household_id].township, homes[c.household_id].village) for c in drafts}
+    )
+    if not places:
+        st.caption(ctx.t("no_drafts"))
+        return
+    place = st.selectbox(
+        ctx.t("village"), places, key="c_sign_village", format_func=lambda p: f"{p[0]} {p[1]}"
+    )
+    chosen = [
+        c.contract_no
+        for c in drafts
+        if (homes[c.household_id].township, homes[c.household_id].village) == place
+    ]
+    numbers = st.multiselect(
+        ctx.t("contracts_to_sign"), chosen, default=chosen, key="c_sign_numbers"
+    )
+    on = st.date_input(
+        ctx.t("signed_on"), value=dt.date.today(), key="c_sign_day", format="YYYY-MM-DD"
+    )
+    if st.button(ctx.t("sign"), key="c_sign", type="primary", disabled=not numbers):
+        results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else dt.date.today())
+        signed = sum(r.ok for r in results)
+        st.success(ctx.t("signed_count", count=signed))
+        for r in results:
+            if r.error is not None:
+                st.error(f"{r.contract_no}: {r.error}")
+
+
+def _list(ctx: app.Ctx, contracts: list[Contract]) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("contract_list"))
+    homes = {h.resident_id: h for h in s.households()}
+    statuses = st.multiselect(
+        ctx.t("status"),
+        [x.value for x in ContractStatus],
+        key="c_filter_status",
+        format_func=lambda v: _status(ctx, ContractStatus(v)),
+    )
+    query = st.text_input(ctx.t("search"), key="c_filter_search", placeholder=ctx.t("search_hint"))
+    matching = {h.resident_id for h in helpers.search(homes.values(), query)}
+    shown = [
+        c
+        for c in contracts
+        if (not statuses or c.status.value in statuses) and c.household_id in matching
+    ]
+    rows: list[dict[str, Any]] = [
+        {
+            ctx.t("contract_no"): c.contract_no,
+            ctx.t("household"): homes[c.household_id].head_name,
+            ctx.t("village"): f"{homes[c.household_id].township} {homes[c.household_id].village}",
+            ctx.t("crop_template"): helpers.crop_label(s.catalog, c.crop, c.form, ctx.lang),
+            ctx.t("area_mu"): str(c.area_mu),
+            ctx.t("status"): _status(ctx, c.status),
+        }
+        for c in shown
+    ]
+    st.caption(ctx.t("found_contracts", count=len(shown)))
+    st.dataframe(rows, hide_index=True, width="stretch")
+    if shown:
+        number = st.selectbox(
+            ctx.t("print_which"), [c.contract_no for c in shown], key="c_print_pick"
+        )
+        if number:
+            st.download_button(
+                ctx.t("print_contract"),
+                data=s.contract_html(str(number), lang=ctx.lang).encode(),
+                file_name=f"contract-{number}.html",
+                mime="text/html",
+                key="c_print",
+            )
 
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_contracts"))
+    seasons = ctx.session.seasons() or [dt.date.today().year]
+    season = int(st.selectbox(ctx.t("season"), seasons, key="c_list_season") or seasons[0])
+    contracts = ctx.session.contracts(season=season)
+    tabs = st.tabs([ctx.t("contract_list"), ctx.t("create_contract"), ctx.t("sign_village")])
+    with tabs[0]:
+        _list(ctx, contracts)
+    with tabs[1]:
+        _create(ctx, season)
+    with tabs[2]:
+        _sign(ctx, season, contracts)
 
 
 app.run(body)

@@ -1,14 +1,118 @@
-"""files."""
+"""导入导出 Import / export: check a file (dry run) with every problem in a table, then commit
+it all or nothing; download any record type, the settlement, the report or the audit log."""
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
+from orderfarm.auth import Permission
+from orderfarm.io.columns import RECORD_TYPES
+from orderfarm.io.exports import EXPORTS
+from orderfarm.session import IMPORT_PERMISSIONS
 from orderfarm.web import app
+
+
+def _import(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("import"))
+    kinds = [k for k, needs in IMPORT_PERMISSIONS.items() if s.may(needs)]
+    kind = str(
+        st.selectbox(
+            ctx.t("record_type"),
+            kinds,
+            key="f_kind",
+            format_func=lambda k: RECORD_TYPES[k].zh if ctx.lang == "zh" else k,
+        )
+    )
+    headers = "，".join(RECORD_TYPES[kind].headers(ctx.lang))
+    st.caption(ctx.t("columns_are", columns=headers))
+    upload = st.file_uploader(ctx.t("upload"), type=["csv", "xlsx", "txt"], key="f_upload")
+    pasted = st.text_area(ctx.t("or_paste"), key="f_paste", height=120)
+    data: bytes | None = None
+    fmt: str | None = None
+    name = ""
+    if upload is not None:
+        data, name = upload.getvalue(), upload.name
+        fmt = "xlsx" if name.lower().endswith(".xlsx") else "csv"
+    elif str(pasted).strip():
+        data, fmt, name = str(pasted).encode("utf-8"), "csv", ctx.t("pasted")
+    if data is None:
+        return
+    digest = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
+    if st.button(ctx.t("check_file"), key="f_check"):
+        report = s.import_file(data, kind, commit=False, format=fmt, lang=ctx.lang)
+        st.session_state["f_checked"] = (digest, report.ok)
+        st.info(report.summary(ctx.lang).replace("<data>", name))
+        if report.problems:
+            st.dataframe(
+                [
+                    {
+                        ctx.t("row"): p.row,
+                        ctx.t("column"): p.column_zh or p.column if ctx.lang == "zh" else p.column,
+                        ctx.t("value"): p.value,
+                        ctx.t("problem"): p.reason(ctx.lang),
+                    }
+                    for p in report.problems
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+        elif report.ok:
+            st.success(ctx.t("file_ok"))
+    checked = st.session_state.get("f_checked")
+    ready = checked is not None and checked == (digest, True)
+    if st.button(ctx.t("commit_file"), key="f_commit", type="primary", disabled=not ready):
+        report = s.import_file(data, kind, commit=True, format=fmt, lang=ctx.lang)
+        st.session_state.pop("f_checked", None)
+        if report.committed:
+            st.success(ctx.t("file_committed", added=report.added, existing=report.existing))
+        else:
+            for message in report.messages(ctx.lang):
+                st.error(message)
+    if not ready:
+        st.caption(ctx.t("check_first"))
+
+
+def _export(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("export"))
+    allowed = [
+        w
+        for w in EXPORTS
+        if (w != "audit" or s.may(Permission.VIEW_AUDIT))
+        and (w != "bank" or s.may(Permission.RECORD_PAYMENT))
+    ]
+    what = str(
+        st.selectbox(
+            ctx.t("download_what"),
+            allowed,
+            key="f_what",
+            format_func=lambda w: EXPORTS[w] if ctx.lang == "zh" else w,
+        )
+    )
+    seasons = s.seasons()
+    season = st.selectbox(ctx.t("season"), seasons, key="f_season") if seasons else None
+    fmt = str(st.radio(ctx.t("file_format"), ["xlsx", "csv"], key="f_format", horizontal=True))
+    full = s.personal and st.checkbox(ctx.t("full_ids"), key="f_full")
+    if st.button(ctx.t("prepare_file"), key="f_prepare"):
+        table = s.export(what, season=season, full=bool(full), by=("township", "crop"))
+        st.session_state["f_file"] = (app.table_bytes(table, fmt, ctx.lang), f"{what}.{fmt}")
+    prepared = st.session_state.get("f_file")
+    if prepared:
+        st.download_button(
+            ctx.t("download"), data=prepared[0], file_name=prepared[1], key="f_download"
+        )
 
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_files"))
+    tabs = st.tabs([ctx.t("import"), ctx.t("export")])
+    with tabs[0]:
+        _import(ctx)
+    with tabs[1]:
+        _export(ctx)
 
 
 app.run(body)

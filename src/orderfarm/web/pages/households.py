@@ -1,14 +1,165 @@
-"""households."""
+"""农户 Households: search (name, pinyin initials, ID tail, village); add and edit, checked as
+you type; IDs masked for roles that may not see them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.auth import Permission
+from orderfarm.errors import ValidationError
+from orderfarm.parties import Household, PovertyStatus
+from orderfarm.session import HouseholdView
+from orderfarm.web import app, helpers
+
+_FIELDS = (
+    "head_name",
+    "resident_id",
+    "township",
+    "village",
+    "group",
+    "phone",
+    "members",
+    "poverty_status",
+    "account",
+)
+NEW = "__new__"
+
+
+def _load(record: Household | None) -> None:
+    """Fill the form with ``record`` (or empty it for a new household)."""
+    values: dict[str, Any] = {
+        "head_name": "",
+        "resident_id": "",
+        "township": "",
+        "village": "",
+        "group": "",
+        "phone": "",
+        "members": 1,
+        "poverty_status": PovertyStatus.REGISTERED_POOR.value,
+        "account": "",
+    }
+    if record is not None:
+        values.update(
+            {f: getattr(record, f) for f in _FIELDS if f not in ("poverty_status",)},
+            poverty_status=record.poverty_status.value,
+        )
+    for field, value in values.items():
+        st.session_state[f"hh_{field}"] = value
+
+
+def _table(ctx: app.Ctx, found: list[HouseholdView]) -> None:
+    st.dataframe(
+        [
+            {
+                ctx.t("head_name"): h.head_name,
+                ctx.t("resident_id"): h.resident_id,
+                ctx.t("township"): h.township,
+                ctx.t("village"): h.village,
+                ctx.t("group"): h.group,
+                ctx.t("phone"): h.phone,
+                ctx.t("members"): h.members,
+                ctx.t("poverty_status"): h.poverty_status.value
+                if ctx.lang == "zh"
+                else h.poverty_status.en,
+                ctx.t("account"): h.account,
+            }
+            for h in found
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("add_or_edit"))
+    by_ref = {h.ref: h for h in views}
+    choice = st.selectbox(
+        ctx.t("edit_which"),
+        [NEW, *by_ref],
+        key="hh_pick",
+        format_func=lambda r: (
+            ctx.t("new_household")
+            if r == NEW
+            else f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
+        ),
+    )
+    if st.session_state.get("hh_loaded") != choice:
+        _load(None if choice == NEW else s.household_record(str(choice)))
+        st.session_state["hh_loaded"] = choice
+    editing = choice != NEW
+    slots = app.Slots()
+    left, right = st.columns(2)
+    with left:
+        st.text_input(ctx.t("head_name"), key="hh_head_name")
+        slots.add("head_name")
+        st.text_input(ctx.t("resident_id"), key="hh_resident_id", disabled=editing)
+        slots.add("resident_id")
+        st.text_input(ctx.t("township"), key="hh_township")
+        slots.add("township")
+        st.text_input(ctx.t("village"), key="hh_village")
+        slots.add("village")
+        st.text_input(ctx.t("group"), key="hh_group")
+        slots.add("group")
+    with right:
+        st.text_input(ctx.t("phone"), key="hh_phone")
+        slots.add("phone")
+        st.number_input(ctx.t("members"), min_value=1, max_value=30, step=1, key="hh_members")
+        slots.add("members")
+        st.selectbox(
+            ctx.t("poverty_status"),
+            [p.value for p in PovertyStatus],
+            key="hh_poverty_status",
+            format_func=lambda v: v if ctx.lang == "zh" else PovertyStatus(v).en,
+        )
+        slots.add("poverty_status")
+        st.text_input(ctx.t("account"), key="hh_account")
+        slots.add("account")
+
+    state = st.session_state
+    touched = editing or any(
+        str(state.get(f"hh_{f}", "")).strip() for f in ("head_name", "resident_id", "village")
+    )
+    household: Household | None = None
+    if touched:
+        try:
+            household = Household(
+                head_name=str(state["hh_head_name"]),
+                resident_id=str(state["hh_resident_id"]),
+                township=str(state["hh_township"]),
+                village=str(state["hh_village"]),
+                group=str(state["hh_group"]),
+                phone=str(state["hh_phone"]).strip(),
+                members=int(state["hh_members"]),
+                poverty_status=str(state["hh_poverty_status"]),
+                account=str(state["hh_account"]),
+            )
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+    if st.button(ctx.t("save"), key="hh_save", type="primary", disabled=household is None):
+        assert household is not None
+        if editing:
+            s.update_household(household)
+        else:
+            s.add_household(household)
+            state["hh_loaded"] = None
+        st.success(ctx.t("household_saved", name=household.head_name))
 
 
 def body(ctx: app.Ctx) -> None:
+    s = ctx.session
     st.title(ctx.t("nav_households"))
+    views = s.households()
+    query = st.text_input(ctx.t("search"), key="hh_search", placeholder=ctx.t("search_hint"))
+    found = helpers.search(views, query)
+    st.caption(ctx.t("found_households", count=len(found), total=len(views)))
+    _table(ctx, found)
+    if views and views[0].masked:
+        st.caption(ctx.t("ids_masked"))
+    if s.may(Permission.WRITE_PARTIES):
+        _editor(ctx, found)
 
 
 app.run(body)

@@ -1,14 +1,127 @@
-"""inputs."""
+"""投入 Inputs: seed tubers, seedlings, film or fertiliser handed out under a contract."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.contracts import ContractStatus
+from orderfarm.errors import Problem, ValidationError
+from orderfarm.supplies import ChargeMode, InputSupply
+from orderfarm.web import app, helpers
 
 
 def body(ctx: app.Ctx) -> None:
+    s = ctx.session
     st.title(ctx.t("nav_inputs"))
+    season = app.season_picker(ctx, key="i_season")
+    if season is None:
+        return
+    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
+    ids = {c.household_id for c in signed}
+    home = app.household_picker(
+        ctx, [h for h in s.households() if h.resident_id in ids], key="i_household"
+    )
+    if home is None:
+        return
+    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
+    number = st.selectbox(
+        ctx.t("contract"),
+        list(mine),
+        key="i_contract",
+        format_func=lambda n: (
+            f"{n} · {helpers.crop_label(s.catalog, mine[n].crop, mine[n].form, ctx.lang)}"
+        ),
+    )
+    if number is None:
+        return
+    contract = mine[str(number)]
+    if st.session_state.get("i_for") != contract.contract_no:
+        default = contract.inputs[0] if contract.inputs else None
+        st.session_state["i_item"] = default.item if default else ""
+        st.session_state["i_unit"] = default.unit if default else ""
+        st.session_state["i_quantity"] = str(default.quantity) if default else ""
+        st.session_state["i_unit_cost"] = str(default.unit_cost) if default else ""
+        st.session_state["i_charge"] = (default.charge if default else ChargeMode.ADVANCE).value
+        st.session_state["i_for"] = contract.contract_no
+    slots = app.Slots()
+    left, right = st.columns(2)
+    with left:
+        item = st.text_input(ctx.t("item"), key="i_item")
+        slots.add("item")
+        quantity = st.text_input(ctx.t("quantity"), key="i_quantity")
+        slots.add("quantity")
+        unit = st.text_input(ctx.t("unit"), key="i_unit")
+        slots.add("unit")
+        unit_cost = st.text_input(ctx.t("unit_cost"), key="i_unit_cost")
+        slots.add("unit_cost")
+    with right:
+        charge = st.selectbox(
+            ctx.t("charge"),
+            [m.value for m in ChargeMode],
+            key="i_charge",
+            format_func=lambda v: ChargeMode(v).zh if ctx.lang == "zh" else v,
+        )
+        day = st.date_input(ctx.t("day"), value=dt.date.today(), key="i_day", format="YYYY-MM-DD")
+        slots.add("day")
+        reference = st.text_input(ctx.t("supply_reference"), key="i_reference")
+        slots.add("reference")
+    if st.button(ctx.t("save"), key="i_save", type="primary"):
+        values, problems = helpers.collect(
+            ("quantity", quantity, True), ("unit_cost", unit_cost, True)
+        )
+        supply: InputSupply | None = None
+        if not problems:
+            try:
+                supply = InputSupply(
+                    item,
+                    helpers.required(values, "quantity"),
+                    unit,
+                    helpers.required(values, "unit_cost"),
+                    ChargeMode(str(charge)),
+                )
+            except ValidationError as exc:
+                problems = list(exc.problems)
+        if not str(reference).strip():
+            problems.append(Problem("reference", "blank"))
+        if problems or supply is None:
+            app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
+        else:
+            try:
+                record = s.supply_input(
+                    contract.contract_no,
+                    supply,
+                    day if isinstance(day, dt.date) else dt.date.today(),
+                    str(reference),
+                )
+            except ValidationError as exc:
+                app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+            else:
+                st.success(
+                    ctx.t(
+                        "input_saved", item=record.supply.item, amount=helpers.yuan(record.amount)
+                    )
+                )
+    st.subheader(ctx.t("inputs_of_household"))
+    rows = [
+        {
+            ctx.t("supply_reference"): r.reference,
+            ctx.t("contract"): r.contract_no,
+            ctx.t("day"): helpers.day(r.day),
+            ctx.t("item"): r.supply.item,
+            ctx.t("quantity"): f"{r.supply.quantity} {r.supply.unit}",
+            ctx.t("unit_cost"): str(r.supply.unit_cost),
+            ctx.t("charge"): r.supply.charge.zh if ctx.lang == "zh" else r.supply.charge.value,
+            ctx.t("amount"): helpers.yuan(r.amount),
+            ctx.t("voided"): "✓" if r.voided else "",
+        }
+        for r in s.input_records(household=home.ref, season=season)
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
 
 
 app.run(body)

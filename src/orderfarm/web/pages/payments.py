@@ -1,14 +1,126 @@
-"""payments."""
+"""付款 Payments: pay a household its balance; void a slip, a supply or a payment with a reason."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.auth import Permission
+from orderfarm.errors import Problem, ValidationError
+from orderfarm.settlement import OverpaymentError, Statement
+from orderfarm.web import app, helpers
+
+
+def _totals(ctx: app.Ctx, statement: Statement) -> None:
+    t = statement.totals
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("proceeds"), helpers.yuan(t.proceeds))
+    cols[1].metric(ctx.t("recovered"), helpers.yuan(t.recovered))
+    cols[2].metric(ctx.t("paid"), helpers.yuan(t.paid))
+    cols[3].metric(ctx.t("balance"), helpers.yuan(t.balance))
+
+
+def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
+    s = ctx.session
+    statement = s.statement(ref, season)
+    _totals(ctx, statement)
+    slots = app.Slots()
+    left, right = st.columns(2)
+    with left:
+        amount = st.text_input(
+            ctx.t("amount_yuan"), key="p_amount", placeholder=str(statement.balance)
+        )
+        slots.add("amount")
+        day = st.date_input(ctx.t("day"), value=dt.date.today(), key="p_day", format="YYYY-MM-DD")
+        slots.add("day")
+    with right:
+        reference = st.text_input(ctx.t("payment_reference"), key="p_reference")
+        slots.add("reference")
+        note = st.text_input(ctx.t("note"), key="p_note")
+        slots.add("note")
+    if st.button(ctx.t("record_payment"), key="p_save", type="primary"):
+        try:
+            value = helpers.parse_decimal(str(amount), "amount")
+            if not str(reference).strip():
+                raise ValidationError([Problem("reference", "blank")])
+            assert value is not None
+            payment = s.record_payment(
+                ref,
+                season,
+                value,
+                day if isinstance(day, dt.date) else dt.date.today(),
+                str(reference),
+                note=str(note),
+            )
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        except OverpaymentError as exc:
+            over = Problem(
+                "amount",
+                "overpayment",
+                {"amount": exc.amount, "balance": exc.balance, "season": exc.season},
+            )
+            app.show_problems(slots.show([over], ctx.lang), ctx.lang)
+        else:
+            st.success(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
+    rows = [
+        {
+            "#": p.id,
+            ctx.t("payment_reference"): p.reference,
+            ctx.t("day"): helpers.day(p.day),
+            ctx.t("amount"): helpers.yuan(p.amount),
+            ctx.t("note"): p.note,
+            ctx.t("voided"): "✓" if p.voided else "",
+        }
+        for p in s.payments(household=ref, season=season)
+    ]
+    st.subheader(ctx.t("payments_of_household"))
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
+
+
+def _void(ctx: app.Ctx) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("void_record"))
+    st.caption(ctx.t("void_note"))
+    slots = app.Slots()
+    kind = st.selectbox(
+        ctx.t("void_kind"),
+        ["delivery", "supply", "payment"],
+        key="v_kind",
+        format_func=lambda k: ctx.t(f"kind_{k}"),
+    )
+    record_id = st.number_input(ctx.t("record_id"), min_value=1, step=1, key="v_id")
+    reason = st.text_input(ctx.t("reason"), key="v_reason")
+    slots.add("reason")
+    if st.button(ctx.t("void"), key="v_save"):
+        try:
+            if not str(reason).strip():
+                raise ValidationError([Problem("reason", "blank")])
+            s.void(str(kind), int(record_id), str(reason))
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        else:
+            st.success(ctx.t("voided_ok", id=int(record_id)))
 
 
 def body(ctx: app.Ctx) -> None:
+    s = ctx.session
     st.title(ctx.t("nav_payments"))
+    season = app.season_picker(ctx, key="p_season")
+    if season is None:
+        return
+    contracted = {c.household_id for c in s.contracts(season=season)}
+    home = app.household_picker(
+        ctx, [h for h in s.households() if h.resident_id in contracted], key="p_household"
+    )
+    if home is not None:
+        _pay(ctx, home.ref, season)
+    if s.may(Permission.VOID_RECORD):
+        _void(ctx)
 
 
 app.run(body)

@@ -1,14 +1,108 @@
-"""settlement."""
+"""结算 Settlement: each household's statement, the season's settlement, the bank list."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
-from orderfarm.web import app
+from orderfarm.auth import Permission
+from orderfarm.settlement import LineKind
+from orderfarm.web import app, helpers
+
+
+def _statement(ctx: app.Ctx, season: int) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("statement"))
+    home = app.household_picker(ctx, s.households(), key="s_household")
+    if home is None:
+        return
+    statement = s.statement(home.ref, season)
+    t = statement.totals
+    cols = st.columns(4)
+    cols[0].metric(ctx.t("proceeds"), helpers.yuan(t.proceeds))
+    cols[1].metric(ctx.t("recovered"), helpers.yuan(t.recovered))
+    cols[2].metric(ctx.t("paid"), helpers.yuan(t.paid))
+    cols[3].metric(ctx.t("balance"), helpers.yuan(t.balance))
+    kinds = {
+        LineKind.CARRIED: ctx.t("line_carried"),
+        LineKind.INPUT: ctx.t("line_input"),
+        LineKind.DELIVERY: ctx.t("line_delivery"),
+        LineKind.PAYMENT: ctx.t("line_payment"),
+    }
+    rows = [
+        {
+            ctx.t("line_kind"): kinds[line.kind],
+            ctx.t("reference"): line.reference,
+            ctx.t("contract"): line.contract_no,
+            ctx.t("day"): helpers.day(line.day),
+            ctx.t("description"): line.description,
+            ctx.t("amount"): helpers.yuan(line.amount),
+        }
+        for line in statement.lines
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
+    st.download_button(
+        ctx.t("print_statement"),
+        data=s.statement_html(home.ref, season, lang=ctx.lang, printed_on=dt.date.today()).encode(),
+        file_name=f"statement-{season}-{home.head_name}.html",
+        mime="text/html",
+        key="s_print",
+    )
+
+
+def _season(ctx: app.Ctx, season: int) -> None:
+    s = ctx.session
+    st.subheader(ctx.t("season_settlement"))
+    settled = s.settle(season)
+    rows = [
+        {
+            ctx.t("head_name"): x.head_name,
+            ctx.t("resident_id"): x.household_id,
+            ctx.t("village"): f"{x.township} {x.village}",
+            ctx.t("proceeds"): helpers.yuan(x.totals.proceeds),
+            ctx.t("recovered"): helpers.yuan(x.totals.recovered),
+            ctx.t("payable"): helpers.yuan(x.totals.payable),
+            ctx.t("paid"): helpers.yuan(x.totals.paid),
+            ctx.t("balance"): helpers.yuan(x.totals.balance),
+        }
+        for x in settled
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    fmt = st.radio(ctx.t("file_format"), ["xlsx", "csv"], key="s_format", horizontal=True)
+    exports = ["settlement", "statements"]
+    if s.may(Permission.RECORD_PAYMENT):
+        exports.append("bank")
+    what = st.selectbox(
+        ctx.t("download_what"), exports, key="s_what", format_func=lambda w: ctx.t(f"export_{w}")
+    )
+    full = s.personal and st.checkbox(ctx.t("full_ids"), key="s_full")
+    if st.button(ctx.t("prepare_file"), key="s_prepare"):
+        table = s.export(str(what), season=season, full=bool(full))
+        st.session_state["s_file"] = (
+            app.table_bytes(table, str(fmt), ctx.lang),
+            f"{what}-{season}.{fmt}",
+        )
+    prepared = st.session_state.get("s_file")
+    if prepared:
+        st.download_button(
+            ctx.t("download"), data=prepared[0], file_name=prepared[1], key="s_download"
+        )
 
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_settlement"))
+    season = app.season_picker(ctx, key="s_season")
+    if season is None:
+        return
+    tabs = st.tabs([ctx.t("statement"), ctx.t("season_settlement")])
+    with tabs[0]:
+        _statement(ctx, season)
+    with tabs[1]:
+        _season(ctx, season)
 
 
 app.run(body)

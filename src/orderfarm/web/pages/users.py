@@ -1,14 +1,69 @@
-"""users."""
+"""用户 Users: who may log in, with which role; add users, reset passwords, disable."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from orderfarm.auth import Role, generate_password
+from orderfarm.errors import ValidationError
 from orderfarm.web import app
 
 
 def body(ctx: app.Ctx) -> None:
+    s = ctx.session
     st.title(ctx.t("nav_users"))
+    users = s.users()
+    st.dataframe(
+        [
+            {
+                ctx.t("user_name"): u.name,
+                ctx.t("role"): ctx.t(f"role_{u.role.value}"),
+                ctx.t("active"): "✓" if u.active else "",
+            }
+            for u in users
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader(ctx.t("add_user"))
+    slots = app.Slots()
+    name = st.text_input(ctx.t("user_name"), key="u_name")
+    slots.add("user_name")
+    role = st.selectbox(
+        ctx.t("role"),
+        [r.value for r in Role],
+        index=1,
+        key="u_role",
+        format_func=lambda r: ctx.t(f"role_{r}"),
+    )
+    slots.add("role")
+    if st.button(ctx.t("add_user"), key="u_add", type="primary"):
+        password = generate_password()
+        try:
+            user = s.add_user(str(name), str(role), password)
+        except ValidationError as exc:
+            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        else:
+            st.success(ctx.t("user_added", name=user.name))
+            st.code(password, language=None)
+            st.caption(ctx.t("password_once"))
+    if not users:
+        return
+    st.subheader(ctx.t("change_user"))
+    names = [u.name for u in users]
+    who = str(st.selectbox(ctx.t("user_name"), names, key="u_who"))
+    cols = st.columns(2)
+    if cols[0].button(ctx.t("reset_password"), key="u_reset"):
+        password = generate_password()
+        s.set_password(who, password)
+        st.success(ctx.t("password_reset", name=who))
+        st.code(password, language=None)
+        st.caption(ctx.t("password_once"))
+    current = next(u for u in users if u.name == who)
+    label = ctx.t("disable") if current.active else ctx.t("enable")
+    if cols[1].button(label, key="u_toggle", disabled=who == s.user.name):
+        s.set_active(who, not current.active)
+        st.success(ctx.t("saved"))
 
 
 app.run(body)
