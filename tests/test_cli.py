@@ -156,3 +156,30 @@ def test_init_creates_an_empty_database(tmp_path: Path, monkeypatch: pytest.Monk
     assert code == 0 and path.exists() and str(path) in text
     with Store.open(path) as store:
         assert store.counts()["households"] == 0
+
+
+def test_app_runs_streamlit_on_the_database(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, demo_db: Path
+) -> None:
+    seen: dict[str, object] = {}
+
+    def fake_call(command: list[str], env: dict[str, str]) -> int:
+        seen["command"], seen["db"] = command, env["ORDERFARM_DB"]
+        return 0
+
+    page = tmp_path / "app_streamlit.py"
+    page.write_text("", encoding="utf-8")
+    monkeypatch.setattr(cli, "find_app_script", lambda: page)
+    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    code, _ = run("app", "--db", str(demo_db), "--server.headless", "true", "--server.port", "8599")
+    assert code == 0
+    assert seen["command"][-6:] == [  # type: ignore[index]
+        "run",
+        str(page),
+        "--server.headless",
+        "true",
+        "--server.port",
+        "8599",
+    ]
+    assert seen["db"] == str(demo_db.resolve())
+    assert cli.main(["verify", "--server.port", "1"]) == 2  # only app passes arguments on

@@ -410,7 +410,10 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_FAILED
     env = {**os.environ, "ORDERFARM_DB": str(Path(db).resolve())}
     command = [sys.executable, "-m", "streamlit", "run", str(script), *args.streamlit_args]
-    return subprocess.call(command, env=env)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:  # Ctrl-C stops the page: a normal end
+        return EXIT_OK
 
 
 def _has_module(name: str) -> bool:
@@ -535,8 +538,26 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_app,
         "启动网页（未指定数据库时使用演示数据库）/ start the page (on the demo database by default)",
     )
-    p.add_argument("streamlit_args", nargs=argparse.REMAINDER, help="passed to streamlit run")
+    p.epilog = (
+        "其他参数交给 streamlit run / other arguments go to streamlit run (--server.port 8502 …)"
+    )
     return parser
+
+
+def _passed_on(argv: list[str]) -> list[str]:
+    """The arguments after ``app`` that are not orderfarm's own, in order, for streamlit."""
+    rest = argv[argv.index("app") + 1 :] if "app" in argv else []
+    own = ("--db", "--lang", "--actor")
+    passed: list[str] = []
+    skip = False
+    for token in rest:
+        if skip:
+            skip = False
+        elif token in own:
+            skip = True
+        elif not token.startswith(tuple(f"{o}=" for o in own)):
+            passed.append(token)
+    return passed
 
 
 def _version() -> str:
@@ -550,7 +571,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     stream = out or sys.stdout
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra and args.command != "app":
+            parser.parse_args(argv)  # reports the unknown arguments and exits 2
+        if args.command == "app":
+            args.streamlit_args = _passed_on(list(argv if argv is not None else sys.argv[1:]))
     except SystemExit as exc:  # --help, --version, or a usage error printed by argparse
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
