@@ -70,6 +70,21 @@ def open_slip(store: Store) -> tuple[str, str, dt.date, str]:
     raise LookupError("the demo has no open chilli contract")  # pragma: no cover
 
 
+#: Each page's title in Chinese (the heading the page shows).
+TITLES: Final = {
+    "dashboard": "总览",
+    "households": "农户",
+    "contracts": "合同",
+    "weighing": "收购",
+    "inputs": "投入",
+    "payments": "付款",
+    "settlement": "结算",
+    "estimate": "增收测算",
+    "market": "市场价",
+    "files": "导入导出",
+    "audit": "审计",
+    "users": "用户",
+}
 APP: Final = Path(__file__).resolve().parent.parent / "app_streamlit.py"
 
 
@@ -82,7 +97,9 @@ def start(db: Path, monkeypatch: pytest.MonkeyPatch) -> AppTest:
 def login(at: AppTest, name: str, password: str | None = None) -> AppTest:
     """Log in as one of ``PASSWORDS``' users (or with another password)."""
     at.text_input(key="login_name").input(name)
-    at.text_input(key="login_password").input(PASSWORDS.get(name, "") if password is None else password)
+    at.text_input(key="login_password").input(
+        PASSWORDS.get(name, "") if password is None else password
+    )
     return at.button(key="login_submit").click().run()
 
 

@@ -1,0 +1,281 @@
+"""Each page's forms: the happy path writes, bad input shows under its field and writes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+import websupport
+from streamlit.testing.v1 import AppTest
+from websupport import goto, login, ok, start, texts
+
+from orderfarm import Household
+from orderfarm.io.exporting import records_table
+from orderfarm.io.writers import csv_rows
+from orderfarm.store import Store
+
+demo_template, demo_db = websupport.demo_template, websupport.demo_db
+
+NEW_ID = "11010519491231002X"
+
+
+def _counts(db: Path) -> dict[str, int]:
+    with Store.open(db) as store:
+        return store.counts()
+
+
+def _page(db: Path, monkeypatch: pytest.MonkeyPatch, role: str, page: str) -> AppTest:
+    return ok(goto(login(start(db, monkeypatch), role), page))
+
+
+def _errors(at: AppTest) -> str:
+    return " | ".join(texts(at.error))
+
+
+# -- households --------------------------------------------------------------------------------
+
+
+def test_a_clerk_adds_a_household_checked_as_typed(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "households")
+    before = _counts(demo_db)
+    at.text_input(key="hh_head_name").input("张三").run()
+    at.text_input(key="hh_resident_id").input("110105194912310021").run()
+    assert "身份证号: 校验码错误（应为 X）" in _errors(at)  # live, before saving
+    assert at.button(key="hh_save").disabled
+    at.text_input(key="hh_resident_id").input(NEW_ID)
+    at.text_input(key="hh_township").input("大荆镇")
+    at.text_input(key="hh_village").input("东沟村")
+    at.text_input(key="hh_phone").input("138-0000-0000").run()
+    assert not at.error
+    at.button(key="hh_save").click().run()
+    ok(at)
+    assert any("张三" in s for s in texts(at.success))
+    assert _counts(demo_db)["households"] == before["households"] + 1
+    # the new household is found by its pinyin initials
+    at.text_input(key="hh_search").input("zs").run()
+    table = at.dataframe[0].value
+    assert NEW_ID in set(table["身份证号"])
+
+
+def test_a_bad_household_writes_nothing(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "households")
+    before = _counts(demo_db)
+    at.text_input(key="hh_head_name").input("李四")
+    at.text_input(key="hh_resident_id").input("12345").run()
+    assert "身份证号: 应为 18 位，实为 5 位" in _errors(at)
+    assert "村: 不能为空" in _errors(at) or "村: 不能为空白" in _errors(at)
+    assert at.button(key="hh_save").disabled
+    assert _counts(demo_db) == before
+
+
+def test_a_viewer_sees_masked_ids_and_no_editor(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "viewer", "households")
+    ids = list(at.dataframe[0].value["身份证号"])
+    assert ids and all(rid[6:14] == "********" for rid in ids)
+    assert not [w for w in at.text_input if w.key == "hh_head_name"]
+
+
+# -- contracts ---------------------------------------------------------------------------------
+
+
+def _new_household(db: Path) -> None:
+    with Store.open(db) as store:
+        store.add_household(Household("张三", NEW_ID, "大荆镇", "新建村"))
+
+
+def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _new_household(demo_db)
+    at = _page(demo_db, monkeypatch, "clerk", "contracts")
+    at.text_input(key="c_household_search").input("zs").run()
+    at.text_input(key="c_area").input("abc").run()
+    assert "面积（亩）: 不是有效数字" in _errors(at)
+    assert at.button(key="c_create").disabled
+    at.text_input(key="c_area").input("1.5")
+    at.text_input(key="c_number").input("SZ2018-T-0001").run()
+    assert not at.error
+    assert "¥1.20" in set(at.dataframe[1].value["保护价"])  # the template's floors
+    at.button(key="c_create").click().run()
+    ok(at)
+    with Store.open(demo_db) as store:
+        contract = store.contract("SZ2018-T-0001")
+        assert contract.status.value == "draft" and contract.crop == "jerusalem_artichoke"
+    at.run()  # the sign tab now lists the new draft under its village
+    assert at.multiselect(key="c_sign_numbers").value == ["SZ2018-T-0001"]
+    at.button(key="c_sign").click().run()
+    ok(at)
+    assert "已签约 1 份合同" in texts(at.success)
+    with Store.open(demo_db) as store:
+        assert store.contract("SZ2018-T-0001").status.value == "signed"
+        assert store.audit_log()[-1].actor == "clerk"
+
+
+# -- inputs and payments -----------------------------------------------------------------------
+
+
+def _pick(at: AppTest, prefix: str, name: str) -> AppTest:
+    return at.text_input(key=f"{prefix}_household_search").input(name).run()
+
+
+def _a_name(db: Path) -> str:
+    with Store.open(db) as store:
+        settled = [s for s in store.settle(2018) if s.totals.balance > 0]
+        return settled[0].head_name
+
+
+def test_inputs_are_recorded_and_bad_quantities_refused(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "inputs")
+    _pick(at, "i", _a_name(demo_db))
+    before = _counts(demo_db)
+    at.text_input(key="i_quantity").input("-3")
+    at.text_input(key="i_reference").input("PF-0001").run()
+    at.button(key="i_save").click().run()
+    assert "数量: 必须大于 0" in _errors(at)
+    assert _counts(demo_db) == before
+    at.text_input(key="i_quantity").input("200").run()
+    at.date_input(key="i_day").set_value(dt.date(2018, 9, 1)).run()
+    at.button(key="i_save").click().run()
+    ok(at)
+    assert texts(at.success), _errors(at)
+    assert _counts(demo_db)["input_supplies"] == before["input_supplies"] + 1
+
+
+def test_a_payment_is_recorded_and_an_overpayment_refused(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "payments")
+    _pick(at, "p", _a_name(demo_db))
+    before = _counts(demo_db)
+    at.text_input(key="p_amount").input("99999999").run()
+    at.text_input(key="p_reference").input("BANK-T-1").run()
+    at.button(key="p_save").click().run()
+    assert "金额: 付款" in _errors(at) and "超过" in _errors(at)
+    at.text_input(key="p_amount").input("1.005").run()
+    at.button(key="p_save").click().run()
+    assert "金额: 金额须精确到分" in _errors(at)
+    assert _counts(demo_db) == before
+    at.text_input(key="p_amount").input("1.00").run()
+    at.button(key="p_save").click().run()
+    ok(at)
+    assert texts(at.success) == ["已登记付款 ¥1.00"]
+    assert _counts(demo_db)["payments"] == before["payments"] + 1
+    # a void needs a reason
+    at.button(key="v_save").click().run()
+    assert "原因: 不能为空白" in _errors(at)
+    assert _counts(demo_db)["payment_voids"] == 0
+
+
+# -- settlement, estimate, market, files, audit, users ------------------------------------------
+
+
+def test_the_statement_and_the_settlement_file(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "viewer", "settlement")
+    name = _a_name(demo_db)
+    _pick(at, "s", name)
+    ok(at)
+    assert any(m.label == "余额（未付）" for m in at.metric)
+    assert "bank" not in at.selectbox(key="s_what").options  # a viewer gets no bank list
+    at.button(key="s_prepare").click().run()
+    ok(at)
+    assert at.session_state["s_file"][1] == "settlement-2018.xlsx"
+
+
+def test_the_estimate_shows_what_the_floor_secures(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "viewer", "estimate")
+    labels = [m.label for m in at.metric]
+    assert "保护价价值" in labels and "增收" in labels
+    assert any("保护价保住的收入" in str(m.value) for m in at.markdown)
+    at.text_input(key="e_yield").input("lots").run()
+    assert "不是有效数字" in _errors(at)
+    at.text_input(key="e_yield").input("1700").run()
+    ok(at)
+    assert not at.error
+
+
+def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(demo_db, monkeypatch, "admin", "market")
+    at.date_input(key="m_day").set_value(dt.date(2018, 11, 5))
+    at.text_input(key="m_price").input("-1").run()
+    at.button(key="m_save").click().run()
+    assert "市场价: 必须大于 0" in _errors(at)
+    at.text_input(key="m_price").input("1.35").run()
+    at.button(key="m_save").click().run()
+    ok(at)
+    assert texts(at.success) == ["市场价 ¥1.35 已保存"]
+    with Store.open(demo_db) as store:
+        assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.35"
+    clerk = _page(demo_db, monkeypatch, "clerk", "market")
+    assert not [w for w in clerk.button if w.key == "m_save"]  # the clerk only reads prices
+
+
+def _households_csv(*homes: Household) -> str:
+    out = io.StringIO()
+    for row in csv_rows(records_table("households", homes, full=True)):
+        out.write(",".join(row) + "\n")
+    return out.getvalue()
+
+
+def test_a_file_is_checked_then_imported(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "files")
+    before = _counts(demo_db)
+    bad = _households_csv(Household("张三", NEW_ID, "大荆镇", "东沟村")).replace(
+        NEW_ID, "110105194912310021"
+    )
+    at.text_area(key="f_paste").input(bad).run()
+    at.button(key="f_check").click().run()
+    problems = at.dataframe[0].value
+    assert list(problems["行"]) == [2] and "校验码错误" in problems["问题"][0]
+    assert at.button(key="f_commit").disabled
+    good = _households_csv(Household("张三", NEW_ID, "大荆镇", "东沟村"))
+    at.text_area(key="f_paste").input(good).run()
+    assert at.button(key="f_commit").disabled  # a changed file must be checked again
+    at.button(key="f_check").click().run()
+    assert "全部行都正确，可以导入" in texts(at.success)
+    at.button(key="f_commit").click().run()
+    ok(at)
+    assert "已写入 1 条，已存在 0 条" in texts(at.success)
+    assert _counts(demo_db)["households"] == before["households"] + 1
+
+
+def test_the_audit_page_verifies_and_samples(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "admin", "audit")
+    at.button(key="a_verify").click().run()
+    ok(at)
+    assert any("校验通过" in s for s in texts(at.success))
+    first = [e.label for e in at.expander]
+    assert len(first) == 10
+    at.number_input(key="a_seed").set_value(7).run()
+    other = [e.label for e in at.expander]
+    at.number_input(key="a_seed").set_value(2018).run()
+    assert [e.label for e in at.expander] == first != other
+
+
+def test_an_admin_adds_a_user_who_can_log_in(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "admin", "users")
+    at.text_input(key="u_name").input("two words").run()
+    at.button(key="u_add").click().run()
+    assert "用户名: 最多 40 个字符，不能含空格" in _errors(at)
+    at.text_input(key="u_name").input("wang").run()
+    at.button(key="u_add").click().run()
+    ok(at)
+    password = at.code[0].value
+    again = login(start(demo_db, monkeypatch), "wang", password)
+    ok(again)
+    assert texts(again.title) == ["总览"]
