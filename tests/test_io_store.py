@@ -253,3 +253,21 @@ def test_every_export_writes_csv_and_xlsx(demo_db: Path, tmp_path: Path, what: s
         sheet = openpyxl.load_workbook(tmp_path / f"{what}.xlsx").active
         money = [c for c in sheet[2] if c.number_format == "#,##0.00"]
         assert all(c.data_type == "n" for c in money)
+
+
+def test_a_slip_on_a_day_without_a_market_price_is_refused(
+    demo: Path, exported: dict[str, Path]
+) -> None:
+    rows = list(csv.reader(io.StringIO(exported["slips"].read_text(encoding="utf-8-sig"))))
+    last = rows[-1]
+    day = dt.date.fromisoformat(last[2]) - dt.timedelta(days=1)  # not a market day
+    last[0], last[2] = "NEW-1", day.isoformat()
+    out = io.StringIO()
+    csv.writer(out).writerows([rows[0], last])
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        report = import_file(store, out.getvalue().encode(), "slips", commit=True, today=TODAY)
+        (problem,) = report.problems
+        assert problem.code.startswith("market_needed") and problem.column == "grade"
+        assert "市场价" in problem.message("zh")
+        assert _snapshot(store) == before

@@ -211,6 +211,11 @@ class StoreChecks:
         price_key = (contract.crop, contract.form, slip.weighing.grade, slip.day)
         if price_key not in self._prices:
             self._prices[price_key] = self.store.market_price(*price_key)
+        if contract.terms.quota_kg is None and self._prices[price_key] is not None:
+            # a slip with a known market price and no quota can always be priced: the grade
+            # is one of the contract's (checked with the row); the store prices it when it
+            # writes it
+            return []
         if slip.contract_no not in self._delivered:
             self._delivered[slip.contract_no] = sum(
                 (
