@@ -1,0 +1,456 @@
+"""A Hypothesis state machine drives the store against an in-memory model of the ledger.
+
+Rules: sign, deliver, re-deliver the same slip, void, supply inputs, pay, over-pay. After
+every step the balances, statement totals and row counts equal the model's and verify() is
+clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+from hypothesis import event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    consumes,
+    initialize,
+    invariant,
+    multiple,
+    rule,
+)
+
+from orderfarm import (
+    CarryPolicy,
+    ConflictError,
+    Contract,
+    ContractStateError,
+    D,
+    InputSupply,
+    LineKind,
+    OverpaymentError,
+    RefusedError,
+    Store,
+    Totals,
+    VoidError,
+    Weighing,
+    round_yuan,
+    settle_amounts,
+)
+from tests.test_store_support import (
+    ENTERPRISE,
+    SECOND_ENTERPRISE,
+    chilli_contract,
+    fixed_clock,
+    fixed_terms,
+    household,
+)
+
+SEASONS = (2018, 2019)
+FLOORS = {"一级": D("2.00"), "二级": D("1.50")}
+MARKET = D("1.20")  # the market price of 一级 and 二级 every day (paid beyond the quota)
+QUOTA = D("100")
+
+
+@attrs.define
+class ModelContract:
+    contract: Contract
+    signed: bool = False
+
+
+@attrs.define
+class ModelDelivery:
+    id: int
+    contract_no: str
+    key: tuple[str, int, str]  # enterprise, season, receipt number
+    net: Decimal
+    grade: str
+    amount: Decimal
+    accepted_net: Decimal
+    voided: bool = False
+
+
+@attrs.define
+class ModelPayment:
+    id: int
+    household: str
+    season: int
+    amount: Decimal
+    voided: bool = False
+
+
+def _contracts() -> list[Contract]:
+    """Two households × two seasons; enterprise, policy and quota vary."""
+    found = []
+    for n in (1, 2):
+        h = household(n)
+        for season in SEASONS:
+            quota = QUOTA if (n + season) % 2 == 0 else None
+            found.append(
+                chilli_contract(
+                    f"H{n}-{season}",
+                    h,
+                    season=season,
+                    enterprise=ENTERPRISE if n == 1 else SECOND_ENTERPRISE,
+                    policy=CarryPolicy.CARRY if season == 2018 else CarryPolicy.WAIVE,
+                    terms=fixed_terms(quota_kg=quota),
+                )
+            )
+    # a second contract of household 1 in 2018, with the other enterprise and the other policy
+    found.append(
+        chilli_contract(
+            "H1-2018-B",
+            household(1),
+            enterprise=SECOND_ENTERPRISE,
+            policy=CarryPolicy.WAIVE,
+        )
+    )
+    return found
+
+
+CONTRACTS = _contracts()
+UNSIGNED = "H2-2019"
+HOUSEHOLDS = sorted({c.household_id for c in CONTRACTS})
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    delivered = Bundle("delivered")
+    paid = Bundle("paid")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="orderfarm-machine-"))
+        self.store = Store.open(self.dir / "ledger.db", clock=fixed_clock())
+        self.store.add_enterprise(ENTERPRISE)
+        self.store.add_enterprise(SECOND_ENTERPRISE)
+        for n in (1, 2):
+            self.store.add_household(household(n))
+        self.contracts: dict[str, ModelContract] = {}
+        for c in CONTRACTS:
+            self.store.add_contract(c)
+            self.contracts[c.contract_no] = ModelContract(c)
+            if c.contract_no != UNSIGNED:  # one is left for the sign rule
+                self.store.sign_contract(c.contract_no, dt.date(c.season, 5, 1))
+                self.contracts[c.contract_no].signed = True
+        for season in SEASONS:
+            for grade in FLOORS:
+                self.store.set_market_price("chilli", "fresh", grade, self.day(season), MARKET)
+        self.deliveries: list[ModelDelivery] = []
+        self.supplies: list[tuple[str, int, str, Decimal, CarryPolicy, bool]] = []
+        self.payments: dict[str, ModelPayment] = {}
+        self.references = 0
+
+    def teardown(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    @staticmethod
+    def day(season: int) -> dt.date:
+        return dt.date(season, 9, 1)
+
+    # -- the model -------------------------------------------------------------------------------
+
+    def model_totals(self, resident: str) -> dict[int, Totals]:
+        result: dict[int, Totals] = {}
+        carried = Decimal("0.00")
+        for season in SEASONS:
+            proceeds = sum(
+                (
+                    d.amount
+                    for d in self.deliveries
+                    if not d.voided
+                    and self.contracts[d.contract_no].contract.household_id == resident
+                    and d.key[1] == season
+                ),
+                Decimal(0),
+            )
+            advances = {CarryPolicy.CARRY: Decimal(0), CarryPolicy.WAIVE: Decimal(0)}
+            for contract_no, s, _, amount, policy, voided in self.supplies:
+                c = self.contracts[contract_no].contract
+                if not voided and c.household_id == resident and s == season:
+                    advances[policy] += amount
+            paid = sum(
+                (
+                    p.amount
+                    for p in self.payments.values()
+                    if not p.voided and p.household == resident and p.season == season
+                ),
+                Decimal(0),
+            )
+            totals = settle_amounts(
+                proceeds=proceeds,
+                carried_in=carried,
+                advances_carry=advances[CarryPolicy.CARRY],
+                advances_waive=advances[CarryPolicy.WAIVE],
+                paid=paid,
+            )
+            result[season] = totals
+            carried = totals.carried_out
+        return result
+
+    def delivered_before(self, contract_no: str) -> Decimal:
+        return sum(
+            (
+                d.accepted_net
+                for d in self.deliveries
+                if d.contract_no == contract_no and not d.voided
+            ),
+            Decimal(0),
+        )
+
+    def price(self, contract: Contract, net: Decimal, grade: str) -> Decimal:
+        floor = FLOORS[grade]
+        quota = contract.terms.quota_kg
+        if quota is None:
+            return round_yuan(net * floor)
+        before = self.delivered_before(contract.contract_no)
+        protected = min(net, max(Decimal(0), quota - before))
+        rest = net - protected
+        amount = Decimal(0)
+        if protected:
+            amount += round_yuan(protected * floor)
+        if rest:
+            amount += round_yuan(rest * MARKET)
+        return round_yuan(amount)
+
+    def balances_ok(self, resident: str) -> bool:
+        return all(t.balance >= 0 for t in self.model_totals(resident).values())
+
+    # -- rules -------------------------------------------------------------------------------------
+
+    @initialize(
+        target=delivered,
+        lots=st.lists(
+            st.tuples(st.integers(min_value=1, max_value=50000), st.sampled_from(sorted(FLOORS))),
+            min_size=len(CONTRACTS),
+            max_size=len(CONTRACTS),
+        ),
+    )
+    def first_deliveries(self, lots: list[tuple[int, str]]) -> object:
+        """Every signed contract starts with one delivery, so there is money to pay and void."""
+        return multiple(
+            *(
+                self.deliver(c.contract_no, cents, grade, receipt=90 + i)
+                for i, (c, (cents, grade)) in enumerate(zip(CONTRACTS, lots, strict=True))
+                if c.contract_no != UNSIGNED
+            )
+        )
+
+    @rule(contract_no=st.sampled_from([c.contract_no for c in CONTRACTS]))
+    def sign(self, contract_no: str) -> None:
+        m = self.contracts[contract_no]
+        if m.signed:
+            try:
+                self.store.sign_contract(contract_no, dt.date(m.contract.season, 5, 1))
+            except ContractStateError:
+                return
+            raise AssertionError("signed twice")
+        self.store.sign_contract(contract_no, dt.date(m.contract.season, 5, 1))
+        m.signed = True
+
+    @rule(
+        target=delivered,
+        contract_no=st.sampled_from([c.contract_no for c in CONTRACTS]),
+        cents=st.integers(min_value=1, max_value=50000),
+        grade=st.sampled_from(sorted(FLOORS)),
+        receipt=st.integers(min_value=0, max_value=40),
+    )
+    def deliver(self, contract_no: str, cents: int, grade: str, receipt: int) -> object:
+        m = self.contracts[contract_no]
+        c = m.contract
+        net = Decimal(cents) / 100
+        weighing = Weighing(gross_kg=net + 1, tare_kg=D("1"), grade=grade)
+        key = (c.enterprise_uscc, c.season, f"R{receipt}")
+        same_key = [d for d in self.deliveries if d.key == key]
+        identical = [
+            d
+            for d in same_key
+            if d.contract_no == contract_no and d.net == net and d.grade == grade
+        ]
+        live = [d for d in same_key if not d.voided]
+        before = self.store.counts()
+        if identical:
+            got = self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+            assert got.id == identical[0].id
+            assert self.store.counts() == before
+            event("same slip again")
+            return identical[0]
+        if live:
+            try:
+                self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+            except ConflictError as exc:
+                assert f"delivery {live[0].id}" in str(exc)
+                event("receipt conflict")
+                return live[0]
+            raise AssertionError("a different slip under a used receipt number was recorded")
+        if not m.signed:
+            try:
+                self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+            except RefusedError as exc:
+                assert [p.code for p in exc.problems] == ["contract_not_signed"]
+                return None
+            raise AssertionError("a delivery on an unsigned contract was recorded")
+        amount = self.price(c, net, grade)
+        got = self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+        assert got.amount == amount, (got.quote.explain("en"), amount)
+        d = ModelDelivery(got.id, contract_no, key, net, grade, amount, net)
+        event("delivered")
+        self.deliveries.append(d)
+        return d
+
+    @rule(d=delivered)
+    def redeliver(self, d: ModelDelivery | None) -> None:
+        if d is None:
+            return
+        c = self.contracts[d.contract_no].contract
+        before = self.store.counts()
+        weighing = Weighing(gross_kg=d.net + 1, tare_kg=D("1"), grade=d.grade)
+        got = self.store.record_delivery(d.contract_no, weighing, self.day(c.season), d.key[2])
+        assert got.id == d.id and got.voided == d.voided
+        assert self.store.counts() == before
+
+    @rule(d=delivered)
+    def void_delivery(self, d: ModelDelivery | None) -> None:
+        if d is None:
+            return
+        if d.voided:
+            try:
+                self.store.void_delivery(d.id, "again")
+            except VoidError:
+                return
+            raise AssertionError("voided twice")
+        d.voided = True
+        resident = self.contracts[d.contract_no].contract.household_id
+        allowed = self.balances_ok(resident)
+        if not allowed:
+            d.voided = False
+            try:
+                self.store.void_delivery(d.id, "录错")
+            except RefusedError:
+                event("void refused")
+                return
+            raise AssertionError("a void made a balance negative")
+        self.store.void_delivery(d.id, "录错")
+        event("delivery voided")
+        event("delivery voided")
+
+    @rule(
+        contract_no=st.sampled_from([c.contract_no for c in CONTRACTS]),
+        plants=st.integers(min_value=1, max_value=20000),
+    )
+    def supply_inputs(self, contract_no: str, plants: int) -> None:
+        m = self.contracts[contract_no]
+        c = m.contract
+        supply = InputSupply("辣椒苗", D(plants), "株", D("0.03"))
+        self.references += 1
+        reference = f"S{self.references}"
+        if not m.signed:
+            try:
+                self.store.supply_input(contract_no, supply, self.day(c.season), reference)
+            except RefusedError:
+                return
+            raise AssertionError("inputs on an unsigned contract were recorded")
+        row = (contract_no, c.season, reference, supply.amount, c.unrecovered, False)
+        self.supplies.append(row)
+        if not self.balances_ok(c.household_id):
+            self.supplies.pop()
+            try:
+                self.store.supply_input(contract_no, supply, self.day(c.season), reference)
+            except RefusedError:
+                return
+            raise AssertionError("an advance made a balance negative")
+        self.store.supply_input(contract_no, supply, self.day(c.season), reference)
+
+    @rule(
+        target=paid,
+        resident=st.sampled_from(HOUSEHOLDS),
+        season=st.sampled_from(SEASONS),
+        share=st.integers(min_value=1, max_value=100),
+    )
+    def pay(self, resident: str, season: int, share: int) -> object:
+        balance = self.model_totals(resident)[season].balance
+        amount = round_yuan(balance * share / 100)
+        if amount <= 0:
+            return None
+        self.references += 1
+        reference = f"BANK-{self.references}"
+        got = self.store.record_payment(resident, season, amount, self.day(season), reference)
+        p = ModelPayment(got.id, resident, season, amount)
+        event("paid")
+        self.payments[reference] = p
+        assert (
+            self.store.record_payment(resident, season, amount, self.day(season), reference) == got
+        )
+        return p
+
+    @rule(resident=st.sampled_from(HOUSEHOLDS), season=st.sampled_from(SEASONS))
+    def overpay(self, resident: str, season: int) -> None:
+        balance = self.model_totals(resident)[season].balance
+        try:
+            self.store.record_payment(
+                resident, season, balance + D("0.01"), self.day(season), "OVER"
+            )
+        except OverpaymentError:
+            event("overpayment refused")
+            return
+        raise AssertionError("an overpayment was recorded")
+
+    @rule(p=consumes(paid))
+    def void_payment(self, p: ModelPayment | None) -> None:
+        if p is None:
+            return
+        self.store.void_payment(p.id, "退票")
+        p.voided = True
+        event("payment voided")
+
+    # -- invariants --------------------------------------------------------------------------------
+
+    @invariant()
+    def balances_and_statements_equal_the_model(self) -> None:
+        for resident in HOUSEHOLDS:
+            expected = self.model_totals(resident)
+            for season in SEASONS:
+                assert self.store.totals(resident, season) == expected[season]
+                statement = self.store.statement(resident, season)
+                assert statement.totals == expected[season]
+                live = [
+                    d
+                    for d in self.deliveries
+                    if not d.voided
+                    and d.key[1] == season
+                    and self.contracts[d.contract_no].contract.household_id == resident
+                ]
+                assert sorted(
+                    line.record_id or 0 for line in statement.of_kind(LineKind.DELIVERY)
+                ) == sorted(d.id for d in live)
+        settled = {(s.household_id): s.totals for s in self.store.settle(2019)}
+        for resident, totals in settled.items():
+            assert totals == self.model_totals(resident)[2019]
+
+    @invariant()
+    def row_counts_equal_the_model(self) -> None:
+        counts = self.store.counts()
+        assert counts["deliveries"] == len(self.deliveries)
+        assert counts["delivery_voids"] == sum(d.voided for d in self.deliveries)
+        assert counts["input_supplies"] == len(self.supplies)
+        assert counts["payments"] == len(self.payments)
+        assert counts["payment_voids"] == sum(p.voided for p in self.payments.values())
+
+    @invariant()
+    def verify_is_clean(self) -> None:
+        report = self.store.verify()
+        assert report.ok, report.problems
+
+
+LedgerMachine.TestCase.settings = settings(
+    max_examples=max(20, settings.default.max_examples // 5),
+    stateful_step_count=30,
+    deadline=None,
+)
+test_ledger_matches_its_model = LedgerMachine.TestCase
