@@ -150,10 +150,15 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
         for file in args.files:
             if not Path(file).exists():
                 raise UsageError(f"没有文件 {file} / no such file: {file}")
+            kind = args.kind
+            if kind == "auto":
+                from orderfarm.io.importing import detect_kind
+
+                kind = detect_kind(file, sheet=args.sheet)
             report = import_file(
                 store,
                 file,
-                args.kind,
+                kind,
                 commit=not args.dry_run,
                 skip_invalid=args.skip_invalid,
                 today=args.today,
@@ -474,7 +479,11 @@ def build_parser() -> argparse.ArgumentParser:
         cmd_import,
         "从 CSV（UTF-8/GBK）或 XLSX 导入 / import CSV (UTF-8, GBK) or XLSX files",
     )
-    p.add_argument("kind", choices=_KINDS, help=f"记录类型 / record type: {kinds}")
+    p.add_argument(
+        "kind",
+        choices=(*_KINDS, "auto"),
+        help=f"记录类型 / record type (auto: from the columns): {kinds}",
+    )
     p.add_argument("files", nargs="+", help="文件 / files (CSV or XLSX)")
     p.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only")
     p.add_argument(

@@ -234,6 +234,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "投入品应写成“辣椒苗:30000株×0.03(垫付)”的形式，实为「{value}」",
     },
     "store_refused": {"en": "refused: {reason}", "zh": "未能写入：{reason}"},
+    "unknown_kind": {
+        "en": "cannot tell what the file holds from its columns ({found}); name the record type",
+        "zh": "无法从列名判断文件内容（{found}），请指定记录类型",
+    },
     "already_recorded": {
         "en": "{value!r} is already recorded with different data ({existing}); the file may not change a stored record",
         "zh": "「{value}」已登记且内容不同（{existing}），导入不能修改已登记的记录",

@@ -19,7 +19,7 @@ from orderfarm.io.columns import (
     record_type,
 )
 from orderfarm.io.errors import FileError, ImportRefused, RowProblem
-from orderfarm.io.importing import ImportReport, RowStream, validate_file
+from orderfarm.io.importing import ImportReport, RowStream, detect_kind, validate_file
 from orderfarm.io.readers import open_table
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 
@@ -44,6 +44,7 @@ __all__ = [
     "RowStream",
     "SlipRecord",
     "SupplyRecord",
+    "detect_kind",
     "neutralise",
     "open_table",
     "record_type",

@@ -354,3 +354,22 @@ def validate_file(
             column = found.field if found.field in stream.rt.keys else ""
             stream.report.note(RowProblem(0, column, "", found))
     return stream.report
+
+
+def detect_kind(source: Source, *, format: str | None = None, sheet: str | None = None) -> str:
+    """The record type whose columns the file's header has: every required column, and the
+    most columns of all the types that qualify. ``FileError`` if none (or two) fit."""
+    from orderfarm.io.columns import RECORD_TYPES
+
+    with TableReader(source, format=format, sheet=sheet) as reader:
+        header = list(reader.header)
+    fits: list[tuple[int, str]] = []
+    for rt in RECORD_TYPES.values():
+        positions, _, _ = rt.match_header(header)
+        if all(c.key in positions for c in rt.columns if c.required):
+            fits.append((len(positions), rt.name))
+    fits.sort(reverse=True)
+    if not fits or (len(fits) > 1 and fits[0][0] == fits[1][0]):
+        found = "、".join(cell for cell in header if cell.strip()) or "—"
+        raise FileError([Problem("file", "unknown_kind", {"found": found[:200]})])
+    return fits[0][1]
