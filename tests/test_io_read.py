@@ -276,3 +276,17 @@ def test_a_row_cut_short_says_the_file_may_be_truncated() -> None:
     assert [(p.row, p.code) for p in report.problems] == [(5, "short_row")]
     assert "文件可能不完整" in report.messages("zh")[0]
     assert "may be truncated" in report.messages("en")[0]
+
+
+def test_the_record_type_is_told_from_the_columns() -> None:
+    from orderfarm.io import FileError, detect_kind
+
+    for rt in RECORD_TYPES.values():
+        for lang in ("zh", "en"):
+            data = (",".join(rt.headers(lang)) + "\n").encode("gbk" if lang == "zh" else "utf-8")
+            assert detect_kind(data) == rt.name
+    minimal = "户主姓名,身份证号,镇,村\n".encode("gbk")
+    assert detect_kind(minimal) == "households"
+    with pytest.raises(FileError) as caught:
+        detect_kind("名字,数量\n".encode())
+    assert caught.value.problems[0].code == "unknown_kind"
