@@ -251,6 +251,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "must be at most {limit} characters, without spaces",
         "zh": "最多 {limit} 个字符，不能含空格",
     },
+    "reserved_user_name": {
+        "en": "{name!r} is kept for scripts; choose another name",
+        "zh": "「{name}」留给脚本使用，请换一个用户名",
+    },
     "password_short": {
         "en": "must have at least {length} characters",
         "zh": "至少需要 {length} 个字符",

@@ -238,9 +238,18 @@ class Session:
         return self._view(self.store.household(self.resident_id(ref)))
 
     def household_record(self, ref: str) -> Household:
-        """The full household record (to edit it): needs ``VIEW_PERSONAL``."""
+        """The full household record (to edit it): needs ``VIEW_PERSONAL``; each reveal of
+        the full resident ID, phone and account is written to the audit log."""
         self.need(P.VIEW_PERSONAL)
-        return self.store.household(ref)
+        household = self.store.household(ref)
+        self.store.record_event(
+            "reveal",
+            "household",
+            household.resident_id,
+            {"fields": ["resident_id", "phone", "account"]},
+            actor=self.actor,
+        )
+        return household
 
     def add_household(self, household: Household) -> Household:
         """Register a household."""

@@ -17,6 +17,22 @@ class StoreBusyError(StoreError):
     """The database stayed locked by other writers for longer than the store's patience."""
 
 
+class StoreFullError(StoreError):
+    """The disk (or the file's size limit) is full: the write was rolled back, nothing kept."""
+
+
+class StoreReadOnlyError(StoreError):
+    """The file, its folder or the disk is read-only: nothing can be written to it."""
+
+
+class StoreIOError(StoreError):
+    """The file could not be opened, read or written (a disk or file-system fault)."""
+
+
+class StoreCorruptError(StoreError):
+    """The file is not an SQLite database, or SQLite found it damaged."""
+
+
 class NotFoundError(StoreError, LookupError):
     """A record named by the caller does not exist."""
 

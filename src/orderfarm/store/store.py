@@ -19,6 +19,7 @@ from typing import Any, Final, Self
 
 import attrs
 
+from orderfarm.auth import Permission, PermissionDenied, Role
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
@@ -407,6 +408,37 @@ class Store:
         """The file's schema version."""
         return self._db.version()
 
+    def backup(self, path: str | os.PathLike[str]) -> str:
+        """Copy the whole database to ``path`` (SQLite's backup API): a consistent snapshot
+        even while other threads and processes write; the file appears at ``path`` only once
+        complete. Open the copy with ``Store.open`` and ``verify()`` it to check it."""
+        return str(self._db.backup(path))
+
+    # -- permissions ---------------------------------------------------------------------------
+
+    def authorize(self, actor: str, permission: Permission) -> None:
+        """Raise ``PermissionDenied`` unless ``actor`` may ``permission`` (see ``_authorize``)."""
+        actor = _check_actor(actor)
+        self._read(lambda conn: self._authorize(conn, actor, permission))
+
+    @staticmethod
+    def _authorize(conn: sqlite3.Connection, actor: str, permission: Permission) -> None:
+        """Every write checks its actor, inside its own transaction.
+
+        The rule: an actor that names a user of this store (``orderfarm.store.users``) is
+        that user, and may do only what the user's role allows, and nothing once disabled.
+        Any other actor — ``"script"`` by default, or a label a script or the command line
+        chooses — runs as the file's owner, with full rights: whoever can open the file can
+        write it, so for scripts the file's permissions are the guard. The page always acts
+        as its logged-in user, so the page is always checked.
+        """
+        row = conn.execute("SELECT role, active FROM users WHERE name = ?", (actor,)).fetchone()
+        if row is None:
+            return
+        role = Role(row[0])
+        if not row[1] or not role.may(permission):
+            raise PermissionDenied(actor, role, permission)
+
     # -- internals -----------------------------------------------------------------------------
 
     def _now(self) -> dt.datetime:
@@ -487,6 +519,7 @@ class Store:
         actor = _check_actor(actor)
 
         def work(conn: sqlite3.Connection) -> Enterprise:
+            self._authorize(conn, actor, Permission.WRITE_PARTIES)
             row = conn.execute(
                 "SELECT name FROM enterprises WHERE uscc = ?", (enterprise.uscc,)
             ).fetchone()
@@ -573,6 +606,7 @@ class Store:
         actor = _check_actor(actor)
 
         def work(conn: sqlite3.Connection) -> Household:
+            self._authorize(conn, actor, Permission.WRITE_PARTIES)
             row = conn.execute(
                 "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
             ).fetchone()
@@ -612,6 +646,7 @@ class Store:
         actor = _check_actor(actor)
 
         def work(conn: sqlite3.Connection) -> Household:
+            self._authorize(conn, actor, Permission.WRITE_PARTIES)
             row = conn.execute(
                 "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
             ).fetchone()
@@ -680,6 +715,7 @@ class Store:
         area_mu4 = int(contract.area_mu * 10000)
 
         def work(conn: sqlite3.Connection) -> Contract:
+            self._authorize(conn, actor, Permission.WRITE_CONTRACTS)
             row = conn.execute(
                 "SELECT data FROM contracts WHERE contract_no = ?", (contract.contract_no,)
             ).fetchone()
@@ -761,6 +797,7 @@ class Store:
         actor = _check_actor(actor)
 
         def work(conn: sqlite3.Connection) -> Contract:
+            self._authorize(conn, actor, Permission.WRITE_CONTRACTS)
             row = self._contract_row(conn, contract_no)
             after = step(row.contract)
             conn.execute(
@@ -839,6 +876,7 @@ class Store:
         key = (crop_entry.code, product.code, grade, day.isoformat())
 
         def work(conn: sqlite3.Connection) -> Decimal:
+            self._authorize(conn, actor, Permission.SET_PRICES)
             row = conn.execute(
                 "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? "
                 "AND day = ?",
@@ -927,6 +965,7 @@ class Store:
     def _record_slips(
         self, conn: sqlite3.Connection, slips: Sequence[Slip], actor: str, *, single: bool
     ) -> tuple[list[int], BatchResult]:
+        self._authorize(conn, actor, Permission.RECORD_DELIVERY)
         now = self._now().isoformat()
         seq, prev = audit.next_seq(conn)
         max_id = conn.execute("SELECT COALESCE(MAX(id), 0) FROM deliveries").fetchone()[0]
@@ -1191,6 +1230,7 @@ class Store:
         reference = _check_text("reference", reference, limit=40)
 
         def work(conn: sqlite3.Connection) -> int:
+            self._authorize(conn, actor, Permission.RECORD_INPUT)
             c = self._contract_row(conn, contract_no)
             row = conn.execute(
                 "SELECT * FROM input_supplies WHERE contract_id = ? AND reference = ?",
@@ -1336,6 +1376,7 @@ class Store:
         value = from_fen(fen)
 
         def work(conn: sqlite3.Connection) -> int:
+            self._authorize(conn, actor, Permission.RECORD_PAYMENT)
             household = self._household_pk(conn, household_id)
             row = conn.execute(_PAYMENT_SELECT + "WHERE p.reference = ?", (reference,)).fetchone()
             if row is not None:
@@ -1486,6 +1527,7 @@ class Store:
         }[kind]
 
         def work(conn: sqlite3.Connection) -> Void:
+            self._authorize(conn, actor, Permission.VOID_RECORD)
             row = conn.execute(lookup, (record_id,)).fetchone()
             if row is None:
                 raise NotFoundError(f"no {kind} {record_id} to void")
@@ -1778,6 +1820,31 @@ class Store:
         return result
 
     # -- audit -------------------------------------------------------------------------------------
+
+    def record_event(
+        self,
+        action: str,
+        entity: str,
+        ref: str,
+        payload: dict[str, Any],
+        *,
+        actor: str = DEFAULT_ACTOR,
+        permission: Permission = Permission.VIEW_PERSONAL,
+    ) -> int:
+        """Audit a read that matters — a reveal of full resident IDs or accounts, a full
+        export — after checking that ``actor`` may do it (``VIEW_PERSONAL`` by default).
+        Returns the entry's number."""
+        actor = _check_actor(actor)
+        action = _check_text("action", action, limit=40)
+        entity = _check_text("entity", entity, limit=40)
+        ref = _check_text("ref", ref, limit=200, required=False)
+
+        def work(conn: sqlite3.Connection) -> int:
+            self._authorize(conn, actor, permission)
+            return self._audit(conn, actor, action, entity, ref, dict(payload))
+
+        seq: int = self._write(work)
+        return seq
 
     def audit_log(self, *, since: int = 0, limit: int | None = None) -> list[audit.AuditEntry]:
         """Audit entries after ``since``, oldest first."""

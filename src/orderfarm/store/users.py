@@ -24,6 +24,7 @@ from orderfarm.auth import (
     MIN_PASSWORD_LENGTH,
     LoginFailed,
     LoginThrottle,
+    Permission,
     Role,
     User,
     hash_password,
@@ -31,7 +32,7 @@ from orderfarm.auth import (
 )
 from orderfarm.errors import ValidationError
 from orderfarm.store.errors import ConflictError, NotFoundError
-from orderfarm.store.store import Store
+from orderfarm.store.store import DEFAULT_ACTOR, Store
 
 #: Compared against when the name is unknown, so that a wrong name costs as long as a wrong
 #: password (the salt is fixed; the hash protects nothing).
@@ -48,6 +49,9 @@ def _check_name(name: object) -> str:
         raise ValidationError.one("user_name", "blank")
     if len(text) > NAME_LIMIT or any(c.isspace() for c in text):
         raise ValidationError.one("user_name", "bad_user_name", limit=NAME_LIMIT)
+    if text == DEFAULT_ACTOR:
+        # Scripts write as "script" with the file owner's rights (Store._authorize).
+        raise ValidationError.one("user_name", "reserved_user_name", name=DEFAULT_ACTOR)
     return text
 
 
@@ -84,6 +88,7 @@ def add_user(store: Store, name: str, role: Role | str, password: str, *, actor:
     created = store.clock().isoformat()
 
     def work(conn: sqlite3.Connection) -> User:
+        store._authorize(conn, actor, Permission.MANAGE_USERS)
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
             raise ConflictError(f"the user name {name} is taken (用户名已存在)")
         conn.execute(
@@ -104,6 +109,8 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
     stored = hash_password(_check_password(password))
 
     def work(conn: sqlite3.Connection) -> None:
+        if actor != name:  # anyone may set their own password
+            store._authorize(conn, actor, Permission.MANAGE_USERS)
         cursor = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (stored, name))
         if cursor.rowcount == 0:
             raise NotFoundError(f"no user {name} (用户不存在)")
@@ -129,6 +136,7 @@ def _change(
     name = _check_name(name)
 
     def work(conn: sqlite3.Connection) -> User:
+        store._authorize(conn, actor, Permission.MANAGE_USERS)
         row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
             raise NotFoundError(f"no user {name} (用户不存在)")
