@@ -6,7 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,6 +24,21 @@ openpyxl = pytest.importorskip("openpyxl")
 
 ORDER = ["enterprises", "households", "contracts", "market_prices", "supplies", "slips", "payments"]
 TODAY = dt.date(2019, 6, 1)
+
+
+@pytest.fixture
+def scratch(tmp_path: Path) -> Iterator[Path]:
+    """A folder for throwaway stores: in memory (/dev/shm) when there is one, since a store
+    syncs every transaction to disk and these tests are about files, not durability."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK)):
+        yield tmp_path
+        return
+    folder = Path(tempfile.mkdtemp(dir=shm, prefix="orderfarm-test-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +71,12 @@ def _snapshot(store: Store) -> tuple[dict[str, int], tuple[int, str]]:
 
 
 def test_round_trip_export_import_export_is_identical(
-    demo_db: Path, exported: dict[str, Path], tmp_path: Path
+    demo_db: Path, exported: dict[str, Path], scratch: Path
 ) -> None:
     with Store.open(demo_db) as original:
         totals = [(s.household_id, s.totals) for s in original.settle(2018)]
         report_rows = original.report(2018)
-    with Store.open(tmp_path / "fresh.db") as fresh:
+    with Store.open(scratch / "fresh.db") as fresh:
         for kind in ORDER:
             report = import_file(fresh, exported[kind], kind, commit=True, today=TODAY)
             assert report.ok and report.committed, report.messages("en")[:3]
@@ -72,11 +90,11 @@ def test_round_trip_export_import_export_is_identical(
         assert fresh.verify().ok
 
 
-def test_round_trip_through_xlsx(demo_db: Path, tmp_path: Path) -> None:
+def test_round_trip_through_xlsx(demo_db: Path, tmp_path: Path, scratch: Path) -> None:
     def cells(path: Path) -> list[tuple[object, ...]]:
         return list(openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True))
 
-    with Store.open(demo_db) as original, Store.open(tmp_path / "fresh.db") as fresh:
+    with Store.open(demo_db) as original, Store.open(scratch / "fresh.db") as fresh:
         for kind in ORDER:
             first = tmp_path / f"{kind}.xlsx"
             write_xlsx(export_table(original, kind, full=True), first)
