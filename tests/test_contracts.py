@@ -333,3 +333,30 @@ def test_from_template_refuses_a_float_area() -> None:
 def test_contracts_are_hashable_values(deal: Contract) -> None:
     assert {deal: 1}[deal] == 1
     assert isinstance(deal.area_mu, Decimal)
+
+
+def test_charge_mode_given_as_text_is_the_mode() -> None:
+    # Settlement recovers inputs whose charge *is* ChargeMode.ADVANCE; text must not slip by.
+    film = InputSupply("地膜", D("2"), "卷", D("30"), "advance")  # type: ignore[arg-type]
+    assert film.charge is ChargeMode.ADVANCE
+    with pytest.raises(ValidationError) as caught:
+        InputSupply("地膜", D("2"), "卷", D("30"), "credit")  # type: ignore[arg-type]
+    assert caught.value.fields == ("charge",)
+
+
+def test_contract_holds_its_inputs_as_a_tuple_of_supplies() -> None:
+    film = InputSupply("地膜", D("2"), "卷", D("30"))
+    deal = contract(inputs=[film])
+    assert deal.inputs == (film,)
+    assert hash(deal) == hash(contract(inputs=(film,)))
+    with pytest.raises(TypeError):
+        contract(inputs=[{"item": "地膜"}])
+    with pytest.raises(TypeError):
+        contract(terms={"一级": D("1.60")})
+
+
+def test_signing_needs_a_day() -> None:
+    with pytest.raises(TypeError):
+        contract().sign("2018-04-02")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        contract().sign(dt.datetime(2018, 4, 2, 9, 30))

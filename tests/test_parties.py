@@ -117,3 +117,13 @@ def test_an_enterprise_reports_blank_name_and_bad_code_together() -> None:
         Enterprise("", "91611002MA6YQKCR9A")
     assert caught.value.fields == ("name", "uscc")
     assert "expected U" in str(caught.value)
+
+
+def test_an_id_read_as_a_number_is_reported_with_the_other_problems() -> None:
+    # Excel turns an ID into a number and drops the X; the clerk sees it with everything else.
+    with pytest.raises(ValidationError) as caught:
+        household(resident_id=611002196503010020, head_name="", account=6217000012345678)
+    assert caught.value.fields == ("head_name", "resident_id", "account")
+    with pytest.raises(ValidationError) as firm:
+        Enterprise("", 91611002)  # type: ignore[arg-type]
+    assert firm.value.fields == ("name", "uscc")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 import attrs
@@ -116,6 +116,10 @@ class CarryPolicy(enum.Enum):
     WAIVE = "waive"  # written off by the enterprise
 
 
+def _supplies(value: Iterable[InputSupply]) -> tuple[InputSupply, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Contract:
     """One enterprise, one household, one crop and form, one season.
@@ -132,7 +136,7 @@ class Contract:
     season: int
     area_mu: Decimal = attrs.field(converter=D)
     terms: PriceTerms
-    inputs: tuple[InputSupply, ...] = ()
+    inputs: tuple[InputSupply, ...] = attrs.field(default=(), converter=_supplies)
     delivery_start: dt.date | None = None
     delivery_end: dt.date | None = None
     unrecovered: CarryPolicy = attrs.field(default=CarryPolicy.CARRY, converter=CarryPolicy)
@@ -142,6 +146,10 @@ class Contract:
 
     def __attrs_post_init__(self) -> None:
         require_decimal("Contract", area_mu=self.area_mu)
+        if not isinstance(self.terms, PriceTerms):
+            raise TypeError(f"Contract.terms must be PriceTerms, got {type(self.terms).__name__}")
+        if not all(isinstance(supply, InputSupply) for supply in self.inputs):
+            raise TypeError("Contract.inputs must be InputSupply values")
         checks = Checks()
         checks.text("contract_no", self.contract_no, limit=40)
         checks.text("enterprise_uscc", self.enterprise_uscc, limit=18)
@@ -197,7 +205,9 @@ class Contract:
         return attrs.evolve(self, status=to, **changes)  # type: ignore[arg-type]
 
     def sign(self, on: dt.date) -> Contract:
-        """The signed contract (from draft)."""
+        """The signed contract (from draft), signed on the day ``on``."""
+        if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+            raise TypeError(f"sign(on=…) needs a date, got {type(on).__name__}")
         return self._step(ContractStatus.DRAFT, ContractStatus.SIGNED, "signed", signed_on=on)
 
     def cancel(self, reason: str = "") -> Contract:

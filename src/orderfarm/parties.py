@@ -69,6 +69,8 @@ class Enterprise:
             object.__setattr__(self, "uscc", validate_uscc(self.uscc))
         except IdentifierError as exc:
             checks.extend(exc.problems)
+        except TypeError:
+            checks.add("uscc", "wrong_type", expected="text", got=type(self.uscc).__name__)
         checks.done()
 
 
@@ -98,7 +100,11 @@ class Household:
             object.__setattr__(self, "resident_id", validate_resident_id(self.resident_id))
         except IdentifierError as exc:
             checks.extend(exc.problems)
-        if self.phone and not _PHONE.fullmatch(self.phone):
+        except TypeError:  # an ID read from a spreadsheet as a number loses its X and zeros
+            checks.add(
+                "resident_id", "wrong_type", expected="text", got=type(self.resident_id).__name__
+            )
+        if not isinstance(self.phone, str) or (self.phone and not _PHONE.fullmatch(self.phone)):
             checks.add("phone", "bad_phone", value=self.phone)
         if (
             isinstance(self.members, bool)
@@ -106,10 +112,13 @@ class Household:
             or not 1 <= self.members <= 30
         ):
             checks.add("members", "members_range", value=self.members)
-        account = "".join(self.account.split())
-        if account and (not account.isascii() or not account.isalnum() or len(account) > 40):
-            checks.add("account", "id_format", value=self.account)
-        object.__setattr__(self, "account", account)
+        if isinstance(self.account, str):
+            account = "".join(self.account.split())
+            if account and (not account.isascii() or not account.isalnum() or len(account) > 40):
+                checks.add("account", "id_format", value=self.account)
+            object.__setattr__(self, "account", account)
+        else:
+            checks.add("account", "wrong_type", expected="text", got=type(self.account).__name__)
         checks.done()
 
     @property

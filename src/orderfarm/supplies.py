@@ -8,6 +8,7 @@ from decimal import Decimal
 import attrs
 
 from orderfarm.checks import Checks
+from orderfarm.errors import ValidationError
 from orderfarm.money import D, round_yuan
 
 
@@ -24,6 +25,17 @@ class ChargeMode(enum.Enum):
         return {"free": "免费", "advance": "垫付（结算扣回）", "paid": "签约时付清"}[self.value]
 
 
+def charge_mode(value: ChargeMode | str) -> ChargeMode:
+    """The mode itself, or one read from its value (``"advance"``); else a ``ValidationError``."""
+    if isinstance(value, ChargeMode):
+        return value
+    try:
+        return ChargeMode(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        choices = "、".join(mode.value for mode in ChargeMode)
+        raise ValidationError.one("charge", "bad_choice", choices=choices, value=value) from None
+
+
 @attrs.frozen
 class InputSupply:
     """A quantity of one input at a unit cost, charged in one way; amount = quantity × unit cost."""
@@ -32,7 +44,8 @@ class InputSupply:
     quantity: Decimal = attrs.field(converter=D)
     unit: str
     unit_cost: Decimal = attrs.field(converter=D)
-    charge: ChargeMode = ChargeMode.ADVANCE
+    #: text such as ``"advance"`` is read as the mode, so a comparison with ``is`` holds
+    charge: ChargeMode = attrs.field(default=ChargeMode.ADVANCE, converter=charge_mode)
 
     def __attrs_post_init__(self) -> None:
         checks = Checks()
