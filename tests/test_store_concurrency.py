@@ -152,3 +152,16 @@ def test_racing_payments_never_overpay(tmp_path: Path) -> None:
         assert sorted(outcomes) == ["paid"] + ["refused"] * 7
         assert store.totals(h.resident_id, 2018).balance == D("400.00")
         assert store.verify().ok
+
+
+def test_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
+    """Streamlit runs each script run in a new thread: the store must not keep one open
+    connection per run that ever happened."""
+    with open_store(tmp_path / "page.db") as store:
+        seeded(store)
+        for _ in range(30):
+            t = threading.Thread(target=store.counts)
+            t.start()
+            t.join()
+        store.counts()  # a new thread's connection prunes the ended ones
+        assert len(store._db._opened) <= 2
