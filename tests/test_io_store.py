@@ -289,3 +289,30 @@ def test_a_slip_on_a_day_without_a_market_price_is_refused(
         assert problem.code.startswith("market_needed") and problem.column == "grade"
         assert "市场价" in problem.message("zh")
         assert _snapshot(store) == before
+
+
+def test_rejects_can_go_to_a_stream_in_the_source_format(
+    demo: Path, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    bad = _slips_with(exported, 2, "等级", "五级")
+    rows = list(csv.reader(io.StringIO(bad.decode("gbk"))))
+    sheet = openpyxl.Workbook()
+    for row in rows:
+        sheet.active.append(row)
+    upload = io.BytesIO()
+    sheet.save(upload)
+    rejected = io.BytesIO()
+    with Store.open(demo) as store:
+        report = import_file(
+            store,
+            upload.getvalue(),
+            "slips",
+            commit=True,
+            skip_invalid=True,
+            rejects=rejected,
+            today=TODAY,
+        )
+    assert report.committed and report.invalid == 1 and report.rejects is None
+    back = openpyxl.load_workbook(io.BytesIO(rejected.getvalue())).active
+    values = list(back.iter_rows(values_only=True))
+    assert values[0][-1] == "错误" and values[1][5] == "五级" and "五级" in values[1][-1]

@@ -12,6 +12,7 @@ references identify the records.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -311,7 +312,9 @@ class StoreChecks:
 class _Rejects:
     """The rejected rows, written as they come, in the source's format with an error column."""
 
-    def __init__(self, path: Path, header: tuple[str, ...], fmt: str, lang: Lang) -> None:
+    def __init__(
+        self, path: Path | IO[bytes], header: tuple[str, ...], fmt: str, lang: Lang
+    ) -> None:
         self.path = path
         self.count = 0
         self._fmt = fmt
@@ -332,7 +335,10 @@ class _Rejects:
         else:
             import csv
 
-            self._stream = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            if isinstance(self.path, Path):
+                self._stream = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
+            else:
+                self._stream = io.TextIOWrapper(self.path, encoding="utf-8-sig", newline="")
             self._writer = csv.writer(self._stream, lineterminator="\r\n")
             self._writer.writerow(self._header)
 
@@ -363,12 +369,16 @@ class _Rejects:
             from openpyxl.utils.exceptions import IllegalCharacterError  # type: ignore[import-untyped]
 
             try:
-                self._book.save(str(self.path))
+                self._book.save(str(self.path) if isinstance(self.path, Path) else self.path)
             except IllegalCharacterError:  # pragma: no cover - cells come from a parsed file
                 raise
             self._book = None
         if self._stream is not None:
-            self._stream.close()
+            if isinstance(self.path, Path):
+                self._stream.close()
+            elif isinstance(self._stream, io.TextIOWrapper):
+                self._stream.flush()
+                self._stream.detach()  # the caller's stream stays open
             self._stream = None
 
 
@@ -505,7 +515,7 @@ def import_file(
     skip_invalid: bool = False,
     today: dt.date | None = None,
     actor: str = DEFAULT_ACTOR,
-    rejects: str | os.PathLike[str] | None = None,
+    rejects: str | os.PathLike[str] | IO[bytes] | None = None,
     catalog: Catalog | None = None,
     format: str | None = None,
     sheet: str | None = None,
@@ -517,8 +527,8 @@ def import_file(
     - ``commit=False`` (dry run): nothing is written; the report lists every problem.
     - ``commit=True``: all or nothing — if any row has a problem nothing is written.
     - ``commit=True, skip_invalid=True``: the good rows are written; the bad ones go to
-      ``rejects`` (default ``<name>.rejected.csv|xlsx`` beside the source) with an error column,
-      ready to fix and import again.
+      ``rejects`` (a path or a binary stream; default ``<name>.rejected.csv|xlsx`` beside the
+      source) with an error column, ready to fix and import again.
 
     Rows already in the store (same receipt number, contract number, resident ID, credit
     code, supply or payment reference with the same data) are counted as ``existing`` and
@@ -610,14 +620,20 @@ def _commit_good_rows(
     rt: RecordType,
     table: str,
     actor: str,
-    rejects: str | os.PathLike[str] | None,
+    rejects: str | os.PathLike[str] | IO[bytes] | None,
     lang: Lang,
     batch_size: int,
 ) -> ImportReport:
     report = rows.report
     fmt = rows._reader.format
-    path = Path(rejects) if rejects is not None else _default_rejects(rows.source, fmt)
-    out = _Rejects(path, rows.header, fmt, lang) if path is not None else None
+    target: Path | IO[bytes] | None
+    if rejects is None:
+        target = _default_rejects(rows.source, fmt)
+    elif isinstance(rejects, str | os.PathLike):
+        target = Path(rejects)
+    else:
+        target = rejects
+    out = _Rejects(target, rows.header, fmt, lang) if target is not None else None
     writer = _Writer(store, actor, batch_size, isolate=True)
     before = store.counts()[table]
     written = 0
@@ -654,6 +670,6 @@ def _commit_good_rows(
     report.added = store.counts()[table] - before
     report.existing = max(0, written - refused_rows - report.added)
     report.committed = True
-    if out is not None and out.count:
+    if out is not None and out.count and isinstance(out.path, Path):
         report.rejects = out.path
     return report
