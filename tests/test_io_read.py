@@ -290,3 +290,12 @@ def test_the_record_type_is_told_from_the_columns() -> None:
     with pytest.raises(FileError) as caught:
         detect_kind("名字,数量\n".encode())
     assert caught.value.problems[0].code == "unknown_kind"
+
+
+def test_the_column_documentation_is_current() -> None:
+    from orderfarm.io.columns import column_table_markdown
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "columns.md"
+    assert docs.read_text(encoding="utf-8") == column_table_markdown(), (
+        "regenerate docs/columns.md from orderfarm.io.columns.column_table_markdown()"
+    )

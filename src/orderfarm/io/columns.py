@@ -285,14 +285,63 @@ ERROR_COLUMN: Final = Column("error", "错误", Kind.TEXT, required=False)
 ROW_COLUMN: Final = Column("source_row", "原行号", Kind.INT, required=False)
 
 
+_KIND_TEXT: Final = {
+    Kind.TEXT: "text",
+    Kind.ID: "text (identifier)",
+    Kind.INT: "whole number",
+    Kind.MONEY: "yuan, 2 decimals",
+    Kind.PRICE: "yuan/kg",
+    Kind.KG: "kg",
+    Kind.DECIMAL: "number",
+    Kind.RATE: "fraction (0.14) or percent (14%)",
+    Kind.DATE: "date (2018-11-05, 2018/11/5, 2018年11月5日, Excel date)",
+    Kind.BOOL: "是/否 (yes/no)",
+}
+
+
 def column_table_markdown() -> str:
-    """The documentation table of every record type's columns (for README and ``--help``)."""
-    lines: list[str] = []
+    """The documentation of every record type's columns, as Markdown (``docs/columns.md``)."""
+    lines = [
+        "# Columns of the files orderfarm reads and writes",
+        "",
+        "Generated from `orderfarm.io.columns` (`column_table_markdown()`); a test keeps it",
+        "current. A header matches by its Chinese name, its English name or an alias, ignoring",
+        "full-width forms, case, spaces and underscores. Columns marked optional may be left",
+        "out; other columns (序号, 备注…) are ignored. Files: CSV in UTF-8 (with or without BOM),",
+        "GBK/GB18030 or UTF-16, or XLSX (the first sheet).",
+        "",
+    ]
     for rt in RECORD_TYPES.values():
-        lines.append(
-            f"{rt.zh} / {rt.name}: "
-            + ", ".join(
-                f"{c.zh} / {c.key}" + ("" if c.required else " (optional)") for c in rt.columns
-            )
-        )
+        lines += [
+            f"## {rt.zh} / `{rt.name}`",
+            "",
+            f"Identified by: {', '.join(rt.column(k).label() for k in rt.key)}.",
+            "",
+            "| 中文列名 | English | required | kind | also accepted |",
+            "|---|---|---|---|---|",
+        ]
+        for c in rt.columns:
+            also = "、".join(c.aliases) or "—"
+            required = "yes" if c.required else "optional"
+            lines.append(f"| {c.zh} | `{c.key}` | {required} | {_KIND_TEXT[c.kind]} | {also} |")
+        lines.append("")
+    lines += [
+        "## Cell formats",
+        "",
+        "- 保护价 / `floors`: `一级:1.60;二级:1.40` (grade:yuan per kg; separators ; ， 、 and",
+        "  : ： = are all accepted). Left out, the crop form's default floors apply.",
+        "- 等级 / `grades` (contracts): `一级、二级、等外`, best first.",
+        "- 投入品 / `inputs` (contracts): `辣椒苗:30000株×0.03(垫付);地膜:2卷×45(免费)`.",
+        "- 结算方式 / `charge`: 免费 (free), 垫付 (advance, recovered at settlement), 已付 (paid).",
+        "- 未扣回处理 / `unrecovered`: 结转 (carry) or 核销 (waive).",
+        "- 状态 / `status`: 草稿, 已签约, 已结束, 已取消, 已终止 (or draft, signed, closed…).",
+        "- 贫困状态 / `poverty_status`: 建档立卡贫困户, 脱贫户, 监测户, 一般户.",
+        "- 作物 / `crop` and 产品形态 / `form`: Chinese names (朝天椒, 干椒) or codes (chilli, dried).",
+        "- Weights in kg with at most 3 decimals; amounts in yuan with at most 2; rates as",
+        "  fractions (0.14) or percents (14%). Numbers may use full-width digits or thousands",
+        "  separators; floats' binary noise in XLSX is read as Excel shows it (15 digits).",
+        "- A cell written by orderfarm that starts with `'` followed by = + - @ tab CR or `'`",
+        "  was neutralised against formula injection: the `'` is removed on import.",
+        "",
+    ]
     return "\n".join(lines)
