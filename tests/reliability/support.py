@@ -1,0 +1,144 @@
+"""Shared by the reliability suite: a small signed season, a slips file, a zygote process
+that forks importers to kill, and the heavy switch (``ORDERFARM_HEAVY=1``)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+import textwrap
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+from orderfarm import D, Household, Store
+from orderfarm.io import RECORD_TYPES
+from tests.test_store_support import chilli_contract, seeded, signed
+
+#: Heavier counts for a once-off run: ``ORDERFARM_HEAVY=1 python -m pytest tests/reliability``.
+HEAVY: Final = os.environ.get("ORDERFARM_HEAVY", "") not in ("", "0")
+TODAY: Final = dt.date(2019, 6, 1)
+DAY: Final = dt.date(2018, 9, 1)
+SEASON: Final = 2018
+
+
+def scaled(light: int, heavy: int) -> int:
+    """``light`` in CI, ``heavy`` under ``ORDERFARM_HEAVY=1``."""
+    return heavy if HEAVY else light
+
+
+def build_season(path: Path, households: int = 4) -> list[Household]:
+    """A store with two enterprises, ``households`` households and one signed fresh-chilli
+    contract each (``C-0`` …), fixed prices 一级 2.00 yuan/kg, no quota."""
+    with Store.open(path) as store:
+        homes = seeded(store, households)
+        for i, h in enumerate(homes):
+            signed(store, chilli_contract(f"C-{i}", h))
+    return homes
+
+
+def slip_gross(i: int) -> Decimal:
+    """Gross kg of slip ``i`` (tare is 1 kg, so the net is ``gross - 1``)."""
+    return D(11 + i % 40)
+
+
+def slip_amount(i: int) -> Decimal:
+    """What slip ``i`` is paid: net kg × 2.00 yuan (一级, fixed price)."""
+    return (slip_gross(i) - 1) * 2
+
+
+def write_slips(path: Path, count: int, contracts: int, *, prefix: str = "R") -> Decimal:
+    """A CSV of ``count`` slips (English headers, UTF-8) over contracts ``C-0``…; returns the
+    total they are worth."""
+    rt = RECORD_TYPES["slips"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(rt.headers("en")[:6])
+        for i in range(count):
+            writer.writerow(
+                [
+                    f"{prefix}-{i:05d}",
+                    f"C-{i % contracts}",
+                    DAY.isoformat(),
+                    slip_gross(i),
+                    "1",
+                    "一级",
+                ]
+            )
+    return sum((slip_amount(i) for i in range(count)), Decimal(0))
+
+
+#: A single-threaded process with orderfarm imported, that forks an importer on request:
+#: each kill costs a fork, not a Python start-up. Commands on stdin, one per line:
+#: ``run DB CSV BATCH`` → prints the child's pid; ``wait PID`` → prints its exit status.
+ZYGOTE: Final = textwrap.dedent(
+    """
+    import os, sys
+    from orderfarm.store import Store
+    from orderfarm.io.loading import import_file
+    import datetime as dt
+
+    print("ready", flush=True)
+    for line in sys.stdin:
+        cmd, *args = line.split()
+        if cmd == "run":
+            db, source, batch = args
+            pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    with Store.open(db) as store:
+                        report = import_file(store, source, "slips", commit=True,
+                                             today=dt.date(2019, 6, 1), batch_size=int(batch))
+                    code = 0 if report.committed else 3
+                finally:
+                    os._exit(code)
+            print(pid, flush=True)
+        elif cmd == "wait":
+            _, status = os.waitpid(int(args[0]), 0)
+            print(status, flush=True)
+    """
+)
+
+
+class Zygote:
+    """The forking importer (see ``ZYGOTE``); a context manager that stops it at the end."""
+
+    def __enter__(self) -> Zygote:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", ZYGOTE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        assert self.proc.stdout is not None
+        assert self.proc.stdout.readline().strip() == "ready"
+        return self
+
+    def _ask(self, line: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline()
+        assert answer, "the zygote died"
+        return answer.strip()
+
+    def start(self, db: Path, source: Path, batch: int) -> int:
+        """Fork an importer of ``source`` into ``db``; its pid."""
+        return int(self._ask(f"run {db} {source} {batch}"))
+
+    def wait(self, pid: int) -> int:
+        """The raw wait status of a forked importer."""
+        return int(self._ask(f"wait {pid}"))
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.proc.kill()
+            self.proc.wait()
