@@ -106,11 +106,13 @@ def decimal_places(value: Decimal) -> int:
 
 
 def _to_minor(value: Decimal, places: int, what: str) -> int:
-    value = _exact(value, what)
-    scaled = value.scaleb(places, _wide(value))
-    if scaled != scaled.to_integral_value():
+    # The exact ratio of integers: no context, no rounding, however large the value.
+    numerator, denominator = _exact(value, what).as_integer_ratio()
+    units: int
+    units, rest = divmod(numerator * 10**places, denominator)
+    if rest:
         raise ValueError(f"{what}: {value} is not a whole number of {Decimal(1).scaleb(-places)}")
-    return int(scaled)
+    return units
 
 
 def _from_minor(units: int, places: int, what: str) -> Decimal:

@@ -80,6 +80,30 @@ converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(bool, _structure_bool)
 
 
+def memoise(cls: Any, size: int = 4096) -> None:
+    """Structure ``cls`` (an immutable value type, such as frozen price terms) once per distinct
+    plain value: the same terms in a thousand contracts are read and checked once, and the
+    contracts share one value. The key is the value's ``repr`` (str, int, bool, float and
+    None all print differently); a failure is not remembered."""
+    plain = converter.get_structure_hook(cls)
+    cache: dict[str, Any] = {}
+
+    def hook(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict | list):
+            return plain(value, cls)
+        key = repr(value)
+        found = cache.get(key)
+        if found is None:
+            found = plain(value, cls)
+            if len(cache) >= size:
+                cache.clear()
+            cache[key] = found
+        return found
+
+    # A predicate, not a class: ``cls`` may be a generic alias such as tuple[X, ...].
+    converter.register_structure_hook_func(lambda t: t == cls, hook)
+
+
 def _problems(exc: BaseException, path: str) -> list[Problem]:
     """Problems of a cattrs error tree, each with the dotted path of its field."""
     if isinstance(exc, ValidationError):

@@ -7,12 +7,13 @@ that names the record and a reason. Every write appends an audit entry chained b
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import json
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Final, Self
@@ -26,7 +27,7 @@ from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery
-from orderfarm.serial import from_json, to_json, unstructure
+from orderfarm.serial import from_json, memoise, to_json, unstructure
 from orderfarm.settlement import (
     LineKind,
     Statement,
@@ -59,10 +60,26 @@ from orderfarm.store.records import (
 from orderfarm.supplies import ChargeMode, InputSupply
 
 DEFAULT_ACTOR: Final = "script"
+#: Contracts kept structured (``Store._contract_of``): a county's, with room to spare.
+_CONTRACT_CACHE: Final = 1 << 18
+#: Values in one ``IN (…)`` list (SQLite allows 32766 parameters; PostgreSQL more).
+_IN_LIMIT: Final = 500
+_CONTRACT_ROW: Final = (
+    "SELECT id, contract_no, enterprise_id, household_id, crop, form, data FROM contracts "
+)
 _KG: Final = Decimal("0.01")
 _GROUPS: Final = ("township", "village", "crop", "enterprise")
 
 Clock = Callable[[], dt.datetime]
+
+# Contracts are read back in bulk (a season's slips, reports); most share their terms and
+# inputs with many others, which are then read and checked once.
+memoise(PriceTerms)
+memoise(tuple[InputSupply, ...])
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    return (items[i : i + size] for i in range(0, len(items), size))
 
 
 def _utc_now() -> dt.datetime:
@@ -228,6 +245,19 @@ _INSERT_DELIVERY = (
     ":actor, :recorded_at, :audit_seq)"
 )
 
+_RECEIPT_SELECT: Final = (
+    "SELECT d.*, c.contract_no, (v.delivery_id IS NOT NULL) AS voided FROM deliveries d "
+    "JOIN contracts c ON c.id = d.contract_id "
+    "LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+    "WHERE d.enterprise_id = ? AND d.season = ? "
+)
+
+_DELIVERED_GRAMS: Final = (
+    "SELECT d.contract_id, SUM(d.net_g) FROM deliveries d "
+    "WHERE d.contract_id IN ({marks}) AND d.accepted = 1 AND NOT EXISTS "
+    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) GROUP BY d.contract_id"
+)
+
 _DELIVERY_SELECT = (
     "SELECT d.*, c.contract_no, c.data AS contract_data, h.resident_id, e.uscc, "
     "(v.delivery_id IS NOT NULL) AS voided FROM deliveries d "
@@ -250,25 +280,38 @@ _PAYMENT_SELECT = (
 )
 
 # Season sums per household (non-voided records), the input of settlement. Amounts in fen.
+# ``{one}`` narrows the sums to one household, whose index then serves: without it, a
+# payment or an advance would read every household's records.
 _PROCEEDS_BY_SEASON = (
     "SELECT d.household_id, d.season, SUM(d.amount_fen) FROM deliveries d "
-    "WHERE d.season <= ? AND (? IS NULL OR d.household_id = ?) AND NOT EXISTS "
+    "WHERE d.season <= ? {one}AND NOT EXISTS "
     "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) "
     "GROUP BY d.household_id, d.season"
 )
 _ADVANCES_BY_SEASON = (
     "SELECT s.household_id, s.season, c.unrecovered, SUM(s.amount_fen) FROM input_supplies s "
     "JOIN contracts c ON c.id = s.contract_id "
-    "WHERE s.season <= ? AND s.charge = 'advance' AND (? IS NULL OR s.household_id = ?) "
+    "WHERE s.season <= ? AND s.charge = 'advance' {one}"
     "AND NOT EXISTS (SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) "
     "GROUP BY s.household_id, s.season, c.unrecovered"
 )
 _PAID_BY_SEASON = (
     "SELECT p.household_id, p.season, SUM(p.amount_fen) FROM payments p "
-    "WHERE p.season <= ? AND (? IS NULL OR p.household_id = ?) AND NOT EXISTS "
+    "WHERE p.season <= ? {one}AND NOT EXISTS "
     "(SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) "
     "GROUP BY p.household_id, p.season"
 )
+_SEASON_SUMS: Final = {
+    one: tuple(
+        sql.format(one=f"AND {alias}.household_id = ? " if one else "")
+        for sql, alias in (
+            (_PROCEEDS_BY_SEASON, "d"),
+            (_ADVANCES_BY_SEASON, "s"),
+            (_PAID_BY_SEASON, "p"),
+        )
+    )
+    for one in (False, True)
+}
 
 _COUNTS = {
     "enterprises": "SELECT COUNT(*) FROM enterprises",
@@ -358,6 +401,7 @@ class Store:
         self._db = db
         self.clock: Clock = clock or _utc_now
         self.catalog = catalog or default_catalog()
+        self._contracts: dict[str, tuple[bytes, _ContractRow]] = {}
 
     @classmethod
     def open(
@@ -492,22 +536,44 @@ class Store:
         return int(row[0])
 
     def _contract_row(self, conn: sqlite3.Connection, contract_no: str) -> _ContractRow:
-        row = conn.execute(
-            "SELECT id, enterprise_id, household_id, crop, form, data FROM contracts "
-            "WHERE contract_no = ?",
-            (contract_no,),
-        ).fetchone()
+        row = conn.execute(_CONTRACT_ROW + "WHERE contract_no = ?", (contract_no,)).fetchone()
         if row is None:
             raise NotFoundError(f"no contract {contract_no} (合同 {contract_no} 不存在)")
-        contract = from_json(row["data"], Contract)
-        return _ContractRow(
+        return self._contract_of(row)
+
+    def _contract_rows(
+        self, conn: sqlite3.Connection, contract_nos: Iterable[object]
+    ) -> dict[str, _ContractRow]:
+        """The contracts of ``contract_nos`` that exist, in a few queries."""
+        found: dict[str, _ContractRow] = {}
+        numbers = sorted({n for n in contract_nos if isinstance(n, str)})
+        for part in _chunks(numbers, _IN_LIMIT):
+            marks = ", ".join("?" * len(part))
+            for row in conn.execute(_CONTRACT_ROW + f"WHERE contract_no IN ({marks})", part):
+                found[row["contract_no"]] = self._contract_of(row)
+        return found
+
+    def _contract_of(self, row: sqlite3.Row) -> _ContractRow:
+        """The contract of a ``contracts`` row. Each version of a contract's data is read and
+        checked once (a batch of slips touches thousands of contracts, again and again); the
+        cache is keyed by a digest of the stored text, so a changed contract is read afresh."""
+        data = row["data"]
+        digest = hashlib.blake2b(data.encode(), digest_size=16).digest()
+        cached = self._contracts.get(row["contract_no"])
+        if cached is not None and cached[0] == digest and cached[1].id == row["id"]:
+            return cached[1]
+        result = _ContractRow(
             int(row["id"]),
-            contract,
+            from_json(data, Contract),
             int(row["enterprise_id"]),
             int(row["household_id"]),
             row["crop"],
             row["form"],
         )
+        if len(self._contracts) >= _CONTRACT_CACHE:
+            self._contracts.clear()
+        self._contracts[row["contract_no"]] = (digest, result)
+        return result
 
     # -- enterprises and households --------------------------------------------------------------
 
@@ -977,6 +1043,13 @@ class Store:
         rows: list[dict[str, Any]] = []
         ids: list[int] = []
         existing = 0
+        # The batch's contracts, stored receipts and delivered kg, in a few queries rather
+        # than a few per slip; anything not found here is looked up (or refused) in the loop.
+        contracts.update(
+            self._contract_rows(conn, (getattr(s, "contract_no", None) for s in slips))
+        )
+        stored = self._stored_receipts(conn, slips, contracts)
+        delivered.update(self._delivered_grams(conn, [c.id for c in contracts.values()]))
         for index, slip in enumerate(slips):
             try:
                 if not isinstance(slip, Slip) or not isinstance(slip.weighing, Weighing):
@@ -988,7 +1061,8 @@ class Store:
                 if c is None:
                     c = contracts[slip.contract_no] = self._contract_row(conn, slip.contract_no)
                 key = (c.enterprise_id, c.contract.season, receipt_no)
-                found = self._same_receipt(conn, key) + pending[key]
+                before = stored[key] if key in stored else self._same_receipt(conn, key)
+                found = before + pending[key]
                 match = next((r for r in found if self._same_slip(r, c, slip)), None)
                 if match is not None:
                     ids.append(int(match["id"]))
@@ -1077,13 +1151,44 @@ class Store:
     @staticmethod
     def _same_receipt(conn: sqlite3.Connection, key: tuple[int, int, str]) -> list[dict[str, Any]]:
         found = conn.execute(
-            "SELECT d.*, c.contract_no, (v.delivery_id IS NOT NULL) AS voided FROM deliveries d "
-            "JOIN contracts c ON c.id = d.contract_id "
-            "LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
-            "WHERE d.enterprise_id = ? AND d.season = ? AND d.receipt_no = ? ORDER BY d.revision",
-            key,
+            _RECEIPT_SELECT + "AND d.receipt_no = ? ORDER BY d.revision", key
         ).fetchall()
         return [dict(r) for r in found]
+
+    @staticmethod
+    def _stored_receipts(
+        conn: sqlite3.Connection, slips: Sequence[Slip], contracts: Mapping[str, _ContractRow]
+    ) -> dict[tuple[int, int, str], list[dict[str, Any]]]:
+        """The stored records of the slips' receipt numbers (an empty list for each one not
+        stored), per (enterprise, season, receipt number), by revision."""
+        wanted: dict[tuple[int, int], set[str]] = defaultdict(set)
+        for slip in slips:
+            number = getattr(slip, "contract_no", None)
+            c = contracts.get(number) if isinstance(number, str) else None
+            receipt_no = getattr(slip, "receipt_no", None)
+            if c is not None and isinstance(receipt_no, str) and receipt_no.strip():
+                wanted[(c.enterprise_id, c.contract.season)].add(receipt_no.strip())
+        found: dict[tuple[int, int, str], list[dict[str, Any]]] = {}
+        for (enterprise, season), numbers in wanted.items():
+            for part in _chunks(sorted(numbers), _IN_LIMIT):
+                found.update({(enterprise, season, n): [] for n in part})
+                marks = ", ".join("?" * len(part))
+                for r in conn.execute(
+                    _RECEIPT_SELECT + f"AND d.receipt_no IN ({marks}) ORDER BY d.revision",
+                    (enterprise, season, *part),
+                ):
+                    found[(enterprise, season, r["receipt_no"])].append(dict(r))
+        return found
+
+    @staticmethod
+    def _delivered_grams(conn: sqlite3.Connection, contract_ids: Sequence[int]) -> dict[int, int]:
+        """Accepted net grams delivered under each contract (voided records left out)."""
+        grams = dict.fromkeys(contract_ids, 0)
+        for part in _chunks(sorted(grams), _IN_LIMIT):
+            marks = ", ".join("?" * len(part))
+            for contract_id, total in conn.execute(_DELIVERED_GRAMS.format(marks=marks), part):
+                grams[int(contract_id)] = int(total)
+        return grams
 
     @staticmethod
     def _same_slip(row: dict[str, Any], c: _ContractRow, slip: Slip) -> bool:
@@ -1566,15 +1671,16 @@ class Store:
     ) -> dict[int, dict[int, _Sums]]:
         """household pk → season → sums, for seasons up to ``upto``."""
         sums: dict[int, dict[int, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
-        params = (upto, household, household)
-        for hh, season, fen in conn.execute(_PROCEEDS_BY_SEASON, params):
+        params = (upto,) if household is None else (upto, household)
+        proceeds, advances, paid = _SEASON_SUMS[household is not None]
+        for hh, season, fen in conn.execute(proceeds, params):
             sums[hh][season].proceeds = int(fen)
-        for hh, season, policy, fen in conn.execute(_ADVANCES_BY_SEASON, params):
+        for hh, season, policy, fen in conn.execute(advances, params):
             if policy == CarryPolicy.WAIVE.value:
                 sums[hh][season].waive += int(fen)
             else:
                 sums[hh][season].carry += int(fen)
-        for hh, season, fen in conn.execute(_PAID_BY_SEASON, params):
+        for hh, season, fen in conn.execute(paid, params):
             sums[hh][season].paid = int(fen)
         return sums
 
@@ -1621,11 +1727,13 @@ class Store:
 
         def work(conn: sqlite3.Connection) -> Statement:
             household = self._household_pk(conn, household_id)
-            earlier = self._household_totals(conn, household, season - 1)
-            carried_in = earlier[season - 1].carried_out if earlier else ZERO
+            # The carry comes from the household's last earlier season with records.
+            sums = self._season_sums(conn, season - 1, household).get(household, {})
+            earlier = _fold(dict(sums))
+            source = max(earlier, default=season - 1)
+            carried_in = earlier[source].carried_out if earlier else ZERO
             lines: list[StatementLine] = []
             if carried_in > ZERO:
-                source = max(y for y, t in earlier.items() if t.carried_out == carried_in)
                 lines.append(
                     StatementLine(
                         LineKind.CARRIED,
