@@ -299,3 +299,10 @@ def test_the_column_documentation_is_current() -> None:
     assert docs.read_text(encoding="utf-8") == column_table_markdown(), (
         "regenerate docs/columns.md from orderfarm.io.columns.column_table_markdown()"
     )
+
+
+def test_absurdly_large_numbers_are_refused() -> None:
+    line = "R1,C1,2018-10-01,99999999999999999999999,1,一级,0,0,点"
+    report = validate_file(_csv([line]).encode(), "slips", today=TODAY)
+    assert [(p.column, p.code) for p in report.problems] == [("gross_kg", "too_large")]
+    assert "超过 1,000,000" in report.messages("zh")[0]

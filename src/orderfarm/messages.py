@@ -234,6 +234,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "投入品应写成“辣椒苗:30000株×0.03(垫付)”的形式，实为「{value}」",
     },
     "store_refused": {"en": "refused: {reason}", "zh": "未能写入：{reason}"},
+    "too_large": {"en": "is larger than {limit}", "zh": "超过 {limit}"},
     "unknown_kind": {
         "en": "cannot tell what the file holds from its columns ({found}); name the record type",
         "zh": "无法从列名判断文件内容（{found}），请指定记录类型",

@@ -107,6 +107,10 @@ _DATE_PATTERNS: Final = (
     re.compile(r"(\d{4})(\d{2})(\d{2})"),
 )
 _EXCEL_EPOCH: Final = dt.date(1899, 12, 30)
+#: No number in a file is larger: a billion (yuan, kg, plants…) is a typing error or an attack.
+_MAXIMUM: Final = Decimal(10) ** 9
+#: No single lot weighs more than 1,000 tonnes.
+_MAX_KG: Final = Decimal(10) ** 6
 #: digits with an optional fraction (group 1 without the point): the fast path of ``number``
 _PLAIN_NUMBER: Final = re.compile(r"\d{1,15}(?:\.(\d{0,15}))?")
 _TRUE: Final = frozenset({"是", "y", "yes", "true", "1", "t", "✓", "√"})
@@ -183,6 +187,7 @@ class _Row:
         positive: bool = False,
         places: int | None = None,
         rate: bool = False,
+        maximum: Decimal = _MAXIMUM,
     ) -> Decimal | None:
         raw = self.text(key)
         if not raw:
@@ -215,6 +220,9 @@ class _Row:
             return None
         if positive and value <= ZERO:
             self.add(key, "positive")
+            return None
+        if value > maximum:
+            self.add(key, "too_large", limit=f"{maximum:,}")
             return None
         if places is not None and decimal_places(value.normalize()) > places:
             self.add(key, "too_many_places", places=places, value=raw)
@@ -548,8 +556,8 @@ def _slip(row: _Row) -> SlipRecord:
     receipt_no = row.text("receipt_no", required=True)
     contract_no = row.text("contract_no", required=True)
     day = row.date("day")
-    gross = row.number("gross_kg", minimum=ZERO, places=3)
-    tare = row.number("tare_kg", minimum=ZERO, places=3)
+    gross = row.number("gross_kg", minimum=ZERO, places=3, maximum=_MAX_KG)
+    tare = row.number("tare_kg", minimum=ZERO, places=3, maximum=_MAX_KG)
     moisture = row.number("moisture", required=False, minimum=ZERO, rate=True)
     impurity = row.number("impurity", required=False, minimum=ZERO, rate=True)
     grade = row.text("grade", required=True)
