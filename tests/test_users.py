@@ -13,6 +13,7 @@ from orderfarm.store import ConflictError, NotFoundError, Store
 from orderfarm.store.users import (
     add_user,
     authenticate,
+    ensure_admin,
     get_user,
     has_users,
     list_users,
@@ -119,3 +120,12 @@ def test_a_disabled_user_cannot_log_in_and_roles_change(store: Store) -> None:
         get_user(store, "li")
     with pytest.raises(NotFoundError):
         set_password(store, "li", PASSWORD, actor="boss")
+
+
+def test_the_first_admin_gets_a_generated_password_shown_once(store: Store) -> None:
+    password = ensure_admin(store)
+    assert password is not None and len(password) >= 16
+    assert authenticate(store, "admin", password).role is Role.ADMIN
+    assert ensure_admin(store) is None  # never again, and never a fixed default
+    other = Store.open(Path(store.path).with_name("other.db"))
+    assert ensure_admin(other) != password

@@ -27,6 +27,7 @@ from orderfarm.auth import (
     Permission,
     Role,
     User,
+    generate_password,
     hash_password,
     verify_password,
 )
@@ -183,6 +184,20 @@ def has_users(store: Store) -> bool:
     return row is not None
 
 
+def ensure_admin(store: Store, *, name: str = "admin", actor: str = "orderfarm") -> str | None:
+    """Create the first administrator of a store that has no user yet, with a generated
+    password, and return that password (to show once); ``None`` when users exist.
+
+    There is no default password: each database gets its own, shown only to whoever
+    created it.
+    """
+    if has_users(store):
+        return None
+    password = generate_password()
+    add_user(store, name, Role.ADMIN, password, actor=actor)
+    return password
+
+
 def authenticate(
     store: Store,
     name: str,
@@ -237,6 +252,7 @@ def authenticate(
 __all__ = [
     "add_user",
     "authenticate",
+    "ensure_admin",
     "get_user",
     "has_users",
     "list_users",

@@ -49,23 +49,9 @@ def db_path(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def open_store(path: str) -> Store:
-    """One ``Store`` per database file for the server (it opens a connection per thread)."""
+    """One ``Store`` per database file for the server: it opens a connection per thread (each
+    script run is a thread) and closes those of ended threads itself."""
     return Store.open(path)
-
-
-def _release(store: Store) -> None:
-    """Close this script run's connection: Streamlit runs each rerun in a new thread, and a
-    per-thread connection would otherwise stay open for the life of the server."""
-    db = getattr(store, "_db", None)
-    local = getattr(db, "_local", None)
-    conn = getattr(local, "conn", None)
-    if db is None or local is None or conn is None:
-        return
-    local.conn = None
-    with db._lock, contextlib.suppress(ValueError):
-        db._opened.remove(conn)
-    with contextlib.suppress(Exception):
-        conn.close()
 
 
 def current_lang() -> Lang:
@@ -268,5 +254,3 @@ def main() -> None:
     except Exception:  # the pages guard their own bodies; this is the shell failing
         log.exception("the page shell failed")
         st.error(t("unexpected", lang))
-    finally:
-        _release(store)

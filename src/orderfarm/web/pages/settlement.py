@@ -42,7 +42,7 @@ def _statement(ctx: app.Ctx, season: int) -> None:
         for line in statement.lines
     ]
     if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.table(rows)  # a plain table: a statement is short, and reads (and prints) as text
     else:
         st.caption(ctx.t("none_yet"))
     st.download_button(

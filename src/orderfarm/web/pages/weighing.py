@@ -58,7 +58,7 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
     cols[2].metric(ctx.t("unit_price"), prices)
     if not quote.accepted:
         st.warning(ctx.t("lot_rejected", reason=quote.rejection_reason or ""))
-    st.info(quote.explain(ctx.lang))
+    st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
 
 
 def body(ctx: app.Ctx) -> None:
@@ -93,6 +93,8 @@ def body(ctx: app.Ctx) -> None:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
         st.session_state["w_day"] = helpers.default_slip_day(contract, days, dt.date.today())
         st.session_state["w_day_for"] = contract.contract_no
+        if st.session_state.get("w_receipt") not in st.session_state.get("w_saved", {}):
+            st.session_state.pop("w_receipt", None)  # numbered for this contract's day
     for key in _WEIGHTS:
         st.session_state.setdefault(key, "")
 

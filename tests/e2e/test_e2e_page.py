@@ -1,0 +1,166 @@
+"""End to end: the real server on a demo database, driven by Debian's Chromium through Playwright.
+
+Log in, record a weighing slip, find it on the household's statement, and take the screenshots
+the README shows (docs/screenshots/). Chromium comes from the system (``/usr/bin/chromium``);
+nothing is downloaded. Skipped when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from orderfarm.auth import Role
+from orderfarm.demo import build_demo
+from orderfarm.store import Store
+from orderfarm.store.users import add_user
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "e2e-admin-pass-2018"
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _slip_case(store: Store) -> tuple[str, str]:
+    """A household with one signed dried-chilli contract, and its name: the weighing page opens
+    that contract and, for a past season, the last market day of its window."""
+    homes = {h.resident_id: h for h in store.households()}
+    names = [h.head_name for h in homes.values()]
+    by_home: dict[str, list[str]] = {}
+    for c in store.contracts(season=2018):
+        by_home.setdefault(c.household_id, []).append(f"{c.status.value}/{c.crop}/{c.form}")
+    for rid, kinds in sorted(by_home.items()):
+        name = homes[rid].head_name
+        if kinds == ["signed/chilli/dried"] and names.count(name) == 1:
+            return rid, name
+    raise LookupError("no household with a single signed dried-chilli contract")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    db = tmp_path_factory.mktemp("e2e") / "demo.db"
+    with Store.open(db) as store:
+        build_demo(store, households=40)
+        add_user(store, "admin", Role.ADMIN, PASSWORD, actor="e2e")
+        _, name = _slip_case(store)
+    port = _free_port()
+    env = {**os.environ, "ORDERFARM_DB": "", "PYTHONUNBUFFERED": "1"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app_streamlit.py"),
+        "--server.headless", "true", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--", "--db", str(db),
+    ]  # fmt: skip
+    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start (see {log.name})")
+            time.sleep(0.3)
+        yield url, name
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def _settle(page: object) -> None:
+    """Wait for the script run a change started to finish."""
+    page.wait_for_timeout(300)  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached")  # type: ignore[attr-defined]
+
+
+def _type(page: object, label: str, text: str) -> None:
+    box = page.get_by_label(label, exact=True)  # type: ignore[attr-defined]
+    box.fill(text)
+    box.press("Enter")
+    _settle(page)
+
+
+def _open(page: object, title: str) -> None:
+    """Open a page from the sidebar (a reload would start a new session, logged out)."""
+    page.get_by_role("link", name=title, exact=True).click()  # type: ignore[attr-defined]
+    heading = page.get_by_role("heading", name=title, exact=True)  # type: ignore[attr-defined]
+    playwright_api.expect(heading).to_be_visible()
+
+
+def test_log_in_weigh_a_slip_and_find_it_on_the_statement(server: tuple[str, str]) -> None:
+    url, name = server
+    expect = playwright_api.expect
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 1800}, locale="zh-CN")
+        page.set_default_timeout(20_000)
+        page.goto(url)
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", name="总览", exact=True)).to_be_visible()
+
+        _open(page, "收购")
+        _type(page, "查找农户", name)
+        _type(page, "毛重（公斤）", "52.4")
+        _type(page, "皮重（公斤）", "2.4")
+        _type(page, "水分（%）", "15")
+        try:
+            expect(page.get_by_text("计价预览（尚未保存）")).to_be_visible()
+        except AssertionError:
+            page.screenshot(path=str(SCREENSHOTS.parent / "e2e-failure.png"), full_page=True)
+            raise
+        expect(page.get_by_text("净重 49.42 kg").first).to_be_visible()
+        receipt = page.get_by_label("小票号").input_value()
+        page.get_by_role("button", name="保存小票").click()
+        expect(page.get_by_text(f"小票 {receipt} 已保存")).to_be_visible()
+        expect(page.get_by_role("button", name="打印小票")).to_be_visible()
+        _settle(page)
+        page.wait_for_timeout(1000)  # let the table of slips draw
+        page.screenshot(path=str(SCREENSHOTS / "weighing.png"), full_page=True)
+
+        _open(page, "结算")
+        _type(page, "查找农户", name)
+        expect(page.get_by_role("cell", name=receipt)).to_be_visible()
+
+        _open(page, "增收测算")
+        expect(page.get_by_text("保护价保住的收入").first).to_be_visible()
+        page.wait_for_timeout(1500)  # let the charts draw
+        page.screenshot(path=str(SCREENSHOTS / "estimate.png"), full_page=True)
+        browser.close()
+    assert (SCREENSHOTS / "weighing.png").stat().st_size > 10_000
