@@ -316,3 +316,18 @@ def test_rejects_can_go_to_a_stream_in_the_source_format(
     back = openpyxl.load_workbook(io.BytesIO(rejected.getvalue())).active
     values = list(back.iter_rows(values_only=True))
     assert values[0][-1] == "错误" and values[1][5] == "五级" and "五级" in values[1][-1]
+
+
+def test_a_dry_run_of_several_files_sees_what_earlier_files_add(
+    exported: dict[str, Path], scratch: Path
+) -> None:
+    from orderfarm.io.loading import Pending
+
+    with Store.open(scratch / "empty.db") as store:
+        alone = import_file(store, exported["contracts"], "contracts", today=TODAY)
+        assert {p.code for p in alone.problems} == {"unknown_household", "unknown_enterprise"}
+        pending = Pending()
+        for kind in ORDER[:-1]:  # payments are checked against stored balances only
+            report = import_file(store, exported[kind], kind, today=TODAY, pending=pending)
+            assert report.ok and report.dry_run, (kind, report.messages("en")[:3])
+        assert store.counts()["households"] == 0 and store.audit_head()[0] == 0

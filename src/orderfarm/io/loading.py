@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Final
@@ -32,10 +33,9 @@ from orderfarm.io.readers import Source
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import Record
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import price_delivery
-from orderfarm.store import DEFAULT_ACTOR, NotFoundError, Slip, Store
+from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store
 
 #: The store table that grows when records of each type are added.
 _TABLES: Final = {
@@ -47,15 +47,44 @@ _TABLES: Final = {
     "supplies": "input_supplies",
     "payments": "payments",
 }
+#: Rows read ahead to look up their slips' receipts and contracts together.
+_PREFETCH: Final = 1000
 #: Rejected rows carry their reasons in this last column.
 ERROR_HEADER: Final = {"zh": "错误", "en": "error"}
 
 
-class StoreLookup:
-    """What row conversion may ask of the store, cached for the length of one import."""
+class Pending:
+    """Records of files checked earlier in the same dry run (households, enterprises,
+    contracts, market prices), so that checking ``contracts.csv`` after ``households.csv``
+    finds the households the first file would add. Give the same ``Pending`` to each
+    ``import_file(..., commit=False)`` call, in the order the files would be imported."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self) -> None:
+        self.households: set[str] = set()
+        self.enterprises: set[str] = set()
+        self.contracts: dict[str, Contract] = {}
+        self.prices: dict[tuple[str, str, str, dt.date], Decimal] = {}
+
+    def add(self, record: Record) -> None:
+        """Remember ``record`` if later files may refer to it."""
+        if isinstance(record, Household):
+            self.households.add(record.resident_id)
+        elif isinstance(record, Enterprise):
+            self.enterprises.add(record.uscc)
+        elif isinstance(record, Contract):
+            self.contracts[record.contract_no] = record
+        elif isinstance(record, MarketPriceRecord):
+            key = (record.crop, record.form, record.grade, record.day)
+            self.prices[key] = record.price
+
+
+class StoreLookup:
+    """What row conversion may ask of the store (and of ``pending`` records of files checked
+    before in the same dry run), cached for the length of one import."""
+
+    def __init__(self, store: Store, pending: Pending | None = None) -> None:
         self.store = store
+        self.pending = pending
         self._contracts: dict[str, Contract | None] = {}
         self._households: dict[str, bool] = {}
         self._enterprises: dict[str, bool] = {}
@@ -65,7 +94,8 @@ class StoreLookup:
             try:
                 self._contracts[contract_no] = self.store.contract(contract_no)
             except NotFoundError:
-                self._contracts[contract_no] = None
+                pending = self.pending.contracts if self.pending is not None else {}
+                self._contracts[contract_no] = pending.get(contract_no)
         return self._contracts[contract_no]
 
     def has_household(self, resident_id: str) -> bool | None:
@@ -74,7 +104,8 @@ class StoreLookup:
                 self.store.household(resident_id)
                 self._households[resident_id] = True
             except NotFoundError:
-                self._households[resident_id] = False
+                pending = self.pending.households if self.pending is not None else set()
+                self._households[resident_id] = resident_id in pending
             except ValidationError:
                 return None
         return self._households[resident_id]
@@ -85,8 +116,16 @@ class StoreLookup:
                 self.store.enterprise(uscc)
                 self._enterprises[uscc] = True
             except NotFoundError:
-                self._enterprises[uscc] = False
+                pending = self.pending.enterprises if self.pending is not None else set()
+                self._enterprises[uscc] = uscc in pending
         return self._enterprises[uscc]
+
+    def market_price(self, key: tuple[str, str, str, dt.date]) -> Decimal | None:
+        """The stored market price, else one a file checked before would set."""
+        price = self.store.market_price(*key)
+        if price is None and self.pending is not None:
+            return self.pending.prices.get(key)
+        return price
 
 
 def _p(field: str, code: str, **params: object) -> list[Problem]:
@@ -102,9 +141,31 @@ class StoreChecks:
         self.lookup = lookup
         self._prices: dict[tuple[str, str, str, dt.date], Decimal | None] = {}
         self._delivered: dict[str, Decimal] = {}
+        #: receipts looked up ahead (``prefetch``): the stored record, or None
+        self._stored: dict[tuple[str, int, str], Delivery | None] = {}
         self._supplies: dict[tuple[str, int], dict[tuple[str, str], Any]] = {}
         self._payments: dict[int, dict[str, Any]] = {}
         self._balances: dict[tuple[str, int], Decimal] = {}
+
+    def prefetch(self, records: Sequence[Record | None]) -> None:
+        """Look up what the next ``records`` will ask of the store (stored receipts, kg
+        delivered under their contracts) in a few queries instead of one or two per slip."""
+        receipts: list[tuple[str, int, str]] = []
+        contract_nos: set[str] = set()
+        for record in records:
+            if not isinstance(record, SlipRecord):
+                continue
+            contract = self.lookup.contract(record.contract_no)
+            if contract is None:
+                continue
+            receipts.append((contract.enterprise_uscc, contract.season, record.receipt_no))
+            if record.contract_no not in self._delivered:
+                contract_nos.add(record.contract_no)
+        if receipts:
+            found = self.store.find_deliveries(receipts)
+            self._stored.update((key, found.get(key)) for key in receipts)
+        if contract_nos:
+            self._delivered.update(self.store.delivered_kg(contract_nos))
 
     def check(self, record: Record) -> list[Problem]:
         """The problems of writing ``record`` now (empty when it can be written, or is there)."""
@@ -187,7 +248,8 @@ class StoreChecks:
             return _p("contract_no", "unknown_contract", value=slip.contract_no)
         # a receipt number twice in one file is found by the reader (duplicate rows); here,
         # only what is stored already counts
-        found = self.store.find_delivery(contract.enterprise_uscc, contract.season, slip.receipt_no)
+        key = (contract.enterprise_uscc, contract.season, slip.receipt_no)
+        found = self._stored.pop(key) if key in self._stored else self.store.find_delivery(*key)
         if found is not None and not found.voided:
             same = (
                 found.contract_no == slip.contract_no
@@ -211,23 +273,14 @@ class StoreChecks:
             return problems
         price_key = (contract.crop, contract.form, slip.weighing.grade, slip.day)
         if price_key not in self._prices:
-            self._prices[price_key] = self.store.market_price(*price_key)
+            self._prices[price_key] = self.lookup.market_price(price_key)
         if contract.terms.quota_kg is None and self._prices[price_key] is not None:
             # a slip with a known market price and no quota can always be priced: the grade
             # is one of the contract's (checked with the row); the store prices it when it
             # writes it
             return []
         if slip.contract_no not in self._delivered:
-            self._delivered[slip.contract_no] = sum(
-                (
-                    d.quote.net_kg
-                    for d in self.store.deliveries(
-                        contract_no=slip.contract_no, include_voided=False
-                    )
-                    if d.accepted
-                ),
-                ZERO,
-            )
+            self._delivered.update(self.store.delivered_kg([slip.contract_no]))
         try:
             quote = price_delivery(
                 contract.terms,
@@ -250,10 +303,11 @@ class StoreChecks:
             return _p("contract_no", "unknown_contract", value=record.contract_no)
         key = (contract.household_id, contract.season)
         if key not in self._supplies:
-            self._supplies[key] = {
-                (r.contract_no, r.reference): r
-                for r in self.store.input_records(household_id=key[0], season=key[1])
-            }
+            try:
+                stored = self.store.input_records(household_id=key[0], season=key[1])
+            except NotFoundError:  # a household a file checked before in this dry run adds
+                stored = []
+            self._supplies[key] = {(r.contract_no, r.reference): r for r in stored}
         existing = self._supplies[key].get((record.contract_no, record.supply_no))
         if existing is not None:
             if existing.supply == record.supply and existing.day == record.day:
@@ -497,6 +551,18 @@ class _Writer:
         return refused
 
 
+class _RollBack(Exception):
+    """Raised inside an all-or-nothing import's transaction to undo it."""
+
+
+def _prefetched(rows: Iterable[RowResult], checks: StoreChecks) -> Iterator[RowResult]:
+    """``rows``, read ahead in chunks whose store lookups ``checks`` makes together."""
+    iterator = iter(rows)
+    while chunk := list(itertools.islice(iterator, _PREFETCH)):
+        checks.prefetch([row.record for row in chunk])
+        yield from chunk
+
+
 def _culprit(batch: list[tuple[RowResult, Slip]], exc: BaseException) -> RowResult:
     """The row of the slip a refused batch names in its note (``slip 7 of the batch …``)."""
     for note in getattr(exc, "__notes__", []):
@@ -521,6 +587,7 @@ def import_file(
     sheet: str | None = None,
     lang: Lang = "zh",
     batch_size: int = 5000,
+    pending: Pending | None = None,
 ) -> ImportReport:
     """Check every row of ``source`` against the rules and the store; write if asked.
 
@@ -532,7 +599,8 @@ def import_file(
 
     Rows already in the store (same receipt number, contract number, resident ID, credit
     code, supply or payment reference with the same data) are counted as ``existing`` and
-    not written again.
+    not written again. For a dry run of several files, pass one ``Pending`` to every call so
+    that later files may refer to what earlier ones would add.
     """
     rt = kind if isinstance(kind, RecordType) else record_type(kind)
     catalog = catalog or store.catalog
@@ -544,7 +612,7 @@ def import_file(
             rt,
             today=today,
             catalog=catalog,
-            lookup=StoreLookup(store),
+            lookup=StoreLookup(store, pending if not commit else None),
             format=format,
             sheet=sheet,
         )
@@ -552,7 +620,7 @@ def import_file(
     def checked(rows: RowStream) -> Iterator[tuple[RowResult, Record | None, list[Problem]]]:
         assert isinstance(rows.context.lookup, StoreLookup)
         checks = StoreChecks(store, rows.context.lookup)
-        for row in rows:
+        for row in _prefetched(rows, checks):
             if row.record is None:
                 yield row, None, []
                 continue
@@ -564,6 +632,8 @@ def import_file(
                     rows.report.note(problem)
                 yield row, None, problems
             else:
+                if pending is not None and not commit:
+                    pending.add(row.record)
                 yield row, row.record, []
 
     first = stream()
@@ -585,22 +655,29 @@ def import_file(
             first.report.note(RowProblem(0, column, "", found))
         return first.report
 
-    # all or nothing: every row passed; write them
+    # all or nothing: every row passed; write them in one transaction, so that a row the
+    # store refuses at the last moment, a full disk or a crash leaves nothing behind
     report = first.report
     before = store.counts()[table]
     writer = _Writer(store, actor, batch_size, isolate=False)
     written = 0
-    with stream() as second:
-        for row in second:
-            if row.record is None:  # pragma: no cover - the file changed between the passes
-                refused = [(row, [Problem("row", "store_refused", {"reason": "file changed"})])]
+    refused: list[tuple[RowResult, list[Problem]]] = []
+    try:
+        with store.transaction(), stream() as second:
+            for row in second:
+                if row.record is None:  # pragma: no cover - the file changed between passes
+                    refused = [(row, [Problem("row", "store_refused", {"reason": "file changed"})])]
+                else:
+                    refused = writer.write(row, row.record)
+                    written += 1
+                if refused:
+                    break
             else:
-                refused = writer.write(row, row.record)
-                written += 1
+                refused = writer.flush()
             if refused:
-                break
-        else:
-            refused = writer.flush()
+                raise _RollBack
+    except _RollBack:
+        written = 0
     if refused:
         for bad_row, problems in refused:
             report.invalid += 1
