@@ -143,9 +143,11 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
-    from orderfarm.io.loading import import_file
+    from orderfarm.io.loading import Pending, import_file
 
     failed = False
+    # a dry run of several files checks each against what the earlier ones would add
+    pending = Pending() if args.dry_run else None
     with _open_store(args) as store:
         for file in args.files:
             if not Path(file).exists():
@@ -166,6 +168,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 rejects=args.rejects,
                 sheet=args.sheet,
                 lang=args.lang,
+                pending=pending,
             )
             print(report.summary(args.lang), file=out)
             for line in report.messages(args.lang):
