@@ -92,7 +92,7 @@ def test_negative_amounts_stay_numbers_in_xlsx(tmp_path: Path) -> None:
     write_xlsx(table, path)
     sheet = openpyxl.load_workbook(path).active
     assert sheet["B2"].value == -12.3 and sheet["B2"].data_type == "n"
-    assert sheet["B2"].number_format == "#,##0.00"
+    assert sheet["B2"].number_format == "0.00"
     assert sheet["A2"].value == "'-张三"
     out = io.BytesIO()
     write_csv(Table("t", columns, [["-张三", Decimal("-12.30")]]), out)

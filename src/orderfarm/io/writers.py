@@ -26,8 +26,8 @@ from orderfarm.io.columns import Column, Kind
 Cell = str | Decimal | int | bool | dt.date | None
 
 _NUMBER_FORMATS: Final = {
-    Kind.MONEY: "#,##0.00",
-    Kind.KG: "#,##0.00",
+    Kind.MONEY: "0.00",
+    Kind.KG: "0.00",
     Kind.PRICE: "0.00##",
     Kind.RATE: "0.0#%",
     Kind.DECIMAL: "0.####",
@@ -133,7 +133,7 @@ def write_xlsx(
     lang: str = "zh",
 ) -> None:
     """Write one sheet per table, streamed (openpyxl write-only mode), with number formats:
-    amounts ``#,##0.00``, rates as percentages, dates ``yyyy-mm-dd``, identifiers as text."""
+    amounts ``0.00``, rates as percentages, dates ``yyyy-mm-dd``, identifiers as text."""
     from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs in the project's deps
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
