@@ -164,3 +164,18 @@ def test_report_groups_by_township_village_crop_enterprise(store: Store) -> None
         "chilli",
         "商州区绿源农业开发有限公司",
     )
+
+
+def test_a_carry_skips_seasons_without_records_and_names_its_source(store: Store) -> None:
+    (h,) = seeded(store)
+    signed(store, chilli_contract("C-2017", h, season=2017))
+    store.supply_input("C-2017", seedlings("10000"), dt.date(2017, 5, 2), "S-1")  # 300.00
+    store.record_delivery("C-2017", kg("50"), dt.date(2017, 9, 1), "R-1")  # 100.00
+    assert store.statement(h.resident_id, 2018).totals.carried_out == D("200.00")
+    signed(store, chilli_contract("C-2019", h, season=2019))
+    store.record_delivery("C-2019", kg("150"), dt.date(2019, 9, 1), "R-1")  # 300.00
+    s = store.statement(h.resident_id, 2019)
+    (line,) = s.of_kind(LineKind.CARRIED)
+    assert (line.reference, line.amount) == ("2017", D("200.00"))
+    assert (s.recovered, s.payable) == (D("200.00"), D("100.00"))
+    assert store.totals(h.resident_id, 2019) == s.totals

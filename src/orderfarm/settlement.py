@@ -22,6 +22,10 @@ recovered in the same proportion whatever the order it was recorded in:
 ``carried`` never exceeds the advances of ``carry`` contracts and ``waived`` never exceeds those
 of ``waive`` contracts.
 
+What is carried goes to the household's next season that has records (a season without any
+carries it through unchanged), and is recovered there from all of that season's proceeds,
+whichever enterprise pays them: DESIGN §5 settles per household, not per enterprise.
+
 >>> t = settle_amounts(proceeds=D("800.00"), advances_carry=D("1000.00"))
 >>> t.recovered, t.payable, t.carried_out, t.waived
 (Decimal('800.00'), Decimal('0.00'), Decimal('200.00'), Decimal('0.00'))
