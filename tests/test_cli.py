@@ -26,6 +26,7 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code, text = run("demo", "--db", str(path), "--households", "20", "--seed", "5")
     assert code == 0, text
     assert "20 户" in text
+    assert "初始密码" in text  # the page's admin password, shown once
     return path
 
 
@@ -154,6 +155,9 @@ def test_init_creates_an_empty_database(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("ORDERFARM_DB", str(path))
     code, text = run("init")
     assert code == 0 and path.exists() and str(path) in text
+    assert "admin" in text and "初始密码" in text
+    code, text = run("init")
+    assert code == 0 and "初始密码" not in text  # only the first time
     with Store.open(path) as store:
         assert store.counts()["households"] == 0
 

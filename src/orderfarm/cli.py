@@ -79,21 +79,38 @@ def _say(out: TextIO, zh: str, en: str, lang: Lang) -> None:
 
 def cmd_init(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.store import Store
+    from orderfarm.store.users import ensure_admin
 
     path = _db_path(args)
     with Store.open(path) as store:
         version = store.schema_version
+        password = ensure_admin(store, actor=args.actor)
     _say(
         out,
         f"数据库已就绪：{path}（结构版本 {version}）",
         f"database ready: {path} (schema version {version})",
         args.lang,
     )
+    _show_password(out, password, args.lang)
     return EXIT_OK
 
 
-def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int, int]:
-    """Create the demo database at ``path``; returns (households, contracts, slips).
+def _show_password(out: TextIO, password: str | None, lang: Lang) -> None:
+    """Print a new database's generated admin password, the one time it is known."""
+    if password is None:
+        return
+    _say(
+        out,
+        f"网页管理员：用户名 admin，初始密码 {password}（只显示这一次，请记下并登录后修改）",
+        f"page administrator: user admin, password {password} (shown this once: note it, "
+        "and change it after logging in)",
+        lang,
+    )
+
+
+def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int, int, str | None]:
+    """Create the demo database at ``path``; returns (households, contracts, slips, the
+    generated admin password of the page, or ``None`` if the file had users already).
 
     A new file is built in a temporary directory in memory when one is available (the demo is
     thousands of small transactions, each synced to disk) and then copied with SQLite's backup
@@ -121,16 +138,20 @@ def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int
             finally:
                 source.close()
                 target.close()
-        with Store.open(path):
-            pass  # the copy opens as a store (and gets the store's journal mode)
-    return len(season.households), len(season.contracts), len(season.slips)
+    from orderfarm.store.users import ensure_admin
+
+    with Store.open(path) as store:  # the copy opens as a store, with its journal mode
+        password = ensure_admin(store, actor="demo")
+    return len(season.households), len(season.contracts), len(season.slips), password
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.db or os.environ.get("ORDERFARM_DB") or DEMO_DB)
     if args.households < 1:
         raise UsageError("--households must be at least 1")
-    households, contracts, slips = build_demo_file(path, seed=args.seed, households=args.households)
+    households, contracts, slips, password = build_demo_file(
+        path, seed=args.seed, households=args.households
+    )
     _say(
         out,
         f"演示数据库：{path}（商州区 2018 年度：{households} 户，{contracts} 份合同，"
@@ -139,6 +160,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         f"contracts, {slips} weighing slips)",
         args.lang,
     )
+    _show_password(out, password, args.lang)
     return EXIT_OK
 
 
@@ -406,8 +428,9 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     if db is None:
         db = DEMO_DB
         if not Path(db).exists():
-            build_demo_file(Path(db), seed=2018, households=200)
+            *_, password = build_demo_file(Path(db), seed=2018, households=200)
             _say(out, f"已创建演示数据库 {db}", f"created the demo database {db}", args.lang)
+            _show_password(out, password, args.lang)
     if shutil.which("streamlit") is None and not _has_module("streamlit"):
         _say(
             out,
