@@ -70,29 +70,42 @@ def write_slips(path: Path, count: int, contracts: int, *, prefix: str = "R") ->
     return sum((slip_amount(i) for i in range(count)), Decimal(0))
 
 
-#: A single-threaded process with orderfarm imported, that forks an importer on request:
-#: each kill costs a fork, not a Python start-up. Commands on stdin, one per line:
-#: ``run DB CSV BATCH`` → prints the child's pid; ``wait PID`` → prints its exit status.
+#: A single-threaded process with orderfarm imported, that forks a writer on request: each
+#: kill costs a fork, not a Python start-up. Commands on stdin, one per line:
+#: ``run MODE DB CSV BATCH`` → prints the child's pid; ``wait PID`` → prints its exit status.
+#: MODE ``import``: ``import_file(..., commit=True)`` (all or nothing); MODE ``batches``: the
+#: file's slips through ``Store.record_deliveries(..., batch_size=BATCH)``.
 ZYGOTE: Final = textwrap.dedent(
     """
-    import os, sys
-    from orderfarm.store import Store
-    from orderfarm.io.loading import import_file
+    import csv, os, sys
     import datetime as dt
+    from orderfarm import D, Slip, Store, Weighing
+    from orderfarm.io.loading import import_file
+
+    def batches(store, source, size):
+        with open(source, encoding="utf-8") as f:
+            rows = list(csv.reader(f))[1:]
+        slips = [Slip(r[1], Weighing(gross_kg=D(r[3]), tare_kg=D(r[4]), grade=r[5]),
+                      dt.date.fromisoformat(r[2]), r[0]) for r in rows]
+        store.record_deliveries(slips, batch_size=size)
+        return True
 
     print("ready", flush=True)
     for line in sys.stdin:
         cmd, *args = line.split()
         if cmd == "run":
-            db, source, batch = args
+            mode, db, source, batch = args
             pid = os.fork()
             if pid == 0:
                 code = 1
                 try:
                     with Store.open(db) as store:
-                        report = import_file(store, source, "slips", commit=True,
-                                             today=dt.date(2019, 6, 1), batch_size=int(batch))
-                    code = 0 if report.committed else 3
+                        if mode == "import":
+                            done = import_file(store, source, "slips", commit=True,
+                                               today=dt.date(2019, 6, 1)).committed
+                        else:
+                            done = batches(store, source, int(batch))
+                    code = 0 if done else 3
                 finally:
                     os._exit(code)
             print(pid, flush=True)
@@ -126,9 +139,9 @@ class Zygote:
         assert answer, "the zygote died"
         return answer.strip()
 
-    def start(self, db: Path, source: Path, batch: int) -> int:
-        """Fork an importer of ``source`` into ``db``; its pid."""
-        return int(self._ask(f"run {db} {source} {batch}"))
+    def start(self, mode: str, db: Path, source: Path, batch: int = 0) -> int:
+        """Fork a writer of ``source``'s slips into ``db`` (see ``ZYGOTE``); its pid."""
+        return int(self._ask(f"run {mode} {db} {source} {batch}"))
 
     def wait(self, pid: int) -> int:
         """The raw wait status of a forked importer."""

@@ -14,7 +14,11 @@ from orderfarm.store.errors import (
     RefusedError,
     SchemaVersionError,
     StoreBusyError,
+    StoreCorruptError,
     StoreError,
+    StoreFullError,
+    StoreIOError,
+    StoreReadOnlyError,
     VoidError,
 )
 from orderfarm.store.records import (
@@ -48,7 +52,11 @@ __all__ = [
     "Slip",
     "Store",
     "StoreBusyError",
+    "StoreCorruptError",
     "StoreError",
+    "StoreFullError",
+    "StoreIOError",
+    "StoreReadOnlyError",
     "VerifyProblem",
     "VerifyReport",
     "Void",

@@ -27,7 +27,7 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -352,6 +352,8 @@ class Database:
 
     def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.connection()
+        if getattr(self._local, "outer", None) is conn:
+            return self._joined(conn, work)
 
         def attempt() -> T:
             conn.execute(begin)
@@ -377,6 +379,52 @@ class Database:
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(conn)`` in a read transaction (one consistent snapshot)."""
         return self._transaction("BEGIN", work)
+
+    def _joined(self, conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work`` inside this thread's ``transaction()``: under a savepoint, so a write that
+        fails leaves nothing of itself behind while the writes before it stay pending."""
+        if not conn.in_transaction:
+            # SQLite rolled the whole transaction back (a full disk does): nothing may be
+            # written outside it as if it were still open.
+            raise StoreError("the transaction was rolled back after an error; start again")
+        try:
+            conn.execute("SAVEPOINT orderfarm_step")
+            try:
+                result = work(conn)
+            except BaseException:
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK TO orderfarm_step")
+                        conn.execute("RELEASE orderfarm_step")
+                raise
+            conn.execute("RELEASE orderfarm_step")
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
+        return result
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction around many writes of this thread: all of them or none.
+
+        The write lock is taken at the start (waiting for other writers, as ``write`` does)
+        and held to the end; each ``write`` and ``read`` of this thread inside joins it. An
+        exception out of the block rolls every write back; so does a crash, at any point.
+        """
+        conn = self.connection()
+        if getattr(self._local, "outer", None) is conn:
+            raise StoreError("store transactions do not nest")
+        self._retry(lambda: conn.execute("BEGIN IMMEDIATE"))
+        self._local.outer = conn
+        try:
+            yield
+            self._local.outer = None
+            self._retry(lambda: conn.execute("COMMIT"))
+        except BaseException:
+            self._local.outer = None
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            raise
 
     # -- schema --------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ that names the record and a reason. Every write appends an audit entry chained b
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import itertools
@@ -451,6 +452,13 @@ class Store:
     def schema_version(self) -> int:
         """The file's schema version."""
         return self._db.version()
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """``with store.transaction(): …`` — every write this thread makes in the block, or
+        none: an exception out of the block, a full disk or a crash undoes them all. Other
+        writers wait until the block ends; a write that fails inside leaves nothing of itself
+        (the caller decides whether to go on)."""
+        return self._db.transaction()
 
     def backup(self, path: str | os.PathLike[str]) -> str:
         """Copy the whole database to ``path`` (SQLite's backup API): a consistent snapshot
