@@ -353,6 +353,35 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILED
 
 
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.store import Store
+
+    source, dest = Path(args.source), Path(args.dest)
+    if not source.exists():
+        raise UsageError(f"没有数据库文件 {source} / no database at {source}")
+    with Store.open(source) as store:
+        store.backup(dest)
+    with Store.open(dest) as copy:
+        report = copy.verify()
+    if not report.ok:
+        _say(
+            out,
+            f"备份 {dest} 校验失败：{len(report.problems)} 个问题",
+            f"backup {dest} FAILED verify: {len(report.problems)} problems",
+            args.lang,
+        )
+        for problem in report.problems:
+            print(f"  [{problem.check}] {problem.message}", file=out)
+        return EXIT_FAILED
+    _say(
+        out,
+        f"已备份到 {dest}，校验通过：审计 {report.entries} 条，资金记录 {report.rows} 条",
+        f"backed up to {dest}; verify ok: {report.entries} audit entries, {report.rows} money rows",
+        args.lang,
+    )
+    return EXIT_OK
+
+
 def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm import printables
 
@@ -558,6 +587,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="输出文件 / output file (.csv/.xlsx); default: print")
 
     add("verify", cmd_verify, "校验数据库与审计链 / verify the database and its audit chain")
+
+    p = add(
+        "backup",
+        cmd_backup,
+        "在写入时也可安全备份，并校验备份 / back up a database (safe while it is written) "
+        "and verify the copy",
+    )
+    p.add_argument("source", help="数据库文件 / database file")
+    p.add_argument("dest", help="备份文件 / backup file")
 
     p = add(
         "print", cmd_print, "打印合同、小票、对账单（HTML）/ printable contract, receipt, statement"
