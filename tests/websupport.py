@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -30,17 +32,28 @@ def build_template(path: Path) -> Path:
     return path
 
 
+def memory_dir() -> Iterator[Path]:
+    """A scratch directory in memory when the machine has one (every store write syncs to
+    disk; tests need not wait for that), else on disk."""
+    shm = Path("/dev/shm")
+    base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="orderfarm-web-", dir=base) as tmp:
+        yield Path(tmp)
+
+
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_template(tmp_path_factory.mktemp("template") / "demo.db")
+def demo_template() -> Iterator[Path]:
+    for scratch in memory_dir():
+        yield build_template(scratch / "template.db")
 
 
 @pytest.fixture
-def demo_db(demo_template: Path, tmp_path: Path) -> Path:
+def demo_db(demo_template: Path) -> Iterator[Path]:
     """A fresh copy of the demo database for one test."""
-    target = tmp_path / "demo.db"
-    shutil.copyfile(demo_template, target)
-    return target
+    for scratch in memory_dir():
+        target = scratch / "demo.db"
+        shutil.copyfile(demo_template, target)
+        yield target
 
 
 @pytest.fixture
