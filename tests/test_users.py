@@ -129,3 +129,26 @@ def test_the_first_admin_gets_a_generated_password_shown_once(store: Store) -> N
     assert ensure_admin(store) is None  # never again, and never a fixed default
     other = Store.open(Path(store.path).with_name("other.db"))
     assert ensure_admin(other) != password
+
+
+def test_the_command_line_adds_users_and_shows_a_generated_password_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    from orderfarm.cli import main
+
+    db = str(tmp_path / "cli.db")
+    assert main(["init", "--db", db], out=io.StringIO()) == 0
+    out = io.StringIO()
+    assert main(["user", "add", "wang", "--role", "viewer", "--db", db], out=out) == 0
+    password = out.getvalue().split("：")[1].split("（")[0]
+    with Store.open(db) as store:
+        assert authenticate(store, "wang", password).role is Role.VIEWER
+    monkeypatch.setattr("sys.stdin", io.StringIO("chosen-password-1\n"))
+    out = io.StringIO()
+    assert main(["user", "password", "wang", "--password-stdin", "--db", db], out=out) == 0
+    assert "chosen-password-1" not in out.getvalue()
+    with Store.open(db) as store:
+        assert authenticate(store, "wang", "chosen-password-1").name == "wang"
+    assert main(["user", "add", "wang", "--db", db], out=io.StringIO()) == 1  # taken

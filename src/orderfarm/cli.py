@@ -460,6 +460,12 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
             *_, password = build_demo_file(Path(db), seed=2018, households=200)
             _say(out, f"已创建演示数据库 {db}", f"created the demo database {db}", args.lang)
             _show_password(out, password, args.lang)
+    if Path(db).exists():  # a database nobody can log in to gets its first administrator
+        from orderfarm.store import Store
+        from orderfarm.store.users import ensure_admin
+
+        with Store.open(db) as store:
+            _show_password(out, ensure_admin(store, actor=args.actor), args.lang)
     if shutil.which("streamlit") is None and not _has_module("streamlit"):
         _say(
             out,
@@ -471,9 +477,32 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     env = {**os.environ, "ORDERFARM_DB": str(Path(db).resolve())}
     command = [sys.executable, "-m", "streamlit", "run", str(script), *args.streamlit_args]
     try:
-        return subprocess.call(command, env=env)
+        # from the script's folder, so that its .streamlit/config.toml applies
+        return subprocess.call(command, env=env, cwd=script.parent)
     except KeyboardInterrupt:  # Ctrl-C stops the page: a normal end
         return EXIT_OK
+
+
+def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.auth import generate_password
+    from orderfarm.store.users import add_user, set_password
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else generate_password()
+    with _open_store(args) as store:
+        if args.action == "add":
+            add_user(store, args.name, args.role, password, actor=args.actor)
+        else:
+            set_password(store, args.name, password, actor=args.actor)
+    if args.password_stdin:
+        _say(out, f"用户 {args.name} 已保存", f"user {args.name} saved", args.lang)
+    else:
+        _say(
+            out,
+            f"用户 {args.name} 的密码：{password}（只显示这一次）",
+            f"password of {args.name}: {password} (shown this once)",
+            args.lang,
+        )
+    return EXIT_OK
 
 
 def _has_module(name: str) -> bool:
@@ -605,6 +634,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", help="HTML 文件 / HTML file")
     p.add_argument("--season", type=int, help="对账单年度 / season of a statement")
     p.add_argument("--full", action="store_true", help="完整身份证号 / full IDs")
+
+    p = add("user", cmd_user, "网页用户 / users of the page: add NAME --role R, password NAME")
+    p.add_argument("action", choices=("add", "password"), help="添加或重设密码 / add, or reset")
+    p.add_argument("name", help="用户名 / user name")
+    p.add_argument(
+        "--role", choices=("admin", "clerk", "viewer"), default="clerk", help="角色 / role"
+    )
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="从标准输入读密码，否则生成并显示一次 / read the password from stdin, else "
+        "generate one and show it once",
+    )
 
     p = add(
         "app",
