@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any, Final, NoReturn
 
 from orderfarm.errors import ValidationError
@@ -85,8 +85,13 @@ def _wide(value: Decimal) -> Context:
     return Context(prec=max(28, len(value.as_tuple().digits) + abs(value.adjusted()) + 6))
 
 
+#: Digits and exponents without limit: a quantize in it is exact up to its one rounding, for
+#: any finite value (the same result as a context just wide enough, without building one).
+_UNBOUNDED: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
 def _half_up(value: Decimal, step: Decimal) -> Decimal:
-    return value.quantize(step, rounding=ROUND_HALF_UP, context=_wide(value))
+    return value.quantize(step, rounding=ROUND_HALF_UP, context=_UNBOUNDED)
 
 
 def round_yuan(amount: Decimal) -> Decimal:

@@ -1213,7 +1213,7 @@ class Store:
         )
 
     @staticmethod
-    def _check_deliverable(contract: Contract, day: dt.date) -> None:
+    def _check_deliverable(contract: Contract, day: dt.date, *, window: bool = True) -> None:
         problems: list[Problem] = []
         if contract.status is not ContractStatus.SIGNED:
             problems.append(
@@ -1321,6 +1321,45 @@ class Store:
         result: Delivery | None = self._read(work)
         return result
 
+    def find_deliveries(
+        self, receipts: Iterable[tuple[str, int, str]]
+    ) -> dict[tuple[str, int, str], Delivery]:
+        """``find_delivery`` for many (credit code, season, receipt number) at once: the latest
+        record of each one stored, in a few queries (receipts not stored are left out)."""
+        wanted: dict[tuple[str, int], set[str]] = defaultdict(set)
+        for uscc, season, receipt_no in receipts:
+            wanted[(uscc, season)].add(receipt_no)
+
+        def work(conn: sqlite3.Connection) -> dict[tuple[str, int, str], Delivery]:
+            found: dict[tuple[str, int, str], Delivery] = {}
+            terms: dict[str, PriceTerms] = {}
+            for (uscc, season), numbers in wanted.items():
+                for part in _chunks(sorted(numbers), _IN_LIMIT):
+                    marks = ", ".join("?" * len(part))
+                    for row in conn.execute(
+                        _DELIVERY_SELECT + "WHERE e.uscc = ? AND d.season = ? "
+                        f"AND d.receipt_no IN ({marks}) ORDER BY d.revision",
+                        (uscc, season, *part),
+                    ):
+                        found[(uscc, season, row["receipt_no"])] = self._delivery_of(row, terms)
+            return found
+
+        result: dict[tuple[str, int, str], Delivery] = self._read(work)
+        return result
+
+    def delivered_kg(self, contract_nos: Iterable[str]) -> dict[str, Decimal]:
+        """Accepted net kg delivered so far under each contract (voided records left out;
+        a contract with none, or not stored, has 0), in a few queries."""
+        numbers = sorted(set(contract_nos))
+
+        def work(conn: sqlite3.Connection) -> dict[str, Decimal]:
+            ids = {c.id: n for n, c in self._contract_rows(conn, numbers).items()}
+            grams = self._delivered_grams(conn, list(ids))
+            return {n: _kg(grams.get(i, 0)) for i, n in ids.items()}
+
+        found: dict[str, Decimal] = self._read(work)
+        return {n: found.get(n, _kg(0)) for n in numbers}
+
     # -- input supplies ------------------------------------------------------------------------------
 
     def supply_input(
@@ -1367,7 +1406,8 @@ class Store:
                     new=supply,
                 )
             if c.contract.status is not ContractStatus.SIGNED:
-                self._check_deliverable(c.contract, day)
+                # Inputs come before the harvest: the delivery window does not apply.
+                self._check_deliverable(c.contract, day, window=False)
             seq, prev = audit.next_seq(conn)
             new_id = int(
                 conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM input_supplies").fetchone()[0]
