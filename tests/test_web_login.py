@@ -75,3 +75,20 @@ def test_the_language_switch_changes_every_label(
         ), spec.name
     at.radio(key="lang").set_value("zh").run()
     assert texts(at.title)[0] == "用户"
+
+
+def test_a_user_changes_their_own_password(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    at = login(start(demo_db, monkeypatch), "viewer")
+    at.text_input(key="pw_new").input("short")
+    at.text_input(key="pw_again").input("short").run()
+    at.button(key="pw_save").click().run()
+    assert "密码: 至少需要 8 个字符" in texts(at.error)
+    at.text_input(key="pw_new").input("viewer-new-password")
+    at.text_input(key="pw_again").input("viewer-new-passwort").run()
+    at.button(key="pw_save").click().run()
+    assert "两次输入的密码不一致" in texts(at.error)
+    at.text_input(key="pw_again").input("viewer-new-password").run()
+    at.button(key="pw_save").click().run()
+    assert "密码已修改" in texts(at.success)
+    again = ok(login(start(demo_db, monkeypatch), "viewer", "viewer-new-password"))
+    assert texts(again.title) == ["总览"]

@@ -198,6 +198,23 @@ def _refresh_user(store: Store) -> User | None:
     return fresh
 
 
+def _own_password(store: Store, user: User, lang: Lang) -> None:
+    """Any user may change their own password (typed twice)."""
+    first = st.text_input(t("new_password", lang), type="password", key="pw_new")
+    second = st.text_input(t("repeat_password", lang), type="password", key="pw_again")
+    if st.button(t("save", lang), key="pw_save"):
+        if first != second:
+            st.error(t("passwords_differ", lang))
+            return
+        try:
+            Session(store, user).set_password(user.name, first)
+        except ValidationError as exc:
+            for message in exc.messages(lang):
+                st.error(message)
+        else:
+            st.success(t("password_changed", lang))
+
+
 def logout() -> None:
     """Forget the logged-in user and everything the pages kept for them."""
     lang = st.session_state.get("lang", "zh")
@@ -244,6 +261,8 @@ def main() -> None:
             if st.sidebar.button(t("logout", lang), key="logout"):
                 logout()
                 st.rerun()
+            with st.sidebar.expander(t("change_password", lang)):
+                _own_password(store, user, lang)
             pages = [
                 st.Page(
                     PAGES_DIR / f"{spec.name}.py", title=t(spec.title_key, lang), url_path=spec.name

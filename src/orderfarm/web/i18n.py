@@ -21,6 +21,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "logout": {"zh": "退出登录", "en": "Log out"},
     "user_name": {"zh": "用户名", "en": "User name"},
     "password": {"zh": "密码", "en": "Password"},
+    "change_password": {"zh": "修改密码", "en": "Change my password"},
+    "new_password": {"zh": "新密码（至少 8 个字符）", "en": "New password (8 characters or more)"},
+    "repeat_password": {"zh": "再输入一次", "en": "Once more"},
+    "passwords_differ": {"zh": "两次输入的密码不一致", "en": "The two passwords differ"},
+    "password_changed": {"zh": "密码已修改", "en": "Password changed"},
     "login_wrong": {"zh": "用户名或密码错误", "en": "Wrong user name or password"},
     "login_locked": {
         "zh": "失败次数过多，请 {minutes} 分钟后再试",
