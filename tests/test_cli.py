@@ -167,7 +167,7 @@ def test_app_runs_streamlit_on_the_database(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def fake_call(command: list[str], env: dict[str, str]) -> int:
+    def fake_call(command: list[str], env: dict[str, str], **options: object) -> int:
         seen["command"], seen["db"] = command, env["ORDERFARM_DB"]
         return 0
 
