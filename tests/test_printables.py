@@ -94,3 +94,28 @@ def test_statement_page() -> None:
     assert "¥160.00" in page and "¥20.00" in page  # balance 160 − 90 − 50
     assert statement.balance == Decimal("20.00")
     assert HOME.resident_id not in page
+
+
+def test_a_rejected_lot_prints_as_rejected_in_either_language() -> None:
+    dried = next(
+        (c for c in SEASON.contracts if c.terms.moisture_max is not None), None
+    ) or __import__("orderfarm").Contract.from_template(
+        "朝天椒",
+        "dried",
+        contract_no="X1",
+        enterprise=FIRM,
+        household=HOME,
+        season=2018,
+        area_mu="1",
+    )
+    maximum = dried.terms.moisture_max
+    assert maximum is not None
+    wet = Weighing(
+        gross_kg=D("50"), tare_kg=D("1"), grade=dried.terms.grades[0], moisture=maximum + D("0.05")
+    )
+    quote = price_delivery(dried.terms, wet, market_price=D("14.00"))
+    assert not quote.accepted
+    zh = receipt_html(quote, receipt_no="R9", day=dt.date(2018, 10, 1))
+    en = receipt_html(quote, receipt_no="R9", day=dt.date(2018, 10, 1), lang="en")
+    assert "拒收 ¥0.00" in zh and "REJECTED ¥0.00" in en
+    assert "Weighing receipt" in en and "rejected: moisture" in en
