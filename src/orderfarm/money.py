@@ -76,15 +76,6 @@ def _exact(value: Decimal, what: str) -> Decimal:
     return value
 
 
-def _wide(value: Decimal) -> Context:
-    """A context with digits enough to hold ``value`` to the gram or fen without loss.
-
-    The default 28 digits would make ``quantize`` fail, and division or scaling round, on a
-    large total; the single rounding the rules allow is the explicit half-up one.
-    """
-    return Context(prec=max(28, len(value.as_tuple().digits) + abs(value.adjusted()) + 6))
-
-
 #: Digits and exponents without limit: a quantize in it is exact up to its one rounding, for
 #: any finite value (the same result as a context just wide enough, without building one).
 _UNBOUNDED: Final = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
@@ -123,8 +114,7 @@ def _to_minor(value: Decimal, places: int, what: str) -> int:
 def _from_minor(units: int, places: int, what: str) -> Decimal:
     if not isinstance(units, int) or isinstance(units, bool):
         raise TypeError(f"{what} needs an int, got {type(units).__name__}")
-    whole = Decimal(units)
-    return whole.scaleb(-places, _wide(whole))
+    return Decimal(units).scaleb(-places, _UNBOUNDED)
 
 
 def to_fen(amount: Decimal) -> int:

@@ -43,7 +43,7 @@ import attrs
 from orderfarm.checks import require_decimal
 from orderfarm.contracts import CarryPolicy
 from orderfarm.errors import OrderfarmError
-from orderfarm.money import ZERO, D, round_yuan
+from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen
 
 __all__ = [
     "LineKind",
@@ -54,14 +54,10 @@ __all__ = [
     "build_statement",
     "check_payment",
     "settle_amounts",
+    "settle_fen",
 ]
 
 _CENT = Decimal("0.00")
-
-
-def _money(value: Decimal) -> Decimal:
-    """An amount with exactly two decimal places (already a whole number of fen)."""
-    return value.quantize(_CENT)
 
 
 class OverpaymentError(OrderfarmError, ValueError):
@@ -124,6 +120,7 @@ def settle_amounts(
         advances_waive=advances_waive,
         paid=paid,
     )
+    fen: dict[str, int] = {}
     for name, value in (
         ("proceeds", proceeds),
         ("carried_in", carried_in),
@@ -133,26 +130,51 @@ def settle_amounts(
     ):
         if value < ZERO or round_yuan(value) != value:
             raise ValueError(f"settle_amounts: {name} must be a non-negative amount, got {value}")
+        fen[name] = to_fen(value)
+    return settle_fen(**fen)
+
+
+def settle_fen(
+    *,
+    proceeds: int = 0,
+    carried_in: int = 0,
+    advances_carry: int = 0,
+    advances_waive: int = 0,
+    paid: int = 0,
+) -> Totals:
+    """``settle_amounts`` on whole fen, as the store sums them: the same rule in integers,
+    exactly (``round_half_up(a / b)`` is ``(2a + b) // 2b``), with Decimals only in the totals."""
+    for name, value in (
+        ("proceeds", proceeds),
+        ("carried_in", carried_in),
+        ("advances_carry", advances_carry),
+        ("advances_waive", advances_waive),
+        ("paid", paid),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"settle_fen: {name} must be whole fen (int), got {value!r}")
+        if value < 0:
+            raise ValueError(f"settle_fen: {name} must not be negative, got {value}")
     charges = carried_in + advances_carry + advances_waive
     recovered = min(charges, proceeds)
     recovered_old = min(carried_in, proceeds)
     advances = advances_carry + advances_waive
     unrecovered_new = advances - min(advances, proceeds - recovered_old)
     carried_new = (
-        round_yuan(unrecovered_new * advances_carry / advances) if advances > ZERO else ZERO
+        (2 * unrecovered_new * advances_carry + advances) // (2 * advances) if advances else 0
     )
     payable = proceeds - recovered
     return Totals(
-        proceeds=_money(proceeds),
-        carried_in=_money(carried_in),
-        advances_carry=_money(advances_carry),
-        advances_waive=_money(advances_waive),
-        recovered=_money(recovered),
-        carried_out=_money(carried_in - recovered_old + carried_new),
-        waived=_money(unrecovered_new - carried_new),
-        payable=_money(payable),
-        paid=_money(paid),
-        balance=_money(payable - paid),
+        proceeds=from_fen(proceeds),
+        carried_in=from_fen(carried_in),
+        advances_carry=from_fen(advances_carry),
+        advances_waive=from_fen(advances_waive),
+        recovered=from_fen(recovered),
+        carried_out=from_fen(carried_in - recovered_old + carried_new),
+        waived=from_fen(unrecovered_new - carried_new),
+        payable=from_fen(payable),
+        paid=from_fen(paid),
+        balance=from_fen(payable - paid),
     )
 
 

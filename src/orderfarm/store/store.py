@@ -36,7 +36,7 @@ from orderfarm.settlement import (
     Totals,
     build_statement,
     check_payment,
-    settle_amounts,
+    settle_fen,
 )
 from orderfarm.store import audit
 from orderfarm.store.db import Database
@@ -351,7 +351,7 @@ class _Sums:
 def _fold(seasons: dict[int, _Sums], upto: int | None = None) -> dict[int, Totals]:
     """Settle each season in order, carrying unrecovered advances forward."""
     result: dict[int, Totals] = {}
-    carried = ZERO
+    carried = 0
     keys = sorted(seasons)
     if upto is not None and upto not in seasons:
         keys = sorted([*keys, upto])
@@ -359,15 +359,15 @@ def _fold(seasons: dict[int, _Sums], upto: int | None = None) -> dict[int, Total
         if upto is not None and season > upto:
             break
         s = seasons.get(season, _Sums())
-        totals = settle_amounts(
-            proceeds=from_fen(s.proceeds),
+        totals = settle_fen(
+            proceeds=s.proceeds,
             carried_in=carried,
-            advances_carry=from_fen(s.carry),
-            advances_waive=from_fen(s.waive),
-            paid=from_fen(s.paid),
+            advances_carry=s.carry,
+            advances_waive=s.waive,
+            paid=s.paid,
         )
         result[season] = totals
-        carried = totals.carried_out
+        carried = to_fen(totals.carried_out)
     return result
 
 
