@@ -279,3 +279,20 @@ def test_an_admin_adds_a_user_who_can_log_in(
     again = login(start(demo_db, monkeypatch), "wang", password)
     ok(again)
     assert texts(again.title) == ["总览"]
+
+
+def test_an_unexpected_error_is_logged_and_shown_as_one_short_line(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from orderfarm.session import Session
+
+    def broken(self: Session, **_: object) -> list[object]:
+        raise RuntimeError("secret detail: /srv/data/season.db")
+
+    at = login(start(demo_db, monkeypatch), "clerk")
+    monkeypatch.setattr(Session, "households", broken)
+    goto(at, "households")
+    assert not at.exception  # no traceback reaches the user
+    assert texts(at.error) == ["出现意外错误，已记录日志。请重试或联系管理员。"]
+    assert "secret detail" not in " ".join(texts(at.markdown) + texts(at.error))
+    assert any("a page failed" in r.message and r.exc_info for r in caplog.records)
