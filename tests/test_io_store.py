@@ -331,3 +331,17 @@ def test_a_dry_run_of_several_files_sees_what_earlier_files_add(
             report = import_file(store, exported[kind], kind, today=TODAY, pending=pending)
             assert report.ok and report.dry_run, (kind, report.messages("en")[:3])
         assert store.counts()["households"] == 0 and store.audit_head()[0] == 0
+
+
+def test_a_viewer_may_not_export_in_full(demo: Path) -> None:
+    from orderfarm.auth import PermissionDenied, generate_password
+    from orderfarm.store.users import add_user
+
+    with Store.open(demo) as store:
+        add_user(store, "viewer1", "viewer", generate_password(), actor="script")
+        head = store.audit_head()
+        with pytest.raises(PermissionDenied):
+            export_table(store, "bank", season=2018, full=True, actor="viewer1")
+        assert store.audit_head() == head
+        masked = export_table(store, "bank", season=2018, actor="viewer1")
+        assert all("*" in str(row[2]) for row in masked.rows)

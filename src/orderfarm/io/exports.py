@@ -24,7 +24,6 @@ from orderfarm.io.writers import Cell, Table
 from orderfarm.money import D
 from orderfarm.settlement import LineKind
 from orderfarm.store import DEFAULT_ACTOR, Store
-from orderfarm.store import audit as store_audit
 
 #: What ``export_table`` can export, with the Chinese name.
 EXPORTS: Final = {
@@ -361,29 +360,11 @@ def audit_full_export(
 ) -> None:
     """Write to the audit log that ``actor`` exported ``what`` with full IDs and accounts.
 
-    Uses the store's ``record_event`` when it has one; until then, appends the entry in a write
-    transaction of the store's own database, with the store's audit function.
+    The store refuses (``PermissionDenied``) an actor whose role may not see personal
+    numbers, so nothing is exported in full without leaving its trace.
     """
-    payload = {"export": what, "season": season, "full": True}
-    record_event = getattr(store, "record_event", None)
-    if callable(record_event):
-        record_event("export_full", "export", what, payload, actor=actor)
-        return
-
-    # Stopgap until the store has a public way to audit a read (issue 3 is being built):
-    # the same transaction and chaining as the store's own writes.
-    def work(conn: Any) -> int:
-        return store_audit.append(
-            conn,
-            at=store.clock(),
-            actor=actor,
-            action="export_full",
-            entity="export",
-            ref=what,
-            payload=payload,
-        )
-
-    store._write(work)
+    payload: dict[str, Any] = {"export": what, "season": season, "full": True}
+    store.record_event("export_full", "export", what, payload, actor=actor)
 
 
 __all__ = [
