@@ -316,6 +316,17 @@ def test_voiding_a_paid_delivery_is_refused_until_the_payment_is_voided(store: S
     assert store.verify().ok
 
 
+def test_inputs_on_an_unsigned_contract_are_refused_for_that_reason_only(store: Store) -> None:
+    (h,) = seeded(store)
+    store.add_contract(chilli_contract("C1", h))
+    with pytest.raises(RefusedError) as caught:
+        store.supply_input(
+            "C1", InputSupply("辣椒苗", D("100"), "株", D("0.03")), dt.date(2018, 5, 2), "S-1"
+        )
+    assert [p.code for p in caught.value.problems] == ["contract_not_signed"]
+    assert store.counts()["input_supplies"] == 0
+
+
 def test_inputs_count_as_charges_only_when_advanced(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
     day = dt.date(2018, 5, 2)
     store.supply_input("C1", InputSupply("辣椒苗", D("10000"), "株", D("0.03")), day, "S-1")

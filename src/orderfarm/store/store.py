@@ -1227,7 +1227,7 @@ class Store:
                     },
                 )
             )
-        if not contract.in_window(day):
+        if window and not contract.in_window(day):
             problems.append(
                 Problem(
                     "day",
