@@ -37,6 +37,7 @@ from orderfarm import (
     LineKind,
     OverpaymentError,
     RefusedError,
+    Slip,
     Store,
     Totals,
     VoidError,
@@ -65,7 +66,7 @@ class ModelContract:
     signed: bool = False
 
 
-@attrs.define
+@attrs.define(eq=False)
 class ModelDelivery:
     id: int
     contract_no: str
@@ -214,22 +215,21 @@ class LedgerMachine(RuleBasedStateMachine):
             carried = totals.carried_out
         return result
 
-    def delivered_before(self, contract_no: str) -> Decimal:
+    @staticmethod
+    def delivered_before(deliveries: list[ModelDelivery], contract_no: str) -> Decimal:
         return sum(
-            (
-                d.accepted_net
-                for d in self.deliveries
-                if d.contract_no == contract_no and not d.voided
-            ),
+            (d.accepted_net for d in deliveries if d.contract_no == contract_no and not d.voided),
             Decimal(0),
         )
 
-    def price(self, contract: Contract, net: Decimal, grade: str) -> Decimal:
+    def price(
+        self, deliveries: list[ModelDelivery], contract: Contract, net: Decimal, grade: str
+    ) -> Decimal:
         floor = FLOORS[grade]
         quota = contract.terms.quota_kg
         if quota is None:
             return round_yuan(net * floor)
-        before = self.delivered_before(contract.contract_no)
+        before = self.delivered_before(deliveries, contract.contract_no)
         protected = min(net, max(Decimal(0), quota - before))
         rest = net - protected
         amount = Decimal(0)
@@ -274,6 +274,32 @@ class LedgerMachine(RuleBasedStateMachine):
         self.store.sign_contract(contract_no, dt.date(m.contract.season, 5, 1))
         m.signed = True
 
+    def plan(
+        self,
+        deliveries: list[ModelDelivery],
+        contract_no: str,
+        net: Decimal,
+        grade: str,
+        receipt: int,
+    ) -> tuple[str, ModelDelivery | None]:
+        """What recording this slip after ``deliveries`` must do: ``same`` (the slip is
+        stored: nothing written), ``conflict`` (its receipt holds another live slip),
+        ``refused`` (unsigned contract) or ``new`` (a delivery to record, id still 0)."""
+        m = self.contracts[contract_no]
+        c = m.contract
+        key = (c.enterprise_uscc, c.season, f"R{receipt}")
+        same_key = [d for d in deliveries if d.key == key]
+        for d in same_key:
+            if d.contract_no == contract_no and d.net == net and d.grade == grade:
+                return "same", d
+        live = [d for d in same_key if not d.voided]
+        if live:
+            return "conflict", live[0]
+        if not m.signed:
+            return "refused", None
+        amount = self.price(deliveries, c, net, grade)
+        return "new", ModelDelivery(0, contract_no, key, net, grade, amount, net)
+
     @rule(
         target=delivered,
         contract_no=st.sampled_from([c.contract_no for c in CONTRACTS]),
@@ -282,47 +308,113 @@ class LedgerMachine(RuleBasedStateMachine):
         receipt=st.integers(min_value=0, max_value=40),
     )
     def deliver(self, contract_no: str, cents: int, grade: str, receipt: int) -> object:
-        m = self.contracts[contract_no]
-        c = m.contract
+        c = self.contracts[contract_no].contract
         net = Decimal(cents) / 100
         weighing = Weighing(gross_kg=net + 1, tare_kg=D("1"), grade=grade)
-        key = (c.enterprise_uscc, c.season, f"R{receipt}")
-        same_key = [d for d in self.deliveries if d.key == key]
-        identical = [
-            d
-            for d in same_key
-            if d.contract_no == contract_no and d.net == net and d.grade == grade
-        ]
-        live = [d for d in same_key if not d.voided]
+        outcome, d = self.plan(self.deliveries, contract_no, net, grade, receipt)
         before = self.store.counts()
-        if identical:
-            got = self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
-            assert got.id == identical[0].id
+        record = (contract_no, weighing, self.day(c.season), f"R{receipt}")
+        if outcome == "same":
+            assert d is not None
+            assert self.store.record_delivery(*record).id == d.id
             assert self.store.counts() == before
             event("same slip again")
-            return identical[0]
-        if live:
+            return d
+        if outcome == "conflict":
+            assert d is not None
             try:
-                self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+                self.store.record_delivery(*record)
             except ConflictError as exc:
-                assert f"delivery {live[0].id}" in str(exc)
+                assert f"delivery {d.id}" in str(exc)
                 event("receipt conflict")
-                return live[0]
+                return d
             raise AssertionError("a different slip under a used receipt number was recorded")
-        if not m.signed:
+        if outcome == "refused":
             try:
-                self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
+                self.store.record_delivery(*record)
             except RefusedError as exc:
                 assert [p.code for p in exc.problems] == ["contract_not_signed"]
                 return None
             raise AssertionError("a delivery on an unsigned contract was recorded")
-        amount = self.price(c, net, grade)
-        got = self.store.record_delivery(contract_no, weighing, self.day(c.season), key[2])
-        assert got.amount == amount, (got.quote.explain("en"), amount)
-        d = ModelDelivery(got.id, contract_no, key, net, grade, amount, net)
+        assert d is not None
+        got = self.store.record_delivery(*record)
+        assert got.amount == d.amount, (got.quote.explain("en"), d.amount)
+        d.id = got.id
         event("delivered")
         self.deliveries.append(d)
         return d
+
+    @rule(
+        target=delivered,
+        lots=st.lists(
+            st.tuples(
+                st.sampled_from([c.contract_no for c in CONTRACTS]),
+                st.integers(min_value=1, max_value=50000),
+                st.sampled_from(sorted(FLOORS)),
+                st.integers(min_value=0, max_value=40),
+            ),
+            min_size=1,
+            max_size=8,
+        ),
+        batch_size=st.integers(min_value=1, max_value=4),
+    )
+    def deliver_batch(self, lots: list[tuple[str, int, str, int]], batch_size: int) -> object:
+        """``record_deliveries``: batches before the first bad slip are kept, its batch and
+        the rest are not; slips already stored are skipped."""
+        shadow = list(self.deliveries)
+        kept: list[ModelDelivery] = []
+        expected_existing = 0
+        failure: str | None = None
+        pending: list[ModelDelivery] = []
+        pending_existing = 0
+        for i, (contract_no, cents, grade, receipt) in enumerate(lots):
+            outcome, d = self.plan(shadow, contract_no, Decimal(cents) / 100, grade, receipt)
+            if outcome in ("conflict", "refused"):
+                failure = outcome
+                break
+            if outcome == "new":
+                assert d is not None
+                shadow.append(d)
+                pending.append(d)
+            else:
+                pending_existing += 1
+            if (i + 1) % batch_size == 0:  # the batch is complete: it commits
+                kept += pending
+                expected_existing += pending_existing
+                pending, pending_existing = [], 0
+        if failure is None:
+            kept += pending
+            expected_existing += pending_existing
+        slips = [
+            Slip(
+                contract_no,
+                Weighing(gross_kg=Decimal(cents) / 100 + 1, tare_kg=D("1"), grade=grade),
+                self.day(self.contracts[contract_no].contract.season),
+                f"R{receipt}",
+            )
+            for contract_no, cents, grade, receipt in lots
+        ]
+        before = self.store.counts()["deliveries"]
+        if failure is None:
+            result = self.store.record_deliveries(slips, batch_size=batch_size)
+            assert (result.recorded, result.existing) == (len(kept), expected_existing)
+        else:
+            error = ConflictError if failure == "conflict" else RefusedError
+            try:
+                self.store.record_deliveries(slips, batch_size=batch_size)
+            except error:
+                event(f"batch {failure}")
+            else:
+                raise AssertionError(f"a batch with a {failure} slip was recorded")
+        assert self.store.counts()["deliveries"] == before + len(kept)
+        for d in kept:
+            got = self.store.find_delivery(d.key[0], d.key[1], d.key[2])
+            assert got is not None and got.amount == d.amount and not got.voided
+            d.id = got.id
+        self.deliveries += kept
+        if kept:
+            event("batch delivered")
+        return multiple(*kept)
 
     @rule(d=delivered)
     def redeliver(self, d: ModelDelivery | None) -> None:
