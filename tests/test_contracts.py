@@ -9,6 +9,7 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from strategies import contracts, price_terms
 
 from orderfarm import (
@@ -360,3 +361,34 @@ def test_signing_needs_a_day() -> None:
         contract().sign("2018-04-02")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         contract().sign(dt.datetime(2018, 4, 2, 9, 30))
+
+
+class ContractLifecycle(RuleBasedStateMachine):
+    """Any sequence of steps a clerk might try: the contract follows the table or refuses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deal = contract()
+        self.history = [ContractStatus.DRAFT]
+
+    @rule(step=st.sampled_from(list(STEPS)))
+    def try_step(self, step: str) -> None:
+        target = ALLOWED.get((self.deal.status, step))
+        if target is None:
+            with pytest.raises(ContractStateError):
+                STEPS[step](self.deal)
+        else:
+            self.deal = STEPS[step](self.deal)
+            self.history.append(target)
+
+    @invariant()
+    def status_only_moves_forward(self) -> None:
+        assert self.deal.status is self.history[-1]
+        assert len(self.history) <= 3  # draft → signed → closed/terminated at most
+        if self.deal.status in (ContractStatus.SIGNED, ContractStatus.CLOSED):
+            assert self.deal.signed_on == SIGNED_ON
+        if self.deal.status is ContractStatus.TERMINATED:
+            assert self.deal.end_reason
+
+
+TestContractLifecycle = ContractLifecycle.TestCase
