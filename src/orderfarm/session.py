@@ -22,9 +22,10 @@ import hashlib
 import hmac
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -62,6 +63,7 @@ from orderfarm.store import users as store_users
 from orderfarm.supplies import InputSupply
 
 P = Permission
+T = TypeVar("T")
 
 #: The permission each import needs besides ``IMPORT``: an import may not write what the
 #: role could not write by hand.
@@ -76,6 +78,34 @@ IMPORT_PERMISSIONS: Final = {
 }
 #: Statuses of contracts that count for a season (a draft or a cancelled one does not).
 LIVE_STATUSES: Final = (ContractStatus.SIGNED, ContractStatus.CLOSED, ContractStatus.TERMINATED)
+
+
+class _ByHead:
+    """Values computed from a whole store (a season's report, the household list), kept per
+    file and audit head: every write appends an audit entry, so a new head means the value is
+    computed afresh, and a page shown again reads nothing that grows with the store."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: dict[tuple[object, ...], object] = {}
+        self._lock = threading.Lock()
+
+    def get(self, store: Store, key: tuple[object, ...], compute: Callable[[], T]) -> T:
+        full = (store.path, store.audit_head()[0], *key)
+        with self._lock:
+            if full in self._values:
+                return cast(T, self._values[full])
+        value = compute()
+        with self._lock:
+            if len(self._values) >= self.size:
+                self._values.pop(next(iter(self._values)))  # the oldest
+            self._values[full] = value
+        return value
+
+
+_REPORTS: Final = _ByHead(64)
+#: A county's household list is ~10^5 views: keep a few.
+_HOUSEHOLDS: Final = _ByHead(4)
 
 
 @attrs.frozen
@@ -230,7 +260,15 @@ class Session:
     ) -> list[HouseholdView]:
         """Households (optionally of a township and village), as the user may see them."""
         self.need(P.VIEW_REPORTS)
-        return [self._view(h) for h in self.store.households(township=township, village=village)]
+        key = ("households", township, village, self.personal, self._ref_key)
+        views = _HOUSEHOLDS.get(
+            self.store,
+            key,
+            lambda: tuple(
+                self._view(h) for h in self.store.households(township=township, village=village)
+            ),
+        )
+        return list(views)
 
     def household(self, ref: str) -> HouseholdView:
         """One household by reference."""
@@ -559,7 +597,8 @@ class Session:
     def report(self, season: int, by: Sequence[str] = ()) -> list[ReportRow]:
         """The season report grouped by township, village, crop and/or enterprise."""
         self.need(P.VIEW_REPORTS)
-        return self.store.report(season, by=by)
+        key = ("report", season, tuple(by))
+        return list(_REPORTS.get(self.store, key, lambda: tuple(self.store.report(season, by=by))))
 
     def export(
         self, what: str, *, season: int | None = None, full: bool = False, by: Sequence[str] = ()
@@ -624,7 +663,10 @@ class Session:
     def actuals(self, season: int, by: GroupBy) -> tuple[ActualSummary, ...]:
         """Estimate against actual per village, township, crop…, with side-selling flags."""
         self.need(P.VIEW_REPORTS)
-        return summarise(season_actuals(self.store, season), by)
+        key = ("actuals", season, by)
+        return _REPORTS.get(
+            self.store, key, lambda: summarise(season_actuals(self.store, season), by)
+        )
 
     # -- audit ---------------------------------------------------------------------------------
 

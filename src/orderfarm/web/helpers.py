@@ -120,6 +120,8 @@ def matches(query: str, head_name: str, resident_id: str, township: str, village
 
 def search(items: Iterable[S], query: str) -> list[S]:
     """The items matching ``query`` (see ``matches``), in their order."""
+    if not query.strip():
+        return list(items)
     return [
         item
         for item in items

@@ -131,6 +131,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "找到 {count} 户（共 {total} 户）",
         "en": "{count} of {total} households",
     },
+    "showing_first": {
+        "zh": "只显示前 {shown} 户；输入姓名、拼音首字母或身份证号后几位可缩小范围",
+        "en": "Showing the first {shown}; search by name, pinyin initials or ID tail to narrow",
+    },
     "ids_masked": {
         "zh": "身份证号、电话和账号已部分隐藏（您的角色无权查看完整号码）",
         "en": "IDs, phones and accounts are partly hidden (your role may not see them in full)",

@@ -25,6 +25,8 @@ _FIELDS = (
     "account",
 )
 NEW = "__new__"
+#: Households listed (and offered to edit) at once; a county has ~10^5, found by searching.
+SHOWN = 200
 
 
 def _load(record: Household | None) -> None:
@@ -155,6 +157,9 @@ def body(ctx: app.Ctx) -> None:
     query = st.text_input(ctx.t("search"), key="hh_search", placeholder=ctx.t("search_hint"))
     found = helpers.search(views, query)
     st.caption(ctx.t("found_households", count=len(found), total=len(views)))
+    if len(found) > SHOWN:
+        st.caption(ctx.t("showing_first", shown=SHOWN))
+        found = found[:SHOWN]
     _table(ctx, found)
     if views and views[0].masked:
         st.caption(ctx.t("ids_masked"))
