@@ -7,7 +7,7 @@ For a role without ``VIEW_PERSONAL`` resident IDs, phones and accounts come back
 households are named by an opaque ``ref`` instead of their ID.
 
 >>> import tempfile, pathlib
-from orderfarm.auth import Role, User
+>>> from orderfarm.auth import Role, User
 >>> from orderfarm.store import Store
 >>> with tempfile.TemporaryDirectory() as tmp, Store.open(pathlib.Path(tmp) / "s.db") as store:
 ...     viewer = Session(store, User("zhao", Role.VIEWER))
