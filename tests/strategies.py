@@ -7,6 +7,7 @@ floors are ordered by grade, tare is below gross), so a property fails only on a
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from hypothesis import strategies as st
@@ -38,6 +39,7 @@ LOWER = "abcdefghijklmnopqrstuvwxyz"
 HANZI = "张王李赵刘陈杨黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤明华建国军平秀英兰芳"
 
 
+@functools.cache  # strategies are drawn inside composites; build (and validate) each once
 def decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
     """Finite Decimals from ``low`` to ``high`` written with exactly ``places`` places."""
     return st.decimals(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import attrs
 import pytest
@@ -328,12 +327,6 @@ def test_from_template_refuses_a_float_area() -> None:
             season=2018,
             area_mu=2.5,  # type: ignore[arg-type]
         )
-
-
-@given(contracts())
-def test_contracts_are_hashable_values(deal: Contract) -> None:
-    assert {deal: 1}[deal] == 1
-    assert isinstance(deal.area_mu, Decimal)
 
 
 def test_charge_mode_given_as_text_is_the_mode() -> None:
