@@ -31,7 +31,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
-from orderfarm.store.errors import SchemaVersionError, StoreBusyError, StoreError
+from orderfarm.store.errors import (
+    SchemaVersionError,
+    StoreBusyError,
+    StoreCorruptError,
+    StoreError,
+    StoreFullError,
+    StoreIOError,
+    StoreReadOnlyError,
+)
 
 T = TypeVar("T")
 
@@ -234,9 +242,49 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def _is_busy(exc: sqlite3.Error) -> bool:
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
+    """The ``StoreError`` to raise for an SQLite error on ``path``: a full disk, a read-only
+    file, an I/O fault and a damaged file each get their own class and a message a person can
+    act on. The transaction was rolled back, so nothing of the failed write is kept."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = str(exc)
+    lower = text.lower()
+    if name.startswith("SQLITE_FULL") or "full" in lower:
+        return StoreFullError(
+            f"the disk holding {path} is full ({text}); nothing was written. Free some space "
+            "and try again (磁盘已满，未写入任何数据)"
+        )
+    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")) or "readonly" in lower:
+        return StoreReadOnlyError(
+            f"{path} cannot be written ({text}): the file, its folder or the disk is read-only; "
+            "nothing was written (数据库文件只读，未写入任何数据)"
+        )
+    if (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+        or "malformed" in lower
+        or ("not a database" in lower)
+    ):
+        return StoreCorruptError(
+            f"{path} is not an orderfarm database or is damaged ({text}); restore it from a "
+            "backup (数据库文件损坏或不是数据库，请从备份恢复)"
+        )
+    if (
+        name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN"))
+        or "i/o" in lower
+        or ("unable to open" in lower)
+    ):
+        return StoreIOError(
+            f"{path} could not be read or written ({text}); nothing was written "
+            "(数据库文件读写失败，未写入任何数据)"
+        )
+    return StoreError(f"the database {path} refused the operation: {text} (数据库拒绝了此操作)")
 
 
 class Database:
@@ -257,18 +305,24 @@ class Database:
     # -- connections ---------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self.busy_timeout,
-            isolation_level=None,
-            # Only close() touches a connection from another thread, after use has stopped.
-            check_same_thread=False,
-        )
+        try:
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout,
+                isolation_level=None,
+                # Only close() touches a connection from another thread, after use has stopped.
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise store_error(exc, self.path) from exc
         try:
             self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise store_error(exc, self.path) from exc
         except BaseException:
             conn.close()
             raise
@@ -339,9 +393,9 @@ class Database:
         while True:
             try:
                 return attempt()
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 if not _is_busy(exc):
-                    raise
+                    raise store_error(exc, self.path) from exc
                 if time.monotonic() >= deadline:
                     raise StoreBusyError(
                         f"the database {self.path} stayed busy for {self.patience:.0f} s; "
@@ -362,7 +416,10 @@ class Database:
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+                    # A failed rollback (the disk is gone) must not hide why the write failed;
+                    # SQLite rolls the transaction back itself when the connection closes.
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
                 raise
             return result
 
@@ -430,8 +487,47 @@ class Database:
 
     def version(self) -> int:
         """The file's schema version (``PRAGMA user_version``)."""
-        row = self.connection().execute("PRAGMA user_version").fetchone()
+        conn = self.connection()
+        row = self._retry(lambda: conn.execute("PRAGMA user_version").fetchone())
         return int(row[0])
+
+    def backup(self, dest: str | os.PathLike[str]) -> Path:
+        """Copy the database to ``dest`` with SQLite's backup API: one consistent snapshot,
+        taken while other connections keep writing. The copy is written beside ``dest`` and
+        renamed into place only when complete, so a crash leaves no half copy at ``dest``."""
+        target = Path(dest)
+        if target.exists() and target.resolve() == self.path.resolve():
+            raise StoreError(f"a backup of {self.path} cannot overwrite the database itself")
+        for suffix in ("-wal", "-shm"):
+            if Path(f"{target}{suffix}").exists():
+                raise StoreError(
+                    f"{target} is in use as a database (it has a {suffix} file); "
+                    "choose another name for the backup (备份文件名已被数据库占用)"
+                )
+        scratch = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+        source = self.connection()
+        try:
+            copy = sqlite3.connect(scratch, isolation_level=None)
+            try:
+                # pages=-1: the whole file in one step, so the copy is one snapshot.
+                self._retry(lambda: source.backup(copy, pages=-1))
+                # One self-contained file (the source's WAL header bytes are copied too).
+                copy.execute("PRAGMA journal_mode=DELETE").fetchone()
+            finally:
+                copy.close()
+            with open(scratch, "rb") as written:
+                os.fsync(written.fileno())
+            os.replace(scratch, target)
+        except sqlite3.Error as exc:
+            raise store_error(exc, target) from exc
+        except OSError as exc:
+            raise StoreIOError(
+                f"the backup to {target} could not be written ({exc}) (备份写入失败)"
+            ) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                scratch.unlink()
+        return target
 
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
         """Bring the file to schema ``target``, in one transaction; returns the version it had.
