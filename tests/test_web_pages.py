@@ -169,9 +169,16 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     assert texts(at.success) == ["已登记付款 ¥1.00"]
     assert _counts(demo_db)["payments"] == before["payments"] + 1
     # a void needs a reason
+    at.selectbox(key="v_kind").set_value("payment")
+    at.number_input(key="v_id").set_value(before["payments"] + 1).run()
     at.button(key="v_save").click().run()
     assert "原因: 不能为空白" in _errors(at)
     assert _counts(demo_db)["payment_voids"] == 0
+    at.text_input(key="v_reason").input("录错金额").run()
+    at.button(key="v_save").click().run()
+    ok(at)
+    assert f"记录 {before['payments'] + 1} 已作废" in texts(at.success)
+    assert _counts(demo_db)["payment_voids"] == 1
 
 
 # -- settlement, estimate, market, files, audit, users ------------------------------------------

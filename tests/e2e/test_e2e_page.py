@@ -97,6 +97,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
                 raise RuntimeError(f"streamlit did not start (see {log.name})")
             time.sleep(0.3)
         yield url, name
+        log.flush()
+        text = Path(log.name).read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in text, text[-3000:]  # nothing went wrong on the server
     finally:
         process.terminate()
         try:
