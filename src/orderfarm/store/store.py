@@ -186,6 +186,41 @@ def _quote_of(row: sqlite3.Row, terms: PriceTerms) -> Quote:
     )
 
 
+def _priced(quote: Quote) -> tuple[object, ...]:
+    """What a quote puts in a delivery row's pricing columns, prices as Decimal values:
+    accepted, net_g, protected_g, protected_price, protected_basis, protected_fen, market_g,
+    market_fen, amount_fen (``verify`` compares re-pricing with the stored row by this)."""
+    protected = next((p for p in quote.portions if p.protected), None)
+    market = next((p for p in quote.portions if not p.protected), None)
+    return (
+        1 if quote.accepted else 0,
+        to_grams(quote.net_kg),
+        to_grams(protected.kg) if protected else 0,
+        protected.unit_price if protected else None,
+        protected.basis.value if protected else None,
+        to_fen(protected.amount) if protected else 0,
+        to_grams(market.kg) if market else 0,
+        to_fen(market.amount) if market else 0,
+        to_fen(quote.amount),
+    )
+
+
+def _stored_pricing(row: sqlite3.Row) -> tuple[object, ...]:
+    """The same columns as ``_priced``, from a stored delivery row."""
+    price = row["protected_price"]
+    return (
+        row["accepted"],
+        row["net_g"],
+        row["protected_g"],
+        D(price) if price is not None else None,
+        row["protected_basis"],
+        row["protected_fen"],
+        row["market_g"],
+        row["market_fen"],
+        row["amount_fen"],
+    )
+
+
 def _delivery_row(
     *,
     id: int,
@@ -2138,25 +2173,26 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         )
 
     # Stored amounts against re-pricing of the stored slips.
-    terms: dict[int, PriceTerms] = {}
-    for r in conn.execute(
-        "SELECT d.*, c.data AS contract_data FROM deliveries d "
-        "JOIN contracts c ON c.id = d.contract_id ORDER BY d.id"
-    ):
-        if r["contract_id"] not in terms:
-            terms[r["contract_id"]] = from_json(r["contract_data"], Contract).terms
-        t = terms[r["contract_id"]]
+    # Each contract's terms are read once, not joined onto every delivery row.
+    terms: dict[int, PriceTerms | None] = {}
+    for r in conn.execute("SELECT * FROM deliveries ORDER BY id"):
+        contract_id = r["contract_id"]
+        if contract_id not in terms:
+            data = conn.execute("SELECT data FROM contracts WHERE id = ?", (contract_id,))
+            found = data.fetchone()
+            terms[contract_id] = from_json(found[0], Contract).terms if found else None
+        t = terms[contract_id]
+        if t is None:
+            continue  # foreign_key_check names the missing contract
         try:
-            stored = _quote_of(r, t)
+            market = r["market_price"]
             repriced = price_delivery(
                 t,
                 _weighing_of(r),
-                market_price=stored.market_price,
-                delivered_before_kg=stored.delivered_before_kg,
+                market_price=D(market) if market is not None else None,
+                delivered_before_kg=_kg(r["delivered_before_g"]),
             )
-            same = attrs.evolve(repriced, rejection_reason=None) == attrs.evolve(
-                stored, rejection_reason=None
-            )
+            same = _priced(repriced) == _stored_pricing(r)
         except (OrderfarmError, ValueError, TypeError) as exc:
             problems.append(
                 VerifyProblem(
@@ -2169,7 +2205,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                 VerifyProblem(
                     "repricing",
                     f"delivery {r['id']} (receipt {r['receipt_no']}) is stored as "
-                    f"{stored.amount} but its slip prices at {repriced.amount}",
+                    f"{from_fen(r['amount_fen'])} but its slip prices at {repriced.amount}",
                     r["audit_seq"],
                 )
             )
