@@ -307,3 +307,19 @@ def test_an_unexpected_error_is_logged_and_shown_as_one_short_line(
     assert texts(at.error) == ["出现意外错误，已记录日志。请重试或联系管理员。"]
     assert "secret detail" not in " ".join(texts(at.markdown) + texts(at.error))
     assert any("a page failed" in r.message and r.exc_info for r in caplog.records)
+
+
+def test_a_clerk_edits_a_household_and_the_reveal_is_audited(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "households")
+    at.selectbox(key="hh_pick").select_index(1).run()  # the first household (0 is "new")
+    rid = str(at.text_input(key="hh_resident_id").value)
+    assert at.text_input(key="hh_resident_id").disabled  # the ID names the household
+    at.text_input(key="hh_phone").input("13900000000").run()
+    at.button(key="hh_save").click().run()
+    ok(at)
+    with Store.open(demo_db) as store:
+        assert store.household(rid).phone == "13900000000"
+        actions = [(e.actor, e.action) for e in store.audit_log()[-2:]]
+    assert actions == [("clerk", "reveal"), ("clerk", "update_household")]
