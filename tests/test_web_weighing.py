@@ -74,3 +74,14 @@ def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
     assert any("不在合同交售期" in text for text in texts(at.error))
     ok(at)
     assert _deliveries(demo_db) == before
+
+
+def test_problems_read_in_the_chosen_language(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch)
+    at.radio(key="lang").set_value("en").run()
+    at.text_input(key="w_gross").input("12,5kg").run()
+    ok(at)
+    assert any(text.startswith("gross weight: is not a number") for text in texts(at.error))
+    assert texts(at.title) == ["Weighing"]
