@@ -6,6 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import TypeVar
 
 import attrs
 
@@ -15,6 +16,8 @@ from orderfarm.errors import ContractStateError, ValidationError
 from orderfarm.money import ZERO, D, grade_prices, optional_D
 from orderfarm.parties import Enterprise, Household
 from orderfarm.supplies import InputSupply
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 
 @attrs.frozen
@@ -116,6 +119,25 @@ class CarryPolicy(enum.Enum):
     WAIVE = "waive"  # written off by the enterprise
 
 
+def _choice(kind: type[_E], field: str, value: object) -> _E:
+    """``value`` as a member of the enum ``kind``; anything else is a ``ValidationError``."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        choices = "、".join(str(member.value) for member in kind)
+        raise ValidationError.one(field, "bad_choice", choices=choices, value=value) from None
+
+
+def _carry_policy(value: object) -> CarryPolicy:
+    return _choice(CarryPolicy, "unrecovered", value)
+
+
+def _status(value: object) -> ContractStatus:
+    return _choice(ContractStatus, "status", value)
+
+
 def _supplies(value: Iterable[InputSupply]) -> tuple[InputSupply, ...]:
     return tuple(value)
 
@@ -139,8 +161,8 @@ class Contract:
     inputs: tuple[InputSupply, ...] = attrs.field(default=(), converter=_supplies)
     delivery_start: dt.date | None = None
     delivery_end: dt.date | None = None
-    unrecovered: CarryPolicy = attrs.field(default=CarryPolicy.CARRY, converter=CarryPolicy)
-    status: ContractStatus = attrs.field(default=ContractStatus.DRAFT, converter=ContractStatus)
+    unrecovered: CarryPolicy = attrs.field(default=CarryPolicy.CARRY, converter=_carry_policy)
+    status: ContractStatus = attrs.field(default=ContractStatus.DRAFT, converter=_status)
     signed_on: dt.date | None = None
     end_reason: str = ""
 

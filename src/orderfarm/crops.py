@@ -24,7 +24,7 @@ import attrs
 from orderfarm.checks import Checks, names
 from orderfarm.errors import ValidationError
 from orderfarm.money import D, grade_prices, optional_D
-from orderfarm.supplies import ChargeMode
+from orderfarm.supplies import ChargeMode, charge_mode
 
 
 @attrs.frozen
@@ -35,7 +35,7 @@ class InputDefault:
     unit: str
     quantity_per_mu: Decimal = attrs.field(converter=D)
     unit_cost: Decimal = attrs.field(converter=D)
-    charge: ChargeMode = attrs.field(default=ChargeMode.ADVANCE, converter=ChargeMode)
+    charge: ChargeMode = attrs.field(default=ChargeMode.ADVANCE, converter=charge_mode)
 
 
 @attrs.frozen
@@ -49,7 +49,7 @@ class MonthDay:
         checks = Checks()
         try:
             dt.date(2000, self.month, self.day)  # a leap year admits 29 February
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             checks.add(
                 "day", "bad_value", reason=f"{self.month!r}-{self.day!r} is not a day of the year"
             )

@@ -662,6 +662,8 @@ def form_key(crop: str, form: str) -> str:
 
 
 def _price_map(values: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
+    if not isinstance(values, Mapping):
+        raise TypeError(f"expected a mapping of crop forms to prices, got {type(values).__name__}")
     return {str(key): D(value, str(key)) for key, value in values.items()}
 
 

@@ -28,6 +28,10 @@ GRAM: Final = Decimal("0.001")
 
 Number = Decimal | int | str
 
+#: No quantity, price or amount in a season comes near this; beyond it, rounding to the fen
+#: would overflow Decimal's precision, so larger values are refused where they come in.
+LIMIT: Final = Decimal(10) ** 15
+
 _DECIMAL_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 
@@ -45,8 +49,10 @@ def D(value: Number, field: str = "value") -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationError.one(field, "not_finite", value=str(value))
-        return value
+        return _bounded(value, field)
     if isinstance(value, int):
+        if abs(value) >= LIMIT:
+            raise ValidationError.one(field, "too_large", limit=f"{LIMIT:,.0f}")
         return Decimal(value)
     if isinstance(value, str):
         text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
@@ -57,10 +63,16 @@ def D(value: Number, field: str = "value") -> Decimal:
         if not _DECIMAL_TEXT.fullmatch(text):
             raise ValidationError.one(field, "not_a_number", value=value[:40])
         try:
-            return Decimal(text)
+            return _bounded(Decimal(text), field)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
             raise ValidationError.one(field, "not_a_number", value=value[:40]) from None
     raise TypeError(f"{field}: expected str, int or Decimal, got {type(value).__name__}")
+
+
+def _bounded(value: Decimal, field: str) -> Decimal:
+    if abs(value) >= LIMIT:
+        raise ValidationError.one(field, "too_large", limit=f"{LIMIT:,.0f}")
+    return value
 
 
 def optional_D(value: Number | None, field: str = "value") -> Decimal | None:
