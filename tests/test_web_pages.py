@@ -323,3 +323,21 @@ def test_a_clerk_edits_a_household_and_the_reveal_is_audited(
         assert store.household(rid).phone == "13900000000"
         actions = [(e.actor, e.action) for e in store.audit_log()[-2:]]
     assert actions == [("clerk", "reveal"), ("clerk", "update_household")]
+
+
+def test_leaving_a_page_and_coming_back_refills_its_forms(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "estimate")
+    goto(at, "dashboard")
+    goto(at, "estimate")  # Streamlit forgot the estimate's widgets while away
+    ok(at)
+    assert not at.error
+    assert at.text_input(key="e_area").value == "2"
+    goto(at, "households")
+    at.selectbox(key="hh_pick").select_index(1).run()
+    name = at.text_input(key="hh_head_name").value
+    goto(at, "dashboard")
+    goto(at, "households")
+    at.selectbox(key="hh_pick").select_index(1).run()
+    assert at.text_input(key="hh_head_name").value == name

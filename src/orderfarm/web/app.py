@@ -128,6 +128,20 @@ class Slots:
         return other
 
 
+def prefill(
+    owner_key: str, owner: object, keys: Iterable[str], values: Callable[[], Mapping[str, Any]]
+) -> None:
+    """Fill a form's widgets from ``values()`` when the form is for a new ``owner`` (another
+    contract, household or crop), or when Streamlit dropped their state (it forgets the widgets
+    of a page that was left); otherwise leave what the user typed."""
+    state = st.session_state
+    if state.get(owner_key) == owner and all(key in state for key in keys):
+        return
+    for key, value in values().items():
+        state[key] = value
+    state[owner_key] = owner
+
+
 def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
     """Problems that belong to no field of the form, under it."""
     for problem in problems:

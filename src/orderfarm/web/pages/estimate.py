@@ -26,18 +26,21 @@ def _what_if(ctx: app.Ctx) -> None:
         return
     crop, form = crop_form
     product = s.catalog.form(crop, form)
-    if st.session_state.get("e_for") != crop_form:
+
+    def defaults() -> dict[str, str]:
         protected = [g for g in product.grades if g in product.floors]
         grade = protected[0] if protected else product.grades[0]
-        st.session_state.update(
-            e_grade=grade,
-            e_area="2",
-            e_yield=str(product.yield_kg_per_mu),
-            e_price=str(product.market_price),
-            e_floor=str(product.floors.get(grade, "")),
-            e_baseline=str(DEFAULT_BASELINE_NET_PER_MU),
-            e_for=crop_form,
-        )
+        return {
+            "e_grade": grade,
+            "e_area": "2",
+            "e_yield": str(product.yield_kg_per_mu),
+            "e_price": str(product.market_price),
+            "e_floor": str(product.floors.get(grade, "")),
+            "e_baseline": str(DEFAULT_BASELINE_NET_PER_MU),
+        }
+
+    keys = ("e_grade", "e_area", "e_yield", "e_price", "e_floor", "e_baseline")
+    app.prefill("e_for", crop_form, keys, defaults)
     slots = app.Slots()
     left, right = st.columns(2)
     with left:

@@ -29,8 +29,8 @@ NEW = "__new__"
 SHOWN = 200
 
 
-def _load(record: Household | None) -> None:
-    """Fill the form with ``record`` (or empty it for a new household)."""
+def _values(record: Household | None) -> dict[str, Any]:
+    """The form's values for ``record`` (empty for a new household)."""
     values: dict[str, Any] = {
         "head_name": "",
         "resident_id": "",
@@ -44,11 +44,10 @@ def _load(record: Household | None) -> None:
     }
     if record is not None:
         values.update(
-            {f: getattr(record, f) for f in _FIELDS if f not in ("poverty_status",)},
+            {f: getattr(record, f) for f in _FIELDS if f != "poverty_status"},
             poverty_status=record.poverty_status.value,
         )
-    for field, value in values.items():
-        st.session_state[f"hh_{field}"] = value
+    return {f"hh_{field}": value for field, value in values.items()}
 
 
 def _table(ctx: app.Ctx, found: list[HouseholdView]) -> None:
@@ -88,9 +87,12 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
             else f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
         ),
     )
-    if st.session_state.get("hh_loaded") != choice:
-        _load(None if choice == NEW else s.household_record(str(choice)))
-        st.session_state["hh_loaded"] = choice
+    app.prefill(
+        "hh_loaded",
+        choice,
+        [f"hh_{field}" for field in _FIELDS],
+        lambda: _values(None if choice == NEW else s.household_record(str(choice))),
+    )
     editing = choice != NEW
     slots = app.Slots()
     left, right = st.columns(2)

@@ -37,14 +37,19 @@ def body(ctx: app.Ctx) -> None:
     if number is None:
         return
     contract = mine[str(number)]
-    if st.session_state.get("i_for") != contract.contract_no:
-        default = contract.inputs[0] if contract.inputs else None
-        st.session_state["i_item"] = default.item if default else ""
-        st.session_state["i_unit"] = default.unit if default else ""
-        st.session_state["i_quantity"] = str(default.quantity) if default else ""
-        st.session_state["i_unit_cost"] = str(default.unit_cost) if default else ""
-        st.session_state["i_charge"] = (default.charge if default else ChargeMode.ADVANCE).value
-        st.session_state["i_for"] = contract.contract_no
+
+    def defaults() -> dict[str, str]:
+        first = contract.inputs[0] if contract.inputs else None
+        return {
+            "i_item": first.item if first else "",
+            "i_unit": first.unit if first else "",
+            "i_quantity": str(first.quantity) if first else "",
+            "i_unit_cost": str(first.unit_cost) if first else "",
+            "i_charge": (first.charge if first else ChargeMode.ADVANCE).value,
+        }
+
+    keys = ("i_item", "i_unit", "i_quantity", "i_unit_cost", "i_charge")
+    app.prefill("i_for", contract.contract_no, keys, defaults)
     slots = app.Slots()
     left, right = st.columns(2)
     with left:

@@ -89,12 +89,14 @@ def body(ctx: app.Ctx) -> None:
         return
     contract: Contract = mine[str(number)]
     grades = contract.terms.grades or s.catalog.form(contract.crop, contract.form).grades
-    if st.session_state.get("w_day_for") != contract.contract_no:
+
+    def default_day() -> dict[str, dt.date]:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
-        st.session_state["w_day"] = helpers.default_slip_day(contract, days, dt.date.today())
-        st.session_state["w_day_for"] = contract.contract_no
         if st.session_state.get("w_receipt") not in st.session_state.get("w_saved", {}):
             st.session_state.pop("w_receipt", None)  # numbered for this contract's day
+        return {"w_day": helpers.default_slip_day(contract, days, dt.date.today())}
+
+    app.prefill("w_day_for", contract.contract_no, ["w_day"], default_day)
     for key in _WEIGHTS:
         st.session_state.setdefault(key, "")
 
