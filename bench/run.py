@@ -105,10 +105,8 @@ class Bench:
     work: Path
     repeat: int
     figures: list[Figure] = field(default_factory=list)
-    #: median import + settle of the import bench (the peer bench's library side)
-    import_settle: float | None = None
     #: what each child import measured, by number of slips
-    children: dict[int, dict[str, float]] = field(default_factory=dict)
+    children: dict[int, list[dict[str, float]]] = field(default_factory=dict)
     log: Callable[[str], None] = print
 
     @property
@@ -234,10 +232,11 @@ def library_import(csv_path: Path, db_path: Path, *, settle: bool = False) -> tu
 
 
 def bench_import(b: Bench) -> None:
-    base, slips = b.base_store(), b.slips_csv()
+    """The library side runs in a child process (``run_child``), so each run also gives the
+    settle time after it and the peak RSS, which ``memory``, ``growth`` and ``peer`` use."""
+    slips = b.slips_csv()
+    n = b.size["slips"]
     scratch = Path(tempfile.mkdtemp(dir=b.work))
-    settles: list[float] = []
-    imports: list[float] = []
 
     def baseline() -> float:
         target = scratch / "bare.db"
@@ -248,19 +247,10 @@ def bench_import(b: Bench) -> None:
         return took[0]
 
     def library() -> float:
-        target = scratch / "store.db"
-        for p in scratch.glob("store.db*"):
-            p.unlink()
-        shutil.copyfile(base, target)
-        seconds, settled = library_import(slips, target, settle=True)
-        imports.append(seconds)
-        settles.append(settled)
-        return seconds
+        return run_child(b, n)["import"]
 
     lib, bare = alternate(baseline, library, b.repeat)
-    n = b.size["slips"]
     b.add(Figure("import", f"{n:,} slips from CSV into the store", lib, bare, "s", 3.0))
-    b.import_settle = statistics.median(i + s for i, s in zip(imports, settles, strict=True))
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -396,10 +386,7 @@ def pandas_pipeline(csv_path: Path, households: int) -> float:
 
 def bench_peer(b: Bench) -> None:
     slips = b.slips_csv()
-    if b.import_settle is None:
-        bench_import(b)
-    assert b.import_settle is not None
-    end_to_end = b.import_settle
+    end_to_end = child_figures(b, b.size["slips"])["import_settle"]
     runs = [pandas_pipeline(slips, b.size["households"]) for _ in range(b.repeat)]
     b.add(
         Figure(
@@ -430,7 +417,7 @@ def peak_rss_mb() -> float:
 
 def run_child(b: Bench, slips: int) -> dict[str, float]:
     """Import ``slips`` slips into a copy of the base store in a fresh process: its import
-    and settle times and its peak RSS."""
+    and settle times and its peak RSS (kept in ``b.children``)."""
     csv_path = b.slips_csv(slips)
     base = b.base_store()
     scratch = Path(tempfile.mkdtemp(dir=b.work))
@@ -446,15 +433,27 @@ def run_child(b: Bench, slips: int) -> dict[str, float]:
         raise RuntimeError(f"the child import of {slips} slips failed ({proc.returncode})")
     result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
     shutil.rmtree(scratch, ignore_errors=True)
+    b.children.setdefault(slips, []).append(result)
     return result
+
+
+def child_figures(b: Bench, slips: int) -> dict[str, float]:
+    """The median time and the largest peak RSS of the child imports of ``slips`` slips (one
+    is run if there is none yet)."""
+    if slips not in b.children:
+        run_child(b, slips)
+    runs = b.children[slips]
+    return {
+        "import": statistics.median(r["import"] for r in runs),
+        "settle": statistics.median(r["settle"] for r in runs),
+        "import_settle": statistics.median(r["import"] + r["settle"] for r in runs),
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
 
 
 def bench_memory(b: Bench) -> None:
     n = b.size["slips"]
-    for size in (n // 10, n):
-        if size not in b.children:
-            b.children[size] = run_child(b, size)
-    small, big = b.children[n // 10], b.children[n]
+    small, big = child_figures(b, n // 10), child_figures(b, n)
     b.add(
         Figure(
             "memory",
@@ -470,11 +469,7 @@ def bench_memory(b: Bench) -> None:
 
 def bench_growth(b: Bench) -> None:
     n = b.size["slips"]
-    children = b.children
-    for size in (n // 2, n):
-        if size not in children:
-            children[size] = run_child(b, size)
-    half, full = children[n // 2], children[n]
+    half, full = child_figures(b, n // 2), child_figures(b, n)
     for what in ("import", "settle"):
         b.add(
             Figure(
