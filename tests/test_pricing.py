@@ -294,3 +294,12 @@ def test_explanation_of_a_rejected_lot_gives_the_reason_in_both_languages() -> N
     quote = price_delivery(DRIED, slip("60.00", "1.00", "一等", moisture="0.25"))
     assert "拒收" in quote.explain("zh") and "0.00 元" in quote.explain("zh")
     assert "rejected" in quote.explain("en") and "22%" in quote.explain("en")
+
+
+def test_explanation_says_an_unprotected_grade_was_paid_the_market() -> None:
+    # 等外 has no floor: 100.00 × 0.90 = 90.00
+    quote = price_delivery(FRESH, slip("102.50", "2.50", "等外"), market_price=D("0.90"))
+    zh = quote.explain("zh")
+    assert "等级 等外 不在保护价范围，按当日市场价 0.90 元/kg 收购" in zh
+    assert "100.00 kg × 0.90 元/kg = 90.00 元" in zh
+    assert "has no floor price" in quote.explain("en")

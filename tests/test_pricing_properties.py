@@ -308,3 +308,23 @@ def test_a_float_anywhere_is_a_type_error(
         else:
             arguments: dict[str, Any] = {"market_price": market, "delivered_before_kg": before}
             price_delivery(terms, slip, **{**arguments, **{where: number}})
+
+
+@given(deliveries())
+def test_receipt_explanation_shows_net_weight_each_portion_and_total(
+    delivery: tuple[PriceTerms, Weighing, Decimal, Decimal],
+) -> None:
+    # What a clerk checks against the paper slip, in both languages.
+    quote = quote_of(delivery)
+    zh, en = quote.explain("zh"), quote.explain("en")
+    assert f"净重 {quote.net_kg:,.2f} kg" in zh
+    assert f"net weight {quote.net_kg:,.2f} kg" in en
+    if not quote.accepted:
+        assert "拒收" in zh and "rejected" in en
+        return
+    for portion in quote.portions:
+        assert f"{portion.kg:,.2f} kg × " in zh
+        assert f" 元/kg = {portion.amount:,.2f} 元" in zh
+        assert f" yuan/kg = {portion.amount:,.2f} yuan" in en
+    assert f"合计 {quote.amount:,.2f} 元" in zh
+    assert f"total {quote.amount:,.2f} yuan" in en
