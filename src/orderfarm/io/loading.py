@@ -606,13 +606,17 @@ def import_file(
     catalog = catalog or store.catalog
     table = _TABLES[rt.name]
 
+    # One lookup for both passes: the second converts the rows the first checked, and a
+    # county's file names ~10^5 contracts (the store checks each slip again when it writes).
+    lookup = StoreLookup(store, pending if not commit else None)
+
     def stream() -> RowStream:
         return RowStream(
             source,
             rt,
             today=today,
             catalog=catalog,
-            lookup=StoreLookup(store, pending if not commit else None),
+            lookup=lookup,
             format=format,
             sheet=sheet,
         )
