@@ -136,6 +136,8 @@ def to_fen(amount: Decimal) -> int:
 
 def from_fen(fen: int) -> Decimal:
     """Whole fen as yuan with two decimal places, exactly, however large."""
+    if type(fen) is int:  # the common case, checked at once (bool is not int here)
+        return Decimal(fen).scaleb(-2, _UNBOUNDED)
     return _from_minor(fen, 2, "from_fen")
 
 

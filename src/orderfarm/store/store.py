@@ -383,6 +383,9 @@ class _Sums:
     paid: int = 0
 
 
+_NO_TOTALS: Final = Totals()
+
+
 def _fold(seasons: dict[int, _Sums], upto: int | None = None) -> dict[int, Totals]:
     """Settle each season in order, carrying unrecovered advances forward."""
     result: dict[int, Totals] = {}
@@ -1900,7 +1903,7 @@ class Store:
             for r in rows:
                 folded = _fold(dict(sums.get(r["id"], {})), season)
                 totals = folded[season]
-                if totals == Totals() and not self._has_contract(conn, r["id"], season):
+                if totals == _NO_TOTALS and not self._has_contract(conn, r["id"], season):
                     continue
                 result.append(
                     HouseholdSettlement(
