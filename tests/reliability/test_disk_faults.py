@@ -287,3 +287,29 @@ def test_a_backup_never_overwrites_its_database_or_a_live_one(tmp_path: Path) ->
                 store.backup(tmp_path / "other.db")
     assert main(["backup", str(tmp_path / "missing.db"), str(tmp_path / "x.db")]) == 2
     assert resource.RLIMIT_FSIZE and SEASON == 2018
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "zeroed_page"])
+def test_a_damaged_file_gives_a_store_error_or_a_failed_verify_never_a_raw_sqlite_error(
+    tmp_path: Path, damage: str
+) -> None:
+    db = tmp_path / "season.db"
+    build_season(db, 4)
+    with Store.open(db) as store:
+        store.record_deliveries(_slips(400))
+    data = bytearray(db.read_bytes())
+    if damage == "garbage":
+        data = bytearray(b"not a database, just a spreadsheet someone renamed" * 100)
+    elif damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        page = 4096
+        data[2 * page : 3 * page] = bytes(page)
+    db.write_bytes(bytes(data))
+    try:
+        with Store.open(db) as store:
+            report = store.verify()
+            assert not report.ok
+            assert all(p.message.strip() for p in report.problems)
+    except StoreError as exc:
+        assert str(exc).strip()
