@@ -172,6 +172,12 @@ class Contract:
             raise TypeError(f"Contract.terms must be PriceTerms, got {type(self.terms).__name__}")
         if not all(isinstance(supply, InputSupply) for supply in self.inputs):
             raise TypeError("Contract.inputs must be InputSupply values")
+        for name in ("delivery_start", "delivery_end", "signed_on"):
+            day = getattr(self, name)
+            if day is not None and (isinstance(day, dt.datetime) or not isinstance(day, dt.date)):
+                raise TypeError(
+                    f"Contract.{name} must be a datetime.date, got {type(day).__name__}"
+                )
         checks = Checks()
         checks.text("contract_no", self.contract_no, limit=40)
         checks.text("enterprise_uscc", self.enterprise_uscc, limit=18)
