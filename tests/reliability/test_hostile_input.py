@@ -272,6 +272,16 @@ def hostile_calls(draw: st.DrawFn) -> tuple[type, dict[str, Any]]:
 @example(call=(Weighing, {"gross_kg": Decimal("NaN"), "tare_kg": Decimal(1), "grade": "一级"}))
 @example(call=(Weighing, {"gross_kg": Decimal("1e999999"), "tare_kg": Decimal(1), "grade": "一级"}))
 @example(call=(Weighing, {"gross_kg": 12.5, "tare_kg": Decimal(1), "grade": "一级"}))
+@example(  # found by the heavy run: a window of non-dates raised decimal.InvalidOperation
+    call=(
+        Contract,
+        {
+            **attrs.asdict(chilli_contract("C-1", household(1)), recurse=False),
+            "delivery_start": 0,
+            "delivery_end": Decimal("NaN"),
+        },
+    )
+)
 def test_public_constructors_raise_only_orderfarm_errors_with_a_message(
     call: tuple[type, dict[str, Any]],
 ) -> None:
