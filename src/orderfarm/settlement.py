@@ -144,17 +144,17 @@ def settle_fen(
 ) -> Totals:
     """``settle_amounts`` on whole fen, as the store sums them: the same rule in integers,
     exactly (``round_half_up(a / b)`` is ``(2a + b) // 2b``), with Decimals only in the totals."""
-    for name, value in (
-        ("proceeds", proceeds),
-        ("carried_in", carried_in),
-        ("advances_carry", advances_carry),
-        ("advances_waive", advances_waive),
-        ("paid", paid),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"settle_fen: {name} must be whole fen (int), got {value!r}")
-        if value < 0:
-            raise ValueError(f"settle_fen: {name} must not be negative, got {value}")
+    given = (proceeds, carried_in, advances_carry, advances_waive, paid)
+    if not all(type(v) is int and v >= 0 for v in given):  # bool is not int here
+        for name, value in zip(
+            ("proceeds", "carried_in", "advances_carry", "advances_waive", "paid"),
+            given,
+            strict=True,
+        ):
+            if type(value) is not int:
+                raise TypeError(f"settle_fen: {name} must be whole fen (int), got {value!r}")
+            if value < 0:
+                raise ValueError(f"settle_fen: {name} must not be negative, got {value}")
     charges = carried_in + advances_carry + advances_waive
     recovered = min(charges, proceeds)
     recovered_old = min(carried_in, proceeds)

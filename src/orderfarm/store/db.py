@@ -246,6 +246,9 @@ _V4: tuple[str, ...] = tuple(
     if table != "audit"
 )
 
+#: Each connection's page cache, in KiB.
+CACHE_KIB = 65536
+
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -328,6 +331,10 @@ class Database:
             self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
+            # 64 MB of pages (SQLite's default is 2 MB): a season's import is one transaction,
+            # and its slips land all over the deliveries' indexes; with a small cache every
+            # slip sent index pages to the WAL and read them back, many times over.
+            conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
             conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
         except sqlite3.Error as exc:
             conn.close()
