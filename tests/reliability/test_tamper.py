@@ -106,6 +106,8 @@ def _expected_first_bad(table: str, row: dict[str, Any], column: str, value: Any
     seq = int(row["seq"] if table == "audit" else row["audit_seq"])
     if column == "audit_seq" and isinstance(value, int) and value >= 1:
         return min(seq, value)  # the row now also claims another entry
+    if table == "audit" and column == "seq" and isinstance(value, int):
+        return min(seq, value)  # the changed entry now sits at its new number
     return seq
 
 
