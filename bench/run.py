@@ -216,20 +216,18 @@ def bare_import(csv_path: Path, db_path: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM slips").fetchone()[0])
 
 
-def library_import(csv_path: Path, db_path: Path, *, settle: bool = False) -> tuple[float, float]:
-    """``import_file`` of the slips into the store at ``db_path`` (all or nothing); then, if
-    asked, ``settle``. Returns (import seconds, settle seconds)."""
+def library_import(csv_path: Path, db_path: Path) -> dict[str, float]:
+    """``import_file`` of the slips into the store at ``db_path`` (all or nothing), then
+    ``settle``: their times, and this process's peak RSS when the import was done."""
     with Store.open(db_path) as store:
         with timer() as took:
             report = import_file(store, csv_path, "slips", commit=True, today=data.TODAY)
         if not report.committed:
             raise RuntimeError(f"the import failed: {report.messages('en')[:5]}")
-        settled = 0.0
-        if settle:
-            with timer() as settle_took:
-                store.settle(data.SEASON)
-            settled = settle_took[0]
-    return took[0], settled
+        peak = peak_rss_mb()  # the import's, before settle builds every household's totals
+        with timer() as settle_took:
+            store.settle(data.SEASON)
+    return {"import": took[0], "settle": settle_took[0], "peak_mb": peak}
 
 
 def bench_import(b: Bench) -> None:
@@ -742,8 +740,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.child:
         csv_path, db_path = map(Path, args.child)
-        seconds, settled = library_import(csv_path, db_path, settle=True)
-        print(json.dumps({"import": seconds, "settle": settled, "peak_mb": peak_rss_mb()}))
+        print(json.dumps(library_import(csv_path, db_path)))
         return 0
     b = run(args.scale, args.only, args.repeat, args.work)
     if args.scale == "tiny":
