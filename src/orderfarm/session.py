@@ -260,7 +260,8 @@ class Session:
     ) -> list[HouseholdView]:
         """Households (optionally of a township and village), as the user may see them."""
         self.need(P.VIEW_REPORTS)
-        key = ("households", township, village, self.personal, self._ref_key)
+        # masked views carry references keyed by this session's key; full ones do not
+        key = ("households", township, village, self.personal or self._ref_key)
         views = _HOUSEHOLDS.get(
             self.store,
             key,
