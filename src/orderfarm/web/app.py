@@ -24,6 +24,7 @@ import attrs
 import streamlit as st
 
 from orderfarm.auth import LoginFailed, PermissionDenied, User
+from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.messages import Lang
@@ -181,6 +182,38 @@ def season_picker(ctx: Ctx, *, key: str) -> int | None:
         return None
     chosen = st.selectbox(ctx.t("season"), seasons, key=key)
     return int(chosen) if chosen is not None else None
+
+
+def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView, Contract] | None:
+    """Season, then a household with a signed contract that season, then that contract.
+
+    Widget keys are ``{prefix}_season``, ``{prefix}_household`` and ``{prefix}_contract``.
+    """
+    s = ctx.session
+    season = season_picker(ctx, key=f"{prefix}_season")
+    if season is None:
+        return None
+    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
+    ids = {c.household_id for c in signed}
+    home = household_picker(
+        ctx, [h for h in s.households() if h.resident_id in ids], key=f"{prefix}_household"
+    )
+    if home is None:
+        return None
+    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
+    number = st.selectbox(
+        ctx.t("contract"),
+        list(mine),
+        key=f"{prefix}_contract",
+        format_func=lambda n: (
+            f"{n} · "
+            f"{helpers.crop_label(s.catalog, mine[n].crop, mine[n].form, ctx.lang)} · "
+            f"{mine[n].area_mu} {ctx.t('mu')}"
+        ),
+    )
+    if number is None:
+        return None
+    return season, home, mine[str(number)]
 
 
 def table_bytes(table: Table, fmt: str, lang: Lang) -> bytes:

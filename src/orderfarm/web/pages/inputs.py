@@ -6,7 +6,6 @@ import datetime as dt
 
 import streamlit as st
 
-from orderfarm.contracts import ContractStatus
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.supplies import ChargeMode, InputSupply
 from orderfarm.web import app, helpers
@@ -15,28 +14,10 @@ from orderfarm.web import app, helpers
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_inputs"))
-    season = app.season_picker(ctx, key="i_season")
-    if season is None:
+    picked = app.signed_contract_picker(ctx, prefix="i")
+    if picked is None:
         return
-    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
-    ids = {c.household_id for c in signed}
-    home = app.household_picker(
-        ctx, [h for h in s.households() if h.resident_id in ids], key="i_household"
-    )
-    if home is None:
-        return
-    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
-    number = st.selectbox(
-        ctx.t("contract"),
-        list(mine),
-        key="i_contract",
-        format_func=lambda n: (
-            f"{n} · {helpers.crop_label(s.catalog, mine[n].crop, mine[n].form, ctx.lang)}"
-        ),
-    )
-    if number is None:
-        return
-    contract = mine[str(number)]
+    season, home, contract = picked
 
     def defaults() -> dict[str, str]:
         first = contract.inputs[0] if contract.inputs else None

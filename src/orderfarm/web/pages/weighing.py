@@ -8,7 +8,6 @@ from typing import Any
 
 import streamlit as st
 
-from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.pricing import Quote, Weighing
 from orderfarm.web import app, helpers
@@ -64,30 +63,10 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_weighing"))
-    season = app.season_picker(ctx, key="w_season")
-    if season is None:
+    picked = app.signed_contract_picker(ctx, prefix="w")
+    if picked is None:
         return
-    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
-    ids = {c.household_id for c in signed}
-    home = app.household_picker(
-        ctx, [h for h in s.households() if h.resident_id in ids], key="w_household"
-    )
-    if home is None:
-        return
-    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
-    number = st.selectbox(
-        ctx.t("contract"),
-        list(mine),
-        key="w_contract",
-        format_func=lambda n: (
-            f"{n} · "
-            f"{helpers.crop_label(s.catalog, mine[n].crop, mine[n].form, ctx.lang)} · "
-            f"{mine[n].area_mu} {ctx.t('mu')}"
-        ),
-    )
-    if number is None:
-        return
-    contract: Contract = mine[str(number)]
+    season, _home, contract = picked
     grades = contract.terms.grades or s.catalog.form(contract.crop, contract.form).grades
 
     def default_day() -> dict[str, dt.date]:
