@@ -40,6 +40,7 @@ from orderfarm.store.errors import (
     StoreIOError,
     StoreReadOnlyError,
 )
+from orderfarm.store.totals import CONTRACT_TOTALS_SQL, SEASON_TOTALS_SQL
 
 T = TypeVar("T")
 
@@ -246,11 +247,36 @@ _V4: tuple[str, ...] = tuple(
     if table != "audit"
 )
 
+_V5: tuple[str, ...] = (
+    # Running sums of the money tables (orderfarm.store.totals), kept by every write in its
+    # transaction, so that settling or reporting a season need not scan its deliveries.
+    # Caches, not money records: verify() recomputes them.
+    """CREATE TABLE season_totals (
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        season INTEGER NOT NULL,
+        proceeds_fen INTEGER NOT NULL DEFAULT 0,
+        carry_fen INTEGER NOT NULL DEFAULT 0,
+        waive_fen INTEGER NOT NULL DEFAULT 0,
+        paid_fen INTEGER NOT NULL DEFAULT 0,
+        records INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (household_id, season)
+    ) STRICT, WITHOUT ROWID""",
+    """CREATE TABLE contract_totals (
+        contract_id INTEGER PRIMARY KEY REFERENCES contracts (id),
+        net_g INTEGER NOT NULL DEFAULT 0,
+        amount_fen INTEGER NOT NULL DEFAULT 0,
+        slips INTEGER NOT NULL DEFAULT 0
+    ) STRICT""",
+    "INSERT INTO season_totals (household_id, season, proceeds_fen, carry_fen, waive_fen, "
+    "paid_fen, records) " + SEASON_TOTALS_SQL,
+    "INSERT INTO contract_totals (contract_id, net_g, amount_fen, slips) " + CONTRACT_TOTALS_SQL,
+)
+
 #: Each connection's page cache, in KiB.
 CACHE_KIB = 65536
 
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

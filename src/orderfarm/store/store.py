@@ -58,6 +58,9 @@ from orderfarm.store.records import (
     VerifyReport,
     Void,
 )
+from orderfarm.store.totals import (
+    add_deliveries,
+)
 from orderfarm.supplies import ChargeMode, InputSupply
 
 DEFAULT_ACTOR: Final = "script"
@@ -1177,6 +1180,20 @@ class Store:
             next_id += 1
         if rows:
             conn.executemany(_INSERT_DELIVERY, rows)
+            add_deliveries(
+                conn,
+                (
+                    (
+                        r["contract_id"],
+                        r["household_id"],
+                        r["season"],
+                        r["accepted"],
+                        r["net_g"],
+                        r["amount_fen"],
+                    )
+                    for r in rows
+                ),
+            )
             if single:
                 ref = f"{rows[0]['receipt_no']}#{rows[0]['id']}"
                 action = "record_delivery"
