@@ -104,14 +104,15 @@ def canonical(value: object) -> str:
 
 
 def rows_digest(rows: Iterable[Row], columns: Sequence[str]) -> tuple[int, str]:
-    """How many rows, and the SHA-256 of their canonical JSON lines over ``columns``."""
-    digest = hashlib.sha256()
-    count = 0
-    for row in rows:
-        digest.update(canonical({c: row[c] for c in columns}).encode())
-        digest.update(b"\n")
-        count += 1
-    return count, digest.hexdigest()
+    """How many rows, and the SHA-256 of their values over ``columns`` (``values_digest``)."""
+    return values_digest([[row[c] for c in columns] for row in rows])
+
+
+def values_digest(rows: Sequence[Sequence[Any]]) -> tuple[int, str]:
+    """How many rows, and the SHA-256 of the canonical JSON array of their values (each row
+    an array in the order of its table's columns, which the payload lists)."""
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return len(rows), hashlib.sha256(text.encode()).hexdigest()
 
 
 def entry_hash(
@@ -176,7 +177,13 @@ def append(
 def money_payload(table: str, rows: Sequence[Row], **extra: Any) -> dict[str, Any]:
     """The payload recording ``rows`` of a money table: columns, count, digest (and the row)."""
     columns = MONEY_COLUMNS[table]
-    count, digest = rows_digest(rows, columns)
+    return values_payload(table, [[row[c] for c in columns] for row in rows], **extra)
+
+
+def values_payload(table: str, rows: Sequence[Sequence[Any]], **extra: Any) -> dict[str, Any]:
+    """``money_payload`` of rows given as values in the order of the table's columns."""
+    columns = MONEY_COLUMNS[table]
+    count, digest = values_digest(rows)
     payload: dict[str, Any] = {
         "table": table,
         "columns": list(columns),
@@ -185,5 +192,5 @@ def money_payload(table: str, rows: Sequence[Row], **extra: Any) -> dict[str, An
         **extra,
     }
     if count == 1:
-        payload["record"] = {c: rows[0][c] for c in columns}
+        payload["record"] = dict(zip(columns, rows[0], strict=True))
     return payload
