@@ -60,6 +60,12 @@ from orderfarm.store.records import (
 )
 from orderfarm.store.totals import (
     add_deliveries,
+    add_payments,
+    add_supplies,
+    differences,
+    remove_deliveries,
+    remove_payments,
+    remove_supplies,
 )
 from orderfarm.supplies import ChargeMode, InputSupply
 
@@ -292,9 +298,7 @@ _RECEIPT_SELECT: Final = (
 )
 
 _DELIVERED_GRAMS: Final = (
-    "SELECT d.contract_id, SUM(d.net_g) FROM deliveries d "
-    "WHERE d.contract_id IN ({marks}) AND d.accepted = 1 AND NOT EXISTS "
-    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) GROUP BY d.contract_id"
+    "SELECT contract_id, net_g FROM contract_totals WHERE contract_id IN ({marks})"
 )
 
 _DELIVERY_SELECT = (
@@ -318,38 +322,18 @@ _PAYMENT_SELECT = (
     "LEFT JOIN payment_voids v ON v.payment_id = p.id "
 )
 
-# Season sums per household (non-voided records), the input of settlement. Amounts in fen.
-# ``{one}`` narrows the sums to one household, whose index then serves: without it, a
-# payment or an advance would read every household's records.
-_PROCEEDS_BY_SEASON = (
-    "SELECT d.household_id, d.season, SUM(d.amount_fen) FROM deliveries d "
-    "WHERE d.season <= ? {one}AND NOT EXISTS "
-    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) "
-    "GROUP BY d.household_id, d.season"
-)
-_ADVANCES_BY_SEASON = (
-    "SELECT s.household_id, s.season, c.unrecovered, SUM(s.amount_fen) FROM input_supplies s "
-    "JOIN contracts c ON c.id = s.contract_id "
-    "WHERE s.season <= ? AND s.charge = 'advance' {one}"
-    "AND NOT EXISTS (SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) "
-    "GROUP BY s.household_id, s.season, c.unrecovered"
-)
-_PAID_BY_SEASON = (
-    "SELECT p.household_id, p.season, SUM(p.amount_fen) FROM payments p "
-    "WHERE p.season <= ? {one}AND NOT EXISTS "
-    "(SELECT 1 FROM payment_voids v WHERE v.payment_id = p.id) "
-    "GROUP BY p.household_id, p.season"
-)
+# Season sums per household (non-voided records), the input of settlement, in fen: kept by
+# every write in ``season_totals`` (orderfarm.store.totals). A season with records (even of
+# amount 0) is one of the household's seasons; one whose records are all voided is not.
 _SEASON_SUMS: Final = {
-    one: tuple(
-        sql.format(one=f"AND {alias}.household_id = ? " if one else "")
-        for sql, alias in (
-            (_PROCEEDS_BY_SEASON, "d"),
-            (_ADVANCES_BY_SEASON, "s"),
-            (_PAID_BY_SEASON, "p"),
-        )
-    )
-    for one in (False, True)
+    False: (
+        "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
+        "FROM season_totals WHERE season <= ? AND records > 0"
+    ),
+    True: (
+        "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
+        "FROM season_totals WHERE household_id = ? AND season <= ? AND records > 0"
+    ),
 }
 
 _COUNTS = {
@@ -1145,9 +1129,8 @@ class Store:
                 if c.id not in delivered:
                     delivered[c.id] = int(
                         conn.execute(
-                            "SELECT COALESCE(SUM(d.net_g), 0) FROM deliveries d "
-                            "WHERE d.contract_id = ? AND d.accepted = 1 AND NOT EXISTS "
-                            "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id)",
+                            "SELECT COALESCE(SUM(net_g), 0) FROM contract_totals "
+                            "WHERE contract_id = ?",
                             (c.id,),
                         ).fetchone()[0]
                     )
@@ -1493,6 +1476,18 @@ class Store:
                 record,
             )
             if supply.charge is ChargeMode.ADVANCE:
+                add_supplies(
+                    conn,
+                    [
+                        (
+                            c.household_id,
+                            c.contract.season,
+                            record["charge"],
+                            c.contract.unrecovered.value,
+                            record["amount_fen"],
+                        )
+                    ],
+                )
                 self._check_balances(conn, c.household_id, c.contract.season)
             self._audit(
                 conn,
@@ -1629,6 +1624,7 @@ class Store:
                 ":reference, :day, :amount_fen, :actor, :recorded_at, :audit_seq, :note)",
                 record,
             )
+            add_payments(conn, [(household, season, fen)])
             self._audit(
                 conn,
                 actor,
@@ -1709,7 +1705,8 @@ class Store:
             raise TypeError("a record id is an int")
         lookup, table, column, insert = {
             "delivery": (
-                "SELECT d.household_id, d.season, v.delivery_id AS voided FROM deliveries d "
+                "SELECT d.household_id, d.season, d.contract_id, d.accepted, d.net_g, "
+                "d.amount_fen, v.delivery_id AS voided FROM deliveries d "
                 "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?",
                 "delivery_voids",
                 "delivery_id",
@@ -1717,7 +1714,9 @@ class Store:
                 "VALUES (:delivery_id, :reason, :actor, :recorded_at, :audit_seq)",
             ),
             "supply": (
-                "SELECT s.household_id, s.season, v.supply_id AS voided FROM input_supplies s "
+                "SELECT s.household_id, s.season, s.charge, c.unrecovered, s.amount_fen, "
+                "v.supply_id AS voided FROM input_supplies s "
+                "JOIN contracts c ON c.id = s.contract_id "
                 "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?",
                 "supply_voids",
                 "supply_id",
@@ -1725,7 +1724,8 @@ class Store:
                 "VALUES (:supply_id, :reason, :actor, :recorded_at, :audit_seq)",
             ),
             "payment": (
-                "SELECT p.household_id, p.season, v.payment_id AS voided FROM payments p "
+                "SELECT p.household_id, p.season, p.amount_fen, v.payment_id AS voided "
+                "FROM payments p "
                 "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?",
                 "payment_voids",
                 "payment_id",
@@ -1750,8 +1750,29 @@ class Store:
                 "audit_seq": seq,
             }
             conn.execute(insert, record)
+            household, season = int(row["household_id"]), int(row["season"])
             if kind == "delivery":
-                self._check_balances(conn, int(row["household_id"]), int(row["season"]))
+                remove_deliveries(
+                    conn,
+                    [
+                        (
+                            int(row["contract_id"]),
+                            household,
+                            season,
+                            int(row["accepted"]),
+                            int(row["net_g"]),
+                            int(row["amount_fen"]),
+                        )
+                    ],
+                )
+                self._check_balances(conn, household, season)
+            elif kind == "supply":
+                remove_supplies(
+                    conn,
+                    [(household, season, row["charge"], row["unrecovered"], row["amount_fen"])],
+                )
+            else:
+                remove_payments(conn, [(household, season, int(row["amount_fen"]))])
             self._audit(
                 conn,
                 actor,
@@ -1773,18 +1794,12 @@ class Store:
         conn: sqlite3.Connection, upto: int, household: int | None
     ) -> dict[int, dict[int, _Sums]]:
         """household pk → season → sums, for seasons up to ``upto``."""
-        sums: dict[int, dict[int, _Sums]] = defaultdict(lambda: defaultdict(_Sums))
-        params = (upto,) if household is None else (upto, household)
-        proceeds, advances, paid = _SEASON_SUMS[household is not None]
-        for hh, season, fen in conn.execute(proceeds, params):
-            sums[hh][season].proceeds = int(fen)
-        for hh, season, policy, fen in conn.execute(advances, params):
-            if policy == CarryPolicy.WAIVE.value:
-                sums[hh][season].waive += int(fen)
-            else:
-                sums[hh][season].carry += int(fen)
-        for hh, season, fen in conn.execute(paid, params):
-            sums[hh][season].paid = int(fen)
+        sums: dict[int, dict[int, _Sums]] = defaultdict(dict)
+        params = (upto,) if household is None else (household, upto)
+        for hh, season, proceeds, carry, waive, paid in conn.execute(
+            _SEASON_SUMS[household is not None], params
+        ):
+            sums[hh][season] = _Sums(proceeds, carry, waive, paid)
         return sums
 
     def _household_totals(
@@ -1960,17 +1975,13 @@ class Store:
             sums = self._season_sums(conn, season, None)
             contracts = conn.execute(
                 "SELECT c.id, c.household_id, h.township, h.village, c.crop, e.name, "
-                "h.poverty_status, c.area_mu4, COALESCE(d.net_g, 0), COALESCE(d.fen, 0) "
+                "h.poverty_status, c.area_mu4, COALESCE(t.net_g, 0), COALESCE(t.amount_fen, 0) "
                 "FROM contracts c JOIN households h ON h.id = c.household_id "
                 "JOIN enterprises e ON e.id = c.enterprise_id "
-                "LEFT JOIN (SELECT contract_id, "
-                "SUM(CASE WHEN accepted = 1 THEN net_g ELSE 0 END) AS net_g, "
-                "SUM(amount_fen) AS fen FROM deliveries dd WHERE season = ? AND NOT EXISTS "
-                "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = dd.id) "
-                "GROUP BY contract_id) d ON d.contract_id = c.id "
+                "LEFT JOIN contract_totals t ON t.contract_id = c.id "
                 "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
                 "ORDER BY c.household_id, c.id",
-                (season, season),
+                (season,),
             ).fetchall()
             by_household: dict[int, list[Any]] = defaultdict(list)
             for row in contracts:
@@ -2251,5 +2262,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         problems.append(
             VerifyProblem("consistency", f"delivery {r[0]} disagrees with its contract", int(r[1]))
         )
+    # The running totals (caches) against the money tables they sum.
+    for line in differences(conn):
+        problems.append(VerifyProblem("totals", line))
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return VerifyReport(tuple(problems), entries, rows)
