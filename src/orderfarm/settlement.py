@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 import attrs
@@ -53,8 +53,11 @@ __all__ = [
     "Totals",
     "build_statement",
     "check_payment",
+    "fold_fen",
     "settle_amounts",
     "settle_fen",
+    "settle_ints",
+    "totals_of_fen",
 ]
 
 _CENT = Decimal("0.00")
@@ -176,6 +179,67 @@ def settle_fen(
         paid=from_fen(paid),
         balance=from_fen(payable - paid),
     )
+
+
+#: A season's totals in whole fen, in the order of ``Totals``' fields: proceeds, carried_in,
+#: advances_carry, advances_waive, recovered, carried_out, waived, payable, paid, balance.
+FenTotals = tuple[int, int, int, int, int, int, int, int, int, int]
+
+#: The totals of a household with nothing in a season.
+NO_FEN_TOTALS: FenTotals = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+
+
+def settle_ints(
+    proceeds: int, carried_in: int, advances_carry: int, advances_waive: int, paid: int
+) -> FenTotals:
+    """The rule of ``settle_fen`` on whole fen, unchecked and without Decimals, for settling
+    a county's households at once: every argument must be a non-negative int (the store's
+    sums are). All ten figures, in ``Totals``' field order; property-tested against
+    ``settle_fen``."""
+    recovered_old = carried_in if carried_in < proceeds else proceeds
+    left = proceeds - recovered_old
+    advances = advances_carry + advances_waive
+    if advances:
+        unrecovered_new = advances - left if left < advances else 0
+        # round_half_up(unrecovered × carry / advances), exactly: (2a + b) // 2b
+        carried_new = (2 * unrecovered_new * advances_carry + advances) // (2 * advances)
+        recovered = recovered_old + advances - unrecovered_new
+    else:
+        unrecovered_new = carried_new = 0
+        recovered = recovered_old
+    payable = proceeds - recovered
+    return (
+        proceeds,
+        carried_in,
+        advances_carry,
+        advances_waive,
+        recovered,
+        carried_in - recovered_old + carried_new,
+        unrecovered_new - carried_new,
+        payable,
+        paid,
+        payable - paid,
+    )
+
+
+def fold_fen(seasons: Sequence[Sequence[int]], upto: int) -> FenTotals:
+    """Season ``upto`` of one household, settled in fen: ``seasons`` are its rows
+    (season, proceeds, advances_carry, advances_waive, paid) in ascending season order (a
+    season without records may be left out); each earlier season's unrecovered carry-over is
+    carried into the next, and rows after ``upto`` are ignored. As ``settle_ints``."""
+    carried = 0
+    for season, proceeds, carry, waive, paid in seasons:
+        if season > upto:
+            break
+        if season == upto:
+            return settle_ints(proceeds, carried, carry, waive, paid)
+        carried = settle_ints(proceeds, carried, carry, waive, paid)[5]
+    return settle_ints(0, carried, 0, 0, 0)
+
+
+def totals_of_fen(fen: Sequence[int]) -> Totals:
+    """``Totals`` from the ten figures of ``settle_ints``, as yuan with two decimals."""
+    return Totals(*(from_fen(v) for v in fen))
 
 
 def check_payment(household_id: str, season: int, totals: Totals, amount: Decimal) -> None:

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final, Self, SupportsIndex
 
 import attrs
 
@@ -30,6 +30,8 @@ from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery
 from orderfarm.serial import from_json, memoise, to_json, unstructure
 from orderfarm.settlement import (
+    NO_FEN_TOTALS,
+    FenTotals,
     LineKind,
     Statement,
     StatementLine,
@@ -37,6 +39,8 @@ from orderfarm.settlement import (
     build_statement,
     check_payment,
     settle_fen,
+    settle_ints,
+    totals_of_fen,
 )
 from orderfarm.store import audit
 from orderfarm.store.db import Database
@@ -336,6 +340,21 @@ _SEASON_SUMS: Final = {
     ),
 }
 
+#: ``settle``'s households (those with a contract up to the season) by township, village,
+#: name and id, with their sums of the season, if any.
+_SETTLE_PEOPLE: Final = (
+    "SELECT h.id, h.resident_id, h.head_name, h.township, h.village, t.proceeds_fen, "
+    "t.carry_fen, t.waive_fen, t.paid_fen FROM households h "
+    "LEFT JOIN season_totals t ON t.household_id = h.id AND t.season = ? AND t.records > 0 "
+    "WHERE h.id IN (SELECT household_id FROM contracts WHERE season <= ?) "
+    "ORDER BY h.township, h.village, h.head_name, h.id"
+)
+#: The seasons before one, of every household that has any: a household's rows together.
+_EARLIER_SUMS: Final = (
+    "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
+    "FROM season_totals WHERE season < ? AND records > 0 ORDER BY household_id, season"
+)
+
 _COUNTS = {
     "enterprises": "SELECT COUNT(*) FROM enterprises",
     "households": "SELECT COUNT(*) FROM households",
@@ -394,6 +413,99 @@ def _fold(seasons: dict[int, _Sums], upto: int | None = None) -> dict[int, Total
         result[season] = totals
         carried = to_fen(totals.carried_out)
     return result
+
+
+def _settled(person: tuple[Any, ...], fen: FenTotals) -> HouseholdSettlement:
+    return HouseholdSettlement(person[1], person[2], person[3], person[4], totals_of_fen(fen))
+
+
+class SettledSeason(list[HouseholdSettlement]):
+    """What ``Store.settle`` returns: a list of every household's ``HouseholdSettlement``,
+    settled in whole fen up front, whose items (Totals in yuan) are built on first use.
+
+    ``len()`` needs none of them; anything else that reads or changes the list builds all of
+    them once, and from then on it is an ordinary list. ``fen(i)`` gives the i-th household's
+    figures in fen (``settle_ints``' order) without building it. C code that reads a list's
+    storage directly (``PySequence_Fast``: ``str.join``, some extension modules) sees an empty
+    list before that: iterate it, or ``list()`` it, to hand it over.
+    """
+
+    __slots__ = ("_fen", "_people")
+
+    def __init__(self, people: list[tuple[Any, ...]], fen: list[FenTotals]) -> None:
+        """``people``: rows (household pk, resident ID, head's name, township, village, …)."""
+        super().__init__()
+        if len(people) != len(fen):
+            raise ValueError("SettledSeason needs one set of totals per household")
+        self._people: list[tuple[Any, ...]] | None = people
+        self._fen = fen
+
+    def _built(self) -> SettledSeason:
+        people = self._people
+        if people is not None:
+            self._people = None
+            list.extend(self, map(_settled, people, self._fen))
+        return self
+
+    def fen(self, index: int) -> FenTotals:
+        """The figures of household ``index`` in whole fen, in ``Totals``' field order."""
+        return self._fen[index]
+
+    def __len__(self) -> int:
+        people = self._people
+        return len(people) if people is not None else list.__len__(self)
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        # A copy or a pickle is a plain list of the built items.
+        return (list, (list.__iter__(self._built()),))
+
+
+def _building_first(name: str) -> Callable[..., Any]:
+    method = getattr(list, name)
+
+    def call(self: SettledSeason, *args: Any, **kwargs: Any) -> Any:
+        return method(self._built(), *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = method.__doc__
+    return call
+
+
+# Every other method of list reads or changes the items: each builds them first.
+for _name in (
+    "__getitem__",
+    "__iter__",
+    "__reversed__",
+    "__contains__",
+    "__eq__",
+    "__ne__",
+    "__lt__",
+    "__le__",
+    "__gt__",
+    "__ge__",
+    "__add__",
+    "__mul__",
+    "__rmul__",
+    "__iadd__",
+    "__imul__",
+    "__setitem__",
+    "__delitem__",
+    "__repr__",
+    "__sizeof__",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "index",
+    "count",
+    "copy",
+    "sort",
+    "reverse",
+    "clear",
+):
+    setattr(SettledSeason, _name, _building_first(_name))
+del _name
 
 
 def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
@@ -1919,41 +2031,65 @@ class Store:
         result: Statement = self._read(work)
         return result
 
-    def settle(self, season: int) -> list[HouseholdSettlement]:
+    def settle(self, season: int) -> SettledSeason:
         """Every household's totals for ``season`` (those with a contract that season, or a
-        charge carried into it), by township, village and name. Computed from SQL sums."""
+        charge carried into it), by township, village and name.
 
-        def work(conn: sqlite3.Connection) -> list[HouseholdSettlement]:
-            sums = self._season_sums(conn, season, None)
-            rows = conn.execute(
-                "SELECT id, resident_id, head_name, township, village FROM households h "
-                "WHERE EXISTS (SELECT 1 FROM contracts c WHERE c.household_id = h.id "
-                "AND c.season <= ?) ORDER BY township, village, head_name, id",
-                (season,),
-            )
-            result: list[HouseholdSettlement] = []
-            for r in rows:
-                folded = _fold(dict(sums.get(r["id"], {})), season)
-                totals = folded[season]
-                if totals == _NO_TOTALS and not self._has_contract(conn, r["id"], season):
-                    continue
-                result.append(
-                    HouseholdSettlement(
-                        r["resident_id"], r["head_name"], r["township"], r["village"], totals
+        Settled from the season totals in whole fen at once; each ``HouseholdSettlement`` (in
+        yuan) is built when it is first used (``SettledSeason``)."""
+
+        def work(conn: sqlite3.Connection) -> SettledSeason:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            carried = self._carried_into(cursor, season)
+            people: list[tuple[Any, ...]] = []
+            fen: list[FenTotals] = []
+            empty: list[int] = []
+            for r in cursor.execute(_SETTLE_PEOPLE, (season, season)):
+                carried_in = carried.get(r[0], 0)
+                if r[5] is not None:
+                    t = settle_ints(r[5], carried_in, r[6], r[7], r[8])
+                elif carried_in:
+                    t = settle_ints(0, carried_in, 0, 0, 0)
+                else:
+                    t = NO_FEN_TOTALS
+                if t == NO_FEN_TOTALS:
+                    empty.append(len(people))
+                people.append(r)
+                fen.append(t)
+            if empty:
+                # A household with nothing in the season is left out unless it has a
+                # contract this season (only a contract in an earlier one brought it here).
+                this_season = {
+                    hh
+                    for (hh,) in cursor.execute(
+                        "SELECT household_id FROM contracts WHERE season = ?", (season,)
                     )
-                )
-            return result
+                }
+                gone = {i for i in empty if people[i][0] not in this_season}
+                if gone:
+                    people = [r for i, r in enumerate(people) if i not in gone]
+                    fen = [t for i, t in enumerate(fen) if i not in gone]
+            return SettledSeason(people, fen)
 
-        result: list[HouseholdSettlement] = self._read(work)
+        result: SettledSeason = self._read(work)
         return result
 
     @staticmethod
-    def _has_contract(conn: sqlite3.Connection, household: int, season: int) -> bool:
-        row = conn.execute(
-            "SELECT 1 FROM contracts WHERE household_id = ? AND season = ? LIMIT 1",
-            (household, season),
-        ).fetchone()
-        return row is not None
+    def _carried_into(cursor: sqlite3.Cursor, season: int) -> dict[int, int]:
+        """household pk → advances carried into ``season`` from earlier ones, in fen (only
+        households that carry some)."""
+        carried: dict[int, int] = {}
+        current, carry_out = 0, 0
+        for hh, _, proceeds, carry, waive, paid in cursor.execute(_EARLIER_SUMS, (season,)):
+            if hh != current:
+                if carry_out:
+                    carried[current] = carry_out
+                current, carry_out = hh, 0
+            carry_out = settle_ints(proceeds, carry_out, carry, waive, paid)[5]
+        if carry_out:
+            carried[current] = carry_out
+        return carried
 
     def report(
         self, season: int, by: Sequence[str] = ("township", "village", "crop", "enterprise")
