@@ -21,13 +21,13 @@ rates = st.just(Decimal(0)) | decimals("0", "0.5", 6)
 
 def expected(
     terms: PriceTerms, slip: Weighing, market: Decimal | None, before: Decimal
-) -> tuple[int, ...] | None | str:
+) -> tuple[object, ...] | str:
     try:
         quote = price_delivery(terms, slip, market_price=market, delivered_before_kg=before)
     except PricingError as exc:
         return exc.problems[0].code
     if not quote.accepted:
-        return None
+        return ("rejected", to_grams(quote.net_kg), quote.rejection_reason)
     protected = [p for p in quote.portions if p.protected]
     unprotected = [p for p in quote.portions if not p.protected]
     return (
@@ -42,20 +42,17 @@ def expected(
 
 def integer(
     terms: PriceTerms, slip: Weighing, market: Decimal | None, before: Decimal
-) -> tuple[int, ...] | None | str:
+) -> tuple[object, ...] | str:
     it = IntTerms(terms)
-    moisture, impurity = slip.moisture.as_integer_ratio(), slip.impurity.as_integer_ratio()
+    weights = to_grams(slip.gross_kg), to_grams(slip.tare_kg)
+    rates = (*slip.moisture.as_integer_ratio(), *slip.impurity.as_integer_ratio())
     try:
-        return it.price(
-            it.rule(slip.grade, market),
-            to_grams(slip.gross_kg),
-            to_grams(slip.tare_kg),
-            *moisture,
-            *impurity,
-            to_grams(before),
-        )
+        priced = it.price(it.rule(slip.grade, market), *weights, *rates, to_grams(before))
     except PricingError as exc:
         return exc.problems[0].code
+    if priced is None:
+        return ("rejected", it.net_g(*weights, *rates), it.rejection(slip.moisture))
+    return priced
 
 
 @st.composite
@@ -116,6 +113,7 @@ def test_water_above_the_standard_is_taken_off_by_dry_matter(
     assert (priced[0], priced[-1]) == (net_g, fen)
 
 
-def test_a_lot_above_the_maximum_moisture_is_left_to_price_delivery() -> None:
+def test_a_lot_above_the_maximum_moisture_is_rejected_with_the_reason_in_words() -> None:
     terms = IntTerms(PriceTerms(floors={"一级": D("1.60")}, moisture_max=D("0.25")))
     assert terms.price(terms.rule("一级", D("1.40")), 102_500, 2_500, 26, 100, 0, 1, 0) is None
+    assert terms.rejection(D("0.26")) == "moisture 26% exceeds the maximum 25%"

@@ -21,8 +21,9 @@ from typing import Final
 import attrs
 
 from orderfarm.contracts import PriceTerms
-from orderfarm.errors import PricingError
-from orderfarm.pricing import Basis, _protected_price
+from orderfarm.errors import PricingError, ValidationError
+from orderfarm.money import ZERO
+from orderfarm.pricing import Basis, _pct, _protected_price
 
 #: net weights are rounded to 0.01 kg: 10 grams
 _STEP_G: Final = 10
@@ -45,12 +46,12 @@ class GradeRule:
     #: its exact fraction (numerator, denominator)
     protected_ratio: tuple[int, int]
     #: the error ``price_delivery`` raises when a protected portion cannot be priced
-    protected_error: PricingError | None
+    protected_error: ValidationError | None
     has_floor: bool
     market: Decimal | None
     market_ratio: tuple[int, int]
     #: the error raised when an unprotected portion needs the market price and there is none
-    market_error: PricingError | None
+    market_error: ValidationError | None
 
 
 class IntTerms:
@@ -77,7 +78,7 @@ class IntTerms:
         terms = self.terms
         floor = terms.floor(grade)
         protected: tuple[Decimal, Basis] | None = None
-        protected_error: PricingError | None = None
+        protected_error: ValidationError | None = None
         if floor is not None:
             try:
                 protected = _protected_price(terms, floor, market, grade)
@@ -115,13 +116,39 @@ class IntTerms:
         maximum = self.maximum
         if maximum is not None and moisture_n * maximum[1] > maximum[0] * moisture_d:
             return None
+        net_g = self.net_g(gross_g, tare_g, moisture_n, moisture_d, impurity_n, impurity_d)
+        return self.split(rule, net_g, delivered_g)
+
+    def net_g(
+        self,
+        gross_g: int,
+        tare_g: int,
+        moisture_n: int,
+        moisture_d: int,
+        impurity_n: int,
+        impurity_d: int,
+    ) -> int:
+        """The net weight in grams: impurity and water above the standard taken off, rounded
+        half-up to 0.01 kg (also for a lot rejected for its moisture)."""
         numerator = (gross_g - tare_g) * (impurity_d - impurity_n)
         denominator = impurity_d
         standard = self.standard
         if standard is not None and moisture_n * standard[1] > standard[0] * moisture_d:
             numerator *= (moisture_d - moisture_n) * standard[1]
             denominator *= moisture_d * (standard[1] - standard[0])
-        net_g = half_up(numerator, denominator * _STEP_G) * _STEP_G
+        return half_up(numerator, denominator * _STEP_G) * _STEP_G
+
+    def rejection(self, moisture: Decimal) -> str:
+        """Why a lot of ``moisture`` is rejected, as ``price_delivery`` words it."""
+        return (
+            f"moisture {_pct(moisture)} exceeds the maximum {_pct(self.terms.moisture_max or ZERO)}"
+        )
+
+    def split(
+        self, rule: GradeRule, net_g: int, delivered_g: int
+    ) -> tuple[int, int, int, int, int, int]:
+        """An accepted lot of ``net_g`` grams paid in its protected and market portions:
+        ``(net_g, protected_g, protected_fen, market_g, market_fen, amount_fen)``."""
         if not rule.has_floor:
             protected_g = 0
         elif self.quota_g is None:

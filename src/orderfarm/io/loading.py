@@ -29,6 +29,7 @@ from orderfarm.io.cells import neutralise, unneutralise
 from orderfarm.io.columns import RecordType, record_type
 from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.importing import ImportReport, RowResult, RowStream
+from orderfarm.io.plain import import_plain_slips
 from orderfarm.io.readers import Source
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import Record
@@ -609,6 +610,23 @@ def import_file(
     # One lookup for both passes: the second converts the rows the first checked, and a
     # county's file names ~10^5 contracts (the store checks each slip again when it writes).
     lookup = StoreLookup(store, pending if not commit else None)
+    if rt.name == "slips" and commit and pending is None:
+        # a file of plain slips is checked and written in one pass; any row with a problem
+        # sends the whole file through the general checks below, which name every problem
+        plain = import_plain_slips(
+            store,
+            source,
+            rt,
+            today=today,
+            catalog=catalog,
+            lookup=lookup,
+            actor=actor,
+            batch_size=batch_size,
+            format=format,
+            sheet=sheet,
+        )
+        if plain is not None:
+            return plain
 
     def stream() -> RowStream:
         return RowStream(

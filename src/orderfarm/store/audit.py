@@ -111,7 +111,7 @@ def rows_digest(rows: Iterable[Row], columns: Sequence[str]) -> tuple[int, str]:
 def values_digest(rows: Sequence[Sequence[Any]]) -> tuple[int, str]:
     """How many rows, and the SHA-256 of the canonical JSON array of their values (each row
     an array in the order of its table's columns, which the payload lists)."""
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(rows, separators=(",", ":"))
     return len(rows), hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -1,0 +1,198 @@
+"""The quick path of a weighing-slip import: one pass over the file, in one transaction.
+
+A county's slip file is a million rows of plain cells (``R00000001``, ``2018-11-01``,
+``359.33``, ``0.01``). Such cells are read here without the general converter, weights straight
+to grams and rates to exact fractions, and written by ``PlainSlipWriter``. A cell in another
+form (``1,234.5``, ``5%``, full-width digits) is read by the general converter for that row.
+The first row with a problem of any kind stops this path: its transaction is rolled back and
+``import_file`` runs the general checks over the whole file, which report every problem in
+the user's words. So a file is either written whole here, or handled exactly as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Final
+
+from orderfarm.crops import Catalog
+from orderfarm.errors import OrderfarmError
+from orderfarm.io.columns import RecordType
+from orderfarm.io.errors import FileError
+from orderfarm.io.importing import ImportReport, RowStream
+from orderfarm.io.readers import Source
+from orderfarm.io.records import SlipRecord
+from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
+from orderfarm.money import to_grams
+from orderfarm.store import Store
+from orderfarm.store.bulk import NotPlain, PlainSlip, PlainSlipWriter
+
+#: a weight in kg as it is usually typed: up to 999,999.999, no leading zeros
+_WEIGHT: Final = re.compile(r"(0|[1-9]\d{0,5})(?:\.(\d{1,3}))?")
+#: a rate as a fraction below 1 with up to six decimals
+_RATE: Final = re.compile(r"0(?:\.(\d{1,6}))?")
+_SCALE: Final = {1: 100, 2: 10, 3: 1}
+_FIELDS: Final = (
+    "receipt_no",
+    "contract_no",
+    "day",
+    "gross_kg",
+    "tare_kg",
+    "grade",
+    "moisture",
+    "impurity",
+    "purchase_point",
+)
+
+
+def import_plain_slips(
+    store: Store,
+    source: Source,
+    rt: RecordType,
+    *,
+    today: dt.date | None,
+    catalog: Catalog,
+    lookup: Lookup,
+    actor: str,
+    batch_size: int,
+    format: str | None,
+    sheet: str | None,
+) -> ImportReport | None:
+    """Write every slip of ``source`` in one transaction; the report, or ``None`` (nothing
+    written) when a row needs the general checks."""
+    stream = RowStream(
+        source, rt, today=today, catalog=catalog, lookup=lookup, format=format, sheet=sheet
+    )
+    try:
+        with stream, PlainSlipWriter(store, actor, batch_size) as writer:
+            _read(stream, writer)
+    except (NotPlain, FileError, OrderfarmError):
+        # nothing was written: the general path checks every row, and reports a refusal of
+        # the store (a full disk, a permission) in the user's words
+        return None
+    report = stream.report
+    report.dry_run = False
+    report.valid = report.rows
+    report.added, report.existing = writer.added, writer.existing
+    report.committed = True
+    return report
+
+
+def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
+    """Parse the rows of ``stream`` into ``writer``; ``NotPlain`` at a row with a problem."""
+    positions = stream.positions
+    at = [positions.get(key, -1) for key in _FIELDS]
+    need = max(at) + 1
+    report = stream.report
+    context = stream.context
+    days: dict[str, str | None] = {}
+    weight, rate, scale = _WEIGHT.fullmatch, _RATE.fullmatch, _SCALE
+    add = writer.add
+    i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
+    # XLSX leaves out trailing empty cells; in a CSV a short row means a cut-off file
+    padded = stream._reader.format != "csv"
+    for raw in stream._reader.rows():
+        report.rows += 1
+        cells = raw.cells
+        if len(cells) < need:
+            if not padded:
+                raise NotPlain(raw.number, "short row")
+            cells = cells + ("",) * (need - len(cells))
+        receipt = cells[i_receipt].strip()
+        contract_no = cells[i_contract].strip()
+        grade = cells[i_grade].strip()
+        point = cells[i_point].strip() if i_point >= 0 else ""
+        gross_text = cells[i_gross].strip()
+        tare_text = cells[i_tare].strip()
+        moisture = cells[i_moist].strip() if i_moist >= 0 else ""
+        impurity = cells[i_impur].strip() if i_impur >= 0 else ""
+        day_text = cells[i_day]
+        day = days.get(day_text)
+        if day is None and day_text not in days:
+            day = days[day_text] = _day(day_text, context)
+        g = weight(gross_text)
+        t = weight(tare_text)
+        m = rate(moisture) if moisture else None
+        p = rate(impurity) if impurity else None
+        if (
+            day is None
+            or g is None
+            or t is None
+            or (moisture and m is None)
+            or (impurity and p is None)
+            or not receipt
+            or not contract_no
+            or not grade
+            or len(receipt) > 40
+            or len(point) > 60
+            or "'" in (receipt[:1], point[:1], contract_no[:1], grade[:1])
+        ):
+            add(_general(raw.number, stream, cells))
+            continue
+        gross_g = int(g[1]) * 1000 + (int(g[2]) * scale[len(g[2])] if g[2] else 0)
+        tare_g = int(t[1]) * 1000 + (int(t[2]) * scale[len(t[2])] if t[2] else 0)
+        if tare_g >= gross_g:
+            raise NotPlain(raw.number, "tare not below gross")
+        m_digits = m[1] if m is not None else None
+        p_digits = p[1] if p is not None else None
+        add(
+            PlainSlip(
+                raw.number,
+                receipt,
+                contract_no,
+                day,
+                gross_g,
+                gross_text,
+                tare_g,
+                tare_text,
+                grade,
+                int(m_digits) if m_digits else 0,
+                10 ** len(m_digits) if m_digits else 1,
+                moisture or "0",
+                int(p_digits) if p_digits else 0,
+                10 ** len(p_digits) if p_digits else 1,
+                impurity or "0",
+                point,
+            )
+        )
+
+
+def _day(text: str, context: Context) -> str | None:
+    """The ISO day of a cell, read as the general converter reads it; ``None`` if it has a
+    problem (bad, or in the future)."""
+    row = _Row({"day": text}, context)
+    day = row.date("day")
+    return day.isoformat() if day is not None and not row.problems else None
+
+
+def _general(number: int, stream: RowStream, cells: tuple[str, ...]) -> PlainSlip:
+    """A row in a less usual form, read by the general converter; ``NotPlain`` if it has a
+    problem."""
+    by_key = {
+        key: cells[index] if index < len(cells) else "" for key, index in stream.positions.items()
+    }
+    try:
+        record = convert(stream.rt, by_key, stream.context)
+    except RowInvalid:
+        raise NotPlain(number, "row with problems") from None
+    assert isinstance(record, SlipRecord)
+    w = record.weighing
+    moisture, impurity = w.moisture.as_integer_ratio(), w.impurity.as_integer_ratio()
+    return PlainSlip(
+        number,
+        record.receipt_no,
+        record.contract_no,
+        record.day.isoformat(),
+        to_grams(w.gross_kg),
+        str(w.gross_kg),
+        to_grams(w.tare_kg),
+        str(w.tare_kg),
+        w.grade,
+        moisture[0],
+        moisture[1],
+        str(w.moisture),
+        impurity[0],
+        impurity[1],
+        str(w.impurity),
+        record.purchase_point,
+    )

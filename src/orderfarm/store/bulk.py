@@ -1,0 +1,390 @@
+"""Recording a file's worth of plain slips: the checks, prices and rows of
+``Store.record_deliveries``, worked in whole grams and fen, one audit entry per batch.
+
+A *plain* slip is one a county's weighing file is made of: a signed contract, a day in its
+window, a grade of its terms, a market price when the terms need one, a receipt number not
+recorded before. Anything else — an unknown contract, a receipt recorded before with other
+data, a receipt twice in the file, a slip that cannot be priced — raises ``NotPlain`` naming
+the slip's row, and the caller takes the general path (``Store.record_deliveries`` through
+the full checks of ``orderfarm.io.loading``), which explains the problem in the user's words.
+A receipt recorded before with the same data is counted as ``existing`` and not written again.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from contextlib import AbstractContextManager
+from decimal import Decimal
+from types import TracebackType
+from typing import Final, NamedTuple, Self
+
+from orderfarm.auth import Permission
+from orderfarm.bulkpricing import IntTerms
+from orderfarm.contracts import ContractStatus, PriceTerms
+from orderfarm.errors import PricingError
+from orderfarm.money import D
+from orderfarm.serial import structure
+from orderfarm.store import audit, totals
+from orderfarm.store.store import _INSERT_DELIVERY, Store, _check_actor
+
+__all__ = ["NotPlain", "PlainSlip", "PlainSlipWriter"]
+
+
+class PlainSlip(NamedTuple):
+    """One slip as a file gives it, parsed: weights in grams with their text, rates as exact
+    fractions with their text (``"0"`` when blank), the day in ISO form."""
+
+    row: int
+    receipt_no: str
+    contract_no: str
+    day: str
+    gross_g: int
+    gross_text: str
+    tare_g: int
+    tare_text: str
+    grade: str
+    moisture_n: int
+    moisture_d: int
+    moisture_text: str
+    impurity_n: int
+    impurity_d: int
+    impurity_text: str
+    purchase_point: str
+
+
+class NotPlain(Exception):
+    """A slip the plain path does not take; the general path will say why."""
+
+    def __init__(self, row: int, why: str) -> None:
+        super().__init__(f"row {row}: {why}")
+        self.row = row
+        self.why = why
+
+
+class _Contract(NamedTuple):
+    id: int
+    enterprise_id: int
+    household_id: int
+    crop: str
+    form: str
+    season: int
+    signed: bool
+    start: str | None
+    end: str | None
+    terms: IntTerms
+
+
+_CONTRACTS: Final = (
+    "SELECT id, contract_no, enterprise_id, household_id, crop, form, season, status, "
+    "delivery_start, delivery_end, json_extract(data, '$.terms') FROM contracts "
+    "WHERE contract_no IN (SELECT value FROM json_each(?))"
+)
+_RECEIPTS: Final = (
+    "SELECT d.id, d.receipt_no, d.contract_id, d.day, d.purchase_point, d.grade, d.gross_kg, "
+    "d.tare_kg, d.moisture, d.impurity, (v.delivery_id IS NOT NULL) AS voided "
+    "FROM deliveries d LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+    "WHERE d.enterprise_id = ? AND d.season = ? "
+    "AND d.receipt_no IN (SELECT value FROM json_each(?))"
+)
+_ANY_RECEIPT: Final = "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? LIMIT 1"
+_MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices"
+_NEXT_ID: Final = "SELECT COALESCE(MAX(id), 0) + 1 FROM deliveries"
+_INSERT: Final = (
+    _INSERT_DELIVERY.split(" VALUES ")[0]
+    + " VALUES ("
+    + ", ".join("?" * len(audit.DELIVERY_COLUMNS))
+    + ")"
+)
+
+
+class PlainSlipWriter:
+    """Records ``PlainSlip`` values through ``store``, all or nothing: use it as a context
+    manager (``with PlainSlipWriter(store, actor) as writer: writer.add(slip) …``); the slips
+    are written in batches of ``batch_size`` inside one transaction, which commits when the
+    block ends without an exception. ``added`` and ``existing`` count the slips written and
+    those found recorded already with the same data.
+    """
+
+    def __init__(self, store: Store, actor: str, batch_size: int = 5000) -> None:
+        self.store = store
+        self.actor = _check_actor(actor)
+        self.batch_size = max(1, batch_size)
+        self.added = 0
+        self.existing = 0
+        self._batch: list[PlainSlip] = []
+        self._transaction: AbstractContextManager[None] | None = None
+        self._contracts: dict[str, _Contract] = {}
+        self._terms: dict[str, IntTerms] = {}
+        self._delivered: dict[int, int] = {}
+        self._prices: dict[tuple[str, str, str, str], Decimal] | None = None
+        self._texts: dict[object, str] = {}
+        #: (enterprise, season) pairs with deliveries recorded before this file
+        self._recorded: dict[tuple[int, int], bool] = {}
+        self._first_id: int | None = None
+        #: what the written slips add to the running totals, by contract: net g, fen, slips
+        self._sums: dict[int, list[int]] = {}
+
+    def __enter__(self) -> Self:
+        self._transaction = self.store.transaction()
+        self._transaction.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._transaction is not None
+        transaction, self._transaction = self._transaction, None
+        try:
+            if exc is None:
+                self.flush()
+                self.store._write(self._add_totals)
+        except BaseException as error:
+            transaction.__exit__(type(error), error, error.__traceback__)
+            raise
+        transaction.__exit__(kind, exc, tb)
+
+    def add(self, slip: PlainSlip) -> None:
+        """Queue ``slip``; a full batch is written."""
+        if self._transaction is None:
+            raise RuntimeError("use PlainSlipWriter as a context manager")
+        self._batch.append(slip)
+        if len(self._batch) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the queued slips."""
+        if self._batch:
+            batch, self._batch = self._batch, []
+            self.store._write(lambda conn: self._write(conn, batch))
+
+    def _add_totals(self, conn: sqlite3.Connection) -> None:
+        """The written slips' sums into the running totals, once for the whole file."""
+        by_contract = {c.id: c for c in self._contracts.values()}
+        seasons: dict[tuple[int, int], list[int]] = {}
+        for cid, (_, fen, count) in self._sums.items():
+            c = by_contract[cid]
+            sums = seasons.setdefault((c.household_id, c.season), [0, 0])
+            sums[0] += fen
+            sums[1] += count
+        conn.executemany(
+            totals._UPSERT_SEASON,
+            [(hh, season, fen, 0, 0, 0, n) for (hh, season), (fen, n) in seasons.items()],
+        )
+        conn.executemany(
+            totals._UPSERT_CONTRACT,
+            [(cid, net, fen, n) for cid, (net, fen, n) in self._sums.items()],
+        )
+
+    # -- one batch ---------------------------------------------------------------------------
+
+    def _write(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> None:
+        store = self.store
+        store._authorize(conn, self.actor, Permission.RECORD_DELIVERY)
+        if self._prices is None:
+            self._prices = {
+                (crop, form, grade, day): D(price)
+                for crop, form, grade, day, price in conn.execute(_MARKET_PRICES)
+            }
+        self._load_contracts(conn, batch)
+        skip = self._recorded_receipts(conn, batch)
+        next_id = int(conn.execute(_NEXT_ID).fetchone()[0])
+        if self._first_id is None:
+            self._first_id = next_id
+        seq, prev = audit.next_seq(conn)
+        now = store._now().isoformat()
+        actor = self.actor
+        contracts, prices, delivered = self._contracts, self._prices, self._delivered
+        rows: list[tuple[object, ...]] = []
+        contract_sums = self._sums
+        for slip in batch:
+            if slip.row in skip:
+                continue
+            c = contracts[slip.contract_no]
+            if not 0 < len(slip.receipt_no) <= 40 or len(slip.purchase_point) > 60:
+                raise NotPlain(slip.row, "receipt number or purchase point too long or blank")
+            if not c.signed:
+                raise NotPlain(slip.row, "contract not signed")
+            day = slip.day
+            if (c.start is not None and day < c.start) or (c.end is not None and day > c.end):
+                raise NotPlain(slip.row, "day outside the delivery window")
+            if slip.grade not in c.terms.terms.grades:
+                raise NotPlain(slip.row, "grade not in the terms")
+            market = prices.get((c.crop, c.form, slip.grade, day))
+            before = delivered[c.id]
+            try:
+                priced = c.terms.price(
+                    c.terms.rule(slip.grade, market),
+                    slip.gross_g,
+                    slip.tare_g,
+                    slip.moisture_n,
+                    slip.moisture_d,
+                    slip.impurity_n,
+                    slip.impurity_d,
+                    before,
+                )
+            except PricingError:
+                raise NotPlain(slip.row, "no market price") from None
+            if priced is None:  # rejected for its moisture: nothing paid, the reason kept
+                net_g = c.terms.net_g(
+                    slip.gross_g,
+                    slip.tare_g,
+                    slip.moisture_n,
+                    slip.moisture_d,
+                    slip.impurity_n,
+                    slip.impurity_d,
+                )
+                accepted, reason, protected = 0, self._rejection(c.terms, slip), None
+                protected_g = protected_fen = market_g = market_fen = amount_fen = 0
+            else:
+                net_g, protected_g, protected_fen, market_g, market_fen, amount_fen = priced
+                accepted, reason = 1, None
+                protected = c.terms.rule(slip.grade, market).protected if protected_g else None
+                delivered[c.id] = before + net_g
+            rows.append(
+                (
+                    next_id,
+                    c.id,
+                    c.enterprise_id,
+                    c.household_id,
+                    c.season,
+                    slip.receipt_no,
+                    0,
+                    day,
+                    slip.purchase_point,
+                    slip.gross_text,
+                    slip.tare_text,
+                    slip.grade,
+                    slip.moisture_text,
+                    slip.impurity_text,
+                    self._text(market),
+                    before,
+                    net_g,
+                    accepted,
+                    reason,
+                    protected_g,
+                    self._text(protected[0]) if protected else None,
+                    protected[1].value if protected else None,
+                    protected_fen,
+                    market_g,
+                    market_fen,
+                    amount_fen,
+                    actor,
+                    now,
+                    seq,
+                )
+            )
+            sums = contract_sums.get(c.id)
+            if sums is None:
+                contract_sums[c.id] = [net_g if accepted else 0, amount_fen, 1]
+            else:
+                if accepted:
+                    sums[0] += net_g
+                sums[1] += amount_fen
+                sums[2] += 1
+            next_id += 1
+        self.existing += len(skip)
+        if not rows:
+            return
+        conn.executemany(_INSERT, rows)
+        store._audit(
+            conn,
+            actor,
+            "record_deliveries",
+            "delivery",
+            f"{rows[0][0]}-{rows[-1][0]}",
+            audit.values_payload("deliveries", rows),
+            seq_and_prev=(seq, prev),
+        )
+        self.added += len(rows)
+
+    def _text(self, price: Decimal | None) -> str | None:
+        if price is None:
+            return None
+        text = self._texts.get(price)
+        if text is None:
+            text = self._texts[price] = str(price)
+        return text
+
+    def _rejection(self, terms: IntTerms, slip: PlainSlip) -> str:
+        key = (id(terms), slip.moisture_text)
+        text = self._texts.get(key)
+        if text is None:
+            text = self._texts[key] = terms.rejection(D(slip.moisture_text))
+        return text
+
+    def _load_contracts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> None:
+        """The batch's contracts (each read once a file) and what was delivered under them."""
+        wanted = sorted({s.contract_no for s in batch} - self._contracts.keys())
+        if wanted:
+            for row in conn.execute(_CONTRACTS, (json.dumps(wanted, ensure_ascii=False),)):
+                terms_text = row[10]
+                terms = self._terms.get(terms_text)
+                if terms is None:
+                    terms = self._terms[terms_text] = IntTerms(
+                        structure(json.loads(terms_text), PriceTerms)
+                    )
+                self._contracts[row[1]] = _Contract(
+                    int(row[0]),
+                    int(row[2]),
+                    int(row[3]),
+                    row[4],
+                    row[5],
+                    int(row[6]),
+                    row[7] == ContractStatus.SIGNED.value,
+                    row[8],
+                    row[9],
+                    terms,
+                )
+            missing = [n for n in wanted if n not in self._contracts]
+            if missing:
+                row_no = next(s.row for s in batch if s.contract_no == missing[0])
+                raise NotPlain(row_no, "unknown contract")
+            ids = [self._contracts[n].id for n in wanted]
+            self._delivered.update(self.store._delivered_grams(conn, ids))
+
+    def _recorded_receipts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> set[int]:
+        """The rows of slips recorded before with the same data (to skip); ``NotPlain`` for a
+        receipt twice in the batch or the file, or recorded before with other data."""
+        groups: dict[tuple[int, int], dict[str, PlainSlip]] = defaultdict(dict)
+        for slip in batch:
+            c = self._contracts[slip.contract_no]
+            group = groups[(c.enterprise_id, c.season)]
+            if slip.receipt_no in group:
+                raise NotPlain(slip.row, "receipt twice in the file")
+            group[slip.receipt_no] = slip
+        skip: set[int] = set()
+        for key, slips in groups.items():
+            recorded = self._recorded.get(key)
+            if recorded is None:
+                recorded = self._recorded[key] = (
+                    conn.execute(_ANY_RECEIPT, key).fetchone() is not None
+                )
+            if not recorded and self._first_id is None:
+                continue  # nothing recorded under this enterprise and season yet
+            numbers = json.dumps(sorted(slips), ensure_ascii=False)
+            for found in conn.execute(_RECEIPTS, (*key, numbers)):
+                slip = slips[found[1]]
+                if self._first_id is not None and found[0] >= self._first_id:
+                    raise NotPlain(slip.row, "receipt twice in the file")
+                if found[10] or not self._same(found, slip):
+                    raise NotPlain(slip.row, "receipt recorded before")
+                skip.add(slip.row)
+        return skip
+
+    def _same(self, found: sqlite3.Row, slip: PlainSlip) -> bool:
+        c = self._contracts[slip.contract_no]
+        return bool(
+            found[2] == c.id
+            and found[3] == slip.day
+            and found[4] == slip.purchase_point
+            and found[5] == slip.grade
+            and D(found[6]) == D(slip.gross_text)
+            and D(found[7]) == D(slip.tare_text)
+            and D(found[8]) == D(slip.moisture_text)
+            and D(found[9]) == D(slip.impurity_text)
+        )

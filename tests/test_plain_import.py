@@ -1,0 +1,201 @@
+"""A file of plain slips is written in one pass (``orderfarm.io.plain``); what it writes is
+what ``Store.record_deliveries`` writes for the same slips, row for row, total for total."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orderfarm import D, PriceTerms, Store, Weighing
+from orderfarm.io import RECORD_TYPES
+from orderfarm.io.loading import import_file
+from orderfarm.store import Slip
+from tests.test_store_support import chilli_contract, seeded, signed
+
+TODAY = dt.date(2019, 6, 1)
+SEASON = 2018
+MARKET = {"一级": D("2.40"), "二级": D("1.10")}
+#: columns the two paths write differently: who and when (and so the audit entry)
+_WHEN = ("actor", "recorded_at", "audit_seq")
+
+TERMS = [
+    PriceTerms(floors={"一级": D("2.00"), "二级": D("1.50")}, market_linked=False),
+    PriceTerms(floors={"一级": D("2.00")}, premium=D("0.05"), grades=("一级", "二级")),
+    PriceTerms(
+        floors={"一级": D("2.00"), "二级": D("1.50")},
+        ceiling=D("2.30"),
+        moisture_standard=D("0.14"),
+        moisture_max=D("0.30"),
+        quota_kg=D("120"),
+    ),
+    PriceTerms(floors={"一级": D("2.60"), "二级": D("1.50")}, quota_kg=D("55.55")),
+]
+
+
+def season(path: Path, households: int) -> None:
+    """Households with one signed chilli contract each (``C-0`` …), their terms varied, and
+    the market prices of the delivery days."""
+    with Store.open(path) as store:
+        for i, hh in enumerate(seeded(store, households)):
+            signed(store, chilli_contract(f"C-{i}", hh, terms=TERMS[i % len(TERMS)]))
+        for day in (dt.date(SEASON, 9, 1), dt.date(SEASON, 9, 2)):
+            for grade, price in MARKET.items():
+                store.set_market_price("chilli", "fresh", grade, day, price)
+
+
+def slips(count: int, contracts: int, seed: int) -> list[list[str]]:
+    """Rows of a slips file: weights with up to three decimals, moisture now and then (some
+    above the standard, some above the maximum), impurity, two days, two grades."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(count):
+        gross = Decimal(rng.randrange(2_000, 90_000)) / 1000
+        tare = Decimal(rng.randrange(0, 1_900)) / 1000
+        moisture = rng.choice(["", "", "0.1", "0.145", "0.2", "0.35"])
+        impurity = rng.choice(["", "0.01", "0.025", "0"])
+        rows.append(
+            [
+                f"R-{i:05d}",
+                f"C-{rng.randrange(contracts)}",
+                rng.choice(["2018-09-01", "2018-09-02"]),
+                str(gross),
+                str(tare),
+                rng.choice(["一级", "二级"]),
+                moisture,
+                impurity,
+                rng.choice(["大荆镇收购点", ""]),
+            ]
+        )
+    return rows
+
+
+def write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(RECORD_TYPES["slips"].headers("zh"))
+        out.writerows(rows)
+    return path
+
+
+def as_slips(rows: list[list[str]]) -> list[Slip]:
+    return [
+        Slip(
+            contract,
+            Weighing(
+                gross_kg=D(gross),
+                tare_kg=D(tare),
+                grade=grade,
+                moisture=D(moisture or "0"),
+                impurity=D(impurity or "0"),
+            ),
+            dt.date.fromisoformat(day),
+            receipt,
+            point,
+        )
+        for receipt, contract, day, gross, tare, grade, moisture, impurity, point in rows
+    ]
+
+
+def table(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def deliveries(path: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM deliveries ORDER BY id").fetchall()
+        return [tuple(r[k] for k in r.keys() if k not in _WHEN) for r in rows]  # noqa: SIM118
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_plain_file_writes_what_record_deliveries_writes(tmp_path: Path, seed: int) -> None:
+    rows = slips(900, 12, seed)
+    source = write(tmp_path / "slips.csv", rows)
+    plain, general = tmp_path / "plain.db", tmp_path / "general.db"
+    season(plain, 12)
+    season(general, 12)
+    with Store.open(plain) as store:
+        report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=128)
+        assert report.committed and report.ok, report.messages("en")[:3]
+        assert (report.rows, report.added, report.existing) == (900, 900, 0)
+        assert store.verify().ok
+        settled_plain = store.settle(SEASON)
+    with Store.open(general) as store:
+        store.record_deliveries(as_slips(rows), batch_size=128)
+        settled_general = store.settle(SEASON)
+    assert deliveries(plain) == deliveries(general)
+    assert any(r[17] == 0 for r in deliveries(plain)), "some lots are rejected for moisture"
+    for totals in ("season_totals", "contract_totals"):
+        sql = f"SELECT * FROM {totals} ORDER BY 1, 2"
+        assert table(plain, sql) == table(general, sql)
+    assert [s.totals for s in settled_plain] == [s.totals for s in settled_general]
+
+
+def test_cells_in_other_forms_are_read_as_the_general_converter_reads_them(
+    tmp_path: Path,
+) -> None:
+    rows = slips(40, 4, 3)
+    typed = [list(r) for r in rows]
+    typed[5][3] = f" {typed[5][3]} "  # spaces around a weight
+    typed[6][6] = "35%"  # a rate as a percentage
+    typed[7][2] = "2018/9/1"  # another way to write a day
+    typed[8][3] = "１２.５"  # full-width digits
+    rows[5][3] = rows[5][3].strip()
+    rows[6][6] = "0.35"
+    rows[7][2] = "2018-09-01"
+    rows[8][3] = "12.5"
+    plain, general = tmp_path / "plain.db", tmp_path / "general.db"
+    season(plain, 4)
+    season(general, 4)
+    with Store.open(plain) as store:
+        report = import_file(store, write(tmp_path / "typed.csv", typed), "slips", commit=True)
+        assert report.committed and report.added == 40
+    with Store.open(general) as store:
+        store.record_deliveries(as_slips(rows))
+    assert deliveries(plain) == deliveries(general)
+
+
+def test_importing_the_same_file_again_adds_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    season(db, 6)
+    source = write(tmp_path / "slips.csv", slips(300, 6, 4))
+    with Store.open(db) as store:
+        first = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=64)
+        audit = store.counts()["audit"]
+        again = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=64)
+        assert (first.added, again.added, again.existing) == (300, 0, 300)
+        assert again.committed and store.counts()["audit"] == audit
+        assert store.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        (lambda rows: rows[250].__setitem__(0, rows[10][0]), "receipt_no", "duplicate_key"),
+        (lambda rows: rows[250].__setitem__(1, "C-99"), "contract_no", "unknown_contract"),
+        (lambda rows: rows[250].__setitem__(2, "2018-12-25"), "day", "outside_window"),
+        (lambda rows: rows[250].__setitem__(4, "99"), "tare_kg", "tare_not_below_gross"),
+    ],
+)
+def test_a_problem_late_in_the_file_writes_nothing_and_is_named(
+    tmp_path: Path, change: object, field: str, code: str
+) -> None:
+    db = tmp_path / "store.db"
+    season(db, 6)
+    rows = slips(300, 6, 5)
+    change(rows)  # type: ignore[operator]
+    with Store.open(db) as store:
+        before = store.counts()
+        report = import_file(
+            store, write(tmp_path / "bad.csv", rows), "slips", commit=True, batch_size=50
+        )
+        assert not report.committed
+        assert [(p.row, p.column, p.problem.code) for p in report.problems] == [(252, field, code)]
+        assert store.counts() == before
