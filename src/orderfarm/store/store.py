@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import itertools
 import json
+import operator
 import os
 import sqlite3
 from collections import defaultdict
@@ -329,16 +330,10 @@ _PAYMENT_SELECT = (
 # Season sums per household (non-voided records), the input of settlement, in fen: kept by
 # every write in ``season_totals`` (orderfarm.store.totals). A season with records (even of
 # amount 0) is one of the household's seasons; one whose records are all voided is not.
-_SEASON_SUMS: Final = {
-    False: (
-        "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
-        "FROM season_totals WHERE season <= ? AND records > 0"
-    ),
-    True: (
-        "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
-        "FROM season_totals WHERE household_id = ? AND season <= ? AND records > 0"
-    ),
-}
+_SEASON_SUMS: Final = (
+    "SELECT season, proceeds_fen, carry_fen, waive_fen, paid_fen FROM season_totals "
+    "WHERE household_id = ? AND season <= ? AND records > 0"
+)
 
 #: ``settle``'s households (those with a contract up to the season) by township, village,
 #: name and id, with their sums of the season, if any.
@@ -354,6 +349,22 @@ _EARLIER_SUMS: Final = (
     "SELECT household_id, season, proceeds_fen, carry_fen, waive_fen, paid_fen "
     "FROM season_totals WHERE season < ? AND records > 0 ORDER BY household_id, season"
 )
+
+#: ``report``'s contracts of a season (signed, closed or terminated), a household's together,
+#: with their delivered totals and the household's sums of the season, if any.
+_REPORT_CONTRACTS: Final = (
+    "SELECT c.household_id, h.township, h.village, c.crop, e.name, h.poverty_status, "
+    "c.area_mu4, COALESCE(ct.net_g, 0), COALESCE(ct.amount_fen, 0), t.proceeds_fen, "
+    "t.carry_fen, t.waive_fen, t.paid_fen "
+    "FROM contracts c JOIN households h ON h.id = c.household_id "
+    "JOIN enterprises e ON e.id = c.enterprise_id "
+    "LEFT JOIN contract_totals ct ON ct.contract_id = c.id "
+    "LEFT JOIN season_totals t ON t.household_id = c.household_id AND t.season = ? "
+    "AND t.records > 0 "
+    "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
+    "ORDER BY c.household_id, c.id"
+)
+_FIRST: Final = operator.itemgetter(0)
 
 _COUNTS = {
     "enterprises": "SELECT COUNT(*) FROM enterprises",
@@ -1902,28 +1913,23 @@ class Store:
     # -- settlement --------------------------------------------------------------------------------
 
     @staticmethod
-    def _season_sums(
-        conn: sqlite3.Connection, upto: int, household: int | None
-    ) -> dict[int, dict[int, _Sums]]:
-        """household pk → season → sums, for seasons up to ``upto``."""
-        sums: dict[int, dict[int, _Sums]] = defaultdict(dict)
-        params = (upto,) if household is None else (household, upto)
-        for hh, season, proceeds, carry, waive, paid in conn.execute(
-            _SEASON_SUMS[household is not None], params
-        ):
-            sums[hh][season] = _Sums(proceeds, carry, waive, paid)
-        return sums
+    def _season_sums(conn: sqlite3.Connection, upto: int, household: int) -> dict[int, _Sums]:
+        """season → the household's sums, for its seasons with records up to ``upto``."""
+        return {
+            season: _Sums(proceeds, carry, waive, paid)
+            for season, proceeds, carry, waive, paid in conn.execute(
+                _SEASON_SUMS, (household, upto)
+            )
+        }
 
     def _household_totals(
         self, conn: sqlite3.Connection, household: int, upto: int
     ) -> dict[int, Totals]:
-        sums = self._season_sums(conn, upto, household).get(household, {})
-        return _fold(dict(sums), upto)
+        return _fold(self._season_sums(conn, upto, household), upto)
 
     def _check_balances(self, conn: sqlite3.Connection, household: int, season: int) -> None:
         """Refuse the write in progress if any season from ``season`` on has a negative balance."""
-        sums = self._season_sums(conn, 10**6, household).get(household, {})
-        for year, totals in _fold(dict(sums)).items():
+        for year, totals in _fold(self._season_sums(conn, 10**6, household)).items():
             if year >= season and totals.balance < ZERO:
                 resident = conn.execute(
                     "SELECT resident_id FROM households WHERE id = ?", (household,)
@@ -1958,8 +1964,7 @@ class Store:
         def work(conn: sqlite3.Connection) -> Statement:
             household = self._household_pk(conn, household_id)
             # The carry comes from the household's last earlier season with records.
-            sums = self._season_sums(conn, season - 1, household).get(household, {})
-            earlier = _fold(dict(sums))
+            earlier = _fold(self._season_sums(conn, season - 1, household))
             source = max(earlier, default=season - 1)
             carried_in = earlier[source].carried_out if earlier else ZERO
             lines: list[StatementLine] = []
@@ -2108,68 +2113,66 @@ class Store:
             raise ValueError(f"report can group by {', '.join(_GROUPS)}; not {unknown}")
 
         def work(conn: sqlite3.Connection) -> list[ReportRow]:
-            sums = self._season_sums(conn, season, None)
-            contracts = conn.execute(
-                "SELECT c.id, c.household_id, h.township, h.village, c.crop, e.name, "
-                "h.poverty_status, c.area_mu4, COALESCE(t.net_g, 0), COALESCE(t.amount_fen, 0) "
-                "FROM contracts c JOIN households h ON h.id = c.household_id "
-                "JOIN enterprises e ON e.id = c.enterprise_id "
-                "LEFT JOIN contract_totals t ON t.contract_id = c.id "
-                "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
-                "ORDER BY c.household_id, c.id",
-                (season,),
-            ).fetchall()
-            by_household: dict[int, list[Any]] = defaultdict(list)
-            for row in contracts:
-                by_household[row[1]].append(row)
-            groups: dict[tuple[str | None, ...], dict[str, Any]] = {}
-            for household, rows in by_household.items():
-                totals = _fold(dict(sums.get(household, {})), season)[season]
-                weights = [int(r[9]) for r in rows]
-                if not any(weights):
-                    weights = [int(r[7]) for r in rows]
-                shares = {
-                    name: _allocate(to_fen(getattr(totals, name)), weights)
-                    for name in ("recovered", "paid", "balance")
-                }
-                for i, r in enumerate(rows):
-                    fields = {"township": r[2], "village": r[3], "crop": r[4], "enterprise": r[5]}
-                    key = tuple(fields[k] if k in keys else None for k in _GROUPS)
-                    g = groups.setdefault(
-                        key,
-                        {
-                            "households": set(),
-                            "poor": set(),
-                            "area": 0,
-                            "grams": 0,
-                            "proceeds": 0,
-                            "recovered": 0,
-                            "paid": 0,
-                            "balance": 0,
-                        },
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            carried = self._carried_into(cursor, season)
+            # (household pk, township, village, crop, enterprise, poverty status, area in
+            # 1/10000 mu, accepted net g, amount in fen, and the household's season sums)
+            contracts = cursor.execute(_REPORT_CONTRACTS, (season, season)).fetchall()
+            picked = [i + 1 for i, k in enumerate(_GROUPS) if k in keys]
+            poor = PovertyStatus.REGISTERED_POOR.value
+            groups: dict[tuple[str | None, ...], list[Any]] = {}
+            for household, found in itertools.groupby(contracts, key=_FIRST):
+                rows = list(found)
+                r = rows[0]
+                if r[9] is None:
+                    fen = settle_ints(0, carried.get(household, 0), 0, 0, 0)
+                else:
+                    fen = settle_ints(r[9], carried.get(household, 0), r[10], r[11], r[12])
+                recovered, paid, balance = fen[4], fen[8], fen[9]
+                shares: list[tuple[int, int, int]]
+                if len(rows) == 1:
+                    shares = [(recovered, paid, balance)]
+                else:
+                    weights = [int(r[8]) for r in rows]
+                    if not any(weights):
+                        weights = [int(r[6]) for r in rows]
+                    shares = list(
+                        zip(
+                            _allocate(recovered, weights),
+                            _allocate(paid, weights),
+                            _allocate(balance, weights),
+                            strict=True,
+                        )
                     )
-                    g["households"].add(household)
-                    if r[6] == PovertyStatus.REGISTERED_POOR.value:
-                        g["poor"].add(household)
-                    g["area"] += int(r[7])
-                    g["grams"] += int(r[8])
-                    g["proceeds"] += int(r[9])
-                    for name, parts in shares.items():
-                        g[name] += parts[i]
+                for r, (part_recovered, part_paid, part_balance) in zip(rows, shares, strict=True):
+                    key = tuple(r[i] if i in picked else None for i in range(1, 5))
+                    g = groups.get(key)
+                    if g is None:
+                        g = groups[key] = [set(), set(), 0, 0, 0, 0, 0, 0]
+                    g[0].add(household)
+                    if r[5] == poor:
+                        g[1].add(household)
+                    g[2] += r[6]
+                    g[3] += r[7]
+                    g[4] += r[8]
+                    g[5] += part_recovered
+                    g[6] += part_paid
+                    g[7] += part_balance
             return [
                 ReportRow(
                     township=key[0],
                     village=key[1],
                     crop=key[2],
                     enterprise=key[3],
-                    households=len(g["households"]),
-                    poor_households=len(g["poor"]),
-                    area_mu=Decimal(g["area"]) / 10000,
-                    delivered_kg=_kg(g["grams"]),
-                    proceeds=from_fen(g["proceeds"]),
-                    recovered=from_fen(g["recovered"]),
-                    paid=from_fen(g["paid"]),
-                    balance=from_fen(g["balance"]),
+                    households=len(g[0]),
+                    poor_households=len(g[1]),
+                    area_mu=Decimal(g[2]) / 10000,
+                    delivered_kg=_kg(g[3]),
+                    proceeds=from_fen(g[4]),
+                    recovered=from_fen(g[5]),
+                    paid=from_fen(g[6]),
+                    balance=from_fen(g[7]),
                 )
                 for key, g in sorted(groups.items(), key=lambda kv: tuple(k or "" for k in kv[0]))
             ]
