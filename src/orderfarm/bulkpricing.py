@@ -136,7 +136,8 @@ class IntTerms:
         if standard is not None and moisture_n * standard[1] > standard[0] * moisture_d:
             numerator *= (moisture_d - moisture_n) * standard[1]
             denominator *= moisture_d * (standard[1] - standard[0])
-        return half_up(numerator, denominator * _STEP_G) * _STEP_G
+        whole, rest = divmod(numerator, denominator * _STEP_G)  # half-up, as ``half_up``
+        return (whole + 1 if 2 * rest >= denominator * _STEP_G else whole) * _STEP_G
 
     def rejection(self, moisture: Decimal) -> str:
         """Why a lot of ``moisture`` is rejected, as ``price_delivery`` words it."""
@@ -161,12 +162,16 @@ class IntTerms:
             if rule.protected_error is not None:
                 raise PricingError(rule.protected_error.problems)
             n, d = rule.protected_ratio
-            protected_fen = half_up(protected_g * n, d * _GRAM_FEN)
+            protected_fen, rest = divmod(protected_g * n, d * _GRAM_FEN)
+            if 2 * rest >= d * _GRAM_FEN:
+                protected_fen += 1
         if market_g > 0:
             if rule.market_error is not None:
                 raise PricingError(rule.market_error.problems)
             n, d = rule.market_ratio
-            market_fen = half_up(market_g * n, d * _GRAM_FEN)
+            market_fen, rest = divmod(market_g * n, d * _GRAM_FEN)
+            if 2 * rest >= d * _GRAM_FEN:
+                market_fen += 1
         return net_g, protected_g, protected_fen, market_g, market_fen, protected_fen + market_fen
 
 

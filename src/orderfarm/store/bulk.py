@@ -115,6 +115,7 @@ class PlainSlipWriter:
         self.existing = 0
         self._batch: list[PlainSlip] = []
         self._transaction: AbstractContextManager[None] | None = None
+        self._connection: sqlite3.Connection | None = None
         self._contracts: dict[str, _Contract] = {}
         self._terms: dict[str, IntTerms] = {}
         self._delivered: dict[int, int] = {}
@@ -127,8 +128,17 @@ class PlainSlipWriter:
         self._sums: dict[int, list[int]] = {}
 
     def __enter__(self) -> Self:
-        self._transaction = self.store.transaction()
-        self._transaction.__enter__()
+        # Every id written comes from a row read inside this transaction (the contract, its
+        # enterprise and household, the batch's audit entry), so SQLite's per-row foreign key
+        # lookups are left out for its length; ``verify()`` checks the keys of the whole file.
+        self._connection = connection = self.store._db.connection()
+        connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            self._transaction = self.store.transaction()
+            self._transaction.__enter__()
+        except BaseException:
+            connection.execute("PRAGMA foreign_keys=ON")
+            raise
         return self
 
     def __exit__(
@@ -137,16 +147,20 @@ class PlainSlipWriter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._transaction is not None
+        assert self._transaction is not None and self._connection is not None
         transaction, self._transaction = self._transaction, None
+        connection = self._connection
         try:
-            if exc is None:
-                self.flush()
-                self.store._write(self._add_totals)
-        except BaseException as error:
-            transaction.__exit__(type(error), error, error.__traceback__)
-            raise
-        transaction.__exit__(kind, exc, tb)
+            try:
+                if exc is None:
+                    self.flush()
+                    self.store._write(self._add_totals)
+            except BaseException as error:
+                transaction.__exit__(type(error), error, error.__traceback__)
+                raise
+            transaction.__exit__(kind, exc, tb)
+        finally:
+            connection.execute("PRAGMA foreign_keys=ON")
 
     def add(self, slip: PlainSlip) -> None:
         """Queue ``slip``; a full batch is written."""
@@ -216,9 +230,10 @@ class PlainSlipWriter:
                 raise NotPlain(slip.row, "grade not in the terms")
             market = prices.get((c.crop, c.form, slip.grade, day))
             before = delivered[c.id]
+            rule = c.terms.rule(slip.grade, market)
             try:
                 priced = c.terms.price(
-                    c.terms.rule(slip.grade, market),
+                    rule,
                     slip.gross_g,
                     slip.tare_g,
                     slip.moisture_n,
@@ -243,7 +258,7 @@ class PlainSlipWriter:
             else:
                 net_g, protected_g, protected_fen, market_g, market_fen, amount_fen = priced
                 accepted, reason = 1, None
-                protected = c.terms.rule(slip.grade, market).protected if protected_g else None
+                protected = rule.protected if protected_g else None
                 delivered[c.id] = before + net_g
             rows.append(
                 (
