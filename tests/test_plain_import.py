@@ -199,3 +199,18 @@ def test_a_problem_late_in_the_file_writes_nothing_and_is_named(
         assert not report.committed
         assert [(p.row, p.column, p.problem.code) for p in report.problems] == [(252, field, code)]
         assert store.counts() == before
+
+
+def test_foreign_keys_are_enforced_again_after_an_import(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    season(db, 3)
+    good = write(tmp_path / "good.csv", slips(30, 3, 6))
+    bad_rows = slips(30, 3, 7)
+    bad_rows[20][1] = "C-404"
+    bad = write(tmp_path / "bad.csv", bad_rows)
+    with Store.open(db) as store:
+        for source, committed in ((bad, False), (good, True)):
+            report = import_file(store, source, "slips", commit=True, today=TODAY)
+            assert report.committed is committed
+            flag = store._db.connection().execute("PRAGMA foreign_keys").fetchone()[0]
+            assert flag == 1
