@@ -468,7 +468,7 @@ class SettledSeason(list[HouseholdSettlement]):
 
     def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
         # A copy or a pickle is a plain list of the built items.
-        return (list, (list.__iter__(self._built()),))
+        return (list, ([*list.__iter__(self._built())],))
 
 
 def _building_first(name: str) -> Callable[..., Any]:
