@@ -202,7 +202,7 @@ class TableReader:
     def rows(self) -> Iterator[RawRow]:
         """The data rows after the header; blank rows are skipped."""
         for row in self._rows:
-            if any(cell.strip() for cell in row.cells):
+            if "".join(row.cells).strip():
                 yield row
 
     # -- CSV --
