@@ -39,6 +39,7 @@ from orderfarm.settlement import (
     Totals,
     build_statement,
     check_payment,
+    fold_fen,
     settle_fen,
     settle_ints,
     totals_of_fen,
@@ -2085,15 +2086,11 @@ class Store:
         """household pk → advances carried into ``season`` from earlier ones, in fen (only
         households that carry some)."""
         carried: dict[int, int] = {}
-        current, carry_out = 0, 0
-        for hh, _, proceeds, carry, waive, paid in cursor.execute(_EARLIER_SUMS, (season,)):
-            if hh != current:
-                if carry_out:
-                    carried[current] = carry_out
-                current, carry_out = hh, 0
-            carry_out = settle_ints(proceeds, carry_out, carry, waive, paid)[5]
-        if carry_out:
-            carried[current] = carry_out
+        for hh, found in itertools.groupby(cursor.execute(_EARLIER_SUMS, (season,)), key=_FIRST):
+            seasons = [r[1:] for r in found]
+            out = fold_fen(seasons, seasons[-1][0])[5]
+            if out:
+                carried[hh] = out
         return carried
 
     def report(
