@@ -14,25 +14,38 @@ kept with the flag; a flag is a lead for a visit (入户核查), not a finding.
 
 ``compare`` is pure and works on values; ``season_actuals`` reads them from a ``Store`` through its
 public methods, and ``summarise`` groups rows per household, village, township, crop or
-enterprise.
+enterprise. ``season_summary`` gives the same groups without a row per contract: SQL sums the
+slips and inputs per group of like contracts, and each kind of contract is estimated once (what
+a page showing a season's figures uses; the rows, with their evidence, are for one household's
+contracts).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, Inexact, localcontext
 from typing import Final
 
 import attrs
 
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.crops import Catalog, default_catalog
-from orderfarm.estimate import Assumptions, Estimate, GroupBy, estimate_pairs, form_key
+from orderfarm.errors import ValidationError
+from orderfarm.estimate import (
+    Assumptions,
+    Estimate,
+    GroupBy,
+    estimate_contract,
+    estimate_pairs,
+    form_key,
+)
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO, D, round_yuan
+from orderfarm.money import ZERO, D, from_fen, round_yuan
 from orderfarm.parties import Household
+from orderfarm.serial import from_json
 from orderfarm.store import Delivery, InputRecord, Store
 from orderfarm.supplies import ChargeMode
 
@@ -380,7 +393,9 @@ class ActualSummary:
     average_estimated_increase: Decimal
     average_actual_increase: Decimal
     proceeds: Decimal
-    top_up: Decimal
+    #: the enterprise's top-up over the market on protected kg; ``None`` when not computed
+    #: (``season_summary`` reads it from every slip only when asked: ``top_up=True``)
+    top_up: Decimal | None
     flagged_contracts: int
 
 
@@ -432,3 +447,373 @@ def summarise(rows: Iterable[ActualRow], by: GroupBy) -> tuple[ActualSummary, ..
             )
         )
     return tuple(out)
+
+
+# -- the season's summary, summed in SQL --------------------------------------------------------
+#
+# ``summarise(season_actuals(...))`` builds a row per contract from every slip of the season: on
+# a county's store (10^5 households, 10^6 slips) that is minutes of Python. ``season_summary``
+# gives the same ``ActualSummary`` values from a few queries: SQL sums each contract's slips and
+# inputs (integers: grams, fen) and groups the contracts by the key shown and by everything their
+# estimate and window depend on (crop, form, area, terms, inputs, delivery window), so Python
+# estimates each distinct kind of contract once and multiplies. A contract's side-selling flag
+# needs its own fulfilment: SQL counts, per group, the contracts below the threshold with an
+# exact integer comparison (``_bound``); the market prices over the windows are read only for
+# groups that have such contracts, from the market-price table alone (see ``_flags``).
+
+#: Per contract of the season: inputs not voided and charged to the household (fen).
+_SUPPLY_SUMS: Final = (
+    "SELECT s.contract_id, SUM(s.amount_fen) AS charged_fen FROM input_supplies s "
+    "WHERE s.season = ? AND s.charge <> 'free' AND NOT EXISTS "
+    "(SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) GROUP BY s.contract_id"
+)
+
+#: The group key of each ``GroupBy``, as ``summarise`` forms it (``_key``), and the table it
+#: needs joined; the crop is the catalog code (a contract stored under another name is
+#: summarised from its rows).
+_KEYS: Final = {
+    "household": ("h.resident_id", "JOIN households h ON h.id = c.household_id"),
+    "village": ("h.township || '/' || h.village", "JOIN households h ON h.id = c.household_id"),
+    "township": ("h.township", "JOIN households h ON h.id = c.household_id"),
+    "crop": ("c.crop", ""),
+    "enterprise": ("e.uscc", "JOIN enterprises e ON e.id = c.enterprise_id"),
+}
+
+# Contracts in force grouped by key and by what their estimate and window depend on (crop,
+# form, area, window, and the crop, form, terms and inputs of the stored record, read by one
+# json_extract: SQLite's JSON functions), with the sums of their slips (``contract_totals``,
+# kept by the store) and inputs, and how many fall short of the threshold: a contract is short
+# when net_g × m < n × area_mu4, (crop, form, m, n) given in ``bounds`` (``_bound``).
+_GROUPS: Final = (
+    "WITH bounds (crop, form, m, n) AS (VALUES {{marks}}) "
+    "SELECT {key} AS key, c.crop, c.form, c.area_mu4, c.delivery_start, c.delivery_end, "
+    "json_extract(c.data, '$.crop', '$.form', '$.terms', '$.inputs'), MIN(c.id), COUNT(*), "
+    "SUM(COALESCE(t.net_g, 0)), MAX(COALESCE(t.net_g, 0)), SUM(COALESCE(t.amount_fen, 0)), "
+    "SUM(COALESCE(s.charged_fen, 0)), "
+    "SUM(CASE WHEN COALESCE(t.net_g, 0) * b.m < b.n * c.area_mu4 THEN 1 ELSE 0 END) "
+    "FROM contracts c {join} "
+    "LEFT JOIN bounds b ON b.crop = c.crop AND b.form = c.form "
+    "LEFT JOIN contract_totals t ON t.contract_id = c.id "
+    "LEFT JOIN (" + _SUPPLY_SUMS + ") s ON s.contract_id = c.id "
+    "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7"
+)
+_GROUPS_BY: Final = {by: _GROUPS.format(key=k, join=j) for by, (k, j) in _KEYS.items()}
+
+#: Households with a contract in force, per key.
+_HOUSEHOLDS: Final = (
+    "SELECT {key}, COUNT(DISTINCT c.household_id) FROM contracts c {join} "
+    "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') GROUP BY 1"
+)
+_HOUSEHOLDS_BY: Final = {by: _HOUSEHOLDS.format(key=k, join=j) for by, (k, j) in _KEYS.items()}
+
+#: One contract of each group, to estimate.
+_CONTRACT_DATA: Final = "SELECT id, data FROM contracts WHERE id IN ({marks})"
+
+#: The market-price table over a window.
+_TABLE_PRICES: Final = (
+    "SELECT day, price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? "
+    "AND day BETWEEN ? AND ?"
+)
+
+#: Protected kg of accepted slips not voided priced against a known market, per key and
+#: (grams, price, market): the top-up is rounded per slip, so equal slips are counted.
+_TOP_UP: Final = (
+    "SELECT {key}, d.protected_g, d.protected_price, d.market_price, COUNT(*) "
+    "FROM deliveries d JOIN contracts c ON c.id = d.contract_id {join} "
+    "WHERE d.season = ? AND c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
+    "AND d.accepted = 1 "
+    "AND d.protected_g > 0 AND d.market_price IS NOT NULL AND NOT EXISTS "
+    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) GROUP BY 1, 2, 3, 4"
+)
+_TOP_UP_BY: Final = {by: _TOP_UP.format(key=k, join=j) for by, (k, j) in _KEYS.items()}
+
+#: Values in one ``IN (…)`` list.
+_IN_LIMIT: Final = 500
+#: SQLite's integers are 64-bit: a comparison whose products could reach this is not made in SQL.
+_INT64: Final = 1 << 63
+
+
+class _Fallback(Exception):
+    """The store holds something the SQL path does not reproduce exactly: use the rows."""
+
+
+def _bound(threshold: Decimal, yield_kg_per_mu: Decimal) -> tuple[int, int]:
+    """``(m, n)`` such that a contract of ``area_mu4`` ten-thousandths of a mu whose accepted
+    slips weigh ``net_g`` grams has a fulfilment (``net ÷ area × yield``, rounded half-up to
+    ``RATE_STEP``) below ``threshold`` exactly when ``net_g × m < n × area_mu4``.
+
+    The rounded fulfilment is below ``threshold`` when it is at most the step ``k`` below it,
+    that is when the fulfilment itself is below ``(k + ½) × RATE_STEP``."""
+    with localcontext() as ctx:
+        ctx.prec = 200
+        ctx.traps[Inexact] = True
+        try:
+            k = (threshold / RATE_STEP).to_integral_value(rounding=ROUND_CEILING) - 1
+            per_mu_kg = (k + Decimal("0.5")) * RATE_STEP * yield_kg_per_mu
+        except Inexact:  # pragma: no cover - a threshold or yield of over 200 digits
+            raise _Fallback from None
+    # net_g / 1000 < per_mu_kg × area_mu4 / 10000  ⇔  net_g × 10 < per_mu_kg × area_mu4
+    exponent = int(per_mu_kg.as_tuple().exponent)
+    scale = max(0, -exponent)
+    return 10 ** (scale + 1), int(per_mu_kg.scaleb(scale))
+
+
+def season_summary(
+    store: Store,
+    season: int,
+    by: GroupBy,
+    *,
+    assumptions: Mapping[str, Assumptions] | None = None,
+    threshold: Decimal = DEFAULT_THRESHOLD,
+    top_up: bool = False,
+    **overrides: object,
+) -> tuple[ActualSummary, ...]:
+    """``summarise(season_actuals(store, season, ...), by)``, summed in SQL: the same values,
+    from a few queries whose rows are the groups shown, not the season's slips.
+
+    ``top_up`` (the enterprise's top-up on protected kg, rounded per slip) reads every slip
+    priced against a market: it is left ``None`` unless asked for. A store the SQL cannot
+    follow exactly (a contract whose stored crop or form is not the catalog's code, a figure
+    too large for SQLite's integers) is summarised from its rows.
+    """
+    if by not in _KEYS:
+        raise ValueError(f"cannot group by {by!r}")
+    threshold = D(threshold, "threshold")
+
+    def work(conn: sqlite3.Connection) -> tuple[ActualSummary, ...]:
+        return _season_summary(
+            conn, store.catalog, season, by, assumptions, threshold, top_up, overrides
+        )
+
+    try:
+        result: tuple[ActualSummary, ...] = store._read(work)
+    except _Fallback:
+        rows = season_actuals(
+            store, season, assumptions=assumptions, threshold=threshold, **overrides
+        )
+        summaries = summarise(rows, by)
+        if top_up:
+            return summaries
+        return tuple(attrs.evolve(s, top_up=None) for s in summaries)
+    return result
+
+
+@attrs.frozen
+class _Group:
+    """A row of ``_GROUPS``: the contracts of one key and one kind, and their sums."""
+
+    key: str
+    #: what the estimate and the window depend on: crop and form codes, area (1/10000 mu),
+    #: window, and the stored crop, form, terms and inputs
+    kind: tuple[object, ...]
+    #: the lowest contract id of the group: the one estimated for all
+    sample: int
+    contracts: int
+    net_g: int
+    max_net_g: int
+    amount_fen: int
+    charged_fen: int
+    #: contracts short of the threshold
+    short: int
+
+    @classmethod
+    def of(cls, row: sqlite3.Row) -> _Group:
+        return cls(str(row[0]), tuple(row[1:7]), *(int(v) for v in row[7:]))
+
+    @property
+    def form_codes(self) -> tuple[str, str]:
+        return str(self.kind[0]), str(self.kind[1])
+
+    @property
+    def area_mu4(self) -> int:
+        return int(str(self.kind[2]))
+
+
+@attrs.define
+class _Sums:
+    """A key's running sums: integers from SQL, estimates times the contracts they stand for."""
+
+    contracts: int = 0
+    area_mu: Decimal = ZERO
+    expected_kg: Decimal = ZERO
+    net_g: int = 0
+    amount_fen: int = 0
+    charged_fen: int = 0
+    estimated_increase: Decimal = ZERO
+    #: own cost and maize baseline of the estimates
+    costs: Decimal = ZERO
+    flagged: int = 0
+
+
+def _season_summary(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    season: int,
+    by: GroupBy,
+    assumptions: Mapping[str, Assumptions] | None,
+    threshold: Decimal,
+    top_up: bool,
+    overrides: Mapping[str, object],
+) -> tuple[ActualSummary, ...]:
+    per_form = dict(assumptions or {})
+    chosen: dict[tuple[str, str], Assumptions] = {}
+
+    def assumed(crop: str, form: str) -> Assumptions:
+        # as estimate_pairs chooses them
+        if (crop, form) not in chosen:
+            base = per_form.get(form_key(crop, form)) or Assumptions.defaults(crop, form, catalog)
+            if overrides:
+                base = attrs.evolve(base, **overrides)  # type: ignore[arg-type]  # validated
+            chosen[(crop, form)] = base
+        return chosen[(crop, form)]
+
+    bounds: dict[tuple[str, str], tuple[int, int]] = {}
+    for crop in catalog.crops:
+        for form in crop.forms:
+            try:
+                given = assumed(crop.code, form.code)
+            except ValidationError:
+                continue  # raised again below if the season has such a contract
+            bounds[(crop.code, form.code)] = _bound(threshold, given.yield_kg_per_mu)
+    if not bounds:
+        raise _Fallback
+    marks = ", ".join("(?, ?, ?, ?)" for _ in bounds)
+    values = [v for (crop, form), (m, n) in bounds.items() for v in (crop, form, m, n)]
+    groups = [
+        _Group.of(row)
+        for row in conn.execute(_GROUPS_BY[by].format(marks=marks), (*values, season, season))
+    ]
+    for g in groups:
+        m, n = bounds.get(g.form_codes, (1, 0))
+        if g.max_net_g * m >= _INT64 or abs(n) * g.area_mu4 >= _INT64:
+            raise _Fallback
+    household_counts = {str(key): int(n) for key, n in conn.execute(_HOUSEHOLDS_BY[by], (season,))}
+
+    # one estimate per kind of contract
+    samples: dict[tuple[object, ...], int] = {}
+    for g in groups:
+        samples.setdefault(g.kind, g.sample)
+    contracts: dict[int, Contract] = {}
+    ids = sorted(set(samples.values()))
+    for start in range(0, len(ids), _IN_LIMIT):
+        part = ids[start : start + _IN_LIMIT]
+        marks = ", ".join("?" * len(part))
+        for row in conn.execute(_CONTRACT_DATA.format(marks=marks), part):
+            contracts[int(row[0])] = from_json(row[1], Contract)
+    estimates: dict[tuple[object, ...], tuple[Contract, Estimate]] = {}
+    for kind, contract_id in samples.items():
+        contract = contracts[contract_id]
+        if (contract.crop, contract.form) != kind[:2]:
+            raise _Fallback  # stored under a name, not the code: keys and prices differ
+        est = estimate_contract(
+            contract, assumptions=assumed(contract.crop, contract.form), catalog=catalog
+        )
+        estimates[kind] = (contract, est)
+
+    flagged = _flags(conn, catalog, groups, estimates)
+
+    sums: dict[str, _Sums] = {}
+    for g, flags in zip(groups, flagged, strict=True):
+        contract, est = estimates[g.kind]
+        s = sums.setdefault(g.key, _Sums())
+        s.contracts += g.contracts
+        s.area_mu += contract.area_mu * g.contracts
+        s.expected_kg += est.expected_kg * g.contracts
+        s.net_g += g.net_g
+        s.amount_fen += g.amount_fen
+        s.charged_fen += g.charged_fen
+        s.estimated_increase += est.increase * g.contracts
+        s.costs += (est.crop_cost + est.baseline_net) * g.contracts
+        s.flagged += flags
+
+    top_ups: dict[str, Decimal] = {}
+    if top_up:
+        for key, grams, price, market, count in conn.execute(_TOP_UP_BY[by], (season, season)):
+            one = round_yuan(_kg(int(grams)) * (D(price) - D(market)))
+            top_ups[str(key)] = top_ups.get(str(key), ZERO) + one * int(count)
+
+    out = []
+    for key in sorted(sums):
+        s = sums[key]
+        households = household_counts[key]
+        delivered = _kg(s.net_g)
+        proceeds = from_fen(s.amount_fen)
+        actual = proceeds - from_fen(s.charged_fen) - s.costs
+        out.append(
+            ActualSummary(
+                by=by,
+                key=key,
+                households=households,
+                contracts=s.contracts,
+                area_mu=s.area_mu,
+                expected_kg=s.expected_kg,
+                delivered_kg=delivered,
+                fulfilment=_rate(delivered / s.expected_kg) if s.expected_kg > ZERO else None,
+                estimated_increase=s.estimated_increase,
+                actual_increase=actual,
+                average_estimated_increase=round_yuan(s.estimated_increase / households),
+                average_actual_increase=round_yuan(actual / households),
+                proceeds=proceeds,
+                top_up=top_ups.get(key, ZERO) if top_up else None,
+                flagged_contracts=s.flagged,
+            )
+        )
+    return tuple(out)
+
+
+def _kg(grams: int) -> Decimal:
+    """Grams as kg with two decimal places (stored net weights are whole 10 g)."""
+    return (Decimal(grams) / 1000).quantize(Decimal("0.01"))
+
+
+#: What a group's flag depends on: crop, form, grade, floor and delivery window.
+_Market = tuple[str, str, str, Decimal, tuple[dt.date, dt.date]]
+
+
+def _flags(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    groups: list[_Group],
+    estimates: Mapping[tuple[object, ...], tuple[Contract, Estimate]],
+) -> list[int]:
+    """How many contracts of each group are flagged: those short of the threshold (counted in
+    SQL), when the contract has a floor and the market over its window averaged above it."""
+    wanted: list[_Market | None] = []
+    for g in groups:
+        contract, est = estimates[g.kind]
+        if g.short == 0 or est.floor is None or est.expected_kg <= ZERO:
+            wanted.append(None)
+        else:
+            grade = est.assumptions.grade
+            window = _window(contract, catalog)
+            wanted.append((contract.crop, contract.form, grade, est.floor, window))
+    spans: dict[tuple[str, str, str], tuple[dt.date, dt.date]] = {}
+    for w in wanted:
+        if w is not None:
+            start, end = w[4]
+            lo, hi = spans.get(w[:3], (start, end))
+            spans[w[:3]] = (min(lo, start), max(hi, end))
+    # The market-price table over the windows. The prices seen on slips (which ``compare`` adds
+    # for the days the table lacks) add nothing here: every slip is priced with the table's
+    # price of its crop, form, grade and day, and the table's rows are changed, never removed,
+    # so the table has a price (the same, or a later one, which wins) for each of those days.
+    prices: dict[tuple[str, str, str], dict[dt.date, Decimal]] = {}
+    for (crop, form, grade), (start, end) in spans.items():
+        entry = catalog.crop(crop)
+        key = (entry.code, entry.form(form).code, grade, start.isoformat(), end.isoformat())
+        prices[(crop, form, grade)] = {
+            dt.date.fromisoformat(day): D(price) for day, price in conn.execute(_TABLE_PRICES, key)
+        }
+    above: dict[_Market, bool] = {}
+    out = []
+    for g, w in zip(groups, wanted, strict=True):
+        if w is None:
+            out.append(0)
+            continue
+        if w not in above:
+            start, end = w[4]
+            seen = [p for day, p in prices[w[:3]].items() if start <= day <= end]
+            above[w] = bool(seen) and _rate(sum(seen, ZERO) / len(seen)) > w[3]
+        out.append(g.short if above[w] else 0)
+    return out

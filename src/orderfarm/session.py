@@ -29,7 +29,7 @@ from typing import Any, Final, TypeVar, cast
 
 import attrs
 
-from orderfarm.actuals import ActualSummary, season_actuals, summarise
+from orderfarm.actuals import ActualSummary, season_summary
 from orderfarm.auth import Permission, PermissionDenied, Role, User
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.crops import Catalog
@@ -662,12 +662,11 @@ class Session:
         return aggregate(pairs, by, catalog=self.catalog, **overrides)
 
     def actuals(self, season: int, by: GroupBy) -> tuple[ActualSummary, ...]:
-        """Estimate against actual per village, township, crop…, with side-selling flags."""
+        """Estimate against actual per village, township, crop…, with side-selling flags,
+        summed in SQL (``orderfarm.actuals.season_summary``; the top-up is left out)."""
         self.need(P.VIEW_REPORTS)
         key = ("actuals", season, by)
-        return _REPORTS.get(
-            self.store, key, lambda: summarise(season_actuals(self.store, season), by)
-        )
+        return _REPORTS.get(self.store, key, lambda: season_summary(self.store, season, by))
 
     # -- audit ---------------------------------------------------------------------------------
 
