@@ -185,3 +185,30 @@ def test_batches_sum_as_rows_and_voids_take_them_out(
     totals.remove_deliveries(conn, deliveries)
     assert _counted(conn) == (Counter(), Counter())
     conn.close()
+
+
+@settings(max_examples=40)
+@given(st.lists(delivery, max_size=15))
+def test_contract_sums_add_as_their_deliveries(deliveries: list[tuple[int, ...]]) -> None:
+    summed = memory()
+    # Summed per contract, as a bulk writer does (a contract has one household and season).
+    per_contract: dict[int, list[int]] = {}
+    owner: dict[int, tuple[int, int]] = {}
+    for cid, hh, season, accepted, net_g, amount in deliveries:
+        hh, season = owner.setdefault(cid, (hh, season))
+        s = per_contract.setdefault(cid, [0, 0, 0])
+        s[0] += net_g if accepted else 0
+        s[1] += amount
+        s[2] += 1
+    consistent = [
+        (cid, *owner[cid], accepted, net_g, amount)
+        for cid, _, _, accepted, net_g, amount in deliveries
+    ]
+    one = memory()
+    totals.add_deliveries(one, consistent)
+    totals.add_contract_sums(
+        summed, [(cid, *owner[cid], *sums) for cid, sums in per_contract.items()]
+    )
+    assert _counted(one) == _counted(summed)
+    one.close()
+    summed.close()

@@ -26,6 +26,7 @@ from typing import Final
 __all__ = [
     "CONTRACT_TOTALS_SQL",
     "SEASON_TOTALS_SQL",
+    "add_contract_sums",
     "add_deliveries",
     "add_payments",
     "add_supplies",
@@ -128,6 +129,29 @@ def add_deliveries(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> N
 def remove_deliveries(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> None:
     """Take voided deliveries out of the totals; rows as for ``add_deliveries``."""
     _deliveries(conn, rows, -1)
+
+
+def add_contract_sums(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> None:
+    """Add deliveries already summed per contract (a whole file's, say) to the totals; each
+    row is (contract_id, household_id, season, accepted net_g, amount_fen, deliveries), one
+    row per contract."""
+    seasons: dict[tuple[int, int], list[int]] = {}
+    contracts = []
+    for contract_id, household_id, season, net_g, amount_fen, count in rows:
+        s = seasons.get((household_id, season))
+        if s is None:
+            seasons[(household_id, season)] = [amount_fen, count]
+        else:
+            s[0] += amount_fen
+            s[1] += count
+        contracts.append((contract_id, net_g, amount_fen, count))
+    if seasons:
+        conn.executemany(
+            _UPSERT_SEASON,
+            [(hh, season, fen, 0, 0, 0, n) for (hh, season), (fen, n) in seasons.items()],
+        )
+    if contracts:
+        conn.executemany(_UPSERT_CONTRACT, contracts)
 
 
 def _supplies(conn: sqlite3.Connection, rows: Iterable[Sequence[object]], sign: int) -> None:
