@@ -239,7 +239,7 @@ def fold_fen(seasons: Sequence[Sequence[int]], upto: int) -> FenTotals:
 
 def totals_of_fen(fen: Sequence[int]) -> Totals:
     """``Totals`` from the ten figures of ``settle_ints``, as yuan with two decimals."""
-    return Totals(*(from_fen(v) for v in fen))
+    return Totals(*[from_fen(v) if v else _CENT for v in fen])
 
 
 def check_payment(household_id: str, season: int, totals: Totals, amount: Decimal) -> None:
