@@ -2235,7 +2235,9 @@ class Store:
     def verify(self) -> VerifyReport:
         """Check the file: SQLite's integrity and foreign keys, the audit chain, that every
         money row matches the audit entry that recorded it, that every stored amount equals
-        the re-pricing of its stored slip, and that deliveries agree with their contracts.
+        the re-pricing of its stored slip, that deliveries agree with their contracts, and
+        that the running season and contract totals equal the sums of the money rows (check
+        ``totals``, with no entry: they are caches, rebuilt from the records).
         ``first_bad_seq`` names the first broken audit entry."""
         result: VerifyReport = self._read(_verify)
         return result
