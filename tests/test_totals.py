@@ -380,6 +380,21 @@ def test_a_tampered_totals_row_is_found_by_verify(store: Store, statement: str) 
     assert all(p.seq is None for p in report.problems)
 
 
+def test_rebuild_repairs_tampered_totals(store: Store) -> None:
+    before = (table(store, "season_totals"), table(store, "contract_totals"))
+    tamper(store, "UPDATE contract_totals SET net_g = 0", "DELETE FROM season_totals")
+    assert not store.verify().ok
+    conn = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        totals.rebuild(conn)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    assert store.verify().ok
+    assert (table(store, "season_totals"), table(store, "contract_totals")) == before
+
+
 def test_a_row_of_zeros_is_the_same_as_no_row(store: Store) -> None:
     tamper(
         store,

@@ -2237,7 +2237,8 @@ class Store:
         money row matches the audit entry that recorded it, that every stored amount equals
         the re-pricing of its stored slip, that deliveries agree with their contracts, and
         that the running season and contract totals equal the sums of the money rows (check
-        ``totals``, with no entry: they are caches, rebuilt from the records).
+        ``totals``, with no entry: they are caches of the records, which
+        ``orderfarm.store.totals.rebuild`` recomputes).
         ``first_bad_seq`` names the first broken audit entry."""
         result: VerifyReport = self._read(_verify)
         return result

@@ -31,6 +31,7 @@ __all__ = [
     "add_payments",
     "add_supplies",
     "differences",
+    "rebuild",
     "remove_deliveries",
     "remove_payments",
     "remove_supplies",
@@ -213,6 +214,20 @@ def add_payments(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> Non
 def remove_payments(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> None:
     """Take voided payments out of the totals; rows as for ``add_payments``."""
     _payments(conn, rows, -1)
+
+
+def rebuild(conn: sqlite3.Connection) -> None:
+    """Recompute both tables from the money tables (a repair, after ``differences`` found
+    some); call it inside a write transaction."""
+    conn.execute("DELETE FROM season_totals")
+    conn.execute("DELETE FROM contract_totals")
+    conn.execute(
+        "INSERT INTO season_totals (household_id, season, proceeds_fen, carry_fen, waive_fen, "
+        "paid_fen, records) " + SEASON_TOTALS_SQL
+    )
+    conn.execute(
+        "INSERT INTO contract_totals (contract_id, net_g, amount_fen, slips) " + CONTRACT_TOTALS_SQL
+    )
 
 
 _SEASON_COLUMNS: Final = ("proceeds_fen", "carry_fen", "waive_fen", "paid_fen", "records")
