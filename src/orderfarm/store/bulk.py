@@ -179,19 +179,12 @@ class PlainSlipWriter:
     def _add_totals(self, conn: sqlite3.Connection) -> None:
         """The written slips' sums into the running totals, once for the whole file."""
         by_contract = {c.id: c for c in self._contracts.values()}
-        seasons: dict[tuple[int, int], list[int]] = {}
-        for cid, (_, fen, count) in self._sums.items():
-            c = by_contract[cid]
-            sums = seasons.setdefault((c.household_id, c.season), [0, 0])
-            sums[0] += fen
-            sums[1] += count
-        conn.executemany(
-            totals._UPSERT_SEASON,
-            [(hh, season, fen, 0, 0, 0, n) for (hh, season), (fen, n) in seasons.items()],
-        )
-        conn.executemany(
-            totals._UPSERT_CONTRACT,
-            [(cid, net, fen, n) for cid, (net, fen, n) in self._sums.items()],
+        totals.add_contract_sums(
+            conn,
+            [
+                (cid, by_contract[cid].household_id, by_contract[cid].season, net, fen, count)
+                for cid, (net, fen, count) in self._sums.items()
+            ],
         )
 
     # -- one batch ---------------------------------------------------------------------------
