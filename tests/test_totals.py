@@ -28,7 +28,7 @@ from orderfarm import (
 )
 from orderfarm.money import from_fen, to_fen
 from orderfarm.settlement import OverpaymentError, settle_fen
-from orderfarm.store import totals
+from orderfarm.store import SCHEMA_VERSION, totals
 from orderfarm.store.errors import ConflictError, RefusedError
 from orderfarm.store.records import HouseholdSettlement
 from orderfarm.store.store import SettledSeason, _allocate
@@ -416,7 +416,7 @@ def test_the_migration_backfills_the_totals_of_an_older_file(store: Store) -> No
     tamper_path.execute("PRAGMA user_version = 4")
     tamper_path.close()
     with Store.open(path) as again:
-        assert again.schema_version == 5
+        assert again.schema_version == SCHEMA_VERSION
         assert (table(again, "season_totals"), table(again, "contract_totals")) == before
         assert again.verify().ok
         assert list(again.settle(2019)) == settled
@@ -547,3 +547,27 @@ def test_settle_of_a_season_without_records(store: Store) -> None:
     settled = store.settle(2020)
     assert [s.head_name for s in settled] == ["农户2", "农户3"]
     assert all(s.totals.carried_in == s.totals.carried_out > 0 for s in settled)
+
+
+@pytest.mark.parametrize("had_indexes", [True, False])
+def test_version_6_drops_the_deliveries_indexes_the_totals_replace(
+    tmp_path: Path, had_indexes: bool
+) -> None:
+    from orderfarm.store.db import Database
+
+    path = tmp_path / "v5.db"
+    db = Database(path)
+    db.migrate(target=5)
+    db.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    if not had_indexes:  # as version 5 left a file for a while
+        conn.execute("DROP INDEX deliveries_contract")
+        conn.execute("DROP INDEX deliveries_season")
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    conn.close()
+    assert "deliveries_household" in names
+    assert not names & {"deliveries_contract", "deliveries_season"}

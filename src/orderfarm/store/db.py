@@ -270,18 +270,22 @@ _V5: tuple[str, ...] = (
     "INSERT INTO season_totals (household_id, season, proceeds_fen, carry_fen, waive_fen, "
     "paid_fen, records) " + SEASON_TOTALS_SQL,
     "INSERT INTO contract_totals (contract_id, net_g, amount_fen, slips) " + CONTRACT_TOTALS_SQL,
+)
+
+_V6: tuple[str, ...] = (
     # What these indexes served (kg delivered under a contract, a season's sums) is read from
     # the totals now; a county's import of slips in contract order all over kept them thrashing
-    # the page cache (a million slips: 27 s of inserts with them, 15 s without).
-    "DROP INDEX deliveries_contract",
-    "DROP INDEX deliveries_season",
+    # the page cache (a million slips: 27 s of inserts with them, 15 s without). (IF EXISTS:
+    # for a while version 5 dropped them itself.)
+    "DROP INDEX IF EXISTS deliveries_contract",
+    "DROP INDEX IF EXISTS deliveries_season",
 )
 
 #: Each connection's page cache, in KiB.
 CACHE_KIB = 65536
 
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
