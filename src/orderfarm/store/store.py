@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self, SupportsIndex
+from typing import Any, Final, Self, overload
 
 import attrs
 
@@ -431,93 +431,52 @@ def _settled(person: tuple[Any, ...], fen: FenTotals) -> HouseholdSettlement:
     return HouseholdSettlement(person[1], person[2], person[3], person[4], totals_of_fen(fen))
 
 
-class SettledSeason(list[HouseholdSettlement]):
-    """What ``Store.settle`` returns: a list of every household's ``HouseholdSettlement``,
-    settled in whole fen up front, whose items (Totals in yuan) are built on first use.
+class SettledSeason(Sequence[HouseholdSettlement]):
+    """What ``Store.settle`` returns: every household's ``HouseholdSettlement`` in order, a
+    read-only sequence settled in whole fen up front, each item (Totals in yuan) built when
+    it is first read. ``fen(i)`` gives the i-th household's figures in fen (``settle_ints``'
+    order) without building it. It equals any sequence of the same items."""
 
-    ``len()`` needs none of them; anything else that reads or changes the list builds all of
-    them once, and from then on it is an ordinary list. ``fen(i)`` gives the i-th household's
-    figures in fen (``settle_ints``' order) without building it. C code that reads a list's
-    storage directly (``PySequence_Fast``: ``str.join``, some extension modules) sees an empty
-    list before that: iterate it, or ``list()`` it, to hand it over.
-    """
-
-    __slots__ = ("_fen", "_people")
+    __slots__ = ("_built", "_fen", "_people")
 
     def __init__(self, people: list[tuple[Any, ...]], fen: list[FenTotals]) -> None:
         """``people``: rows (household pk, resident ID, head's name, township, village, …)."""
-        super().__init__()
         if len(people) != len(fen):
             raise ValueError("SettledSeason needs one set of totals per household")
-        self._people: list[tuple[Any, ...]] | None = people
+        self._people = people
         self._fen = fen
-
-    def _built(self) -> SettledSeason:
-        people = self._people
-        if people is not None:
-            self._people = None
-            list.extend(self, map(_settled, people, self._fen))
-        return self
+        self._built: list[HouseholdSettlement | None] = [None] * len(people)
 
     def fen(self, index: int) -> FenTotals:
         """The figures of household ``index`` in whole fen, in ``Totals``' field order."""
         return self._fen[index]
 
     def __len__(self) -> int:
-        people = self._people
-        return len(people) if people is not None else list.__len__(self)
+        return len(self._people)
 
-    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
-        # A copy or a pickle is a plain list of the built items.
-        return (list, ([*list.__iter__(self._built())],))
+    @overload
+    def __getitem__(self, index: int) -> HouseholdSettlement: ...
 
+    @overload
+    def __getitem__(self, index: slice) -> list[HouseholdSettlement]: ...
 
-def _building_first(name: str) -> Callable[..., Any]:
-    method = getattr(list, name)
+    def __getitem__(self, index: int | slice) -> HouseholdSettlement | list[HouseholdSettlement]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        item = self._built[index]
+        if item is None:
+            item = self._built[index] = _settled(self._people[index], self._fen[index])
+        return item
 
-    def call(self: SettledSeason, *args: Any, **kwargs: Any) -> Any:
-        return method(self._built(), *args, **kwargs)
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str | bytes):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
-    call.__name__ = call.__qualname__ = name
-    call.__doc__ = method.__doc__
-    return call
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, so not hashable
 
-
-# Every other method of list reads or changes the items: each builds them first.
-for _name in (
-    "__getitem__",
-    "__iter__",
-    "__reversed__",
-    "__contains__",
-    "__eq__",
-    "__ne__",
-    "__lt__",
-    "__le__",
-    "__gt__",
-    "__ge__",
-    "__add__",
-    "__mul__",
-    "__rmul__",
-    "__iadd__",
-    "__imul__",
-    "__setitem__",
-    "__delitem__",
-    "__repr__",
-    "__sizeof__",
-    "append",
-    "extend",
-    "insert",
-    "pop",
-    "remove",
-    "index",
-    "count",
-    "copy",
-    "sort",
-    "reverse",
-    "clear",
-):
-    setattr(SettledSeason, _name, _building_first(_name))
-del _name
+    def __repr__(self) -> str:
+        return f"SettledSeason({list(self)!r})"
 
 
 def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
