@@ -587,7 +587,7 @@ class Session:
             printed_on=printed_on,
         )
 
-    def settle(self, season: int) -> list[HouseholdSettlement]:
+    def settle(self, season: int) -> Sequence[HouseholdSettlement]:
         """Every household's settled season."""
         self.need(P.VIEW_REPORTS)
         found = self.store.settle(season)
