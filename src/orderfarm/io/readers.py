@@ -18,9 +18,7 @@ import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Final
-
-import attrs
+from typing import IO, Final, NamedTuple
 
 from orderfarm.io.errors import file_error
 
@@ -35,9 +33,9 @@ _FIELD_LIMIT: Final = 1 << 20
 csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
 
-@attrs.frozen
-class RawRow:
-    """One data row: its spreadsheet row number (the header is row 1) and its cells as text."""
+class RawRow(NamedTuple):
+    """One data row: its spreadsheet row number (the header is row 1) and its cells as text
+    (a named tuple: a county's file has a million of them)."""
 
     number: int
     cells: tuple[str, ...]

@@ -90,6 +90,7 @@ _RECEIPTS: Final = (
 )
 _ANY_RECEIPT: Final = "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? LIMIT 1"
 _MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices"
+_SIGNED: Final = ContractStatus.SIGNED.value
 _NEXT_ID: Final = "SELECT COALESCE(MAX(id), 0) + 1 FROM deliveries"
 _INSERT: Final = (
     _INSERT_DELIVERY.split(" VALUES ")[0]
@@ -343,7 +344,7 @@ class PlainSlipWriter:
                     row[4],
                     row[5],
                     int(row[6]),
-                    row[7] == ContractStatus.SIGNED.value,
+                    row[7] == _SIGNED,
                     row[8],
                     row[9],
                     terms,
