@@ -46,7 +46,9 @@ def season(path: Path, households: int) -> None:
             signed(store, chilli_contract(f"C-{i}", hh, terms=TERMS[i % len(TERMS)]))
         for day in (dt.date(SEASON, 9, 1), dt.date(SEASON, 9, 2)):
             for grade, price in MARKET.items():
-                store.set_market_price("chilli", "fresh", grade, day, price)
+                # the same price written two ways (2.40, 2.4): each slip keeps its day's text
+                given = price if day.day == 1 else price.normalize()
+                store.set_market_price("chilli", "fresh", grade, day, given)
 
 
 def slips(count: int, contracts: int, seed: int) -> list[list[str]]:

@@ -64,11 +64,12 @@ class IntTerms:
         self.maximum = _ratio(terms.moisture_max)
         quota = terms.quota_kg
         self.quota_g = None if quota is None else int(quota * 1000)
-        self._rules: dict[tuple[str, Decimal | None], GradeRule] = {}
+        self._rules: dict[tuple[str, object], GradeRule] = {}
 
     def rule(self, grade: str, market: Decimal | None) -> GradeRule:
         """The prices of ``grade`` on the day's ``market`` price (``None``: none known)."""
-        key = (grade, market)
+        # 1.4 and 1.40 are equal Decimals but are written as they were given: keyed apart
+        key = (grade, None if market is None else market.as_tuple())
         found = self._rules.get(key)
         if found is None:
             found = self._rules[key] = self._rule(grade, market)

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Final, NamedTuple, Self
 
 from orderfarm.auth import Permission
-from orderfarm.bulkpricing import IntTerms
+from orderfarm.bulkpricing import GradeRule, IntTerms
 from orderfarm.contracts import ContractStatus, PriceTerms
 from orderfarm.errors import PricingError
 from orderfarm.money import D
@@ -76,6 +76,25 @@ class _Contract(NamedTuple):
     terms: IntTerms
 
 
+class _PricedGrade(NamedTuple):
+    """A grade's ``GradeRule`` with the text its prices are stored as."""
+
+    rule: GradeRule
+    market: str | None
+    protected_price: str | None
+    protected_basis: str | None
+
+    @classmethod
+    def of(cls, rule: GradeRule) -> _PricedGrade:
+        protected = rule.protected
+        return cls(
+            rule,
+            str(rule.market) if rule.market is not None else None,
+            str(protected[0]) if protected is not None else None,
+            protected[1].value if protected is not None else None,
+        )
+
+
 _CONTRACTS: Final = (
     "SELECT id, contract_no, enterprise_id, household_id, crop, form, season, status, "
     "delivery_start, delivery_end, json_extract(data, '$.terms') FROM contracts "
@@ -90,6 +109,7 @@ _RECEIPTS: Final = (
 )
 _ANY_RECEIPT: Final = "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? LIMIT 1"
 _MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices"
+_NO_PRICE: Final[tuple[None, None]] = (None, None)
 _SIGNED: Final = ContractStatus.SIGNED.value
 _NEXT_ID: Final = "SELECT COALESCE(MAX(id), 0) + 1 FROM deliveries"
 _INSERT: Final = (
@@ -120,8 +140,10 @@ class PlainSlipWriter:
         self._contracts: dict[str, _Contract] = {}
         self._terms: dict[str, IntTerms] = {}
         self._delivered: dict[int, int] = {}
-        self._prices: dict[tuple[str, str, str, str], Decimal] | None = None
-        self._texts: dict[object, str] = {}
+        self._prices: dict[tuple[str, str, str, str], tuple[Decimal, str]] | None = None
+        #: a grade's prices under one set of terms on one market price, with their text
+        self._rules: dict[tuple[int, str, str | None], _PricedGrade] = {}
+        self._reasons: dict[tuple[int, str], str] = {}
         #: (enterprise, season) pairs with deliveries recorded before this file
         self._recorded: dict[tuple[int, int], bool] = {}
         self._first_id: int | None = None
@@ -195,7 +217,7 @@ class PlainSlipWriter:
         store._authorize(conn, self.actor, Permission.RECORD_DELIVERY)
         if self._prices is None:
             self._prices = {
-                (crop, form, grade, day): D(price)
+                (crop, form, grade, day): (D(price), str(D(price)))
                 for crop, form, grade, day, price in conn.execute(_MARKET_PRICES)
             }
         self._load_contracts(conn, batch)
@@ -209,50 +231,64 @@ class PlainSlipWriter:
         contracts, prices, delivered = self._contracts, self._prices, self._delivered
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
+        rules = self._rules
         for slip in batch:
-            if slip.row in skip:
+            (
+                row_no,
+                receipt_no,
+                contract_no,
+                day,
+                gross_g,
+                gross_text,
+                tare_g,
+                tare_text,
+                grade,
+                moisture_n,
+                moisture_d,
+                moisture_text,
+                impurity_n,
+                impurity_d,
+                impurity_text,
+                point,
+            ) = slip
+            if row_no in skip:
                 continue
-            c = contracts[slip.contract_no]
-            if not 0 < len(slip.receipt_no) <= 40 or len(slip.purchase_point) > 60:
-                raise NotPlain(slip.row, "receipt number or purchase point too long or blank")
+            c = contracts[contract_no]
+            if not 0 < len(receipt_no) <= 40 or len(point) > 60:
+                raise NotPlain(row_no, "receipt number or purchase point too long or blank")
             if not c.signed:
-                raise NotPlain(slip.row, "contract not signed")
-            day = slip.day
+                raise NotPlain(row_no, "contract not signed")
             if (c.start is not None and day < c.start) or (c.end is not None and day > c.end):
-                raise NotPlain(slip.row, "day outside the delivery window")
-            if slip.grade not in c.terms.terms.grades:
-                raise NotPlain(slip.row, "grade not in the terms")
-            market = prices.get((c.crop, c.form, slip.grade, day))
+                raise NotPlain(row_no, "day outside the delivery window")
+            terms = c.terms
+            market, market_text = prices.get((c.crop, c.form, grade, day), _NO_PRICE)
+            key = (id(terms), grade, market_text)
+            found = rules.get(key)
+            if found is None:
+                if grade not in terms.terms.grades:
+                    raise NotPlain(row_no, "grade not in the terms")
+                found = rules[key] = _PricedGrade.of(terms.rule(grade, market))
             before = delivered[c.id]
-            rule = c.terms.rule(slip.grade, market)
             try:
-                priced = c.terms.price(
-                    rule,
-                    slip.gross_g,
-                    slip.tare_g,
-                    slip.moisture_n,
-                    slip.moisture_d,
-                    slip.impurity_n,
-                    slip.impurity_d,
+                priced = terms.price(
+                    found.rule,
+                    gross_g,
+                    tare_g,
+                    moisture_n,
+                    moisture_d,
+                    impurity_n,
+                    impurity_d,
                     before,
                 )
             except PricingError:
-                raise NotPlain(slip.row, "no market price") from None
+                raise NotPlain(row_no, "no market price") from None
             if priced is None:  # rejected for its moisture: nothing paid, the reason kept
-                net_g = c.terms.net_g(
-                    slip.gross_g,
-                    slip.tare_g,
-                    slip.moisture_n,
-                    slip.moisture_d,
-                    slip.impurity_n,
-                    slip.impurity_d,
-                )
-                accepted, reason, protected = 0, self._rejection(c.terms, slip), None
+                net_g = terms.net_g(gross_g, tare_g, moisture_n, moisture_d, impurity_n, impurity_d)
+                accepted, reason = 0, self._rejection(terms, moisture_text)
                 protected_g = protected_fen = market_g = market_fen = amount_fen = 0
             else:
                 net_g, protected_g, protected_fen, market_g, market_fen, amount_fen = priced
                 accepted, reason = 1, None
-                protected = rule.protected if protected_g else None
                 delivered[c.id] = before + net_g
             rows.append(
                 (
@@ -261,23 +297,23 @@ class PlainSlipWriter:
                     c.enterprise_id,
                     c.household_id,
                     c.season,
-                    slip.receipt_no,
+                    receipt_no,
                     0,
                     day,
-                    slip.purchase_point,
-                    slip.gross_text,
-                    slip.tare_text,
-                    slip.grade,
-                    slip.moisture_text,
-                    slip.impurity_text,
-                    self._text(market),
+                    point,
+                    gross_text,
+                    tare_text,
+                    grade,
+                    moisture_text,
+                    impurity_text,
+                    found.market,
                     before,
                     net_g,
                     accepted,
                     reason,
                     protected_g,
-                    self._text(protected[0]) if protected else None,
-                    protected[1].value if protected else None,
+                    found.protected_price if protected_g else None,
+                    found.protected_basis if protected_g else None,
                     protected_fen,
                     market_g,
                     market_fen,
@@ -311,19 +347,11 @@ class PlainSlipWriter:
         )
         self.added += len(rows)
 
-    def _text(self, price: Decimal | None) -> str | None:
-        if price is None:
-            return None
-        text = self._texts.get(price)
+    def _rejection(self, terms: IntTerms, moisture: str) -> str:
+        key = (id(terms), moisture)
+        text = self._reasons.get(key)
         if text is None:
-            text = self._texts[price] = str(price)
-        return text
-
-    def _rejection(self, terms: IntTerms, slip: PlainSlip) -> str:
-        key = (id(terms), slip.moisture_text)
-        text = self._texts.get(key)
-        if text is None:
-            text = self._texts[key] = terms.rejection(D(slip.moisture_text))
+            text = self._reasons[key] = terms.rejection(D(moisture))
         return text
 
     def _load_contracts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> None:
