@@ -297,11 +297,11 @@ def test_an_unexpected_error_is_logged_and_shown_as_one_short_line(
 ) -> None:
     from orderfarm.session import Session
 
-    def broken(self: Session, **_: object) -> list[object]:
+    def broken(self: Session, *_: object, **__: object) -> list[object]:
         raise RuntimeError("secret detail: /srv/data/season.db")
 
     at = login(start(demo_db, monkeypatch), "clerk")
-    monkeypatch.setattr(Session, "households", broken)
+    monkeypatch.setattr(Session, "search_households", broken)  # what the page reads first
     goto(at, "households")
     assert not at.exception  # no traceback reaches the user
     assert texts(at.error) == ["出现意外错误，已记录日志。请重试或联系管理员。"]

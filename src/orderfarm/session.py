@@ -137,6 +137,21 @@ class HouseholdView:
 
 
 @attrs.frozen
+class HouseholdSearch:
+    """What a household search found: the first households (as the user may see them), how
+    many match in all, and how many there are."""
+
+    found: tuple[HouseholdView, ...]
+    matched: int
+    total: int
+
+
+#: The visible tail of a masked resident ID (``mask_resident_id`` shows the last 4 of an ID of
+#: more than 10 characters, and every registered ID is longer): a longer tail cannot match it.
+_MASKED_TAIL: Final = 4
+
+
+@attrs.frozen
 class SignResult:
     """One contract of a batch signing: its number and the error, if it could not be signed."""
 
@@ -270,6 +285,19 @@ class Session:
             ),
         )
         return list(views)
+
+    def search_households(self, query: str, *, limit: int) -> HouseholdSearch:
+        """The first ``limit`` households matching ``query`` (part of the head's name, pinyin
+        initials, the tail of the resident ID as the user sees it, part of the township or
+        village; see ``web.helpers.matches``), in the order of ``households()``, searched in
+        the store (reading only the matches)."""
+        self.need(P.VIEW_REPORTS)
+        found = self.store.search_households(
+            query, limit=limit, id_tail_max=None if self.personal else _MASKED_TAIL
+        )
+        return HouseholdSearch(
+            tuple(self._view(h) for h in found.households), found.matched, found.total
+        )
 
     def household(self, ref: str) -> HouseholdView:
         """One household by reference."""

@@ -281,11 +281,32 @@ _V6: tuple[str, ...] = (
     "DROP INDEX IF EXISTS deliveries_season",
 )
 
+_V7: tuple[str, ...] = (
+    # Household search (Store.search_households) reads only the households that match: the
+    # keys each is found by (orderfarm.store.store.household_search_keys), kept with the
+    # columns the list is sorted by, and that order for the list itself. (IF NOT EXISTS, OR
+    # IGNORE: a file taken back to an older version and migrated again keeps them.)
+    "CREATE INDEX IF NOT EXISTS households_place_name ON households (township, village, head_name)",
+    """CREATE TABLE IF NOT EXISTS household_search (
+        key TEXT NOT NULL,
+        township TEXT NOT NULL,
+        village TEXT NOT NULL,
+        head_name TEXT NOT NULL,
+        household_id INTEGER NOT NULL REFERENCES households (id),
+        PRIMARY KEY (key, township, village, head_name, household_id)
+    ) STRICT, WITHOUT ROWID""",
+    "CREATE INDEX IF NOT EXISTS household_search_household ON household_search (household_id)",
+    # orderfarm_search_keys: a Python function (migrate() registers it), SQLite-only
+    "INSERT OR IGNORE INTO household_search (key, township, village, head_name, household_id) "
+    "SELECT j.value, h.township, h.village, h.head_name, h.id FROM households h, "
+    "json_each(orderfarm_search_keys(h.head_name, h.resident_id)) j",
+)
+
 #: Each connection's page cache, in KiB.
 CACHE_KIB = 65536
 
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -595,6 +616,13 @@ class Database:
                     f"{self.path} has schema version {found}, newer than {SCHEMA_VERSION} that "
                     "this orderfarm knows: upgrade orderfarm to open it "
                     f"(数据库版本 {found} 高于本程序支持的 {SCHEMA_VERSION}，请升级 orderfarm)"
+                )
+            if found < target:
+                # the Python the migrations' SQL calls (imported here: store.py imports this)
+                from orderfarm.store.store import search_keys_json
+
+                conn.create_function(
+                    "orderfarm_search_keys", 2, search_keys_json, deterministic=True
                 )
             for version in range(found, target):
                 for statement in MIGRATIONS[version]:

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
+import math
 import operator
 import os
 import sqlite3
@@ -495,6 +497,174 @@ def _allocate(amount: int, weights: Sequence[int]) -> list[int]:
     return base
 
 
+# -- household search --------------------------------------------------------------------------
+#
+# ``household_search`` (schema version 7) holds, for each household, the keys a search looks
+# up, with the columns the page sorts by, so that one search reads the matching keys in order
+# and no household that does not match:
+#   n<gram>    each distinct 1- and 2-character part of the head's name
+#   i<letters> each spelling of the name's pinyin initials (曾广 → icg, icy, …, izg, …)
+#   t<reverse> the resident ID reversed (a tail of the ID is a prefix of it)
+#   x          the initials are not stored (too many spellings, or no pypinyin to spell them):
+#              such households are checked one by one in Python (there are very few)
+
+#: Spellings of a name's initials kept as keys; a name with more is marked ``x`` instead.
+_MAX_SPELLINGS: Final = 256
+_LETTERS: Final = frozenset("abcdefghijklmnopqrstuvwxyz")
+
+
+@functools.lru_cache(maxsize=4096)
+def pinyin_initials(text: str) -> str:
+    """The first letters of the pinyin of ``text``, lower case: ``张三`` → ``zs``.
+
+    Characters with several readings contribute each first letter they may start with
+    (``曾`` → ``z`` or ``c``) as alternatives, so ``initials_match`` finds either.
+    """
+    from pypinyin import Style, pinyin
+
+    parts = pinyin(text, style=Style.FIRST_LETTER, heteronym=True, errors="default")
+    return "|".join("".join(sorted({p[0].lower() for p in part if p})) for part in parts)
+
+
+def initials_match(query: str, name: str) -> bool:
+    """Whether ``query`` (latin letters) spells the start of ``name``'s pinyin initials."""
+    query = query.strip().lower()
+    if not query or not query.isascii() or not query.isalpha():
+        return False
+    options = pinyin_initials(name).split("|")
+    if len(query) > len(options):
+        return False
+    return all(letter in option for letter, option in zip(query, options, strict=False))
+
+
+def _initials_spellings(name: str) -> list[str] | None:
+    """Every string of latin letters that ``initials_match`` finds ``name`` by, as the full
+    spellings they start (a query finds the name when it starts one of them); ``None`` when
+    there are more than ``_MAX_SPELLINGS`` or pypinyin is not installed."""
+    try:
+        options = pinyin_initials(name).split("|")
+    except ImportError:
+        return None
+    letters: list[list[str]] = []
+    for option in options:
+        found = sorted(_LETTERS.intersection(option))
+        if not found:  # no letter finds this part, so no query reaches past it
+            break
+        letters.append(found)
+    if not letters:
+        return []
+    if math.prod(len(found) for found in letters) > _MAX_SPELLINGS:
+        return None
+    return ["".join(spelling) for spelling in itertools.product(*letters)]
+
+
+def household_search_keys(head_name: str, resident_id: str) -> list[str]:
+    """The ``household_search`` keys of a household (see above)."""
+    grams = {head_name[i : i + n] for n in (1, 2) for i in range(len(head_name) - n + 1)}
+    keys = {"n" + gram for gram in grams}
+    spellings = _initials_spellings(head_name)
+    if spellings is None:
+        keys.add("x")
+    else:
+        keys.update("i" + spelling for spelling in spellings)
+    keys.add("t" + resident_id.upper()[::-1])
+    return sorted(keys)
+
+
+def search_keys_json(head_name: str, resident_id: str) -> str:
+    """``household_search_keys`` as a JSON array (the schema migration's SQL function)."""
+    return json.dumps(household_search_keys(head_name, resident_id), ensure_ascii=False)
+
+
+def _prefix_range(prefix: str) -> tuple[str, str]:
+    """Keys ``lo <= key < hi`` are those starting with ``prefix`` (its last character is
+    ASCII, so the next character exists)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+_INSERT_SEARCH_KEY: Final = (
+    "INSERT INTO household_search (key, township, village, head_name, household_id) "
+    "SELECT value, ?, ?, ?, ? FROM json_each(?)"
+)
+_DELETE_SEARCH_KEYS: Final = "DELETE FROM household_search WHERE household_id = ?"
+#: Every (township, village), in order, read by skipping along the index from one place to
+#: the next (a few hundred steps for a county), not by reading every household.
+_PLACES: Final = (
+    "WITH RECURSIVE places (township, village) AS ("
+    "SELECT * FROM (SELECT township, village FROM households ORDER BY township, village "
+    "LIMIT 1) "
+    "UNION ALL SELECT h.township, h.village FROM places p JOIN households h ON h.id = "
+    "coalesce((SELECT n.id FROM households n WHERE n.township = p.township "
+    "AND n.village > p.village ORDER BY n.village LIMIT 1), "
+    "(SELECT n.id FROM households n WHERE n.township > p.township "
+    "ORDER BY n.township, n.village LIMIT 1))) "
+    "SELECT township, village FROM places"
+)
+_ALL_HOUSEHOLDS: Final = "SELECT COUNT(*) FROM households"
+#: The households whose initials are not stored as keys (checked in Python).
+_UNSPELLED: Final = "SELECT household_id, head_name FROM household_search WHERE key = 'x'"
+#: The first :limit households a search finds, in the order of ``households()``, each once
+#: (id, township, village, head's name): by part of the name (:gram, and the whole :name when
+#: longer than a key), by the start of the initials (:i_lo <= key < :i_hi), by the tail of the
+#: ID (:t_lo <= key < :t_hi), by place (:places, a JSON list of [township, village]) and by id
+#: (:ids, a JSON list). A NULL parameter finds nothing. Each part comes in that order and
+#: they are merged, so a search stops after :limit.
+_MATCH_FIRST: Final = (
+    "SELECT household_id AS id, township, village, head_name FROM household_search "
+    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    "UNION SELECT household_id, township, village, head_name FROM household_search "
+    "WHERE key >= :i_lo AND key < :i_hi "
+    "UNION SELECT household_id, township, village, head_name FROM household_search "
+    "WHERE key >= :t_lo AND key < :t_hi "
+    "UNION SELECT id, township, village, head_name FROM households "
+    "WHERE (township, village) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places)) "
+    "UNION SELECT id, township, village, head_name FROM households "
+    "WHERE id IN (SELECT value FROM json_each(:ids)) "
+    "ORDER BY township, village, head_name, id LIMIT :limit"
+)
+#: How many households the matching places hold.
+_COUNT_PLACES: Final = (
+    "SELECT COUNT(*) FROM households WHERE (township, village) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
+)
+#: How many households outside the matching places a part of the name finds.
+_COUNT_NAME: Final = (
+    "SELECT COUNT(*) FROM household_search "
+    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    "AND (township, village) NOT IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
+)
+#: How many households outside the matching places the name, initials, ID tail and ids find.
+_COUNT_OTHERS: Final = (
+    "SELECT COUNT(*) FROM ("
+    "SELECT household_id FROM household_search "
+    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    "UNION SELECT household_id FROM household_search WHERE key >= :i_lo AND key < :i_hi "
+    "UNION SELECT household_id FROM household_search WHERE key >= :t_lo AND key < :t_hi "
+    "UNION SELECT id FROM households WHERE id IN (SELECT value FROM json_each(:ids))"
+    ") WHERE household_id NOT IN (SELECT id FROM households WHERE (township, village) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places)))"
+)
+_FIRST_HOUSEHOLDS: Final = (
+    "SELECT * FROM households ORDER BY township, village, head_name, id LIMIT ?"
+)
+_HOUSEHOLDS_BY_ID: Final = (
+    "SELECT * FROM households WHERE id IN (SELECT value FROM json_each(?)) "
+    "ORDER BY township, village, head_name, id"
+)
+
+
+@attrs.frozen
+class HouseholdMatches:
+    """What ``Store.search_households`` found: the first households that match (in the
+    order of ``households()``), how many match in all, and how many there are."""
+
+    households: tuple[Household, ...]
+    matched: int
+    total: int
+
+
 class Store:
     """The ledger of a county's seasons in one SQLite file.
 
@@ -803,11 +973,12 @@ class Store:
                     existing=existing,
                     new=household,
                 )
-            conn.execute(
+            cursor = conn.execute(
                 "INSERT INTO households (head_name, township, village, grp, phone, members, "
                 "poverty_status, account, resident_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self._household_values(household),
             )
+            self._index_household(conn, household, int(cursor.lastrowid or 0))
             self._audit(
                 conn,
                 actor,
@@ -842,6 +1013,8 @@ class Store:
                 "phone = ?, members = ?, poverty_status = ?, account = ? WHERE resident_id = ?",
                 self._household_values(household),
             )
+            conn.execute(_DELETE_SEARCH_KEYS, (row["id"],))
+            self._index_household(conn, household, int(row["id"]))
             self._audit(
                 conn,
                 actor,
@@ -881,6 +1054,80 @@ class Store:
             ).fetchall()
         )
         return [self._household_of(r) for r in rows]
+
+    @staticmethod
+    def _index_household(conn: sqlite3.Connection, h: Household, pk: int) -> None:
+        """Write the ``household_search`` keys of household ``pk``."""
+        keys = search_keys_json(h.head_name, h.resident_id)
+        conn.execute(_INSERT_SEARCH_KEY, (h.township, h.village, h.head_name, pk, keys))
+
+    @staticmethod
+    def _search_params(
+        conn: sqlite3.Connection, query: str, id_tail_max: int | None
+    ) -> dict[str, object]:
+        """The parameters of ``_MATCHES`` for a (stripped, non-empty) query."""
+        params: dict[str, object] = {
+            "gram": "n" + query[:2],
+            "name": query if len(query) > 2 else None,
+            "i_lo": None,
+            "i_hi": None,
+            "t_lo": None,
+            "t_hi": None,
+            "places": None,
+            "ids": None,
+        }
+        letters = query.lower()
+        if letters.isascii() and letters.isalpha():
+            params["i_lo"], params["i_hi"] = _prefix_range("i" + letters)
+            unspelled = [
+                int(pk) for pk, name in conn.execute(_UNSPELLED) if initials_match(query, name)
+            ]
+            params["ids"] = json.dumps(unspelled) if unspelled else None
+        tail = query.isascii() and query.isalnum()
+        if tail and (id_tail_max is None or len(query) <= id_tail_max):
+            params["t_lo"], params["t_hi"] = _prefix_range("t" + query.upper()[::-1])
+        places = [
+            [township, village]
+            for township, village in conn.execute(_PLACES)
+            if query in township or query in village
+        ]
+        params["places"] = json.dumps(places, ensure_ascii=False) if places else None
+        return params
+
+    def search_households(
+        self, query: str, *, limit: int, id_tail_max: int | None = None
+    ) -> HouseholdMatches:
+        """The first ``limit`` households a search finds, in the order of ``households()``,
+        and how many it finds: those with ``query`` (stripped) in the head's name, the
+        township or the village, those whose name's pinyin initials start with it (``zs``
+        finds 张三), and those whose resident ID ends with it (ASCII letters and digits, any
+        case; only up to ``id_tail_max`` characters of it, when given). An empty query finds
+        every household. Reads only the keys that match (``household_search``), not every
+        household."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise ValueError("the limit is a whole number, 0 or more")
+        q = query.strip()
+
+        def work(conn: sqlite3.Connection) -> HouseholdMatches:
+            total = int(conn.execute(_ALL_HOUSEHOLDS).fetchone()[0])
+            if not q:
+                rows = conn.execute(_FIRST_HOUSEHOLDS, (limit,)).fetchall()
+                return HouseholdMatches(tuple(map(self._household_of, rows)), total, total)
+            params = self._search_params(conn, q, id_tail_max)
+            # |places ∪ others| = |places| + |others outside the places|
+            matched = 0
+            if params["places"] is not None:
+                matched += int(conn.execute(_COUNT_PLACES, params).fetchone()[0])
+            if params["i_lo"] is None and params["t_lo"] is None:  # only the name (no ids)
+                matched += int(conn.execute(_COUNT_NAME, params).fetchone()[0])
+            else:
+                matched += int(conn.execute(_COUNT_OTHERS, params).fetchone()[0])
+            first = [int(r[0]) for r in conn.execute(_MATCH_FIRST, {**params, "limit": limit})]
+            rows = conn.execute(_HOUSEHOLDS_BY_ID, (json.dumps(first),)).fetchall()
+            return HouseholdMatches(tuple(map(self._household_of, rows)), matched, total)
+
+        result: HouseholdMatches = self._read(work)
+        return result
 
     # -- contracts ---------------------------------------------------------------------------------
 

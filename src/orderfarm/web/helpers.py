@@ -9,7 +9,6 @@ import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import attrs
@@ -23,6 +22,8 @@ from orderfarm.io.records import MarketPriceRecord
 from orderfarm.messages import Lang
 from orderfarm.money import D, format_yuan
 from orderfarm.store import ReportRow
+from orderfarm.store.store import initials_match
+from orderfarm.store.store import pinyin_initials as pinyin_initials
 
 if TYPE_CHECKING:
     from orderfarm.risk import IncomeRisk
@@ -65,30 +66,6 @@ def pages_for(role: Role) -> list[PageSpec]:
 # -- search ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=4096)
-def pinyin_initials(text: str) -> str:
-    """The first letters of the pinyin of ``text``, lower case: ``张三`` → ``zs``.
-
-    Characters with several readings contribute each first letter they may start with
-    (``曾`` → ``z`` or ``c``) as alternatives, so ``initials_match`` finds either.
-    """
-    from pypinyin import Style, pinyin
-
-    parts = pinyin(text, style=Style.FIRST_LETTER, heteronym=True, errors="default")
-    return "|".join("".join(sorted({p[0].lower() for p in part if p})) for part in parts)
-
-
-def initials_match(query: str, name: str) -> bool:
-    """Whether ``query`` (latin letters) spells the start of ``name``'s pinyin initials."""
-    query = query.strip().lower()
-    if not query or not query.isascii() or not query.isalpha():
-        return False
-    options = pinyin_initials(name).split("|")
-    if len(query) > len(options):
-        return False
-    return all(letter in option for letter, option in zip(query, options, strict=False))
-
-
 class Searchable(Protocol):
     """Anything with a head's name, an ID (maybe masked), a township and a village."""
 
@@ -119,7 +96,8 @@ def matches(query: str, head_name: str, resident_id: str, township: str, village
 
 
 def search(items: Iterable[S], query: str) -> list[S]:
-    """The items matching ``query`` (see ``matches``), in their order."""
+    """The items matching ``query`` (see ``matches``), in their order. (A store's households
+    are searched in SQL by ``Session.search_households``, with the same result.)"""
     if not query.strip():
         return list(items)
     return [

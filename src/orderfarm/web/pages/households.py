@@ -11,7 +11,7 @@ from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
 from orderfarm.parties import Household, PovertyStatus
 from orderfarm.session import HouseholdView
-from orderfarm.web import app, helpers
+from orderfarm.web import app
 
 _FIELDS = (
     "head_name",
@@ -155,15 +155,14 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_households"))
-    views = s.households()
     query = st.text_input(ctx.t("search"), key="hh_search", placeholder=ctx.t("search_hint"))
-    found = helpers.search(views, query)
-    st.caption(ctx.t("found_households", count=len(found), total=len(views)))
-    if len(found) > SHOWN:
+    search = s.search_households(query, limit=SHOWN)
+    found = list(search.found)
+    st.caption(ctx.t("found_households", count=search.matched, total=search.total))
+    if search.matched > SHOWN:
         st.caption(ctx.t("showing_first", shown=SHOWN))
-        found = found[:SHOWN]
     _table(ctx, found)
-    if views and views[0].masked:
+    if search.total and not s.personal:
         st.caption(ctx.t("ids_masked"))
     if s.may(Permission.WRITE_PARTIES):
         _editor(ctx, found)
