@@ -141,6 +141,8 @@ class Bench:
         )
         # brought to this version's schema once here, not in every timed child's copy
         Store.open(path).close()
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return path
 
     def slips_csv(self, slips: int | None = None, households: int | None = None) -> Path:
