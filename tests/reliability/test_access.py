@@ -195,6 +195,7 @@ READS = {
     "payment",
     "payments",
     "report",
+    "search_households",
     "settle",
     "statement",
     "totals",

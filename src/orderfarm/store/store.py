@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import heapq
 import itertools
 import json
 import math
@@ -603,48 +604,60 @@ _PLACES: Final = (
 _ALL_HOUSEHOLDS: Final = "SELECT COUNT(*) FROM households"
 #: The households whose initials are not stored as keys (checked in Python).
 _UNSPELLED: Final = "SELECT household_id, head_name FROM household_search WHERE key = 'x'"
-#: The first :limit households a search finds, in the order of ``households()``, each once
-#: (id, township, village, head's name): by part of the name (:gram, and the whole :name when
-#: longer than a key), by the start of the initials (:i_lo <= key < :i_hi), by the tail of the
-#: ID (:t_lo <= key < :t_hi), by place (:places, a JSON list of [township, village]) and by id
-#: (:ids, a JSON list). A NULL parameter finds nothing. Each part comes in that order and
-#: they are merged, so a search stops after :limit.
-_MATCH_FIRST: Final = (
-    "SELECT household_id AS id, township, village, head_name FROM household_search "
+#: A search's parameters: part of the name (:gram, and the whole :name when longer than a
+#: key), the start of the initials (:i_lo <= key < :i_hi), the tail of the ID (:t_lo <= key <
+#: :t_hi), the matching places (:places, a JSON list of [township, village]) and households
+#: found in Python (:ids, a JSON list). A NULL parameter finds nothing. Each part's first
+#: :limit come (id, township, village, head's name) in the order of ``households()``, read
+#: along an index where the part has one; the parts are merged in Python.
+_FIRST_BY_NAME: Final = (
+    "SELECT household_id, township, village, head_name FROM household_search "
     "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
-    "UNION SELECT household_id, township, village, head_name FROM household_search "
-    "WHERE key >= :i_lo AND key < :i_hi "
-    "UNION SELECT household_id, township, village, head_name FROM household_search "
-    "WHERE key >= :t_lo AND key < :t_hi "
-    "UNION SELECT id, township, village, head_name FROM households "
-    "WHERE (township, village) IN "
-    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places)) "
-    "UNION SELECT id, township, village, head_name FROM households "
-    "WHERE id IN (SELECT value FROM json_each(:ids)) "
-    "ORDER BY township, village, head_name, id LIMIT :limit"
+    "ORDER BY township, village, head_name, household_id LIMIT :limit"
+)
+_FIRST_BY_KEYS: Final = (  # DISTINCT: a name may have several spellings in the range
+    "SELECT DISTINCT household_id, township, village, head_name FROM household_search "
+    "WHERE key >= :lo AND key < :hi "
+    "ORDER BY township, village, head_name, household_id LIMIT :limit"
+)
+_FIRST_IN_PLACE: Final = (
+    "SELECT id, township, village, head_name FROM households "
+    "WHERE township = ? AND village = ? ORDER BY head_name, id LIMIT ?"
+)
+_FIRST_BY_ID: Final = (
+    "SELECT id, township, village, head_name FROM households "
+    "WHERE id IN (SELECT value FROM json_each(?))"
 )
 #: How many households the matching places hold.
 _COUNT_PLACES: Final = (
     "SELECT COUNT(*) FROM households WHERE (township, village) IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
-#: How many households outside the matching places a part of the name finds.
+#: How many households a part of the name finds (read along the key's index).
 _COUNT_NAME: Final = (
     "SELECT COUNT(*) FROM household_search "
+    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0)"
+)
+#: How many of those are in the matching places (a few seeks along the same index).
+_COUNT_NAME_IN_PLACES: Final = (
+    "SELECT COUNT(*) FROM household_search "
     "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
-    "AND (township, village) NOT IN "
+    "AND (township, village) IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
 #: How many households outside the matching places the name, initials, ID tail and ids find.
 _COUNT_OTHERS: Final = (
     "SELECT COUNT(*) FROM ("
-    "SELECT household_id FROM household_search "
+    "SELECT household_id, township, village FROM household_search "
     "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
-    "UNION SELECT household_id FROM household_search WHERE key >= :i_lo AND key < :i_hi "
-    "UNION SELECT household_id FROM household_search WHERE key >= :t_lo AND key < :t_hi "
-    "UNION SELECT id FROM households WHERE id IN (SELECT value FROM json_each(:ids))"
-    ") WHERE household_id NOT IN (SELECT id FROM households WHERE (township, village) IN "
-    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places)))"
+    "UNION SELECT household_id, township, village FROM household_search "
+    "WHERE key >= :i_lo AND key < :i_hi "
+    "UNION SELECT household_id, township, village FROM household_search "
+    "WHERE key >= :t_lo AND key < :t_hi "
+    "UNION SELECT id, township, village FROM households "
+    "WHERE id IN (SELECT value FROM json_each(:ids))"
+    ") WHERE (township, village) NOT IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
 _FIRST_HOUSEHOLDS: Final = (
     "SELECT * FROM households ORDER BY township, village, head_name, id LIMIT ?"
@@ -653,6 +666,12 @@ _HOUSEHOLDS_BY_ID: Final = (
     "SELECT * FROM households WHERE id IN (SELECT value FROM json_each(?)) "
     "ORDER BY township, village, head_name, id"
 )
+
+
+def _by_place_and_name(row: tuple[Any, ...]) -> tuple[str, str, str, int]:
+    """(township, village, head's name, id) of an (id, township, village, name) row: the
+    order of ``households()`` (Python compares text as SQLite does, by code point)."""
+    return (row[1], row[2], row[3], row[0])
 
 
 @attrs.frozen
@@ -1094,6 +1113,57 @@ class Store:
         params["places"] = json.dumps(places, ensure_ascii=False) if places else None
         return params
 
+    @staticmethod
+    def _count_matches(conn: sqlite3.Connection, params: dict[str, object]) -> int:
+        """How many households ``_search_params``' search finds: |places ∪ others| =
+        |places| + |others outside the places|."""
+
+        def count(sql: str) -> int:
+            return int(conn.execute(sql, params).fetchone()[0])
+
+        in_places = count(_COUNT_PLACES) if params["places"] is not None else 0
+        if params["i_lo"] is None and params["t_lo"] is None:  # the name only (and no ids)
+            by_name = count(_COUNT_NAME)
+            if by_name and in_places:
+                by_name -= count(_COUNT_NAME_IN_PLACES)
+            return in_places + by_name
+        return in_places + count(_COUNT_OTHERS)
+
+    @staticmethod
+    def _first_matches(
+        conn: sqlite3.Connection, params: dict[str, object], limit: int
+    ) -> list[int]:
+        """The ids of the first ``limit`` households ``_search_params``' search finds, in
+        the order of ``households()``: each part's first ``limit``, merged."""
+        parts: list[list[tuple[Any, ...]]] = [
+            [tuple(r) for r in conn.execute(_FIRST_BY_NAME, {**params, "limit": limit})]
+        ]
+        for lo, hi in (("i_lo", "i_hi"), ("t_lo", "t_hi")):
+            if params[lo] is not None:
+                keys = {"lo": params[lo], "hi": params[hi], "limit": limit}
+                parts.append([tuple(r) for r in conn.execute(_FIRST_BY_KEYS, keys)])
+        if params["ids"] is not None:
+            rows = conn.execute(_FIRST_BY_ID, (params["ids"],))
+            parts.append(sorted((tuple(r) for r in rows), key=_by_place_and_name))
+        if params["places"] is not None:
+            in_places: list[tuple[Any, ...]] = []
+            for township, village in json.loads(str(params["places"])):  # in order
+                left = limit - len(in_places)
+                if left <= 0:
+                    break
+                rows = conn.execute(_FIRST_IN_PLACE, (township, village, left))
+                in_places.extend(tuple(r) for r in rows)
+            parts.append(in_places)
+        first: list[int] = []
+        seen: set[int] = set()
+        for row in heapq.merge(*parts, key=_by_place_and_name):
+            if len(first) >= limit:
+                break
+            if row[0] not in seen:
+                seen.add(row[0])
+                first.append(int(row[0]))
+        return first
+
     def search_households(
         self, query: str, *, limit: int, id_tail_max: int | None = None
     ) -> HouseholdMatches:
@@ -1114,15 +1184,8 @@ class Store:
                 rows = conn.execute(_FIRST_HOUSEHOLDS, (limit,)).fetchall()
                 return HouseholdMatches(tuple(map(self._household_of, rows)), total, total)
             params = self._search_params(conn, q, id_tail_max)
-            # |places ∪ others| = |places| + |others outside the places|
-            matched = 0
-            if params["places"] is not None:
-                matched += int(conn.execute(_COUNT_PLACES, params).fetchone()[0])
-            if params["i_lo"] is None and params["t_lo"] is None:  # only the name (no ids)
-                matched += int(conn.execute(_COUNT_NAME, params).fetchone()[0])
-            else:
-                matched += int(conn.execute(_COUNT_OTHERS, params).fetchone()[0])
-            first = [int(r[0]) for r in conn.execute(_MATCH_FIRST, {**params, "limit": limit})]
+            matched = self._count_matches(conn, params)
+            first = self._first_matches(conn, params, limit)
             rows = conn.execute(_HOUSEHOLDS_BY_ID, (json.dumps(first),)).fetchall()
             return HouseholdMatches(tuple(map(self._household_of, rows)), matched, total)
 
