@@ -645,6 +645,12 @@ _COUNT_NAME_IN_PLACES: Final = (
     "AND (township, village) IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
+#: How many households the start of the initials finds (a name may have several spellings).
+_COUNT_SPELLED: Final = (
+    "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE key >= :i_lo AND key < :i_hi"
+)
+#: How many households the tail of the ID finds (one key each).
+_COUNT_TAILS: Final = "SELECT COUNT(*) FROM household_search WHERE key >= :t_lo AND key < :t_hi"
 #: How many households outside the matching places the name, initials, ID tail and ids find.
 _COUNT_OTHERS: Final = (
     "SELECT COUNT(*) FROM ("
@@ -1127,6 +1133,16 @@ class Store:
             if by_name and in_places:
                 by_name -= count(_COUNT_NAME_IN_PLACES)
             return in_places + by_name
+        if params["places"] is None:  # the parts' own counts, when at most one finds any
+            counts = [count(_COUNT_NAME)]
+            if params["i_lo"] is not None:
+                counts.append(count(_COUNT_SPELLED))
+            if params["t_lo"] is not None:
+                counts.append(count(_COUNT_TAILS))
+            if params["ids"] is not None:
+                counts.append(len(json.loads(str(params["ids"]))))
+            if sum(1 for n in counts if n) <= 1:
+                return sum(counts)
         return in_places + count(_COUNT_OTHERS)
 
     @staticmethod
