@@ -665,13 +665,26 @@ _COUNT_OTHERS: Final = (
     ") WHERE (township, village) NOT IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
+#: The households a search shows: the columns of a ``Household``, in its fields' order.
 _FIRST_HOUSEHOLDS: Final = (
-    "SELECT * FROM households ORDER BY township, village, head_name, id LIMIT ?"
+    "SELECT head_name, resident_id, township, village, grp, phone, members, poverty_status, "
+    "account FROM households ORDER BY township, village, head_name, id LIMIT ?"
 )
 _HOUSEHOLDS_BY_ID: Final = (
-    "SELECT * FROM households WHERE id IN (SELECT value FROM json_each(?)) "
+    "SELECT head_name, resident_id, township, village, grp, phone, members, poverty_status, "
+    "account FROM households WHERE id IN (SELECT value FROM json_each(?)) "
     "ORDER BY township, village, head_name, id"
 )
+
+
+@functools.lru_cache(maxsize=4096)
+def _found_household(values: tuple[Any, ...]) -> Household:
+    """The household of a row of ``_FIRST_HOUSEHOLDS`` or ``_HOUSEHOLDS_BY_ID``: the same
+    rows, shown search after search, are checked and built once (a ``Household`` is frozen)."""
+    name, rid, township, village, group, phone, members, status, account = values
+    return Household(
+        name, rid, township, village, group, phone, members, PovertyStatus(status), account
+    )
 
 
 def _by_place_and_name(row: tuple[Any, ...]) -> tuple[str, str, str, int]:
@@ -1198,12 +1211,14 @@ class Store:
             total = int(conn.execute(_ALL_HOUSEHOLDS).fetchone()[0])
             if not q:
                 rows = conn.execute(_FIRST_HOUSEHOLDS, (limit,)).fetchall()
-                return HouseholdMatches(tuple(map(self._household_of, rows)), total, total)
+                found = tuple(_found_household(tuple(r)) for r in rows)
+                return HouseholdMatches(found, total, total)
             params = self._search_params(conn, q, id_tail_max)
             matched = self._count_matches(conn, params)
             first = self._first_matches(conn, params, limit)
             rows = conn.execute(_HOUSEHOLDS_BY_ID, (json.dumps(first),)).fetchall()
-            return HouseholdMatches(tuple(map(self._household_of, rows)), matched, total)
+            found = tuple(_found_household(tuple(r)) for r in rows)
+            return HouseholdMatches(found, matched, total)
 
         result: HouseholdMatches = self._read(work)
         return result
