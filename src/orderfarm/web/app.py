@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -149,19 +149,52 @@ def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
         st.error(problem.message(lang))
 
 
+#: How many households a picker lists; when more match, the user is asked to type more.
+PICKER_LIMIT: Final = 50
+
+
+def _picker_matches(
+    session: Session, query: str, among: Collection[str] | None
+) -> tuple[list[HouseholdView], int | None]:
+    """The first ``PICKER_LIMIT`` households matching ``query`` (of those whose resident ID,
+    as the user sees it, is in ``among``, when given), and how many match in all — ``None``
+    when only ``among``'s first matches were read and more than ``PICKER_LIMIT`` of them
+    match."""
+    if among is None:
+        search = session.search_households(query, limit=PICKER_LIMIT)
+        return list(search.found), search.matched
+    if not among:
+        return [], 0
+    limit = PICKER_LIMIT
+    while True:  # read more of the matches until enough of them are among the wanted ones
+        search = session.search_households(query, limit=limit)
+        kept = [h for h in search.found if h.resident_id in among]
+        if len(search.found) >= search.matched:
+            return kept[:PICKER_LIMIT], len(kept)
+        if len(kept) > PICKER_LIMIT:
+            return kept[:PICKER_LIMIT], None
+        limit = min(limit * 8, search.matched)
+
+
 def household_picker(
     ctx: Ctx,
-    households: Sequence[HouseholdView],
     *,
     key: str,
     label_key: str = "household",
+    among: Collection[str] | None = None,
 ) -> HouseholdView | None:
-    """A search box (name, pinyin initials, ID tail, village) and a choice of the matches."""
+    """A search box (name, pinyin initials, ID tail, village) and a choice of the first
+    ``PICKER_LIMIT`` matches, searched in the store; ``among`` limits the choice to the
+    households with those resident IDs (as the user sees them)."""
     query = st.text_input(ctx.t("search"), key=f"{key}_search", placeholder=ctx.t("search_hint"))
-    found = helpers.search(households, query)
+    found, matched = _picker_matches(ctx.session, query, among)
     if not found:
         st.info(ctx.t("no_match"))
         return None
+    if matched is None:
+        st.info(ctx.t("picker_more_than", shown=PICKER_LIMIT))
+    elif matched > len(found):
+        st.info(ctx.t("picker_more", count=matched, shown=len(found)))
     by_ref = {h.ref: h for h in found}
     ref = st.selectbox(
         ctx.t(label_key),
@@ -195,9 +228,7 @@ def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView
         return None
     signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
     ids = {c.household_id for c in signed}
-    home = household_picker(
-        ctx, [h for h in s.households() if h.resident_id in ids], key=f"{prefix}_household"
-    )
+    home = household_picker(ctx, key=f"{prefix}_household", among=ids)
     if home is None:
         return None
     mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}

@@ -114,9 +114,7 @@ def body(ctx: app.Ctx) -> None:
     if season is None:
         return
     contracted = {c.household_id for c in s.contracts(season=season)}
-    home = app.household_picker(
-        ctx, [h for h in s.households() if h.resident_id in contracted], key="p_household"
-    )
+    home = app.household_picker(ctx, key="p_household", among=contracted)
     if home is not None:
         _pay(ctx, home.ref, season)
     if s.may(Permission.VOID_RECORD):

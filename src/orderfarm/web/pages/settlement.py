@@ -14,7 +14,7 @@ from orderfarm.web import app, helpers
 def _statement(ctx: app.Ctx, season: int) -> None:
     s = ctx.session
     st.subheader(ctx.t("statement"))
-    home = app.household_picker(ctx, s.households(), key="s_household")
+    home = app.household_picker(ctx, key="s_household")
     if home is None:
         return
     statement = s.statement(home.ref, season)
