@@ -68,10 +68,15 @@ def test_the_type_more_line_reads_in_english(
     assert line in " ".join(texts(at.info))
 
 
-@pytest.mark.parametrize("role", [Role.CLERK, Role.VIEWER])
-def test_a_picker_among_some_households_reads_on_until_it_has_them(
-    demo_db: Path, role: Role, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("role", "few"), [(Role.CLERK, app.FEW), (Role.CLERK, 0), (Role.VIEWER, app.FEW)]
+)
+def test_a_picker_among_some_households_finds_them_in_order(
+    demo_db: Path, role: Role, few: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Looked up one by one (a clerk, a few households) or read from the search until enough
+    are found (many households, or a viewer, who sees masked IDs), the same households."""
+    monkeypatch.setattr(app, "FEW", few)
     _extra_households(demo_db)
     with Store.open(demo_db) as store:
         session = Session(store, User("someone", role))
@@ -79,22 +84,19 @@ def test_a_picker_among_some_households_reads_on_until_it_has_them(
         added = [h for h in views.values() if h.village == "新建村"]  # in the list's order
         seen = [h.resident_id for h in added]
         assert len(set(seen)) == EXTRA
-        # the last three of a list longer than the limit: found past the first reads
+        # the last three of a list longer than the limit
         found, matched = app._picker_matches(session, "", set(seen[-3:]))
-        assert [h.resident_id for h in found] == seen[-3:] and matched == 3
-        assert all(views[h.ref] == h for h in found)
-        # more of them than the limit: the first ``PICKER_LIMIT``, and how many when every
-        # match was read
+        assert found == added[-3:] and matched == 3
+        # more of them than the limit: the first ``PICKER_LIMIT``, and how many
         found, matched = app._picker_matches(session, "", set(seen))
-        assert [h.resident_id for h in found] == seen[: app.PICKER_LIMIT] and matched == EXTRA
-        # or "more than the limit" when it stopped reading before the end
-        monkeypatch.setattr(app, "PICKER_LIMIT", 5)
-        found, matched = app._picker_matches(session, "新建村", set(seen))
-        assert [h.resident_id for h in found] == seen[:5] and matched is None
-        monkeypatch.undo()
+        assert found == added[: app.PICKER_LIMIT] and matched == EXTRA
         found, matched = app._picker_matches(session, added[4].head_name, set(seen))
-        assert [h.resident_id for h in found] == [seen[4]] and matched == 1
+        assert found == [added[4]] and matched == 1
         assert app._picker_matches(session, "许", set()) == ([], 0)
         everyone = app._picker_matches(session, "", None)
-        assert everyone[1] == websupport.HOUSEHOLDS + EXTRA
-        assert list(everyone[0]) == session.households()[: app.PICKER_LIMIT]
+        assert everyone == (session.households()[: app.PICKER_LIMIT], websupport.HOUSEHOLDS + EXTRA)
+        # "more than the limit" when the search was not read to its end
+        monkeypatch.setattr(app, "PICKER_LIMIT", 5)
+        found, matched = app._picker_matches(session, "新建村", set(seen))
+        assert found == added[:5]
+        assert matched == (EXTRA if few and role is Role.CLERK else None)

@@ -151,6 +151,8 @@ def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
 
 #: How many households a picker lists; when more match, the user is asked to type more.
 PICKER_LIMIT: Final = 50
+#: Up to this many households to choose among are looked up one by one.
+FEW: Final = 400
 
 
 def _picker_matches(
@@ -165,6 +167,16 @@ def _picker_matches(
         return list(search.found), search.matched
     if not among:
         return [], 0
+    if session.personal and len(among) <= FEW:
+        # a few households (early in a season): look each up rather than read past the
+        # many that match and are not wanted; ordered as ``households()`` orders them (by
+        # resident ID, not the store's row id, between namesakes of one village)
+        views = sorted(
+            (session.household(rid) for rid in among),
+            key=lambda h: (h.township, h.village, h.head_name, h.resident_id),
+        )
+        kept = helpers.search(views, query)
+        return kept[:PICKER_LIMIT], len(kept)
     limit = PICKER_LIMIT
     while True:  # read more of the matches until enough of them are among the wanted ones
         search = session.search_households(query, limit=limit)
