@@ -137,8 +137,7 @@ class IntTerms:
         if standard is not None and moisture_n * standard[1] > standard[0] * moisture_d:
             numerator *= (moisture_d - moisture_n) * standard[1]
             denominator *= moisture_d * (standard[1] - standard[0])
-        whole, rest = divmod(numerator, denominator * _STEP_G)  # half-up, as ``half_up``
-        return (whole + 1 if 2 * rest >= denominator * _STEP_G else whole) * _STEP_G
+        return half_up(numerator, denominator * _STEP_G) * _STEP_G
 
     def rejection(self, moisture: Decimal) -> str:
         """Why a lot of ``moisture`` is rejected, as ``price_delivery`` words it."""
@@ -158,22 +157,20 @@ class IntTerms:
         else:
             protected_g = min(net_g, max(0, self.quota_g - delivered_g))
         market_g = net_g - protected_g
-        protected_fen = market_fen = 0
-        if protected_g > 0:
-            if rule.protected_error is not None:
-                raise PricingError(rule.protected_error.problems)
-            n, d = rule.protected_ratio
-            protected_fen, rest = divmod(protected_g * n, d * _GRAM_FEN)
-            if 2 * rest >= d * _GRAM_FEN:
-                protected_fen += 1
-        if market_g > 0:
-            if rule.market_error is not None:
-                raise PricingError(rule.market_error.problems)
-            n, d = rule.market_ratio
-            market_fen, rest = divmod(market_g * n, d * _GRAM_FEN)
-            if 2 * rest >= d * _GRAM_FEN:
-                market_fen += 1
+        protected_fen = _fen(protected_g, rule.protected_ratio, rule.protected_error)
+        market_fen = _fen(market_g, rule.market_ratio, rule.market_error)
         return net_g, protected_g, protected_fen, market_g, market_fen, protected_fen + market_fen
+
+
+def _fen(grams: int, price: tuple[int, int], error: ValidationError | None) -> int:
+    """A portion of ``grams`` at the unit ``price`` (yuan/kg, a fraction), half-up to the fen;
+    ``error`` (a price needed and not known) is raised only when there is something to pay."""
+    if grams <= 0:
+        return 0
+    if error is not None:
+        raise PricingError(error.problems)
+    numerator, denominator = price
+    return half_up(grams * numerator, denominator * _GRAM_FEN)
 
 
 def _ratio(value: Decimal | None) -> tuple[int, int] | None:
