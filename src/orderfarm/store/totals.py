@@ -86,39 +86,19 @@ CONTRACT_TOTALS_SQL: Final = (
 
 
 def _deliveries(conn: sqlite3.Connection, rows: Iterable[Sequence[int]], sign: int) -> None:
-    seasons: dict[tuple[int, int], list[int]] = {}
-    contracts: dict[int, list[int]] = {}
+    """Deliveries summed per contract (and its household and season), then written as
+    ``_contract_sums`` writes them."""
+    contracts: dict[tuple[int, int, int], list[int]] = {}
     for contract_id, household_id, season, accepted, net_g, amount_fen in rows:
-        s = seasons.get((household_id, season))
-        if s is None:
-            seasons[(household_id, season)] = [amount_fen, 1]
-        else:
-            s[0] += amount_fen
-            s[1] += 1
-        grams = net_g if accepted else 0
-        c = contracts.get(contract_id)
+        key = (contract_id, household_id, season)
+        c = contracts.get(key)
         if c is None:
-            contracts[contract_id] = [grams, amount_fen, 1]
-        else:
-            c[0] += grams
-            c[1] += amount_fen
-            c[2] += 1
-    if seasons:
-        conn.executemany(
-            _UPSERT_SEASON,
-            [
-                (hh, season, sign * fen, 0, 0, 0, sign * n)
-                for (hh, season), (fen, n) in seasons.items()
-            ],
-        )
-    if contracts:
-        conn.executemany(
-            _UPSERT_CONTRACT,
-            [
-                (cid, sign * grams, sign * fen, sign * n)
-                for cid, (grams, fen, n) in contracts.items()
-            ],
-        )
+            c = contracts[key] = [0, 0, 0]
+        if accepted:
+            c[0] += net_g
+        c[1] += amount_fen
+        c[2] += 1
+    _contract_sums(conn, ((*key, *sums) for key, sums in contracts.items()), sign)
 
 
 def add_deliveries(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -> None:
@@ -136,6 +116,10 @@ def add_contract_sums(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -
     """Add deliveries already summed per contract (a whole file's, say) to the totals; each
     row is (contract_id, household_id, season, accepted net_g, amount_fen, deliveries), one
     row per contract."""
+    _contract_sums(conn, rows, 1)
+
+
+def _contract_sums(conn: sqlite3.Connection, rows: Iterable[Sequence[int]], sign: int) -> None:
     seasons: dict[tuple[int, int], list[int]] = {}
     contracts = []
     for contract_id, household_id, season, net_g, amount_fen, count in rows:
@@ -145,11 +129,14 @@ def add_contract_sums(conn: sqlite3.Connection, rows: Iterable[Sequence[int]]) -
         else:
             s[0] += amount_fen
             s[1] += count
-        contracts.append((contract_id, net_g, amount_fen, count))
+        contracts.append((contract_id, sign * net_g, sign * amount_fen, sign * count))
     if seasons:
         conn.executemany(
             _UPSERT_SEASON,
-            [(hh, season, fen, 0, 0, 0, n) for (hh, season), (fen, n) in seasons.items()],
+            [
+                (hh, season, sign * fen, 0, 0, 0, sign * n)
+                for (hh, season), (fen, n) in seasons.items()
+            ],
         )
     if contracts:
         conn.executemany(_UPSERT_CONTRACT, contracts)
