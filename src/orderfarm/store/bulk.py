@@ -27,7 +27,7 @@ from orderfarm.errors import PricingError
 from orderfarm.money import D
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
-from orderfarm.store.store import _INSERT_DELIVERY, Store, _check_actor
+from orderfarm.store.store import _INSERT_DELIVERY, Store, _check_actor, same_delivery
 
 __all__ = ["NotPlain", "PlainSlip", "PlainSlipWriter"]
 
@@ -405,23 +405,16 @@ class PlainSlipWriter:
                 continue  # nothing recorded under this enterprise and season yet
             numbers = json.dumps(sorted(slips), ensure_ascii=False)
             for found in conn.execute(_RECEIPTS, (*key, numbers)):
-                slip = slips[found[1]]
-                if self._first_id is not None and found[0] >= self._first_id:
+                slip = slips[found["receipt_no"]]
+                if self._first_id is not None and found["id"] >= self._first_id:
                     raise NotPlain(slip.row, "receipt twice in the file")
-                if found[10] or not self._same(found, slip):
+                if found["voided"] or not self._same(found, slip):
                     raise NotPlain(slip.row, "receipt recorded before")
                 skip.add(slip.row)
         return skip
 
     def _same(self, found: sqlite3.Row, slip: PlainSlip) -> bool:
+        texts = (slip.gross_text, slip.tare_text, slip.moisture_text, slip.impurity_text)
+        weights = (D(texts[0]), D(texts[1]), D(texts[2]), D(texts[3]))
         c = self._contracts[slip.contract_no]
-        return bool(
-            found[2] == c.id
-            and found[3] == slip.day
-            and found[4] == slip.purchase_point
-            and found[5] == slip.grade
-            and D(found[6]) == D(slip.gross_text)
-            and D(found[7]) == D(slip.tare_text)
-            and D(found[8]) == D(slip.moisture_text)
-            and D(found[9]) == D(slip.impurity_text)
-        )
+        return same_delivery(found, c.id, slip.day, slip.purchase_point, slip.grade, weights)

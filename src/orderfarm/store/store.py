@@ -148,6 +148,29 @@ class _ContractRow:
     form_code: str
 
 
+def same_delivery(
+    row: Mapping[str, Any] | sqlite3.Row,
+    contract_id: int,
+    day: str,
+    purchase_point: str,
+    grade: str,
+    weights: tuple[Decimal, Decimal, Decimal, Decimal],
+) -> bool:
+    """Whether the stored delivery ``row`` records the same slip: contract, day, purchase
+    point, grade, and gross, tare, moisture and impurity as numbers (``5.9`` is ``5.90``)."""
+    gross, tare, moisture, impurity = weights
+    return bool(
+        row["contract_id"] == contract_id
+        and row["day"] == day
+        and row["purchase_point"] == purchase_point
+        and row["grade"] == grade
+        and D(row["gross_kg"]) == gross
+        and D(row["tare_kg"]) == tare
+        and D(row["moisture"]) == moisture
+        and D(row["impurity"]) == impurity
+    )
+
+
 def _weighing_of(row: sqlite3.Row) -> Weighing:
     return Weighing(
         gross_kg=D(row["gross_kg"]),
@@ -1661,18 +1684,10 @@ class Store:
         return grams
 
     @staticmethod
-    def _same_slip(row: dict[str, Any], c: _ContractRow, slip: Slip) -> bool:
+    def _same_slip(row: Mapping[str, Any], c: _ContractRow, slip: Slip) -> bool:
         w = slip.weighing
-        return (
-            row["contract_id"] == c.id
-            and row["day"] == slip.day.isoformat()
-            and row["purchase_point"] == slip.purchase_point
-            and row["grade"] == w.grade
-            and D(row["gross_kg"]) == w.gross_kg
-            and D(row["tare_kg"]) == w.tare_kg
-            and D(row["moisture"]) == w.moisture
-            and D(row["impurity"]) == w.impurity
-        )
+        weights = (w.gross_kg, w.tare_kg, w.moisture, w.impurity)
+        return same_delivery(row, c.id, slip.day.isoformat(), slip.purchase_point, w.grade, weights)
 
     @staticmethod
     def _check_deliverable(contract: Contract, day: dt.date, *, window: bool = True) -> None:
