@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
+from orderfarm import demo
 from orderfarm.contracts import Contract
 from orderfarm.crops import default_catalog
 from orderfarm.ids import resident_id_check_character, uscc_check_character
@@ -29,24 +30,9 @@ SEASON: Final = 2018
 TODAY: Final = dt.date(SEASON + 1, 5, 1)
 SEED: Final = 7
 
-TOWNSHIPS: Final = (
-    "大荆镇",
-    "沙河子镇",
-    "杨峪河镇",
-    "金陵寺镇",
-    "黑山镇",
-    "杨斜镇",
-    "麻街镇",
-    "牧护关镇",
-    "北宽坪镇",
-    "板桥镇",
-    "腰市镇",
-    "夜村镇",
-    "三岔河镇",
-    "大赵峪街道",
-    "陈塬街道",
-    "刘湾街道",
-)
+#: Shangzhou's townships, as the demo season has them
+TOWNSHIPS: Final = demo.TOWNSHIPS
+
 VILLAGES: Final = ("东沟", "西岔", "河口", "王庄", "李塬", "张湾", "青山", "松树", "红岩", "槐树")
 SURNAMES: Final = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN: Final = "建国明华军平刚强文秀英兰芳海林生春福德安"
