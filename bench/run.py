@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 HERE = Path(__file__).resolve().parent
 # Measure this checkout's library, whatever copy of orderfarm is installed.
@@ -258,17 +258,30 @@ def bench_import(b: Bench) -> None:
     shutil.rmtree(scratch, ignore_errors=True)
 
 
+#: The baselines of settle and report: one SQL ``GROUP BY`` each over the season's slips.
+_SETTLE_BASELINE: Final = (
+    "SELECT household_id, SUM(amount_fen) FROM deliveries WHERE season = ? GROUP BY household_id"
+)
+_REPORT_BASELINE: Final = (
+    "SELECT h.township, c.crop, SUM(d.net_g), SUM(d.amount_fen) FROM deliveries d "
+    "JOIN households h ON h.id = d.household_id "
+    "JOIN contracts c ON c.id = d.contract_id "
+    "WHERE d.season = ? GROUP BY h.township, c.crop"
+)
+
+
+def timed_query(path: Path, sql: str) -> float:
+    """Seconds to run ``sql`` for the season on the store at ``path`` and fetch every row."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, timer() as took:
+        conn.execute(sql, (data.SEASON,)).fetchall()
+    return took[0]
+
+
 def bench_settle(b: Bench) -> None:
     path = b.settled_store()
 
     def baseline() -> float:
-        with contextlib.closing(sqlite3.connect(path)) as conn, timer() as took:
-            conn.execute(
-                "SELECT household_id, SUM(amount_fen) FROM deliveries WHERE season = ? "
-                "GROUP BY household_id",
-                (data.SEASON,),
-            ).fetchall()
-        return took[0]
+        return timed_query(path, _SETTLE_BASELINE)
 
     def library() -> float:
         with Store.open(path) as store, timer() as took:
@@ -293,15 +306,7 @@ def bench_report(b: Bench) -> None:
     path = b.settled_store()
 
     def baseline() -> float:
-        with contextlib.closing(sqlite3.connect(path)) as conn, timer() as took:
-            conn.execute(
-                "SELECT h.township, c.crop, SUM(d.net_g), SUM(d.amount_fen) FROM deliveries d "
-                "JOIN households h ON h.id = d.household_id "
-                "JOIN contracts c ON c.id = d.contract_id "
-                "WHERE d.season = ? GROUP BY h.township, c.crop",
-                (data.SEASON,),
-            ).fetchall()
-        return took[0]
+        return timed_query(path, _REPORT_BASELINE)
 
     def library() -> float:
         with Store.open(path) as store, timer() as took:
