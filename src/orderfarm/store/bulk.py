@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import defaultdict
-from contextlib import AbstractContextManager
+from contextlib import ExitStack
 from decimal import Decimal
 from types import TracebackType
 from typing import Final, NamedTuple, Self
@@ -135,8 +135,8 @@ class PlainSlipWriter:
         self.added = 0
         self.existing = 0
         self._batch: list[PlainSlip] = []
-        self._transaction: AbstractContextManager[None] | None = None
-        self._connection: sqlite3.Connection | None = None
+        #: the open transaction (with foreign key lookups off), while in the ``with`` block
+        self._open: ExitStack | None = None
         self._contracts: dict[str, _Contract] = {}
         self._terms: dict[str, IntTerms] = {}
         self._delivered: dict[int, int] = {}
@@ -154,14 +154,17 @@ class PlainSlipWriter:
         # Every id written comes from a row read inside this transaction (the contract, its
         # enterprise and household, the batch's audit entry), so SQLite's per-row foreign key
         # lookups are left out for its length; ``verify()`` checks the keys of the whole file.
-        self._connection = connection = self.store._db.connection()
+        # The stack ends the transaction first, then turns the lookups back on.
+        stack = ExitStack()
+        connection = self.store._db.connection()
         connection.execute("PRAGMA foreign_keys=OFF")
+        stack.callback(connection.execute, "PRAGMA foreign_keys=ON")
         try:
-            self._transaction = self.store.transaction()
-            self._transaction.__enter__()
+            stack.enter_context(self.store.transaction())
         except BaseException:
-            connection.execute("PRAGMA foreign_keys=ON")
+            stack.close()
             raise
+        self._open = stack
         return self
 
     def __exit__(
@@ -169,25 +172,19 @@ class PlainSlipWriter:
         kind: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> None:
-        assert self._transaction is not None and self._connection is not None
-        transaction, self._transaction = self._transaction, None
-        connection = self._connection
-        try:
-            try:
-                if exc is None:
-                    self.flush()
-                    self.store._write(self._add_totals)
-            except BaseException as error:
-                transaction.__exit__(type(error), error, error.__traceback__)
-                raise
-            transaction.__exit__(kind, exc, tb)
-        finally:
-            connection.execute("PRAGMA foreign_keys=ON")
+    ) -> bool:
+        stack, self._open = self._open, None
+        assert stack is not None
+        if exc is not None:
+            return bool(stack.__exit__(kind, exc, tb))
+        with stack:  # what is left of the file, then the running totals, in the transaction
+            self.flush()
+            self.store._write(self._add_totals)
+        return False
 
     def add(self, slip: PlainSlip) -> None:
         """Queue ``slip``; a full batch is written."""
-        if self._transaction is None:
+        if self._open is None:
             raise RuntimeError("use PlainSlipWriter as a context manager")
         self._batch.append(slip)
         if len(self._batch) >= self.batch_size:
