@@ -27,7 +27,7 @@ from orderfarm.errors import PricingError
 from orderfarm.money import D
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
-from orderfarm.store.store import _INSERT_DELIVERY, Store, _check_actor, same_delivery
+from orderfarm.store.store import Store, _check_actor, same_delivery
 
 __all__ = ["NotPlain", "PlainSlip", "PlainSlipWriter"]
 
@@ -112,9 +112,11 @@ _MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices
 _NO_PRICE: Final[tuple[None, None]] = (None, None)
 _SIGNED: Final = ContractStatus.SIGNED.value
 _NEXT_ID: Final = "SELECT COALESCE(MAX(id), 0) + 1 FROM deliveries"
+#: a delivery row as values in the order of its canonical columns (the audit digests them so)
 _INSERT: Final = (
-    _INSERT_DELIVERY.split(" VALUES ")[0]
-    + " VALUES ("
+    "INSERT INTO deliveries ("  # noqa: S608  (the columns are the constant DELIVERY_COLUMNS)
+    + ", ".join(audit.DELIVERY_COLUMNS)
+    + ") VALUES ("
     + ", ".join("?" * len(audit.DELIVERY_COLUMNS))
     + ")"
 )
