@@ -11,8 +11,10 @@ the user's words. So a file is either written whole here, or handled exactly as 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
+from collections.abc import Iterator, Sequence
 from typing import Final
 
 from orderfarm.crops import Catalog
@@ -66,9 +68,9 @@ def import_plain_slips(
     try:
         with stream, PlainSlipWriter(store, actor, batch_size) as writer:
             _read(stream, writer)
-    except (NotPlain, FileError, OrderfarmError):
-        # nothing was written: the general path checks every row, and reports a refusal of
-        # the store (a full disk, a permission) in the user's words
+    except (NotPlain, FileError, OrderfarmError, csv.Error):
+        # nothing was written: the general path checks every row, and reports a malformed
+        # file or a refusal of the store (a full disk, a permission) in the user's words
         return None
     report = stream.report
     report.dry_run = False
@@ -79,47 +81,53 @@ def import_plain_slips(
 
 
 def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
-    """Parse the rows of ``stream`` into ``writer``; ``NotPlain`` at a row with a problem."""
+    """Parse the rows of ``stream`` into ``writer``; ``NotPlain`` at a row with a problem.
+
+    A county's file repeats its weights, rates and days many times over, so each distinct
+    cell text is read once: ``_weight``, ``_rate`` and ``_day`` keep what they found."""
     positions = stream.positions
     at = [positions.get(key, -1) for key in _FIELDS]
     need = max(at) + 1
     report = stream.report
     context = stream.context
     days: dict[str, str | None] = {}
-    weight, rate, scale = _WEIGHT.fullmatch, _RATE.fullmatch, _SCALE
+    weights: dict[str, tuple[str, int] | None] = {}
+    rates: dict[str, tuple[str, int, int] | None] = {}
+    weight, rate = weights.get, rates.get
     add = writer.add
     i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
-    # XLSX leaves out trailing empty cells; in a CSV a short row means a cut-off file
-    padded = stream._reader.format != "csv"
-    for raw in stream._reader.rows():
+    for number, cells in _rows(stream, need):
         report.rows += 1
-        cells = raw.cells
-        if len(cells) < need:
-            if not padded:
-                raise NotPlain(raw.number, "short row")
-            cells = cells + ("",) * (need - len(cells))
         receipt = cells[i_receipt].strip()
         contract_no = cells[i_contract].strip()
         grade = cells[i_grade].strip()
         point = cells[i_point].strip() if i_point >= 0 else ""
-        gross_text = cells[i_gross].strip()
-        tare_text = cells[i_tare].strip()
-        moisture = cells[i_moist].strip() if i_moist >= 0 else ""
-        impurity = cells[i_impur].strip() if i_impur >= 0 else ""
         day_text = cells[i_day]
         day = days.get(day_text)
         if day is None and day_text not in days:
             day = days[day_text] = _day(day_text, context)
-        g = weight(gross_text)
-        t = weight(tare_text)
-        m = rate(moisture) if moisture else None
-        p = rate(impurity) if impurity else None
+        text = cells[i_gross]
+        g = weight(text, _MISSING)
+        if g is _MISSING:
+            g = weights[text] = _weight(text)
+        text = cells[i_tare]
+        t = weight(text, _MISSING)
+        if t is _MISSING:
+            t = weights[text] = _weight(text)
+        text = cells[i_moist] if i_moist >= 0 else ""
+        m = rate(text, _MISSING)
+        if m is _MISSING:
+            m = rates[text] = _rate(text)
+        text = cells[i_impur] if i_impur >= 0 else ""
+        p = rate(text, _MISSING)
+        if p is _MISSING:
+            p = rates[text] = _rate(text)
         if (
             day is None
             or g is None
             or t is None
-            or (moisture and m is None)
-            or (impurity and p is None)
+            or m is None
+            or p is None
             or not receipt
             or not contract_no
             or not grade
@@ -127,34 +135,78 @@ def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
             or len(point) > 60
             or "'" in (receipt[:1], point[:1], contract_no[:1], grade[:1])
         ):
-            add(_general(raw.number, stream, cells))
+            add(_general(number, stream, cells))
             continue
-        gross_g = int(g[1]) * 1000 + (int(g[2]) * scale[len(g[2])] if g[2] else 0)
-        tare_g = int(t[1]) * 1000 + (int(t[2]) * scale[len(t[2])] if t[2] else 0)
-        if tare_g >= gross_g:
-            raise NotPlain(raw.number, "tare not below gross")
-        m_digits = m[1] if m is not None else None
-        p_digits = p[1] if p is not None else None
+        assert not isinstance(g, _Missing) and not isinstance(t, _Missing)
+        assert not isinstance(m, _Missing) and not isinstance(p, _Missing)
+        if t[1] >= g[1]:
+            raise NotPlain(number, "tare not below gross")
         add(
             PlainSlip(
-                raw.number,
+                number,
                 receipt,
                 contract_no,
                 day,
-                gross_g,
-                gross_text,
-                tare_g,
-                tare_text,
+                g[1],
+                g[0],
+                t[1],
+                t[0],
                 grade,
-                int(m_digits) if m_digits else 0,
-                10 ** len(m_digits) if m_digits else 1,
-                moisture or "0",
-                int(p_digits) if p_digits else 0,
-                10 ** len(p_digits) if p_digits else 1,
-                impurity or "0",
+                m[1],
+                m[2],
+                m[0],
+                p[1],
+                p[2],
+                p[0],
                 point,
             )
         )
+
+
+class _Missing:
+    """Not read yet (``None`` in a cache means read, and not plain)."""
+
+
+_MISSING: Final = _Missing()
+
+
+def _rows(stream: RowStream, need: int) -> Iterator[tuple[int, Sequence[str]]]:
+    """The rows of ``stream`` with their place in the file, each at least ``need`` cells long;
+    ``NotPlain`` at a short row of a CSV. A CSV's rows come straight from the ``csv`` module,
+    blank ones left out (a malformed row raises ``csv.Error``)."""
+    cells = stream._reader.csv_cells()
+    if cells is not None:
+        for number, row in enumerate(filter(any, cells), 1):
+            if len(row) < need:
+                raise NotPlain(number, "short row")
+            yield number, row
+        return
+    # XLSX leaves out trailing empty cells
+    for raw in stream._reader.rows():
+        given = raw.cells
+        yield raw.number, given + ("",) * (need - len(given)) if len(given) < need else given
+
+
+def _weight(text: str) -> tuple[str, int] | None:
+    """A weight cell as it is usually typed: its text (stripped) and grams; ``None`` if not."""
+    text = text.strip()
+    found = _WEIGHT.fullmatch(text)
+    if found is None:
+        return None
+    decimals = found[2]
+    return text, int(found[1]) * 1000 + (int(decimals) * _SCALE[len(decimals)] if decimals else 0)
+
+
+def _rate(text: str) -> tuple[str, int, int] | None:
+    """A rate cell (blank for none) as text, numerator and denominator; ``None`` if not plain."""
+    text = text.strip()
+    if not text:
+        return "0", 0, 1
+    found = _RATE.fullmatch(text)
+    if found is None:
+        return None
+    digits = found[1]
+    return (text, int(digits), 10 ** len(digits)) if digits else (text, 0, 1)
 
 
 def _day(text: str, context: Context) -> str | None:
@@ -165,7 +217,7 @@ def _day(text: str, context: Context) -> str | None:
     return day.isoformat() if day is not None and not row.problems else None
 
 
-def _general(number: int, stream: RowStream, cells: tuple[str, ...]) -> PlainSlip:
+def _general(number: int, stream: RowStream, cells: Sequence[str]) -> PlainSlip:
     """A row in a less usual form, read by the general converter; ``NotPlain`` if it has a
     problem."""
     by_key = {

@@ -161,6 +161,7 @@ class TableReader:
         self._stream: IO[bytes] | None = None
         self._exit = contextlib.ExitStack()
         self._rows: Iterator[RawRow] = iter(())
+        self._csv: Iterator[list[str]] | None = None
         self.header: tuple[str, ...] = ()
         self.header_row = 0
 
@@ -203,6 +204,12 @@ class TableReader:
             if "".join(row.cells).strip():
                 yield row
 
+    def csv_cells(self) -> Iterator[list[str]] | None:
+        """For a CSV, the rows after the header as the ``csv`` module reads them: blank rows
+        kept, a malformed row raising ``csv.Error`` (``rows()`` words it); ``None`` for XLSX.
+        Read this or ``rows()``, not both."""
+        return self._csv
+
     # -- CSV --
 
     def _csv_rows(self) -> Iterator[RawRow]:
@@ -215,6 +222,7 @@ class TableReader:
         first = text.readline()
         text.seek(0)
         reader = csv.reader(text, delimiter=_delimiter(first), strict=True)
+        self._csv = reader
         return self._csv_iter(reader)
 
     @staticmethod
