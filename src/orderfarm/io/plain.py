@@ -67,7 +67,7 @@ def import_plain_slips(
     )
     try:
         with stream, PlainSlipWriter(store, actor, batch_size) as writer:
-            _read(stream, writer)
+            writer.add_all(_read(stream))
     except (NotPlain, FileError, OrderfarmError, csv.Error):
         # nothing was written: the general path checks every row, and reports a malformed
         # file or a refusal of the store (a full disk, a permission) in the user's words
@@ -80,8 +80,8 @@ def import_plain_slips(
     return report
 
 
-def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
-    """Parse the rows of ``stream`` into ``writer``; ``NotPlain`` at a row with a problem.
+def _read(stream: RowStream) -> Iterator[PlainSlip]:
+    """The slips of ``stream``, parsed; ``NotPlain`` at a row with a problem.
 
     A county's file repeats its weights, rates and days many times over, so each distinct
     cell text is read once: ``_weight``, ``_rate`` and ``_day`` keep what they found."""
@@ -90,44 +90,45 @@ def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
     need = max(at) + 1
     report = stream.report
     context = stream.context
-    days: dict[str, str | None] = {}
-    weights: dict[str, tuple[str, int] | None] = {}
-    rates: dict[str, tuple[str, int, int] | None] = {}
-    weight, rate = weights.get, rates.get
-    add = writer.add
+    days: dict[str, str] = {}
+    weights: dict[str, tuple[str, int]] = {}
+    rates: dict[str, tuple[str, int, int]] = {}
+    day_of, weight, rate = days.get, weights.get, rates.get
     i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
     for number, cells in _rows(stream, need):
+        if len(cells) < need:  # a CSV cut off
+            raise NotPlain(number, "short row")
         report.rows += 1
         receipt = cells[i_receipt].strip()
         contract_no = cells[i_contract].strip()
         grade = cells[i_grade].strip()
         point = cells[i_point].strip() if i_point >= 0 else ""
-        day_text = cells[i_day]
-        day = days.get(day_text)
-        if day is None and day_text not in days:
-            day = days[day_text] = _day(day_text, context)
+        text = cells[i_day]
+        day = day_of(text)
+        if day is None:
+            day = days[text] = _day(text, context) or ""
         text = cells[i_gross]
-        g = weight(text, _MISSING)
-        if g is _MISSING:
+        g = weight(text)
+        if g is None:
             g = weights[text] = _weight(text)
         text = cells[i_tare]
-        t = weight(text, _MISSING)
-        if t is _MISSING:
+        t = weight(text)
+        if t is None:
             t = weights[text] = _weight(text)
         text = cells[i_moist] if i_moist >= 0 else ""
-        m = rate(text, _MISSING)
-        if m is _MISSING:
+        m = rate(text)
+        if m is None:
             m = rates[text] = _rate(text)
         text = cells[i_impur] if i_impur >= 0 else ""
-        p = rate(text, _MISSING)
-        if p is _MISSING:
-            p = rates[text] = _rate(text)
+        i = rate(text)
+        if i is None:
+            i = rates[text] = _rate(text)
         if (
-            day is None
-            or g is None
-            or t is None
-            or m is None
-            or p is None
+            not day
+            or g[1] < 0
+            or t[1] < 0
+            or m[1] < 0
+            or i[1] < 0
             or not receipt
             or not contract_no
             or not grade
@@ -135,76 +136,50 @@ def _read(stream: RowStream, writer: PlainSlipWriter) -> None:
             or len(point) > 60
             or "'" in (receipt[:1], point[:1], contract_no[:1], grade[:1])
         ):
-            add(_general(number, stream, cells))
+            yield _general(number, stream, cells)
             continue
-        assert not isinstance(g, _Missing) and not isinstance(t, _Missing)
-        assert not isinstance(m, _Missing) and not isinstance(p, _Missing)
         if t[1] >= g[1]:
             raise NotPlain(number, "tare not below gross")
-        add(
-            PlainSlip(
-                number,
-                receipt,
-                contract_no,
-                day,
-                g[1],
-                g[0],
-                t[1],
-                t[0],
-                grade,
-                m[1],
-                m[2],
-                m[0],
-                p[1],
-                p[2],
-                p[0],
-                point,
-            )
-        )
-
-
-class _Missing:
-    """Not read yet (``None`` in a cache means read, and not plain)."""
-
-
-_MISSING: Final = _Missing()
+        yield PlainSlip(number, receipt, contract_no, day, g[1], g[0], t[1], t[0], grade, m[1], m[2], m[0], i[1], i[2], i[0], point)  # fmt: skip
 
 
 def _rows(stream: RowStream, need: int) -> Iterator[tuple[int, Sequence[str]]]:
-    """The rows of ``stream`` with their place in the file, each at least ``need`` cells long;
-    ``NotPlain`` at a short row of a CSV. A CSV's rows come straight from the ``csv`` module,
-    blank ones left out (a malformed row raises ``csv.Error``)."""
+    """The rows of ``stream`` with their place in the file. A CSV's rows come straight from
+    the ``csv`` module, blank ones left out (a malformed row raises ``csv.Error``); an XLSX's
+    rows, which leave out trailing empty cells, are made ``need`` cells long."""
     cells = stream._reader.csv_cells()
     if cells is not None:
-        for number, row in enumerate(filter(any, cells), 1):
-            if len(row) < need:
-                raise NotPlain(number, "short row")
-            yield number, row
-        return
-    # XLSX leaves out trailing empty cells
-    for raw in stream._reader.rows():
-        given = raw.cells
-        yield raw.number, given + ("",) * (need - len(given)) if len(given) < need else given
+        return enumerate(filter(any, cells), 1)
+    return (
+        (raw.number, raw.cells + ("",) * (need - len(raw.cells))) for raw in stream._reader.rows()
+    )
 
 
-def _weight(text: str) -> tuple[str, int] | None:
-    """A weight cell as it is usually typed: its text (stripped) and grams; ``None`` if not."""
+#: what the caches keep for a cell that is not plain
+_NOT_WEIGHT: Final = ("", -1)
+_NOT_RATE: Final = ("", -1, 1)
+
+
+def _weight(text: str) -> tuple[str, int]:
+    """A weight cell as it is usually typed: its text (stripped) and grams; ``_NOT_WEIGHT``
+    if not."""
     text = text.strip()
     found = _WEIGHT.fullmatch(text)
     if found is None:
-        return None
+        return _NOT_WEIGHT
     decimals = found[2]
     return text, int(found[1]) * 1000 + (int(decimals) * _SCALE[len(decimals)] if decimals else 0)
 
 
-def _rate(text: str) -> tuple[str, int, int] | None:
-    """A rate cell (blank for none) as text, numerator and denominator; ``None`` if not plain."""
+def _rate(text: str) -> tuple[str, int, int]:
+    """A rate cell (blank for none) as text, numerator and denominator; ``_NOT_RATE`` if not
+    plain."""
     text = text.strip()
     if not text:
         return "0", 0, 1
     found = _RATE.fullmatch(text)
     if found is None:
-        return None
+        return _NOT_RATE
     digits = found[1]
     return (text, int(digits), 10 ** len(digits)) if digits else (text, 0, 1)
 

@@ -12,9 +12,11 @@ A receipt recorded before with the same data is counted as ``existing`` and not 
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 from collections import defaultdict
+from collections.abc import Iterable
 from contextlib import ExitStack
 from decimal import Decimal
 from types import TracebackType
@@ -191,6 +193,16 @@ class PlainSlipWriter:
         self._batch.append(slip)
         if len(self._batch) >= self.batch_size:
             self.flush()
+
+    def add_all(self, slips: Iterable[PlainSlip]) -> None:
+        """Write ``slips``, a batch at a time."""
+        if self._open is None:
+            raise RuntimeError("use PlainSlipWriter as a context manager")
+        rest = iter(slips)
+        while batch := list(itertools.islice(rest, self.batch_size - len(self._batch))):
+            self._batch.extend(batch)
+            if len(self._batch) >= self.batch_size:
+                self.flush()
 
     def flush(self) -> None:
         """Write the queued slips."""
