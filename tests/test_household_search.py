@@ -20,6 +20,7 @@ from orderfarm.store import Store
 from orderfarm.store.db import SCHEMA_VERSION
 from orderfarm.store.store import household_search_keys
 from orderfarm.web import helpers
+from tests.test_store_support import ENTERPRISE, chilli_contract
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗曾单解仇朴查乐区盖长重"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂广行华和都会传调石佳提艾力"
@@ -236,3 +237,47 @@ def test_the_migration_backfills_the_search_keys_of_an_older_file(tmp_path: Path
 def test_a_negative_limit_is_refused(store: Store) -> None:
     with pytest.raises(ValueError):
         store.search_households("王", limit=-1)
+
+
+@pytest.fixture(scope="module")
+def contracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, set[str]]]:
+    """The county of 600 with contracts: a third in 2018 (every other one signed), some in
+    2019; the resident IDs with a contract (``"2018"``) and a signed one (``"2018 signed"``)."""
+    path = tmp_path_factory.mktemp("contracted") / "county.db"
+    opened = Store.open(path)
+    opened.add_enterprise(ENTERPRISE)
+    homes = [opened.add_household(h) for h in county(600)]
+    ids: dict[str, set[str]] = {"2018": set(), "2018 signed": set()}
+    for i, home in enumerate(homes):
+        if i % 3 == 0:
+            contract = chilli_contract(f"C18-{i}", home)
+            opened.add_contract(contract)
+            ids["2018"].add(home.resident_id)
+            if i % 2 == 0:
+                opened.sign_contract(contract.contract_no, dt.date(2018, 5, 1))
+                ids["2018 signed"].add(home.resident_id)
+        if i % 7 == 0:
+            opened.add_contract(chilli_contract(f"C19-{i}", home, season=2019))
+    return opened, ids
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_a_search_within_a_season_finds_only_households_under_contract(
+    contracted: tuple[Store, dict[str, set[str]]], signed: bool
+) -> None:
+    """Each query finds, in order, what the Python search finds among the households with a
+    contract that season (a signed one), and counts them; the limit keeps the first."""
+    store, ids = contracted
+    wanted = ids["2018 signed" if signed else "2018"]
+    homes = store.households()
+    within = [h for h in homes if h.resident_id in wanted]
+    assert 0 < len(within) < len(homes)
+    for query in _queries(homes):
+        want = helpers.search(within, query)
+        found = store.search_households(query, limit=len(homes), season=2018, signed=signed)
+        assert list(found.households) == want, query
+        assert (found.matched, found.total) == (len(want), len(homes)), query
+        first = store.search_households(query, limit=3, season=2018, signed=signed)
+        assert list(first.households) == want[:3], query
+        assert first.matched == len(want), query
+    assert store.search_households("", limit=5, season=2017).matched == 0

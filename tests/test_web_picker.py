@@ -11,10 +11,11 @@ from websupport import goto, login, ok, start, texts
 
 from orderfarm import Household
 from orderfarm.auth import Role, User
+from orderfarm.contracts import ContractStatus
 from orderfarm.ids import resident_id_check_character
 from orderfarm.session import Session
 from orderfarm.store import Store
-from orderfarm.web import app
+from orderfarm.web import app, helpers
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -68,35 +69,31 @@ def test_the_type_more_line_reads_in_english(
     assert line in " ".join(texts(at.info))
 
 
-@pytest.mark.parametrize(
-    ("role", "few"), [(Role.CLERK, app.FEW), (Role.CLERK, 0), (Role.VIEWER, app.FEW)]
-)
-def test_a_picker_among_some_households_finds_them_in_order(
-    demo_db: Path, role: Role, few: int, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("role", [Role.CLERK, Role.VIEWER])
+def test_a_picker_within_a_season_lists_the_households_under_contract_in_order(
+    demo_db: Path, role: Role
 ) -> None:
-    """Looked up one by one (a clerk, a few households) or read from the search until enough
-    are found (many households, or a viewer, who sees masked IDs), the same households."""
-    monkeypatch.setattr(app, "FEW", few)
-    _extra_households(demo_db)
+    """The weighing, inputs and settlement pickers list the households with a signed contract
+    that season, the payments picker those with any contract: as the Python search over those
+    households finds them, the first ``PICKER_LIMIT``, and how many."""
+    extra = _extra_households(demo_db)  # no contract: never listed
     with Store.open(demo_db) as store:
         session = Session(store, User("someone", role))
-        views = {h.ref: h for h in session.households()}
-        added = [h for h in views.values() if h.village == "新建村"]  # in the list's order
-        seen = [h.resident_id for h in added]
-        assert len(set(seen)) == EXTRA
-        # the last three of a list longer than the limit
-        found, matched = app._picker_matches(session, "", set(seen[-3:]))
-        assert found == added[-3:] and matched == 3
-        # more of them than the limit: the first ``PICKER_LIMIT``, and how many
-        found, matched = app._picker_matches(session, "", set(seen))
-        assert found == added[: app.PICKER_LIMIT] and matched == EXTRA
-        found, matched = app._picker_matches(session, added[4].head_name, set(seen))
-        assert found == [added[4]] and matched == 1
-        assert app._picker_matches(session, "许", set()) == ([], 0)
-        everyone = app._picker_matches(session, "", None)
-        assert everyone == (session.households()[: app.PICKER_LIMIT], websupport.HOUSEHOLDS + EXTRA)
-        # "more than the limit" when the search was not read to its end
-        monkeypatch.setattr(app, "PICKER_LIMIT", 5)
-        found, matched = app._picker_matches(session, "新建村", set(seen))
-        assert found == added[:5]
-        assert matched == (EXTRA if few and role is Role.CLERK else None)
+        season = session.seasons()[0]
+        contracts = session.contracts(season=season)
+        everyone = session.households()
+        for signed in (False, True):
+            ids = {
+                c.household_id for c in contracts if not signed or c.status is ContractStatus.SIGNED
+            }
+            within = [h for h in everyone if h.resident_id in ids]
+            assert 0 < len(within) < len(everyone)
+            for query in ("", within[3].head_name, within[-1].village, "许", "zs"):
+                want = helpers.search(within, query)
+                found, matched = app._picker_matches(session, query, season, signed)
+                assert found == want[: app.PICKER_LIMIT], query
+                assert matched == len(want), query
+        found, matched = app._picker_matches(session, "新建村", None)
+        assert matched == EXTRA and len(found) == app.PICKER_LIMIT
+        assert {h.head_name for h in found} <= {h.head_name for h in extra}
+        assert app._picker_matches(session, "新建村", season) == ([], 0)

@@ -286,14 +286,21 @@ class Session:
         )
         return list(views)
 
-    def search_households(self, query: str, *, limit: int) -> HouseholdSearch:
+    def search_households(
+        self, query: str, *, limit: int, season: int | None = None, signed: bool = False
+    ) -> HouseholdSearch:
         """The first ``limit`` households matching ``query`` (part of the head's name, pinyin
         initials, the tail of the resident ID as the user sees it, part of the township or
         village; see ``web.helpers.matches``), in the order of ``households()``, searched in
-        the store (reading only the matches)."""
+        the store (reading only the matches). With ``season``, only households with a
+        contract that season (a signed one, with ``signed``)."""
         self.need(P.VIEW_REPORTS)
         found = self.store.search_households(
-            query, limit=limit, id_tail_max=None if self.personal else _MASKED_TAIL
+            query,
+            limit=limit,
+            id_tail_max=None if self.personal else _MASKED_TAIL,
+            season=season,
+            signed=signed,
         )
         return HouseholdSearch(
             tuple(self._view(h) for h in found.households), found.matched, found.total

@@ -625,27 +625,45 @@ _PLACES: Final = (
     "SELECT township, village FROM places"
 )
 _ALL_HOUSEHOLDS: Final = "SELECT COUNT(*) FROM households"
+
+
+def _under_contract(column: str) -> str:
+    """SQL: the household ``column`` has a contract in season :season (a signed one when
+    :signed); true of every household when :season is NULL."""
+    return (
+        f"(:season IS NULL OR EXISTS (SELECT 1 FROM contracts c WHERE c.household_id = {column} "  # noqa: S608 (constant SQL)
+        "AND c.season = :season AND (NOT :signed OR c.status = 'signed')))"
+    )
+
+
+_HS: Final = _under_contract("household_search.household_id")
+_H: Final = _under_contract("households.id")
+#: How many households there are, with a contract in :season when given.
+_COUNT_HOUSEHOLDS: Final = f"SELECT COUNT(*) FROM households WHERE {_H}"  # noqa: S608 (constant SQL)
 #: The households whose initials are not stored as keys (checked in Python).
-_UNSPELLED: Final = "SELECT household_id, head_name FROM household_search WHERE key = 'x'"
+_UNSPELLED: Final = (
+    f"SELECT household_id, head_name FROM household_search WHERE key = 'x' AND {_HS}"  # noqa: S608 (constant SQL)
+)
 #: A search's parameters: part of the name (:gram, and the whole :name when longer than a
 #: key), the start of the initials (:i_lo <= key < :i_hi), the tail of the ID (:t_lo <= key <
 #: :t_hi), the matching places (:places, a JSON list of [township, village]) and households
-#: found in Python (:ids, a JSON list). A NULL parameter finds nothing. Each part's first
-#: :limit come (id, township, village, head's name) in the order of ``households()``, read
+#: found in Python (:ids, a JSON list); only households with a contract in :season (a signed one
+#: when :signed), when given. A NULL parameter finds nothing. Each part's first :limit come (id, township, village, head's name) in the order of ``households()``, read
 #: along an index where the part has one; the parts are merged in Python.
 _FIRST_BY_NAME: Final = (
-    "SELECT household_id, township, village, head_name FROM household_search "
-    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    "SELECT household_id, township, village, head_name FROM household_search "  # noqa: S608 (constant SQL)
+    f"WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) AND {_HS} "
     "ORDER BY township, village, head_name, household_id LIMIT :limit"
 )
 _FIRST_BY_KEYS: Final = (  # DISTINCT: a name may have several spellings in the range
-    "SELECT DISTINCT household_id, township, village, head_name FROM household_search "
-    "WHERE key >= :lo AND key < :hi "
+    "SELECT DISTINCT household_id, township, village, head_name FROM household_search "  # noqa: S608 (constant SQL)
+    f"WHERE key >= :lo AND key < :hi AND {_HS} "
     "ORDER BY township, village, head_name, household_id LIMIT :limit"
 )
 _FIRST_IN_PLACE: Final = (
-    "SELECT id, township, village, head_name FROM households "
-    "WHERE township = ? AND village = ? ORDER BY head_name, id LIMIT ?"
+    "SELECT id, township, village, head_name FROM households "  # noqa: S608 (constant SQL)
+    f"WHERE township = :township AND village = :village AND {_H} "
+    "ORDER BY head_name, id LIMIT :limit"
 )
 _FIRST_BY_ID: Final = (
     "SELECT id, township, village, head_name FROM households "
@@ -653,36 +671,39 @@ _FIRST_BY_ID: Final = (
 )
 #: How many households the matching places hold.
 _COUNT_PLACES: Final = (
-    "SELECT COUNT(*) FROM households WHERE (township, village) IN "
+    f"SELECT COUNT(*) FROM households WHERE {_H} AND (township, village) IN "  # noqa: S608 (constant SQL)
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
 #: How many households a part of the name finds (read along the key's index).
 _COUNT_NAME: Final = (
-    "SELECT COUNT(*) FROM household_search "
-    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0)"
+    "SELECT COUNT(*) FROM household_search "  # noqa: S608 (constant SQL)
+    f"WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) AND {_HS}"
 )
 #: How many of those are in the matching places (a few seeks along the same index).
 _COUNT_NAME_IN_PLACES: Final = (
-    "SELECT COUNT(*) FROM household_search "
-    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    "SELECT COUNT(*) FROM household_search "  # noqa: S608 (constant SQL)
+    f"WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) AND {_HS} "
     "AND (township, village) IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:places))"
 )
 #: How many households the start of the initials finds (a name may have several spellings).
 _COUNT_SPELLED: Final = (
-    "SELECT COUNT(DISTINCT household_id) FROM household_search WHERE key >= :i_lo AND key < :i_hi"
+    "SELECT COUNT(DISTINCT household_id) FROM household_search "  # noqa: S608 (constant SQL)
+    f"WHERE key >= :i_lo AND key < :i_hi AND {_HS}"
 )
 #: How many households the tail of the ID finds (one key each).
-_COUNT_TAILS: Final = "SELECT COUNT(*) FROM household_search WHERE key >= :t_lo AND key < :t_hi"
+_COUNT_TAILS: Final = (
+    f"SELECT COUNT(*) FROM household_search WHERE key >= :t_lo AND key < :t_hi AND {_HS}"  # noqa: S608 (constant SQL)
+)
 #: How many households outside the matching places the name, initials, ID tail and ids find.
 _COUNT_OTHERS: Final = (
-    "SELECT COUNT(*) FROM ("
+    "SELECT COUNT(*) FROM ("  # noqa: S608 (constant SQL)
     "SELECT household_id, township, village FROM household_search "
-    "WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) "
+    f"WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) AND {_HS} "
     "UNION SELECT household_id, township, village FROM household_search "
-    "WHERE key >= :i_lo AND key < :i_hi "
+    f"WHERE key >= :i_lo AND key < :i_hi AND {_HS} "
     "UNION SELECT household_id, township, village FROM household_search "
-    "WHERE key >= :t_lo AND key < :t_hi "
+    f"WHERE key >= :t_lo AND key < :t_hi AND {_HS} "
     "UNION SELECT id, township, village FROM households "
     "WHERE id IN (SELECT value FROM json_each(:ids))"
     ") WHERE (township, village) NOT IN "
@@ -690,8 +711,8 @@ _COUNT_OTHERS: Final = (
 )
 #: The households a search shows: the columns of a ``Household``, in its fields' order.
 _FIRST_HOUSEHOLDS: Final = (
-    "SELECT head_name, resident_id, township, village, grp, phone, members, poverty_status, "
-    "account FROM households ORDER BY township, village, head_name, id LIMIT ?"
+    "SELECT head_name, resident_id, township, village, grp, phone, members, poverty_status, "  # noqa: S608 (constant SQL)
+    f"account FROM households WHERE {_H} ORDER BY township, village, head_name, id LIMIT :limit"
 )
 _HOUSEHOLDS_BY_ID: Final = (
     "SELECT head_name, resident_id, township, village, grp, phone, members, poverty_status, "
@@ -1124,10 +1145,12 @@ class Store:
 
     @staticmethod
     def _search_params(
-        conn: sqlite3.Connection, query: str, id_tail_max: int | None
+        conn: sqlite3.Connection, query: str, id_tail_max: int | None, within: dict[str, object]
     ) -> dict[str, object]:
-        """The parameters of ``_MATCHES`` for a (stripped, non-empty) query."""
+        """The parameters of the search queries for a (stripped, non-empty) query, among the
+        households ``within`` names (:season and :signed)."""
         params: dict[str, object] = {
+            **within,
             "gram": "n" + query[:2],
             "name": query if len(query) > 2 else None,
             "i_lo": None,
@@ -1141,7 +1164,9 @@ class Store:
         if letters.isascii() and letters.isalpha():
             params["i_lo"], params["i_hi"] = _prefix_range("i" + letters)
             unspelled = [
-                int(pk) for pk, name in conn.execute(_UNSPELLED) if initials_match(query, name)
+                int(pk)
+                for pk, name in conn.execute(_UNSPELLED, within)
+                if initials_match(query, name)
             ]
             params["ids"] = json.dumps(unspelled) if unspelled else None
         tail = query.isascii() and query.isalnum()
@@ -1192,7 +1217,13 @@ class Store:
         ]
         for lo, hi in (("i_lo", "i_hi"), ("t_lo", "t_hi")):
             if params[lo] is not None:
-                keys = {"lo": params[lo], "hi": params[hi], "limit": limit}
+                keys = {
+                    "lo": params[lo],
+                    "hi": params[hi],
+                    "limit": limit,
+                    "season": params["season"],
+                    "signed": params["signed"],
+                }
                 parts.append([tuple(r) for r in conn.execute(_FIRST_BY_KEYS, keys)])
         if params["ids"] is not None:
             rows = conn.execute(_FIRST_BY_ID, (params["ids"],))
@@ -1203,7 +1234,11 @@ class Store:
                 left = limit - len(in_places)
                 if left <= 0:
                     break
-                rows = conn.execute(_FIRST_IN_PLACE, (township, village, left))
+                place = {"township": township, "village": village, "limit": left}
+                rows = conn.execute(
+                    _FIRST_IN_PLACE,
+                    {**place, "season": params["season"], "signed": params["signed"]},
+                )
                 in_places.extend(tuple(r) for r in rows)
             parts.append(in_places)
         first: list[int] = []
@@ -1217,26 +1252,41 @@ class Store:
         return first
 
     def search_households(
-        self, query: str, *, limit: int, id_tail_max: int | None = None
+        self,
+        query: str,
+        *,
+        limit: int,
+        id_tail_max: int | None = None,
+        season: int | None = None,
+        signed: bool = False,
     ) -> HouseholdMatches:
         """The first ``limit`` households a search finds, in the order of ``households()``,
         and how many it finds: those with ``query`` (stripped) in the head's name, the
         township or the village, those whose name's pinyin initials start with it (``zs``
         finds 张三), and those whose resident ID ends with it (ASCII letters and digits, any
         case; only up to ``id_tail_max`` characters of it, when given). An empty query finds
-        every household. Reads only the keys that match (``household_search``), not every
-        household."""
+        every household. With ``season``, only households with a contract that season (a
+        signed one, with ``signed``) are found. Reads only the keys that match
+        (``household_search``), not every household."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError("the limit is a whole number, 0 or more")
+        if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
+            raise TypeError("the season is a year, a whole number")
         q = query.strip()
+        within: dict[str, object] = {"season": season, "signed": bool(signed)}
 
         def work(conn: sqlite3.Connection) -> HouseholdMatches:
             total = int(conn.execute(_ALL_HOUSEHOLDS).fetchone()[0])
             if not q:
-                rows = conn.execute(_FIRST_HOUSEHOLDS, (limit,)).fetchall()
+                rows = conn.execute(_FIRST_HOUSEHOLDS, {**within, "limit": limit}).fetchall()
                 found = tuple(_found_household(tuple(r)) for r in rows)
-                return HouseholdMatches(found, total, total)
-            params = self._search_params(conn, q, id_tail_max)
+                everyone = (
+                    total
+                    if season is None
+                    else int(conn.execute(_COUNT_HOUSEHOLDS, within).fetchone()[0])
+                )
+                return HouseholdMatches(found, everyone, total)
+            params = self._search_params(conn, q, id_tail_max, within)
             matched = self._count_matches(conn, params)
             first = self._first_matches(conn, params, limit)
             rows = conn.execute(_HOUSEHOLDS_BY_ID, (json.dumps(first),)).fetchall()

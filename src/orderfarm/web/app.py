@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -151,41 +151,15 @@ def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
 
 #: How many households a picker lists; when more match, the user is asked to type more.
 PICKER_LIMIT: Final = 50
-#: Up to this many households to choose among are looked up one by one.
-FEW: Final = 400
 
 
 def _picker_matches(
-    session: Session, query: str, among: Collection[str] | None
-) -> tuple[list[HouseholdView], int | None]:
-    """The first ``PICKER_LIMIT`` households matching ``query`` (of those whose resident ID,
-    as the user sees it, is in ``among``, when given), and how many match in all — ``None``
-    when only ``among``'s first matches were read and more than ``PICKER_LIMIT`` of them
-    match."""
-    if among is None:
-        search = session.search_households(query, limit=PICKER_LIMIT)
-        return list(search.found), search.matched
-    if not among:
-        return [], 0
-    if session.personal and len(among) <= FEW:
-        # a few households (early in a season): look each up rather than read past the
-        # many that match and are not wanted; ordered as ``households()`` orders them (by
-        # resident ID, not the store's row id, between namesakes of one village)
-        views = sorted(
-            (session.household(rid) for rid in among),
-            key=lambda h: (h.township, h.village, h.head_name, h.resident_id),
-        )
-        kept = helpers.search(views, query)
-        return kept[:PICKER_LIMIT], len(kept)
-    limit = PICKER_LIMIT
-    while True:  # read more of the matches until enough of them are among the wanted ones
-        search = session.search_households(query, limit=limit)
-        kept = [h for h in search.found if h.resident_id in among]
-        if len(search.found) >= search.matched:
-            return kept[:PICKER_LIMIT], len(kept)
-        if len(kept) > PICKER_LIMIT:
-            return kept[:PICKER_LIMIT], None
-        limit = min(limit * 8, search.matched)
+    session: Session, query: str, season: int | None = None, signed: bool = False
+) -> tuple[list[HouseholdView], int]:
+    """The first ``PICKER_LIMIT`` households matching ``query`` (with a contract in
+    ``season``, a signed one with ``signed``, when given), and how many match in all."""
+    search = session.search_households(query, limit=PICKER_LIMIT, season=season, signed=signed)
+    return list(search.found), search.matched
 
 
 def household_picker(
@@ -193,19 +167,18 @@ def household_picker(
     *,
     key: str,
     label_key: str = "household",
-    among: Collection[str] | None = None,
+    season: int | None = None,
+    signed: bool = False,
 ) -> HouseholdView | None:
     """A search box (name, pinyin initials, ID tail, village) and a choice of the first
-    ``PICKER_LIMIT`` matches, searched in the store; ``among`` limits the choice to the
-    households with those resident IDs (as the user sees them)."""
+    ``PICKER_LIMIT`` matches, searched in the store; ``season`` limits the choice to the
+    households with a contract that season (a signed one, with ``signed``)."""
     query = st.text_input(ctx.t("search"), key=f"{key}_search", placeholder=ctx.t("search_hint"))
-    found, matched = _picker_matches(ctx.session, query, among)
+    found, matched = _picker_matches(ctx.session, query, season, signed)
     if not found:
         st.info(ctx.t("no_match"))
         return None
-    if matched is None:
-        st.info(ctx.t("picker_more_than", shown=PICKER_LIMIT))
-    elif matched > len(found):
+    if matched > len(found):
         st.info(ctx.t("picker_more", count=matched, shown=len(found)))
     by_ref = {h.ref: h for h in found}
     ref = st.selectbox(
@@ -238,12 +211,14 @@ def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView
     season = season_picker(ctx, key=f"{prefix}_season")
     if season is None:
         return None
-    signed = [c for c in s.contracts(season=season) if c.status is ContractStatus.SIGNED]
-    ids = {c.household_id for c in signed}
-    home = household_picker(ctx, key=f"{prefix}_household", among=ids)
+    home = household_picker(ctx, key=f"{prefix}_household", season=season, signed=True)
     if home is None:
         return None
-    mine = {c.contract_no: c for c in signed if c.household_id == home.resident_id}
+    mine = {
+        c.contract_no: c
+        for c in s.contracts(season=season, household=home.ref)
+        if c.status is ContractStatus.SIGNED
+    }
     number = st.selectbox(
         ctx.t("contract"),
         list(mine),

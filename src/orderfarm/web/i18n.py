@@ -89,10 +89,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "共 {count} 户符合，只列出前 {shown} 户；请多输入几个字（姓名、拼音首字母或身份证号后几位）缩小范围",
         "en": "{count} households match and the first {shown} are listed: type more (name, pinyin initials or the end of the ID) to narrow",
     },
-    "picker_more_than": {
-        "zh": "超过 {shown} 户符合，只列出前 {shown} 户；请多输入几个字（姓名、拼音首字母或身份证号后几位）缩小范围",
-        "en": "More than {shown} households match and the first {shown} are listed: type more (name, pinyin initials or the end of the ID) to narrow",
-    },
     "household": {"zh": "农户", "en": "Household"},
     "contract": {"zh": "合同", "en": "Contract"},
     "mu": {"zh": "亩", "en": "mu"},

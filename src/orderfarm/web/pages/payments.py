@@ -113,8 +113,7 @@ def body(ctx: app.Ctx) -> None:
     season = app.season_picker(ctx, key="p_season")
     if season is None:
         return
-    contracted = {c.household_id for c in s.contracts(season=season)}
-    home = app.household_picker(ctx, key="p_household", among=contracted)
+    home = app.household_picker(ctx, key="p_household", season=season)
     if home is not None:
         _pay(ctx, home.ref, season)
     if s.may(Permission.VOID_RECORD):
