@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from orderfarm import D, InputSupply, Slip, Store, Weighing
+from orderfarm.store import audit
 from orderfarm.store.audit import GENESIS, entry_hash
 from tests.test_store_support import chilli_contract, open_store, seeded, signed
 
@@ -154,3 +158,53 @@ def test_a_broken_foreign_key_is_found(store: Store) -> None:
     tamper(store, "PRAGMA foreign_keys = OFF", "UPDATE contracts SET household_id = 77")
     report = store.verify()
     assert any(p.check == "foreign_key_check" for p in report.problems)
+
+
+_THIS_VERSION = audit.values_payload
+
+
+def _lines_payload(table: str, rows: Sequence[Sequence[Any]], **extra: Any) -> dict[str, Any]:
+    """An entry's payload as the first version wrote it: one canonical JSON object per row,
+    each ended by a newline, digested together."""
+    columns = audit.MONEY_COLUMNS[table]
+    objects = [dict(zip(columns, r, strict=True)) for r in rows]
+    text = "".join(audit.canonical(o) + "\n" for o in objects)
+    payload = {"table": table, "columns": list(columns), "count": len(rows), **extra}
+    payload["sha256"] = hashlib.sha256(text.encode()).hexdigest()
+    if len(rows) == 1:
+        payload["record"] = objects[0]
+    return payload
+
+
+def _utf8_payload(table: str, rows: Sequence[Sequence[Any]], **extra: Any) -> dict[str, Any]:
+    """An entry's payload as a later version wrote it: one JSON array of the rows' values,
+    characters beyond ASCII as themselves."""
+    payload = _THIS_VERSION(table, rows, **extra)
+    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+    return {**payload, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+
+
+@pytest.mark.parametrize("earlier", [_lines_payload, _utf8_payload])
+def test_a_store_written_by_an_earlier_version_verifies_and_still_shows_an_edit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, earlier: Any
+) -> None:
+    """Entries digested in an earlier version's form are not taken for edits; an edited row
+    under such an entry is still found there."""
+    monkeypatch.setattr(audit, "values_payload", earlier)
+    with open_store(tmp_path / "earlier.db") as s:
+        (h,) = seeded(s)
+        signed(s, chilli_contract("C-1", h))
+        s.supply_input("C-1", InputSupply("辣椒苗", D("1000"), "株", D("0.03")), SEP, "S-1")
+        s.record_deliveries([Slip("C-1", lot(str(10 + i)), SEP, f"B-{i}") for i in range(3)])
+        s.record_payment(h.resident_id, 2018, D("10.00"), SEP, "P-1")
+    monkeypatch.setattr(audit, "values_payload", _THIS_VERSION)
+    with open_store(tmp_path / "earlier.db") as s:
+        assert s.verify().ok
+        s.record_payment(h.resident_id, 2018, D("5.00"), SEP, "P-2")  # this version's form
+        assert s.verify().ok
+        seq = entry_of(s, "supply_input")
+        tamper(
+            s, "DROP TRIGGER input_supplies_no_update", "UPDATE input_supplies SET item = '地膜'"
+        )
+        report = s.verify()
+        assert {p.seq for p in report.problems} == {seq}

@@ -4,9 +4,11 @@ Each entry's ``hash`` is ``sha256(prev_hash ‖ canonical JSON of [seq, at, acto
 entity, ref, payload])``; the first entry's ``prev_hash`` is 64 zeros. Changing, removing or
 inserting an entry breaks the chain at that entry.
 
-A write of money rows records, in its payload, the table, the columns and the SHA-256 of the
-rows' canonical JSON (one line per row, in id order), and for a single row the row itself; so
-an amount edited in the table no longer matches its entry. A batch is one entry for all its rows.
+A write of money rows records, in its payload, the table, the columns and the SHA-256 of one
+JSON array of the rows' values (each row an array in the order of the columns, rows in id
+order), and for a single row the row itself; so an amount edited in the table no longer matches
+its entry. A batch is one entry for all its rows. Earlier versions digested the same values in
+other forms (``digest_matches`` knows them), so their stores still verify.
 """
 
 from __future__ import annotations
@@ -111,8 +113,27 @@ def rows_digest(rows: Iterable[Row], columns: Sequence[str]) -> tuple[int, str]:
 def values_digest(rows: Sequence[Sequence[Any]]) -> tuple[int, str]:
     """How many rows, and the SHA-256 of the canonical JSON array of their values (each row
     an array in the order of its table's columns, which the payload lists)."""
-    text = json.dumps(rows, separators=(",", ":"))
-    return len(rows), hashlib.sha256(text.encode()).hexdigest()
+    return len(rows), _sha256(json.dumps(rows, separators=(",", ":")))
+
+
+def digest_matches(rows: Sequence[Row], columns: Sequence[str], sha256: object) -> bool:
+    """Whether ``rows`` over ``columns`` have the digest ``sha256``: in the form this version
+    writes (``rows_digest``), or in a form an earlier version wrote, so that a store written
+    by an earlier version still verifies. Each form hashes every value of every row, so a
+    changed row matches none of them."""
+    if rows_digest(rows, columns)[1] == sha256:
+        return True
+    values = [[row[c] for c in columns] for row in rows]
+    # one JSON array with the characters beyond ASCII as themselves
+    if _sha256(json.dumps(values, ensure_ascii=False, separators=(",", ":"))) == sha256:
+        return True
+    # one canonical JSON object per row, each ended by a newline
+    lines = "".join(canonical(dict(zip(columns, v, strict=True))) + "\n" for v in values)
+    return _sha256(lines) == sha256
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def entry_hash(
