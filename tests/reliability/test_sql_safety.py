@@ -22,6 +22,10 @@ ALLOWED = {
     "-CACHE_KIB",  # db.py's constant page-cache size in KiB
     # "?, ?, ?" — one placeholder per value of an IN (...) list; the values are parameters.
     "marks",
+    # the condition "has a contract in :season (a signed one when :signed)", constant SQL
+    # written once in store.py (``_under_contract``) and put into each household search
+    "_HS",
+    "_H",
 }
 
 
