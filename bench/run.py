@@ -9,7 +9,8 @@ missed (at ``tiny`` scale the figures are printed but no target is checked). Dat
 deterministically (``bench/county.py``); the stores it starts from are kept in ``--work``
 (``bench/.work`` by default) and rebuilt only when missing.
 
-Benchmarks: import, settle, report, peer (import + settle against pandas), memory and growth
+Benchmarks: import, floor (the part of the import no implementation can leave out: writing the
+finished rows with their audit digests), settle, report, peer (import + settle against pandas), memory and growth
 (the import in child processes, peak RSS measured by the kernel), page (AppTest on a big store
 against a store 100× smaller), simulate (``simulate_income`` against hand-written numpy).
 """
@@ -41,7 +42,8 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "src")]
 import county as data  # noqa: E402  (bench/county.py, beside this file)
 
 from orderfarm.io.loading import import_file  # noqa: E402
-from orderfarm.store import Store  # noqa: E402
+from orderfarm.store import Store, audit  # noqa: E402
+from orderfarm.store.db import CACHE_KIB  # noqa: E402
 
 SCALES: dict[str, dict[str, int]] = {
     "tiny": {"households": 10, "slips": 60, "page_small": 4, "contracts": 20, "draws": 100},
@@ -60,7 +62,17 @@ SCALES: dict[str, dict[str, int]] = {
         "draws": 10_000,
     },
 }
-BENCHES = ("import", "settle", "report", "peer", "memory", "growth", "page", "simulate")
+BENCHES = (
+    "import",
+    "floor",
+    "settle",
+    "report",
+    "peer",
+    "memory",
+    "growth",
+    "page",
+    "simulate",
+)
 
 
 @dataclass
@@ -255,6 +267,57 @@ def bench_import(b: Bench) -> None:
 
     lib, bare = alternate(baseline, library, b.repeat)
     b.add(Figure("import", f"{n:,} slips from CSV into the store", lib, bare, "s", 3.0))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
+    """The least an import into the store does, whatever works out the rows: every delivery
+    row of ``settled`` copied into ``target`` (a copy of the base store: the same table,
+    indexes and settings), and digested for the audit a batch at a time, in one
+    transaction. Nothing is parsed, checked or priced."""
+    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+        conn.execute("ATTACH DATABASE ? AS done", (str(settled),))
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO main.deliveries SELECT * FROM done.deliveries")
+        columns = ", ".join(audit.DELIVERY_COLUMNS)
+        rows = conn.execute(f"SELECT {columns} FROM main.deliveries ORDER BY id")  # noqa: S608 (constant columns)
+        written = 0
+        while chunk := rows.fetchmany(batch):
+            written += audit.values_digest(chunk)[0]
+        conn.execute("COMMIT")
+    return written
+
+
+def bench_floor(b: Bench) -> None:
+    """No target: how much of the import's ratio writing the store's rows takes alone."""
+    slips, settled = b.slips_csv(), b.settled_store()
+    n = b.size["slips"]
+    scratch = Path(tempfile.mkdtemp(dir=b.work))
+
+    def baseline() -> float:
+        target = scratch / "bare.db"
+        for p in scratch.glob("bare.db*"):
+            p.unlink()
+        with timer() as took:
+            bare_import(slips, target)
+        return took[0]
+
+    def library() -> float:
+        target = scratch / "floor.db"
+        for p in scratch.glob("floor.db*"):
+            p.unlink()
+        shutil.copyfile(b.base_store(), target)
+        with timer() as took:
+            written = write_finished(settled, target)
+        assert written == n, written
+        return took[0]
+
+    lib, bare = alternate(baseline, library, b.repeat)
+    what = f"{n:,} finished delivery rows written and digested, no checks"
+    b.add(Figure("floor", what, lib, bare, "s", None, note="no target: the import's least"))
     shutil.rmtree(scratch, ignore_errors=True)
 
 
@@ -698,6 +761,7 @@ def bench_simulate(b: Bench) -> None:
 
 RUNNERS: dict[str, Callable[[Bench], None]] = {
     "import": bench_import,
+    "floor": bench_floor,
     "settle": bench_settle,
     "report": bench_report,
     "peer": bench_peer,

@@ -37,8 +37,11 @@ def _figures(bench: ModuleType, tmp_path: Path, *only: str) -> list[object]:
 
 
 def test_store_benchmarks_give_figures(bench: ModuleType, tmp_path: Path) -> None:
-    figures = _figures(bench, tmp_path, "import", "settle", "report", "peer", "simulate")
-    assert [f.bench for f in figures] == ["import", "settle", "report", "peer", "simulate"]
+    names = ["import", "floor", "settle", "report", "peer", "simulate"]
+    figures = _figures(bench, tmp_path, *names)
+    assert [f.bench for f in figures] == names
+    floor = figures[1]
+    assert floor.target is None and floor.ok  # reported, never a missed target
 
 
 def test_memory_and_growth_measure_child_imports(bench: ModuleType, tmp_path: Path) -> None:
