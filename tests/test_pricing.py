@@ -169,6 +169,10 @@ def test_moisture_above_maximum_is_rejected_with_nothing_paid() -> None:
     assert quote.rejection_reason is not None
     assert "25%" in quote.rejection_reason and "22%" in quote.rejection_reason
     assert "拒收" in quote.explain("zh")
+    # the page says why in the user's language; the record keeps the English
+    assert quote.rejection("zh") == "水分 25% 超过最高水分 22%"
+    assert quote.rejection("en") == quote.rejection_reason == "moisture 25% exceeds the maximum 22%"
+    assert f"拒收：{quote.rejection('zh')}" in quote.explain("zh")
 
 
 def test_moisture_exactly_at_maximum_is_accepted() -> None:

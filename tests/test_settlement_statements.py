@@ -12,6 +12,7 @@ from orderfarm import CarryPolicy, D, InputSupply, LineKind, Store, Weighing
 from tests.test_store_support import (
     SECOND_ENTERPRISE,
     chilli_contract,
+    fixed_terms,
     household,
     open_store,
     seeded,
@@ -179,3 +180,16 @@ def test_a_carry_skips_seasons_without_records_and_names_its_source(store: Store
     assert (line.reference, line.amount) == ("2017", D("200.00"))
     assert (s.recovered, s.payable) == (D("200.00"), D("100.00"))
     assert store.totals(h.resident_id, 2019) == s.totals
+
+
+def test_a_rejected_slip_says_why_on_the_statement_in_chinese_and_english(store: Store) -> None:
+    (h,) = seeded(store)
+    terms = fixed_terms(moisture_standard=D("0.14"), moisture_max=D("0.30"))
+    signed(store, chilli_contract("C-1", h, terms=terms))
+    wet = Weighing(gross_kg=D("51"), tare_kg=D("1"), grade="一级", moisture=D("0.35"))
+    store.record_delivery("C-1", wet, SEP, "R-1")
+    (line,) = store.statement(h.resident_id, 2018).of_kind(LineKind.DELIVERY)
+    assert line.amount == D("0.00")
+    assert line.description == (
+        "拒收：水分 35% 超过最高水分 30% / rejected: moisture 35% exceeds the maximum 30%"
+    )

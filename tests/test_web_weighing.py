@@ -15,9 +15,11 @@ from orderfarm.store import Store
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
 
-def _weighing_page(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[AppTest, str]:
+def _weighing_page(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, *, dried: bool = False
+) -> tuple[AppTest, str]:
     with Store.open(demo_db) as store:
-        number, name, day, _ = open_slip(store)
+        number, name, day, _ = open_slip(store, dried=dried)
     at = login(start(demo_db, monkeypatch), "clerk")
     goto(at, "weighing")
     at.text_input(key="w_household_search").input(name).run()
@@ -85,3 +87,15 @@ def test_problems_read_in_the_chosen_language(
     ok(at)
     assert any(text.startswith("gross weight: is not a number") for text in texts(at.error))
     assert texts(at.title) == ["Weighing"]
+
+
+def test_a_lot_too_wet_shows_why_it_is_rejected_in_chinese(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch, dried=True)
+    at.text_input(key="w_gross").input("30").run()
+    at.text_input(key="w_tare").input("1").run()
+    at.text_input(key="w_moisture").input("35").run()
+    ok(at)
+    assert "拒收：水分 35% 超过最高水分 22%" in texts(at.warning)
+    assert not any("moisture" in text for text in texts(at.warning))

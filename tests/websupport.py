@@ -62,15 +62,18 @@ def demo_store(demo_db: Path) -> Iterator[Store]:
         yield store
 
 
-def open_slip(store: Store) -> tuple[str, str, dt.date, str]:
+def open_slip(store: Store, *, dried: bool = False) -> tuple[str, str, dt.date, str]:
     """A signed contract that can take a slip: (contract number, head's name, day, grade), the
-    day being in its window with a market price posted for that grade."""
+    day being in its window with a market price posted for that grade; with ``dried``, one of
+    dried chilli, whose terms have a maximum moisture."""
     from orderfarm.io.exports import market_prices
 
     prices = {(p.crop, p.form, p.grade, p.day) for p in market_prices(store)}
     homes = {h.resident_id: h for h in store.households()}
     for contract in store.contracts(season=2018):
         if contract.status.value != "signed" or contract.crop != "chilli":
+            continue
+        if dried and contract.terms.moisture_max is None:
             continue
         grade = contract.terms.grades[0]
         days = sorted(

@@ -23,7 +23,7 @@ import attrs
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError, ValidationError
 from orderfarm.money import ZERO
-from orderfarm.pricing import Basis, _pct, _protected_price
+from orderfarm.pricing import Basis, _protected_price, rejection_text
 
 #: net weights are rounded to 0.01 kg: 10 grams
 _STEP_G: Final = 10
@@ -141,9 +141,7 @@ class IntTerms:
 
     def rejection(self, moisture: Decimal) -> str:
         """Why a lot of ``moisture`` is rejected, as ``price_delivery`` words it."""
-        return (
-            f"moisture {_pct(moisture)} exceeds the maximum {_pct(self.terms.moisture_max or ZERO)}"
-        )
+        return rejection_text(moisture, self.terms.moisture_max or ZERO)
 
     def split(
         self, rule: GradeRule, net_g: int, delivered_g: int

@@ -104,6 +104,20 @@ class Quote:
         """Why this amount was paid, step by step, in Chinese (``zh``) or English (``en``)."""
         return "\n".join(_explain_lines(self, lang))
 
+    def rejection(self, lang: Lang = "zh") -> str | None:
+        """Why the lot was rejected, in Chinese (``zh``) or English (``en``); ``None`` if it
+        was accepted. ``rejection_reason`` keeps the English, as the record stores it."""
+        if self.accepted:
+            return None
+        return rejection_text(self.moisture, self.moisture_max or ZERO, lang)
+
+
+def rejection_text(moisture: Decimal, maximum: Decimal, lang: Lang = "en") -> str:
+    """Why a lot of ``moisture`` is rejected under the ``maximum``, in ``lang``."""
+    if lang == "zh":
+        return f"水分 {_pct(moisture)} 超过最高水分 {_pct(maximum)}"
+    return f"moisture {_pct(moisture)} exceeds the maximum {_pct(maximum)}"
+
 
 def _pct(rate: Decimal) -> str:
     text = format((rate * 100).normalize(), "f")
@@ -153,11 +167,9 @@ def _explain_lines(q: Quote, lang: Lang) -> list[str]:
         else f"net weight {_kg(q.net_kg)} kg (rounded half-up to 0.01 kg), grade {q.grade}"
     )
     if not q.accepted:
+        reason = rejection_text(q.moisture, q.moisture_max or ZERO, lang)
         lines.append(
-            f"拒收：水分 {_pct(q.moisture)} 超过最高水分 {_pct(q.moisture_max or ZERO)}，金额 0.00 元"
-            if zh
-            else f"rejected: moisture {_pct(q.moisture)} exceeds the maximum "
-            f"{_pct(q.moisture_max or ZERO)}; amount 0.00 yuan"
+            f"拒收：{reason}，金额 0.00 元" if zh else f"rejected: {reason}; amount 0.00 yuan"
         )
         return lines
     for portion in q.portions:
@@ -330,8 +342,6 @@ def price_delivery(
         portions=tuple(portions),
         amount=amount,
         rejection_reason=(
-            f"moisture {_pct(weighing.moisture)} exceeds the maximum {_pct(terms.moisture_max or ZERO)}"
-            if rejected
-            else None
+            rejection_text(weighing.moisture, terms.moisture_max or ZERO) if rejected else None
         ),
     )

@@ -31,7 +31,7 @@ from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
-from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery
+from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery, rejection_text
 from orderfarm.serial import from_json, memoise, to_json, unstructure
 from orderfarm.settlement import (
     NO_FEN_TOTALS,
@@ -2353,7 +2353,9 @@ class Store:
                 if r["accepted"]:
                     text = f"{r['grade']} 净重 {_kg(r['net_g'])} kg / net {_kg(r['net_g'])} kg"
                 else:
-                    text = f"拒收 / rejected: {r['rejection_reason']}"
+                    maximum = from_json(r["contract_data"], Contract).terms.moisture_max
+                    reason = rejection_text(D(r["moisture"]), maximum or ZERO, "zh")
+                    text = f"拒收：{reason} / rejected: {r['rejection_reason']}"
                 lines.append(
                     StatementLine(
                         LineKind.DELIVERY,

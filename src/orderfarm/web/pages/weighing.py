@@ -56,7 +56,7 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
     prices = " / ".join(f"¥{p.unit_price:.2f}" for p in quote.portions) or "—"
     cols[2].metric(ctx.t("unit_price"), prices)
     if not quote.accepted:
-        st.warning(ctx.t("lot_rejected", reason=quote.rejection_reason or ""))
+        st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
     st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
 
 
