@@ -14,6 +14,7 @@ import pytest
 
 from orderfarm import Household
 from orderfarm.auth import Role, User
+from orderfarm.contracts import ContractStatus
 from orderfarm.ids import resident_id_check_character
 from orderfarm.session import Session
 from orderfarm.store import Store
@@ -261,23 +262,55 @@ def contracted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[st
     return opened, ids
 
 
-@pytest.mark.parametrize("signed", [False, True])
+@pytest.mark.parametrize(
+    "statuses", [None, {ContractStatus.SIGNED}, {ContractStatus.DRAFT, ContractStatus.CLOSED}]
+)
 def test_a_search_within_a_season_finds_only_households_under_contract(
-    contracted: tuple[Store, dict[str, set[str]]], signed: bool
+    contracted: tuple[Store, dict[str, set[str]]], statuses: set[ContractStatus] | None
 ) -> None:
     """Each query finds, in order, what the Python search finds among the households with a
-    contract that season (a signed one), and counts them; the limit keeps the first."""
+    contract that season (in one of the statuses), and counts them; the limit keeps the
+    first."""
     store, ids = contracted
-    wanted = ids["2018 signed" if signed else "2018"]
+    if statuses is None:
+        wanted = ids["2018"]
+    elif statuses == {ContractStatus.SIGNED}:
+        wanted = ids["2018 signed"]
+    else:
+        wanted = ids["2018"] - ids["2018 signed"]
     homes = store.households()
     within = [h for h in homes if h.resident_id in wanted]
     assert 0 < len(within) < len(homes)
     for query in _queries(homes):
         want = helpers.search(within, query)
-        found = store.search_households(query, limit=len(homes), season=2018, signed=signed)
+        found = store.search_households(query, limit=len(homes), season=2018, statuses=statuses)
         assert list(found.households) == want, query
         assert (found.matched, found.total) == (len(want), len(homes)), query
-        first = store.search_households(query, limit=3, season=2018, signed=signed)
+        first = store.search_households(query, limit=3, season=2018, statuses=statuses)
         assert list(first.households) == want[:3], query
         assert first.matched == len(want), query
     assert store.search_households("", limit=5, season=2017).matched == 0
+
+
+def test_contracts_are_found_by_status_and_place(
+    contracted: tuple[Store, dict[str, set[str]]],
+) -> None:
+    """The contracts page lists a season's drafts village by village from the store."""
+    store, ids = contracted
+    homes = {h.resident_id: h for h in store.households()}
+    drafts = store.contracts(season=2018, statuses={ContractStatus.DRAFT})
+    assert {c.household_id for c in drafts} == ids["2018"] - ids["2018 signed"]
+    places = store.contract_places(2018, statuses={ContractStatus.DRAFT})
+    want = sorted({(homes[c.household_id].township, homes[c.household_id].village) for c in drafts})
+    assert places == want
+    for place in places:
+        found = store.contracts(season=2018, statuses={ContractStatus.DRAFT}, place=place)
+        assert found == [
+            c
+            for c in drafts
+            if (homes[c.household_id].township, homes[c.household_id].village) == place
+        ]
+    every = store.contracts(season=2018)
+    assert [c.contract_no for c in every] == sorted(c.contract_no for c in every)
+    assert len(every) == len(ids["2018"])
+    assert store.contract_places(2017) == []

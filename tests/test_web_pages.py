@@ -6,6 +6,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import attrs
 import pytest
 import websupport
 from streamlit.testing.v1 import AppTest
@@ -15,6 +16,7 @@ from orderfarm import Household
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
+from orderfarm.web import app
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -115,6 +117,38 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
     with Store.open(demo_db) as store:
         assert store.contract("SZ2018-T-0001").status.value == "signed"
         assert store.audit_log()[-1].actor == "clerk"
+
+
+def test_the_contract_list_searches_the_store_and_filters_by_status(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _new_household(demo_db)
+    with Store.open(demo_db) as store:
+        signed = store.contracts(season=2018)[0]
+        draft = attrs.evolve(
+            signed, contract_no="SZ2018-T-0002", household_id=NEW_ID, status="draft", signed_on=None
+        )
+        store.add_contract(draft)
+        contracts = store.contracts(season=2018)
+        homes = {h.resident_id: h for h in store.households()}
+    at = _page(demo_db, monkeypatch, "clerk", "contracts")
+    assert int(at.selectbox(key="c_list_season").value) == 2018
+    numbers = lambda: list(at.dataframe[0].value["合同编号"])  # noqa: E731
+    # the first PICKER_LIMIT households with a contract, and how many there are
+    with_contract = {c.household_id for c in contracts}
+    if len(with_contract) > app.PICKER_LIMIT:
+        assert f"共 {len(with_contract)} 户符合" in " ".join(texts(at.info))
+    one = contracts[0]
+    name = homes[one.household_id].head_name
+    at.text_input(key="c_filter_search").input(name).run()
+    ok(at)
+    same_name = {rid for rid, h in homes.items() if h.head_name == name}
+    assert set(numbers()) == {c.contract_no for c in contracts if c.household_id in same_name}
+    at.text_input(key="c_filter_search").input("").run()
+    at.multiselect(key="c_filter_status").select("draft").run()
+    ok(at)
+    assert numbers() == ["SZ2018-T-0002"]
+    assert f"共 {len(numbers())} 份合同" in texts(at.caption)
 
 
 # -- inputs and payments -----------------------------------------------------------------------

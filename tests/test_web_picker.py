@@ -90,10 +90,11 @@ def test_a_picker_within_a_season_lists_the_households_under_contract_in_order(
             assert 0 < len(within) < len(everyone)
             for query in ("", within[3].head_name, within[-1].village, "许", "zs"):
                 want = helpers.search(within, query)
-                found, matched = app._picker_matches(session, query, season, signed)
+                statuses = {ContractStatus.SIGNED} if signed else None
+                found, matched = app.household_matches(session, query, season, statuses)
                 assert found == want[: app.PICKER_LIMIT], query
                 assert matched == len(want), query
-        found, matched = app._picker_matches(session, "新建村", None)
+        found, matched = app.household_matches(session, "新建村", None)
         assert matched == EXTRA and len(found) == app.PICKER_LIMIT
         assert {h.head_name for h in found} <= {h.head_name for h in extra}
-        assert app._picker_matches(session, "新建村", season) == ([], 0)
+        assert app.household_matches(session, "新建村", season) == ([], 0)

@@ -23,7 +23,7 @@ import hmac
 import random
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeVar, cast
 
@@ -287,20 +287,25 @@ class Session:
         return list(views)
 
     def search_households(
-        self, query: str, *, limit: int, season: int | None = None, signed: bool = False
+        self,
+        query: str,
+        *,
+        limit: int,
+        season: int | None = None,
+        statuses: Collection[ContractStatus] | None = None,
     ) -> HouseholdSearch:
         """The first ``limit`` households matching ``query`` (part of the head's name, pinyin
         initials, the tail of the resident ID as the user sees it, part of the township or
         village; see ``web.helpers.matches``), in the order of ``households()``, searched in
         the store (reading only the matches). With ``season``, only households with a
-        contract that season (a signed one, with ``signed``)."""
+        contract that season (in one of ``statuses``, when given)."""
         self.need(P.VIEW_REPORTS)
         found = self.store.search_households(
             query,
             limit=limit,
             id_tail_max=None if self.personal else _MASKED_TAIL,
             season=season,
-            signed=signed,
+            statuses=statuses,
         )
         return HouseholdSearch(
             tuple(self._view(h) for h in found.households), found.matched, found.total
@@ -363,13 +368,29 @@ class Session:
         return [int(r[0]) for r in rows]
 
     def contracts(
-        self, *, season: int | None = None, household: str | None = None
+        self,
+        *,
+        season: int | None = None,
+        household: str | None = None,
+        statuses: Collection[ContractStatus] | None = None,
+        place: tuple[str, str] | None = None,
     ) -> list[Contract]:
-        """Contracts of a season and/or a household (by reference)."""
+        """Contracts of a season, a household (by reference), any of ``statuses`` and the
+        households of a place (township, village), as given."""
         self.need(P.VIEW_REPORTS)
         rid = self.resident_id(household) if household is not None else None
-        found = self.store.contracts(season=season, household_id=rid)
+        found = self.store.contracts(
+            season=season, household_id=rid, statuses=statuses, place=place
+        )
         return [self._masked_contract(c) for c in found]
+
+    def contract_places(
+        self, season: int, *, statuses: Collection[ContractStatus] | None = None
+    ) -> list[tuple[str, str]]:
+        """The (township, village) of the households with a contract in ``season`` (in one
+        of ``statuses``, when given), in order."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.contract_places(season, statuses=statuses)
 
     def contract(self, contract_no: str) -> Contract:
         """One contract by number."""

@@ -177,6 +177,7 @@ READS = {
     "backup",
     "close",
     "contract",
+    "contract_places",
     "contracts",
     "counts",
     "delivered_kg",

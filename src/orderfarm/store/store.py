@@ -18,7 +18,7 @@ import operator
 import os
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, Final, Self, overload
@@ -628,16 +628,43 @@ _ALL_HOUSEHOLDS: Final = "SELECT COUNT(*) FROM households"
 
 
 def _under_contract(column: str) -> str:
-    """SQL: the household ``column`` has a contract in season :season (a signed one when
-    :signed); true of every household when :season is NULL."""
+    """SQL: the household ``column`` has a contract in season :season (of one of the statuses
+    in :statuses, a JSON list, when given); true of every household when :season is NULL."""
     return (
         f"(:season IS NULL OR EXISTS (SELECT 1 FROM contracts c WHERE c.household_id = {column} "  # noqa: S608 (constant SQL)
-        "AND c.season = :season AND (NOT :signed OR c.status = 'signed')))"
+        "AND c.season = :season AND (:statuses IS NULL "
+        "OR c.status IN (SELECT value FROM json_each(:statuses)))))"
     )
 
 
 _HS: Final = _under_contract("household_search.household_id")
 _H: Final = _under_contract("households.id")
+#: Contracts of :season, :household, :statuses (a JSON list) and :township and :village, as
+#: given (NULL: any).
+_CONTRACTS_WHERE: Final = (
+    "SELECT c.data FROM contracts c WHERE (:season IS NULL OR c.season = :season) "
+    "AND (:household IS NULL OR c.household_id = :household) "
+    "AND (:statuses IS NULL OR c.status IN (SELECT value FROM json_each(:statuses))) "
+    "AND (:township IS NULL OR c.household_id IN (SELECT id FROM households "
+    "WHERE township = :township AND village = :village)) "
+    "ORDER BY c.contract_no"
+)
+#: The places of the households with a contract in :season (of :statuses, when given).
+_CONTRACT_PLACES: Final = (
+    "SELECT DISTINCT h.township, h.village FROM contracts c "
+    "JOIN households h ON h.id = c.household_id WHERE c.season = :season "
+    "AND (:statuses IS NULL OR c.status IN (SELECT value FROM json_each(:statuses))) "
+    "ORDER BY h.township, h.village"
+)
+
+
+def _statuses(statuses: Collection[ContractStatus] | None) -> str | None:
+    """The JSON list of contract statuses a query's :statuses takes (``None``: any)."""
+    if statuses is None:
+        return None
+    return json.dumps(sorted(ContractStatus(s).value for s in statuses))
+
+
 #: How many households there are, with a contract in :season when given.
 _COUNT_HOUSEHOLDS: Final = f"SELECT COUNT(*) FROM households WHERE {_H}"  # noqa: S608 (constant SQL)
 #: The households whose initials are not stored as keys (checked in Python).
@@ -647,9 +674,10 @@ _UNSPELLED: Final = (
 #: A search's parameters: part of the name (:gram, and the whole :name when longer than a
 #: key), the start of the initials (:i_lo <= key < :i_hi), the tail of the ID (:t_lo <= key <
 #: :t_hi), the matching places (:places, a JSON list of [township, village]) and households
-#: found in Python (:ids, a JSON list); only households with a contract in :season (a signed one
-#: when :signed), when given. A NULL parameter finds nothing. Each part's first :limit come (id, township, village, head's name) in the order of ``households()``, read
-#: along an index where the part has one; the parts are merged in Python.
+#: found in Python (:ids, a JSON list); only households with a contract in :season (of
+#: :statuses), when given. A NULL parameter finds nothing. Each part's first :limit come (id,
+#: township, village, head's name) in the order of ``households()``, read along an index
+#: where the part has one; the parts are merged in Python.
 _FIRST_BY_NAME: Final = (
     "SELECT household_id, township, village, head_name FROM household_search "  # noqa: S608 (constant SQL)
     f"WHERE key = :gram AND (:name IS NULL OR instr(head_name, :name) > 0) AND {_HS} "
@@ -1148,7 +1176,7 @@ class Store:
         conn: sqlite3.Connection, query: str, id_tail_max: int | None, within: dict[str, object]
     ) -> dict[str, object]:
         """The parameters of the search queries for a (stripped, non-empty) query, among the
-        households ``within`` names (:season and :signed)."""
+        households ``within`` names (:season and :statuses)."""
         params: dict[str, object] = {
             **within,
             "gram": "n" + query[:2],
@@ -1222,7 +1250,7 @@ class Store:
                     "hi": params[hi],
                     "limit": limit,
                     "season": params["season"],
-                    "signed": params["signed"],
+                    "statuses": params["statuses"],
                 }
                 parts.append([tuple(r) for r in conn.execute(_FIRST_BY_KEYS, keys)])
         if params["ids"] is not None:
@@ -1237,7 +1265,7 @@ class Store:
                 place = {"township": township, "village": village, "limit": left}
                 rows = conn.execute(
                     _FIRST_IN_PLACE,
-                    {**place, "season": params["season"], "signed": params["signed"]},
+                    {**place, "season": params["season"], "statuses": params["statuses"]},
                 )
                 in_places.extend(tuple(r) for r in rows)
             parts.append(in_places)
@@ -1258,22 +1286,22 @@ class Store:
         limit: int,
         id_tail_max: int | None = None,
         season: int | None = None,
-        signed: bool = False,
+        statuses: Collection[ContractStatus] | None = None,
     ) -> HouseholdMatches:
         """The first ``limit`` households a search finds, in the order of ``households()``,
         and how many it finds: those with ``query`` (stripped) in the head's name, the
         township or the village, those whose name's pinyin initials start with it (``zs``
         finds 张三), and those whose resident ID ends with it (ASCII letters and digits, any
         case; only up to ``id_tail_max`` characters of it, when given). An empty query finds
-        every household. With ``season``, only households with a contract that season (a
-        signed one, with ``signed``) are found. Reads only the keys that match
+        every household. With ``season``, only households with a contract that season (in one
+        of ``statuses``, when given) are found. Reads only the keys that match
         (``household_search``), not every household."""
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise ValueError("the limit is a whole number, 0 or more")
         if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
             raise TypeError("the season is a year, a whole number")
         q = query.strip()
-        within: dict[str, object] = {"season": season, "signed": bool(signed)}
+        within: dict[str, object] = {"season": season, "statuses": _statuses(statuses)}
 
         def work(conn: sqlite3.Connection) -> HouseholdMatches:
             total = int(conn.execute(_ALL_HOUSEHOLDS).fetchone()[0])
@@ -1373,19 +1401,40 @@ class Store:
         return result
 
     def contracts(
-        self, *, season: int | None = None, household_id: str | None = None
+        self,
+        *,
+        season: int | None = None,
+        household_id: str | None = None,
+        statuses: Collection[ContractStatus] | None = None,
+        place: tuple[str, str] | None = None,
     ) -> list[Contract]:
-        """Contracts, optionally of one season and/or household, by contract number."""
+        """Contracts by contract number: of one season, household, any of ``statuses``, or
+        the households of one ``place`` (township, village), as given."""
+        township, village = place if place is not None else (None, None)
 
         def work(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             household = self._household_pk(conn, household_id) if household_id is not None else None
             return conn.execute(
-                "SELECT data FROM contracts WHERE (? IS NULL OR season = ?) "
-                "AND (? IS NULL OR household_id = ?) ORDER BY contract_no",
-                (season, season, household, household),
+                _CONTRACTS_WHERE,
+                {
+                    "season": season,
+                    "household": household,
+                    "statuses": _statuses(statuses),
+                    "township": township,
+                    "village": village,
+                },
             ).fetchall()
 
         return [from_json(r["data"], Contract) for r in self._read(work)]
+
+    def contract_places(
+        self, season: int, *, statuses: Collection[ContractStatus] | None = None
+    ) -> list[tuple[str, str]]:
+        """The (township, village) of the households with a contract in ``season`` (in one of
+        ``statuses``, when given), in order."""
+        params = {"season": season, "statuses": _statuses(statuses)}
+        rows = self._read(lambda conn: conn.execute(_CONTRACT_PLACES, params).fetchall())
+        return [(str(r[0]), str(r[1])) for r in rows]
 
     def _change_contract(
         self, contract_no: str, step: Callable[[Contract], Contract], action: str, actor: str

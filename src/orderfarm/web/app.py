@@ -16,7 +16,7 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -153,12 +153,15 @@ def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
 PICKER_LIMIT: Final = 50
 
 
-def _picker_matches(
-    session: Session, query: str, season: int | None = None, signed: bool = False
+def household_matches(
+    session: Session,
+    query: str,
+    season: int | None = None,
+    statuses: Collection[ContractStatus] | None = None,
 ) -> tuple[list[HouseholdView], int]:
     """The first ``PICKER_LIMIT`` households matching ``query`` (with a contract in
-    ``season``, a signed one with ``signed``, when given), and how many match in all."""
-    search = session.search_households(query, limit=PICKER_LIMIT, season=season, signed=signed)
+    ``season``, in one of ``statuses``, when given), and how many match in all."""
+    search = session.search_households(query, limit=PICKER_LIMIT, season=season, statuses=statuses)
     return list(search.found), search.matched
 
 
@@ -168,13 +171,13 @@ def household_picker(
     key: str,
     label_key: str = "household",
     season: int | None = None,
-    signed: bool = False,
+    statuses: Collection[ContractStatus] | None = None,
 ) -> HouseholdView | None:
     """A search box (name, pinyin initials, ID tail, village) and a choice of the first
     ``PICKER_LIMIT`` matches, searched in the store; ``season`` limits the choice to the
-    households with a contract that season (a signed one, with ``signed``)."""
+    households with a contract that season (in one of ``statuses``, when given)."""
     query = st.text_input(ctx.t("search"), key=f"{key}_search", placeholder=ctx.t("search_hint"))
-    found, matched = _picker_matches(ctx.session, query, season, signed)
+    found, matched = household_matches(ctx.session, query, season, statuses)
     if not found:
         st.info(ctx.t("no_match"))
         return None
@@ -211,13 +214,12 @@ def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView
     season = season_picker(ctx, key=f"{prefix}_season")
     if season is None:
         return None
-    home = household_picker(ctx, key=f"{prefix}_household", season=season, signed=True)
+    signed = {ContractStatus.SIGNED}
+    home = household_picker(ctx, key=f"{prefix}_household", season=season, statuses=signed)
     if home is None:
         return None
     mine = {
-        c.contract_no: c
-        for c in s.contracts(season=season, household=home.ref)
-        if c.status is ContractStatus.SIGNED
+        c.contract_no: c for c in s.contracts(season=season, household=home.ref, statuses=signed)
     }
     number = st.selectbox(
         ctx.t("contract"),

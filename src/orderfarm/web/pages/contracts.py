@@ -97,24 +97,22 @@ def _create(ctx: app.Ctx, season: int) -> None:
         st.success(ctx.t("contract_created", number=contract.contract_no))
 
 
-def _sign(ctx: app.Ctx, season: int, contracts: list[Contract]) -> None:
+def _sign(ctx: app.Ctx, season: int) -> None:
     s = ctx.session
     st.subheader(ctx.t("sign_village"))
-    homes = {h.resident_id: h for h in s.households()}
-    drafts = [c for c in contracts if c.status is ContractStatus.DRAFT and c.household_id in homes]
-    places = sorted(
-        {(homes[c.household_id].township, homes[c.household_id].village) for c in drafts}
-    )
+    drafts_only = {ContractStatus.DRAFT}
+    places = s.contract_places(season, statuses=drafts_only)
     if not places:
         st.caption(ctx.t("no_drafts"))
         return
     place = st.selectbox(
         ctx.t("village"), places, key="c_sign_village", format_func=lambda p: f"{p[0]} {p[1]}"
     )
+    if place is None:
+        return
     chosen = [
         c.contract_no
-        for c in drafts
-        if (homes[c.household_id].township, homes[c.household_id].village) == place
+        for c in s.contracts(season=season, statuses=drafts_only, place=(place[0], place[1]))
     ]
     numbers = st.multiselect(
         ctx.t("contracts_to_sign"), chosen, default=chosen, key="c_sign_numbers"
@@ -131,39 +129,43 @@ def _sign(ctx: app.Ctx, season: int, contracts: list[Contract]) -> None:
                 st.error(f"{r.contract_no}: {r.error}")
 
 
-def _list(ctx: app.Ctx, contracts: list[Contract]) -> None:
+def _list(ctx: app.Ctx, season: int) -> None:
+    """The contracts of the first ``PICKER_LIMIT`` households the search finds (those with a
+    contract of the chosen statuses this season), searched in the store."""
     s = ctx.session
     st.subheader(ctx.t("contract_list"))
-    homes = {h.resident_id: h for h in s.households()}
-    statuses = st.multiselect(
+    picked = st.multiselect(
         ctx.t("status"),
         [x.value for x in ContractStatus],
         key="c_filter_status",
         format_func=lambda v: _status(ctx, ContractStatus(v)),
     )
+    statuses = {ContractStatus(v) for v in picked} or None
     query = st.text_input(ctx.t("search"), key="c_filter_search", placeholder=ctx.t("search_hint"))
-    matching = {h.resident_id for h in helpers.search(homes.values(), query)}
+    homes, matched = app.household_matches(s, query, season, statuses)
+    if matched > len(homes):
+        st.info(ctx.t("picker_more", count=matched, shown=len(homes)))
     shown = [
-        c
-        for c in contracts
-        if (not statuses or c.status.value in statuses) and c.household_id in matching
+        (home, c)
+        for home in homes
+        for c in s.contracts(season=season, household=home.ref, statuses=statuses)
     ]
     rows: list[dict[str, Any]] = [
         {
             ctx.t("contract_no"): c.contract_no,
-            ctx.t("household"): homes[c.household_id].head_name,
-            ctx.t("village"): f"{homes[c.household_id].township} {homes[c.household_id].village}",
+            ctx.t("household"): home.head_name,
+            ctx.t("village"): f"{home.township} {home.village}",
             ctx.t("crop_template"): helpers.crop_label(s.catalog, c.crop, c.form, ctx.lang),
             ctx.t("area_mu"): str(c.area_mu),
             ctx.t("status"): _status(ctx, c.status),
         }
-        for c in shown
+        for home, c in shown
     ]
     st.caption(ctx.t("found_contracts", count=len(shown)))
     st.dataframe(rows, hide_index=True, width="stretch")
     if shown:
         number = st.selectbox(
-            ctx.t("print_which"), [c.contract_no for c in shown], key="c_print_pick"
+            ctx.t("print_which"), [c.contract_no for _, c in shown], key="c_print_pick"
         )
         if number:
             st.download_button(
@@ -179,14 +181,13 @@ def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_contracts"))
     seasons = ctx.session.seasons() or [dt.date.today().year]
     season = int(st.selectbox(ctx.t("season"), seasons, key="c_list_season") or seasons[0])
-    contracts = ctx.session.contracts(season=season)
     tabs = st.tabs([ctx.t("contract_list"), ctx.t("create_contract"), ctx.t("sign_village")])
     with tabs[0]:
-        _list(ctx, contracts)
+        _list(ctx, season)
     with tabs[1]:
         _create(ctx, season)
     with tabs[2]:
-        _sign(ctx, season, contracts)
+        _sign(ctx, season)
 
 
 app.run(body)
