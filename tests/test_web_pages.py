@@ -16,7 +16,7 @@ from orderfarm import Household
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
-from orderfarm.web import app
+from orderfarm.web import app, helpers
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -375,3 +375,14 @@ def test_leaving_a_page_and_coming_back_refills_its_forms(
     goto(at, "households")
     at.selectbox(key="hh_pick").select_index(1).run()
     assert at.text_input(key="hh_head_name").value == name
+
+
+def test_the_dashboard_figures_count_each_household_once(demo_db: Path) -> None:
+    """The dashboard's KPIs come from the report by township (the table it shows first): the
+    same figures as the ungrouped report, and as by village; by crop would count twice a
+    household growing two crops."""
+    with Store.open(demo_db) as store:
+        whole = helpers.kpis(store.report(2018, by=()))
+        assert whole.households > 0
+        assert helpers.kpis(store.report(2018, by=("township",))) == whole
+        assert helpers.kpis(store.report(2018, by=("township", "village"))) == whole

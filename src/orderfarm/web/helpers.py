@@ -256,19 +256,17 @@ class Kpis:
 
 
 def kpis(rows: Sequence[ReportRow]) -> Kpis:
-    """The KPIs of an ungrouped season report (``report(season, by=())``: one row, or none)."""
+    """The KPIs of a season report that counts each household once: ungrouped
+    (``report(season)``), or grouped by township or by village, where each household lives."""
     zero = Decimal(0)
-    if not rows:
-        return Kpis(0, 0, zero, zero, zero, zero, zero)
-    r = rows[0]
     return Kpis(
-        r.households,
-        r.poor_households,
-        r.area_mu,
-        r.delivered_kg,
-        r.proceeds,
-        r.paid,
-        r.balance,
+        sum(r.households for r in rows),
+        sum(r.poor_households for r in rows),
+        sum((r.area_mu for r in rows), zero),
+        sum((r.delivered_kg for r in rows), zero),
+        sum((r.proceeds for r in rows), zero),
+        sum((r.paid for r in rows), zero),
+        sum((r.balance for r in rows), zero),
     )
 
 
