@@ -250,9 +250,19 @@ def library_import(csv_path: Path, db_path: Path) -> dict[str, float]:
 def bench_import(b: Bench) -> None:
     """The library side runs in a child process (``run_child``), so each run also gives the
     settle time after it and the peak RSS, which ``memory``, ``growth`` and ``peer`` use."""
-    slips = b.slips_csv()
     n = b.size["slips"]
     scratch = Path(tempfile.mkdtemp(dir=b.work))
+
+    def library() -> float:
+        return run_child(b, n)["import"]
+
+    lib, bare = alternate(bare_timer(b.slips_csv(), scratch), library, b.repeat)
+    b.add(Figure("import", f"{n:,} slips from CSV into the store", lib, bare, "s", 3.0))
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def bare_timer(slips: Path, scratch: Path) -> Callable[[], float]:
+    """The import baseline as a timed run: ``bare_import`` of ``slips`` into a new file."""
 
     def baseline() -> float:
         target = scratch / "bare.db"
@@ -262,12 +272,7 @@ def bench_import(b: Bench) -> None:
             bare_import(slips, target)
         return took[0]
 
-    def library() -> float:
-        return run_child(b, n)["import"]
-
-    lib, bare = alternate(baseline, library, b.repeat)
-    b.add(Figure("import", f"{n:,} slips from CSV into the store", lib, bare, "s", 3.0))
-    shutil.rmtree(scratch, ignore_errors=True)
+    return baseline
 
 
 def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
@@ -293,17 +298,9 @@ def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
 
 def bench_floor(b: Bench) -> None:
     """No target: how much of the import's ratio writing the store's rows takes alone."""
-    slips, settled = b.slips_csv(), b.settled_store()
+    settled = b.settled_store()
     n = b.size["slips"]
     scratch = Path(tempfile.mkdtemp(dir=b.work))
-
-    def baseline() -> float:
-        target = scratch / "bare.db"
-        for p in scratch.glob("bare.db*"):
-            p.unlink()
-        with timer() as took:
-            bare_import(slips, target)
-        return took[0]
 
     def library() -> float:
         target = scratch / "floor.db"
@@ -315,7 +312,7 @@ def bench_floor(b: Bench) -> None:
         assert written == n, written
         return took[0]
 
-    lib, bare = alternate(baseline, library, b.repeat)
+    lib, bare = alternate(bare_timer(b.slips_csv(), scratch), library, b.repeat)
     what = f"{n:,} finished delivery rows written and digested, no checks"
     b.add(Figure("floor", what, lib, bare, "s", None, note="no target: the import's least"))
     shutil.rmtree(scratch, ignore_errors=True)
