@@ -6,12 +6,16 @@ import io
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from orderfarm import cli
 from orderfarm.store import Store
+from orderfarm.web.settings import PAGE_SETTINGS, page_options
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -142,12 +146,14 @@ def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> 
     assert code == 1  # no such household: a domain failure
 
 
-def test_app_without_the_page_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(cli, "find_app_script", lambda: None)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("ORDERFARM_DB", raising=False)
-    code, text = run("app")
-    assert code == 1 and "app_streamlit.py" in text
+def test_the_page_settings_are_those_of_the_checkout_config() -> None:
+    """``orderfarm app`` passes the settings ``streamlit run app_streamlit.py`` reads from
+    ``.streamlit/config.toml``: the two say the same."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    flat = {
+        f"{section}.{name}": v for section, table in config.items() for name, v in table.items()
+    }
+    assert flat == PAGE_SETTINGS
 
 
 def test_init_creates_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -171,19 +177,13 @@ def test_app_runs_streamlit_on_the_database(
         seen["command"], seen["db"] = command, env["ORDERFARM_DB"]
         return 0
 
-    page = tmp_path / "app_streamlit.py"
-    page.write_text("", encoding="utf-8")
-    monkeypatch.setattr(cli, "find_app_script", lambda: page)
     monkeypatch.setattr(cli.subprocess, "call", fake_call)
     code, _ = run("app", "--db", str(demo_db), "--server.headless", "true", "--server.port", "8599")
     assert code == 0
-    assert seen["command"][-6:] == [  # type: ignore[index]
-        "run",
-        str(page),
-        "--server.headless",
-        "true",
-        "--server.port",
-        "8599",
-    ]
+    command = seen["command"]
+    assert isinstance(command, list) and command[3:5] == ["run", str(cli.APP_SCRIPT)]
+    # the page's settings, then what was given after ``app``, which wins
+    assert command[5:-4] == page_options() and "--server.enableXsrfProtection" in command
+    assert command[-4:] == ["--server.headless", "true", "--server.port", "8599"]
     assert seen["db"] == str(demo_db.resolve())
     assert cli.main(["verify", "--server.port", "1"]) == 2  # only app passes arguments on

@@ -429,30 +429,11 @@ def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def find_app_script() -> Path | None:
-    """The Streamlit entry point ``app_streamlit.py``: beside the package (``<package>/..``) or
-    at the root of a source checkout; ``None`` when the page is not there."""
-    package = Path(__file__).resolve().parent
-    for candidate in (
-        package.parent / "app_streamlit.py",
-        package.parent.parent / "app_streamlit.py",
-    ):
-        if candidate.is_file():
-            return candidate
-    return None
+#: the page's Streamlit entry point, installed with the package
+APP_SCRIPT: Final = Path(__file__).resolve().parent / "app_streamlit.py"
 
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
-    script = find_app_script()
-    if script is None:
-        _say(
-            out,
-            "页面尚未安装：找不到 app_streamlit.py（见 issue 6）。命令行的其他功能可以使用。",
-            "the page is not installed yet: app_streamlit.py was not found (issue 6); the "
-            "other commands work.",
-            args.lang,
-        )
-        return EXIT_FAILED
     db = args.db or os.environ.get("ORDERFARM_DB")
     if db is None:
         db = DEMO_DB
@@ -475,10 +456,12 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_FAILED
     env = {**os.environ, "ORDERFARM_DB": str(Path(db).resolve())}
-    command = [sys.executable, "-m", "streamlit", "run", str(script), *args.streamlit_args]
+    from orderfarm.web.settings import page_options
+
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT)]
+    command += [*page_options(), *args.streamlit_args]  # the user's options last: they win
     try:
-        # from the script's folder, so that its .streamlit/config.toml applies
-        return subprocess.call(command, env=env, cwd=script.parent)
+        return subprocess.call(command, env=env)
     except KeyboardInterrupt:  # Ctrl-C stops the page: a normal end
         return EXIT_OK
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from e2e_server import free_port, serving
 
 from orderfarm.auth import Role
 from orderfarm.demo import build_demo
@@ -39,12 +36,6 @@ PASSWORD = "e2e-admin-pass-2018"
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _slip_case(store: Store) -> tuple[str, str]:
@@ -72,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         build_demo(store, households=30)
         add_user(store, "admin", Role.ADMIN, PASSWORD, actor="e2e")
         _, name = _slip_case(store)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "ORDERFARM_DB": "", "PYTHONUNBUFFERED": "1"}
     command = [
         sys.executable, "-m", "streamlit", "run", str(ROOT / "app_streamlit.py"),
@@ -80,32 +71,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--", "--db", str(db),
     ]  # fmt: skip
-    log = (tmp_path_factory.getbasetemp() / "streamlit.log").open("w")
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.getbasetemp() / "streamlit.log"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start (see {log.name})")
-            time.sleep(0.3)
-        yield url, name
-        log.flush()
-        text = Path(log.name).read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in text, text[-3000:]  # nothing went wrong on the server
+        with serving(command, f"http://127.0.0.1:{port}", log, cwd=ROOT, env=env):
+            yield f"http://127.0.0.1:{port}", name
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         if fast:
             shutil.rmtree(scratch, ignore_errors=True)
 
