@@ -24,6 +24,7 @@ from orderfarm.io.exports import export_table
 from orderfarm.session import Session
 from orderfarm.store import users
 from orderfarm.supplies import ChargeMode
+from orderfarm.web.settings import PAGE_SETTINGS
 from tests.reliability.support import DAY, SEASON, build_season
 from tests.test_store_support import chilli_contract, household
 from tests.websupport import demo_db, demo_template, goto, login, start  # noqa: F401
@@ -346,9 +347,13 @@ def test_xsrf_protection_stays_on() -> None:
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["enableXsrfProtection"] is True
     assert config["server"].get("enableCORS", True) is True
+    # ``orderfarm app`` passes them on its command line: there too, and nowhere else
+    assert PAGE_SETTINGS["server.enableXsrfProtection"] is True
+    assert PAGE_SETTINGS["server.enableCORS"] is True
+    settings = ROOT / "src" / "orderfarm" / "web" / "settings.py"
     for path in (ROOT / "src").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert "enableXsrfProtection" not in text, path
+        assert path == settings or "enableXsrfProtection" not in text, path
     assert "enableXsrfProtection" not in (ROOT / "app_streamlit.py").read_text(encoding="utf-8")
 
 

@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self, overload
+from typing import Any, Final, Self, TypeVar, overload
 
 import attrs
 
@@ -79,6 +79,8 @@ from orderfarm.store.totals import (
 from orderfarm.supplies import ChargeMode, InputSupply
 
 DEFAULT_ACTOR: Final = "script"
+#: a record built from a row: a ``Payment``, an ``InputRecord`` …
+_R = TypeVar("_R")
 #: Contracts kept structured (``Store._contract_of``): a county's, with room to spare.
 _CONTRACT_CACHE: Final = 1 << 18
 #: Values in one ``IN (…)`` list (SQLite allows 32766 parameters; PostgreSQL more).
@@ -352,6 +354,19 @@ _PAYMENT_SELECT = (
     "SELECT p.*, h.resident_id, (v.payment_id IS NOT NULL) AS voided FROM payments p "
     "JOIN households h ON h.id = p.household_id "
     "LEFT JOIN payment_voids v ON v.payment_id = p.id "
+)
+#: one record by its id, and a household's or season's records in record order (``None``
+#: for either filter: all); read by ``Store._record`` and ``Store._records``
+_DELIVERY_BY_ID: Final = _DELIVERY_SELECT + "WHERE d.id = ?"
+_SUPPLY_BY_ID: Final = _SUPPLY_SELECT + "WHERE s.id = ?"
+_SUPPLIES_BY: Final = (
+    _SUPPLY_SELECT + "WHERE (? IS NULL OR s.household_id = ?) "
+    "AND (? IS NULL OR s.season = ?) ORDER BY s.id"
+)
+_PAYMENT_BY_ID: Final = _PAYMENT_SELECT + "WHERE p.id = ?"
+_PAYMENTS_BY: Final = (
+    _PAYMENT_SELECT + "WHERE (? IS NULL OR p.household_id = ?) "
+    "AND (? IS NULL OR p.season = ?) ORDER BY p.id"
 )
 
 # Season sums per household (non-voided records), the input of settlement, in fen: kept by
@@ -1841,15 +1856,9 @@ class Store:
 
     def delivery(self, delivery_id: int) -> Delivery:
         """The delivery with this record id."""
-
-        def work(conn: sqlite3.Connection) -> Delivery:
-            row = conn.execute(_DELIVERY_SELECT + "WHERE d.id = ?", (delivery_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"no delivery {delivery_id}")
-            return self._delivery_of(row, {})
-
-        result: Delivery = self._read(work)
-        return result
+        return self._record(
+            _DELIVERY_BY_ID, delivery_id, lambda row: self._delivery_of(row, {}), "delivery"
+        )
 
     def deliveries(
         self,
@@ -2063,32 +2072,13 @@ class Store:
 
     def input_record(self, supply_id: int) -> InputRecord:
         """The input supply with this record id."""
-
-        def work(conn: sqlite3.Connection) -> InputRecord:
-            row = conn.execute(_SUPPLY_SELECT + "WHERE s.id = ?", (supply_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"no input supply {supply_id}")
-            return self._supply_of(row)
-
-        result: InputRecord = self._read(work)
-        return result
+        return self._record(_SUPPLY_BY_ID, supply_id, self._supply_of, "input supply")
 
     def input_records(
         self, *, household_id: str | None = None, season: int | None = None
     ) -> list[InputRecord]:
         """Input supplies matching every filter given, in record order."""
-
-        def work(conn: sqlite3.Connection) -> list[InputRecord]:
-            household = self._household_pk(conn, household_id) if household_id is not None else None
-            rows = conn.execute(
-                _SUPPLY_SELECT + "WHERE (? IS NULL OR s.household_id = ?) "
-                "AND (? IS NULL OR s.season = ?) ORDER BY s.id",
-                (household, household, season, season),
-            )
-            return [self._supply_of(r) for r in rows]
-
-        result: list[InputRecord] = self._read(work)
-        return result
+        return self._records(_SUPPLIES_BY, household_id, season, self._supply_of)
 
     # -- payments ----------------------------------------------------------------------------------
 
@@ -2194,31 +2184,45 @@ class Store:
 
     def payment(self, payment_id: int) -> Payment:
         """The payment with this record id."""
-
-        def work(conn: sqlite3.Connection) -> Payment:
-            row = conn.execute(_PAYMENT_SELECT + "WHERE p.id = ?", (payment_id,)).fetchone()
-            if row is None:
-                raise NotFoundError(f"no payment {payment_id}")
-            return self._payment_of(row)
-
-        result: Payment = self._read(work)
-        return result
+        return self._record(_PAYMENT_BY_ID, payment_id, self._payment_of, "payment")
 
     def payments(
         self, *, household_id: str | None = None, season: int | None = None
     ) -> list[Payment]:
         """Payments matching every filter given, in record order."""
+        return self._records(_PAYMENTS_BY, household_id, season, self._payment_of)
 
-        def work(conn: sqlite3.Connection) -> list[Payment]:
+    def _record(
+        self, by_id: str, record_id: int, build: Callable[[sqlite3.Row], _R], what: str
+    ) -> _R:
+        """The record the constant query ``by_id`` finds for ``record_id``, built by
+        ``build``; ``NotFoundError`` naming ``what`` when there is none."""
+
+        def work(conn: sqlite3.Connection) -> _R:
+            row = conn.execute(by_id, (record_id,)).fetchone()
+            if row is None:
+                raise NotFoundError(f"no {what} {record_id}")
+            return build(row)
+
+        result: _R = self._read(work)
+        return result
+
+    def _records(
+        self,
+        by_household_season: str,
+        household_id: str | None,
+        season: int | None,
+        build: Callable[[sqlite3.Row], _R],
+    ) -> list[_R]:
+        """The records the constant query ``by_household_season`` finds for a household
+        (by resident ID) and a season, each ``None`` for all, built by ``build``."""
+
+        def work(conn: sqlite3.Connection) -> list[_R]:
             household = self._household_pk(conn, household_id) if household_id is not None else None
-            rows = conn.execute(
-                _PAYMENT_SELECT + "WHERE (? IS NULL OR p.household_id = ?) "
-                "AND (? IS NULL OR p.season = ?) ORDER BY p.id",
-                (household, household, season, season),
-            )
-            return [self._payment_of(r) for r in rows]
+            rows = conn.execute(by_household_season, (household, household, season, season))
+            return [build(r) for r in rows]
 
-        result: list[Payment] = self._read(work)
+        result: list[_R] = self._read(work)
         return result
 
     # -- voids -------------------------------------------------------------------------------------
