@@ -1,4 +1,4 @@
-"""orderfarm benchmarks (issue 7): what the library costs over the fastest thing doing the same job.
+"""orderfarm benchmarks: what the library costs over the fastest thing doing the same job.
 
     python bench/run.py [--scale tiny|small|full] [--only NAME ...] [--repeat N] [--work DIR]
 

@@ -42,7 +42,7 @@ def test_generated_passwords_are_long_and_distinct() -> None:
     assert all(len(p) >= 16 for p in passwords)
 
 
-def test_roles_grant_what_the_issue_lists() -> None:
+def test_each_role_may_do_its_own_work_and_no_more() -> None:
     assert Role.ADMIN.may(Permission.MANAGE_USERS)
     assert Role.CLERK.may(Permission.RECORD_DELIVERY)
     assert not Role.CLERK.may(Permission.MANAGE_USERS)
