@@ -222,15 +222,20 @@ class LedgerMachine(RuleBasedStateMachine):
             Decimal(0),
         )
 
+    def protected(
+        self, deliveries: list[ModelDelivery], contract: Contract, net: Decimal
+    ) -> Decimal:
+        quota = contract.terms.quota_kg
+        if quota is None:
+            return net
+        before = self.delivered_before(deliveries, contract.contract_no)
+        return min(net, max(Decimal(0), quota - before))
+
     def price(
         self, deliveries: list[ModelDelivery], contract: Contract, net: Decimal, grade: str
     ) -> Decimal:
         floor = FLOORS[grade]
-        quota = contract.terms.quota_kg
-        if quota is None:
-            return round_yuan(net * floor)
-        before = self.delivered_before(deliveries, contract.contract_no)
-        protected = min(net, max(Decimal(0), quota - before))
+        protected = self.protected(deliveries, contract, net)
         rest = net - protected
         amount = Decimal(0)
         if protected:
@@ -289,9 +294,10 @@ class LedgerMachine(RuleBasedStateMachine):
         c = m.contract
         key = (c.enterprise_uscc, c.season, f"R{receipt}")
         same_key = [d for d in deliveries if d.key == key]
-        for d in same_key:
-            if d.contract_no == contract_no and d.net == net and d.grade == grade:
-                return "same", d
+        same = [d for d in same_key if d.contract_no == contract_no and d.net == net]
+        same = [d for d in same if d.grade == grade]
+        for d in sorted(same, key=lambda d: d.voided):  # the live record first
+            return "same", d
         live = [d for d in same_key if not d.voided]
         if live:
             return "conflict", live[0]
@@ -424,7 +430,12 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.store.counts()
         weighing = Weighing(gross_kg=d.net + 1, tare_kg=D("1"), grade=d.grade)
         got = self.store.record_delivery(d.contract_no, weighing, self.day(c.season), d.key[2])
-        assert got.id == d.id and got.voided == d.voided
+        # the slip's live record (a slip priced again has a new one), else its first record
+        same = [
+            x for x in self.deliveries if x.key == d.key and (x.net, x.grade) == (d.net, d.grade)
+        ]
+        expected = next((x for x in same if not x.voided), same[0])
+        assert got.id == expected.id and got.voided == expected.voided
         assert self.store.counts() == before
 
     @rule(d=delivered)
@@ -437,19 +448,53 @@ class LedgerMachine(RuleBasedStateMachine):
             except VoidError:
                 return
             raise AssertionError("voided twice")
+        redo = self.later_priced_again(d)
         d.voided = True
+        for old in redo:
+            old.voided = True
+        again: list[ModelDelivery] = []
+        for old in redo:  # recorded again in their order, on the live slips before each
+            c = self.contracts[old.contract_no].contract
+            amount = self.price(self.deliveries + again, c, old.net, old.grade)
+            again.append(attrs.evolve(old, id=0, amount=amount, voided=False))
+        self.deliveries += again
         resident = self.contracts[d.contract_no].contract.household_id
-        allowed = self.balances_ok(resident)
-        if not allowed:
+        if not self.balances_ok(resident):
             d.voided = False
+            for old in redo:
+                old.voided = False
+            del self.deliveries[len(self.deliveries) - len(again) :]
             try:
                 self.store.void_delivery(d.id, "录错")
             except RefusedError:
                 event("void refused")
                 return
             raise AssertionError("a void made a balance negative")
-        self.store.void_delivery(d.id, "录错")
+        void = self.store.void_delivery(d.id, "录错")
+        assert len(void.repriced) == len(again)
+        for new, new_id in zip(again, void.repriced, strict=True):
+            got = self.store.delivery(new_id)
+            assert (got.amount, got.receipt_no) == (new.amount, new.key[2])
+            new.id = new_id
         event("delivery voided")
+        if again:
+            event("later slips priced again")
+
+    def later_priced_again(self, d: ModelDelivery) -> list[ModelDelivery]:
+        """DESIGN §4 step 6 once ``d`` is voided: the later live slips of its contract, from
+        the first whose protected kg change, which are voided and recorded again."""
+        c = self.contracts[d.contract_no].contract
+        later = [
+            x
+            for x in self.deliveries
+            if x.contract_no == d.contract_no and x.id > d.id and not x.voided
+        ]
+        for index, x in enumerate(later):
+            prior = [y for y in self.deliveries if y.id < x.id]
+            without = [y for y in prior if y is not d]
+            if self.protected(prior, c, x.net) != self.protected(without, c, x.net):
+                return later[index:]
+        return []
         event("delivery voided")
 
     @rule(

@@ -12,11 +12,12 @@ import websupport
 from streamlit.testing.v1 import AppTest
 from websupport import goto, login, ok, start, texts
 
-from orderfarm import Household
+from orderfarm import D, Household, Weighing
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
 from orderfarm.web import app, helpers
+from tests.test_store_support import chilli_contract, fixed_terms, signed
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -213,6 +214,34 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     ok(at)
     assert f"记录 {before['payments'] + 1} 已作废" in texts(at.success)
     assert _counts(demo_db)["payment_voids"] == 1
+
+
+def test_voiding_a_slip_says_which_later_slips_were_priced_again(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        contract = chilli_contract(
+            "Q-PAGE",
+            store.households()[0],
+            enterprise=store.enterprises()[0],
+            terms=fixed_terms(quota_kg=D("150")),
+        )
+        signed(store, contract)
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级")
+        first = store.record_delivery("Q-PAGE", lot, day, "Q-R-1")
+        store.record_delivery("Q-PAGE", lot, day, "Q-R-2")
+        newest = store.counts()["deliveries"]
+    at = _page(demo_db, monkeypatch, "clerk", "payments")
+    at.selectbox(key="v_kind").set_value("delivery")
+    at.number_input(key="v_id").set_value(first.id).run()
+    at.text_input(key="v_reason").input("磅秤读数录错").run()
+    at.button(key="v_save").click().run()
+    ok(at)
+    assert f"记录 {first.id} 已作废" in texts(at.success)
+    (warning,) = texts(at.warning)
+    assert f"新记录：{newest + 1}" in warning and "请重新打印" in warning
 
 
 # -- settlement, estimate, market, files, audit, users ------------------------------------------

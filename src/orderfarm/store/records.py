@@ -95,13 +95,18 @@ class Payment:
 
 @attrs.frozen
 class Void:
-    """A correction: the record it voids (``kind`` and ``record_id``) and the reason."""
+    """A correction: the record it voids (``kind`` and ``record_id``) and the reason.
+
+    ``repriced`` lists the deliveries recorded again because voiding this one changed the
+    protected quantity left for later slips of its contract (their old records are voided,
+    naming this one): their receipts are to be printed again."""
 
     kind: str
     record_id: int
     reason: str
     actor: str
     recorded_at: str
+    repriced: tuple[int, ...] = ()
 
 
 @attrs.frozen

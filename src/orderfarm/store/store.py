@@ -355,6 +355,51 @@ _PAYMENT_SELECT = (
     "JOIN households h ON h.id = p.household_id "
     "LEFT JOIN payment_voids v ON v.payment_id = p.id "
 )
+#: a record to void, by kind: what taking it out of the running totals needs
+_VOID_LOOKUP: Final = {
+    "delivery": (
+        "SELECT d.household_id, d.season, d.contract_id, d.accepted, d.net_g, "
+        "d.amount_fen, v.delivery_id AS voided FROM deliveries d "
+        "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?"
+    ),
+    "supply": (
+        "SELECT s.household_id, s.season, s.charge, c.unrecovered, s.amount_fen, "
+        "v.supply_id AS voided FROM input_supplies s "
+        "JOIN contracts c ON c.id = s.contract_id "
+        "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?"
+    ),
+    "payment": (
+        "SELECT p.household_id, p.season, p.amount_fen, v.payment_id AS voided "
+        "FROM payments p "
+        "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?"
+    ),
+}
+#: a void's table, the column naming the record, and its insert, by kind
+_VOID_TABLES: Final = {
+    "delivery": (
+        "delivery_voids",
+        "delivery_id",
+        "INSERT INTO delivery_voids (delivery_id, reason, actor, recorded_at, audit_seq) "
+        "VALUES (:delivery_id, :reason, :actor, :recorded_at, :audit_seq)",
+    ),
+    "supply": (
+        "supply_voids",
+        "supply_id",
+        "INSERT INTO supply_voids (supply_id, reason, actor, recorded_at, audit_seq) "
+        "VALUES (:supply_id, :reason, :actor, :recorded_at, :audit_seq)",
+    ),
+    "payment": (
+        "payment_voids",
+        "payment_id",
+        "INSERT INTO payment_voids (payment_id, reason, actor, recorded_at, audit_seq) "
+        "VALUES (:payment_id, :reason, :actor, :recorded_at, :audit_seq)",
+    ),
+}
+#: the live slips of a contract recorded after a delivery, in their order
+_LATER_SLIPS: Final = (
+    "SELECT d.* FROM deliveries d LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+    "WHERE d.contract_id = ? AND d.id > ? AND v.delivery_id IS NULL ORDER BY d.id"
+)
 #: one record by its id, and a household's or season's records in record order (``None``
 #: for either filter: all); read by ``Store._record`` and ``Store._records``
 _DELIVERY_BY_ID: Final = _DELIVERY_SELECT + "WHERE d.id = ?"
@@ -1623,8 +1668,17 @@ class Store:
         return total
 
     def _record_slips(
-        self, conn: sqlite3.Connection, slips: Sequence[Slip], actor: str, *, single: bool
+        self,
+        conn: sqlite3.Connection,
+        slips: Sequence[Slip],
+        actor: str,
+        *,
+        single: bool,
+        again: bool = False,
     ) -> tuple[list[int], BatchResult]:
+        """Write ``slips`` in ``conn``'s transaction: their record ids, and the batch's counts.
+        A slip the same as a record of its receipt is that record (``existing``), unless
+        ``again``: slips voided to be priced again are recorded anew, as new revisions."""
         self._authorize(conn, actor, Permission.RECORD_DELIVERY)
         now = self._now().isoformat()
         seq, prev = audit.next_seq(conn)
@@ -1657,7 +1711,10 @@ class Store:
                 key = (c.enterprise_id, c.contract.season, receipt_no)
                 before = stored[key] if key in stored else self._same_receipt(conn, key)
                 found = before + pending[key]
-                match = next((r for r in found if self._same_slip(r, c, slip)), None)
+                # the live record of the same slip, else (not ``again``) a voided one
+                same = [r for r in found if self._same_slip(r, c, slip)]
+                live_same = [r for r in same if not r.get("voided")]
+                match = next(iter(live_same or ([] if again else same)), None)
                 if match is not None:
                     ids.append(int(match["id"]))
                     existing += 1
@@ -2245,36 +2302,7 @@ class Store:
         reason = _check_text("reason", reason, limit=200)
         if isinstance(record_id, bool) or not isinstance(record_id, int):
             raise TypeError("a record id is an int")
-        lookup, table, column, insert = {
-            "delivery": (
-                "SELECT d.household_id, d.season, d.contract_id, d.accepted, d.net_g, "
-                "d.amount_fen, v.delivery_id AS voided FROM deliveries d "
-                "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?",
-                "delivery_voids",
-                "delivery_id",
-                "INSERT INTO delivery_voids (delivery_id, reason, actor, recorded_at, audit_seq) "
-                "VALUES (:delivery_id, :reason, :actor, :recorded_at, :audit_seq)",
-            ),
-            "supply": (
-                "SELECT s.household_id, s.season, s.charge, c.unrecovered, s.amount_fen, "
-                "v.supply_id AS voided FROM input_supplies s "
-                "JOIN contracts c ON c.id = s.contract_id "
-                "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?",
-                "supply_voids",
-                "supply_id",
-                "INSERT INTO supply_voids (supply_id, reason, actor, recorded_at, audit_seq) "
-                "VALUES (:supply_id, :reason, :actor, :recorded_at, :audit_seq)",
-            ),
-            "payment": (
-                "SELECT p.household_id, p.season, p.amount_fen, v.payment_id AS voided "
-                "FROM payments p "
-                "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?",
-                "payment_voids",
-                "payment_id",
-                "INSERT INTO payment_voids (payment_id, reason, actor, recorded_at, audit_seq) "
-                "VALUES (:payment_id, :reason, :actor, :recorded_at, :audit_seq)",
-            ),
-        }[kind]
+        lookup = _VOID_LOOKUP[kind]
 
         def work(conn: sqlite3.Connection) -> Void:
             self._authorize(conn, actor, Permission.VOID_RECORD)
@@ -2283,51 +2311,131 @@ class Store:
                 raise NotFoundError(f"no {kind} {record_id} to void")
             if row["voided"] is not None:
                 raise VoidError(f"{kind} {record_id} is already voided (已作废)")
-            seq, prev = audit.next_seq(conn)
-            record = {
-                column: record_id,
-                "reason": reason,
-                "actor": actor,
-                "recorded_at": self._now().isoformat(),
-                "audit_seq": seq,
-            }
-            conn.execute(insert, record)
+            void = self._void_row(conn, kind, record_id, row, reason, actor)
             household, season = int(row["household_id"]), int(row["season"])
             if kind == "delivery":
-                remove_deliveries(
-                    conn,
-                    [
-                        (
-                            int(row["contract_id"]),
-                            household,
-                            season,
-                            int(row["accepted"]),
-                            int(row["net_g"]),
-                            int(row["amount_fen"]),
-                        )
-                    ],
-                )
+                repriced = self._reprice_after(conn, record_id, row, actor)
+                void = attrs.evolve(void, repriced=repriced)
                 self._check_balances(conn, household, season)
-            elif kind == "supply":
-                remove_supplies(
-                    conn,
-                    [(household, season, row["charge"], row["unrecovered"], row["amount_fen"])],
-                )
-            else:
-                remove_payments(conn, [(household, season, int(row["amount_fen"]))])
-            self._audit(
-                conn,
-                actor,
-                f"void_{kind}",
-                kind,
-                str(record_id),
-                audit.money_payload(table, [record]),
-                seq_and_prev=(seq, prev),
-            )
-            return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
+            return void
 
         result: Void = self._write(work)
         return result
+
+    def _void_row(
+        self,
+        conn: sqlite3.Connection,
+        kind: str,
+        record_id: int,
+        row: sqlite3.Row,
+        reason: str,
+        actor: str,
+    ) -> Void:
+        """Write the void of the record ``row`` (found by ``_VOID_LOOKUP``), take it out of
+        the running totals, and audit it."""
+        table, column, insert = _VOID_TABLES[kind]
+        seq, prev = audit.next_seq(conn)
+        record = {
+            column: record_id,
+            "reason": reason,
+            "actor": actor,
+            "recorded_at": self._now().isoformat(),
+            "audit_seq": seq,
+        }
+        conn.execute(insert, record)
+        household, season = int(row["household_id"]), int(row["season"])
+        if kind == "delivery":
+            remove_deliveries(
+                conn,
+                [
+                    (
+                        int(row["contract_id"]),
+                        household,
+                        season,
+                        int(row["accepted"]),
+                        int(row["net_g"]),
+                        int(row["amount_fen"]),
+                    )
+                ],
+            )
+        elif kind == "supply":
+            remove_supplies(
+                conn,
+                [(household, season, row["charge"], row["unrecovered"], row["amount_fen"])],
+            )
+        else:
+            remove_payments(conn, [(household, season, int(row["amount_fen"]))])
+        self._audit(
+            conn,
+            actor,
+            f"void_{kind}",
+            kind,
+            str(record_id),
+            audit.money_payload(table, [record]),
+            seq_and_prev=(seq, prev),
+        )
+        return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
+
+    def _reprice_after(
+        self, conn: sqlite3.Connection, voided_id: int, voided: sqlite3.Row, actor: str
+    ) -> tuple[int, ...]:
+        """Price again the later slips of the voided delivery's contract whose protected
+        quantity it used up (DESIGN §4 step 6: the kg delivered before a slip no longer count
+        the voided one). From the first slip whose protected kg change, each later live slip
+        is voided with a reason naming ``voided_id`` and recorded again, in its order, as a
+        new revision of its receipt; the new records' ids, or ``()`` when nothing changes."""
+        if not voided["accepted"] or not voided["net_g"]:
+            return ()
+        contract_id = int(voided["contract_id"])
+        c = self._contract_of(
+            conn.execute(_CONTRACT_ROW + "WHERE id = ?", (contract_id,)).fetchone()
+        )
+        terms = c.contract.terms
+        if terms.quota_kg is None:
+            return ()
+        later = conn.execute(_LATER_SLIPS, (contract_id, voided_id)).fetchall()
+        before = self._delivered_grams(conn, [contract_id])[contract_id]
+        before -= sum(int(r["net_g"]) for r in later if r["accepted"])
+        first = None
+        for index, r in enumerate(later):
+            if not r["accepted"]:
+                continue
+            net = _kg(int(r["net_g"]))
+            left = max(ZERO, terms.quota_kg - _kg(before))
+            protected = min(net, left) if terms.floor(r["grade"]) is not None else ZERO
+            if protected != _kg(int(r["protected_g"])):
+                first = index
+                break
+            before += int(r["net_g"])
+        if first is None:
+            return ()
+        redo = [r for r in later[first:] if r["accepted"]]
+        why = (
+            f"重新计价：记录 {voided_id} 作废后保护收购量变化 / re-priced: delivery "
+            f"{voided_id} was voided, which changes the protected quantity"
+        )
+        lookup = _VOID_LOOKUP["delivery"]
+        for r in redo:
+            found = conn.execute(lookup, (int(r["id"]),)).fetchone()
+            self._void_row(conn, "delivery", int(r["id"]), found, why, actor)
+        slips = [
+            Slip(
+                contract_no=c.contract.contract_no,
+                weighing=Weighing(
+                    gross_kg=D(r["gross_kg"]),
+                    tare_kg=D(r["tare_kg"]),
+                    grade=r["grade"],
+                    moisture=D(r["moisture"]),
+                    impurity=D(r["impurity"]),
+                ),
+                day=dt.date.fromisoformat(r["day"]),
+                receipt_no=r["receipt_no"],
+                purchase_point=r["purchase_point"],
+            )
+            for r in redo
+        ]
+        ids, _ = self._record_slips(conn, slips, actor, single=False, again=True)
+        return tuple(ids)
 
     # -- settlement --------------------------------------------------------------------------------
 

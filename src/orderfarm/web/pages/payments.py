@@ -100,11 +100,13 @@ def _void(ctx: app.Ctx) -> None:
         try:
             if not str(reason).strip():
                 raise ValidationError([Problem("reason", "blank")])
-            s.void(str(kind), int(record_id), str(reason))
+            void = s.void(str(kind), int(record_id), str(reason))
         except ValidationError as exc:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("voided_ok", id=int(record_id)))
+            if void.repriced:
+                st.warning(ctx.t("repriced", ids="、".join(map(str, void.repriced))))
 
 
 def body(ctx: app.Ctx) -> None:
