@@ -68,6 +68,16 @@ def test_voiding_a_slip_gives_its_quota_to_the_later_slips(store: Store) -> None
     assert store.verify().ok
 
 
+def test_a_closed_contract_is_priced_again_all_the_same(store: Store) -> None:
+    quota_contract(store, fixed_terms(quota_kg=D("150")))
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")
+    store.record_delivery("Q1", kg("102.00"), SEP1, "R-2")
+    store.close_contract("Q1")  # no new slips now, but a correction still stands
+    (again,) = store.void_delivery(first.id, "录错").repriced
+    assert store.delivery(again).amount == D("200.00")
+    assert store.verify().ok
+
+
 def test_a_void_that_leaves_every_later_price_as_it_was_reprices_nothing(store: Store) -> None:
     quota_contract(store, fixed_terms(quota_kg=D("1000")))
     first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")

@@ -1735,7 +1735,8 @@ class Store:
                         new=slip,
                     )
                 revision = max((int(r["revision"]) for r in found), default=-1) + 1
-                self._check_deliverable(c.contract, day)
+                if not again:  # a slip priced again was deliverable when first recorded
+                    self._check_deliverable(c.contract, day)
                 price_key = (c.crop_code, c.form_code, slip.weighing.grade, day.isoformat())
                 if price_key not in prices:
                     row = conn.execute(
