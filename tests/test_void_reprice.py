@@ -12,8 +12,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import decimals, price_terms, weighings
+from test_plain_import import TODAY, season, slips, write
 
 from orderfarm import D, PriceTerms, RefusedError, Store, Weighing, price_delivery
+from orderfarm.io.loading import import_file
 from tests.test_store_support import chilli_contract, fixed_terms, open_store, seeded, signed
 
 SEP1 = dt.date(2018, 9, 1)
@@ -138,4 +140,21 @@ def test_after_any_void_each_live_slip_is_priced_on_the_live_slips_before_it(
             assert (d.amount, d.quote.portions) == (expected.amount, expected.portions)
             if expected.accepted:
                 before += expected.net_kg
+        assert store.verify().ok
+
+
+def test_the_file_imported_again_after_a_reprice_adds_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "season.db"
+    season(path, 4)  # contract C-2 has a quota of 120 kg
+    rows = [r for r in slips(200, 4, seed=3) if r[1] == "C-2"]
+    source = write(tmp_path / "slips.csv", rows)
+    with Store.open(path) as store:
+        assert import_file(store, source, "slips", commit=True, today=TODAY).added == len(rows)
+        first = next(d for d in store.deliveries(contract_no="C-2") if d.quote.accepted)
+        void = store.void_delivery(first.id, "录错")
+        assert void.repriced  # the quota is used up by the first slips
+        counts = store.counts()
+        report = import_file(store, source, "slips", commit=True, today=TODAY)
+        assert report.committed and (report.added, report.existing) == (0, len(rows))
+        assert store.counts() == counts
         assert store.verify().ok
