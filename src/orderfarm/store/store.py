@@ -2518,6 +2518,9 @@ class Store:
                     maximum = from_json(r["contract_data"], Contract).terms.moisture_max
                     reason = rejection_text(D(r["moisture"]), maximum or ZERO, "zh")
                     text = f"拒收：{reason} / rejected: {r['rejection_reason']}"
+                if r["revision"]:  # the paper slip of an earlier record shows another amount
+                    n = int(r["revision"]) + 1
+                    text += f"（更正后第 {n} 次记录 / corrected: record {n} of this receipt）"
                 lines.append(
                     StatementLine(
                         LineKind.DELIVERY,
