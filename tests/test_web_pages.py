@@ -242,6 +242,9 @@ def test_voiding_a_slip_says_which_later_slips_were_priced_again(
     assert f"记录 {first.id} 已作废" in texts(at.success)
     (warning,) = texts(at.warning)
     assert f"新记录：{newest + 1}" in warning and "请重新打印" in warning
+    # the new receipt, ready to print, also after the page runs again
+    at.run()
+    assert [b.label for b in at.get("download_button")] == ["打印小票 Q-R-2"]
 
 
 # -- settlement, estimate, market, files, audit, users ------------------------------------------

@@ -105,8 +105,21 @@ def _void(ctx: app.Ctx) -> None:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("voided_ok", id=int(record_id)))
-            if void.repriced:
-                st.warning(ctx.t("repriced", ids="、".join(map(str, void.repriced))))
+            # kept for the reruns that the print buttons start
+            st.session_state["v_repriced"] = void.repriced
+    repriced: tuple[int, ...] = st.session_state.get("v_repriced", ())
+    if repriced:
+        st.warning(ctx.t("repriced", ids="、".join(map(str, repriced))))
+        cols = st.columns(min(len(repriced), 4))
+        for n, delivery_id in enumerate(repriced):
+            receipt = s.delivery(delivery_id).receipt_no
+            cols[n % len(cols)].download_button(
+                f"{ctx.t('print_receipt')} {receipt}",
+                data=s.receipt_html(delivery_id, lang=ctx.lang).encode(),
+                file_name=f"receipt-{receipt}.html",
+                mime="text/html",
+                key=f"v_print_{delivery_id}",
+            )
 
 
 def body(ctx: app.Ctx) -> None:
