@@ -7,6 +7,8 @@ recorded before. Anything else — an unknown contract, a receipt recorded befor
 data, a receipt twice in the file, a slip that cannot be priced — raises ``NotPlain`` naming
 the slip's row, and the caller takes the general path (``Store.record_deliveries`` through
 the full checks of ``orderfarm.io.loading``), which explains the problem in the user's words.
+(A receipt twice in the file under an enterprise and season with nothing recorded before is
+left to the table's unique key: the store refuses the batch, and the caller does the same.)
 A receipt recorded before with the same data is counted as ``existing`` and not written again.
 """
 
@@ -412,8 +414,11 @@ class PlainSlipWriter:
                 recorded = self._recorded[key] = (
                     conn.execute(_ANY_RECEIPT, key).fetchone() is not None
                 )
-            if not recorded and self._first_id is None:
-                continue  # nothing recorded under this enterprise and season yet
+            if not recorded:
+                # nothing recorded under this enterprise and season before this file; a
+                # receipt twice in the file breaks the table's unique key, and the store's
+                # refusal sends the file to the general path, which names the two rows
+                continue
             numbers = json.dumps(sorted(slips), ensure_ascii=False)
             for found in conn.execute(_RECEIPTS, (*key, numbers)):
                 slip = slips[found["receipt_no"]]
