@@ -173,11 +173,11 @@ def test_app_runs_streamlit_on_the_database(
 ) -> None:
     seen: dict[str, object] = {}
 
-    def fake_call(command: list[str], env: dict[str, str], **options: object) -> int:
+    def fake_serve(command: list[str], env: dict[str, str]) -> int:
         seen["command"], seen["db"] = command, env["ORDERFARM_DB"]
         return 0
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli, "serve", fake_serve)
     code, _ = run("app", "--db", str(demo_db), "--server.headless", "true", "--server.port", "8599")
     assert code == 0
     command = seen["command"]

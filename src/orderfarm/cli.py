@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -460,10 +461,29 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
 
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT)]
     command += [*page_options(), *args.streamlit_args]  # the user's options last: they win
+    return serve(command, env)
+
+
+def serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the page's server ``command`` until it ends, and stop it with this process: a
+    SIGTERM sent to ``orderfarm app`` is passed on (no server is left behind), and Ctrl-C,
+    which a terminal sends to both, is a normal end."""
+    server = subprocess.Popen(command, env=env)
+
+    def pass_on(signum: int, frame: object) -> None:
+        server.send_signal(signum)
+
+    previous = signal.signal(signal.SIGTERM, pass_on)
     try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:  # Ctrl-C stops the page: a normal end
-        return EXIT_OK
+        while True:
+            try:
+                code = server.wait()
+                break
+            except KeyboardInterrupt:
+                server.send_signal(signal.SIGINT)  # the server may not have had it
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    return EXIT_OK if code in (0, -signal.SIGTERM, -signal.SIGINT) else EXIT_FAILED
 
 
 def cmd_user(args: argparse.Namespace, out: TextIO) -> int:

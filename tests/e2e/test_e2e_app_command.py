@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -50,3 +52,16 @@ def test_orderfarm_app_serves_the_demo_page_from_any_folder(tmp_path: Path) -> N
             page.get_by_role("link", name="导入导出", exact=True).click()
             playwright_api.expect(page.get_by_text("50MB").first).to_be_visible()
             browser.close()
+    # stopping ``orderfarm app`` stops its server: nothing answers on the port any more
+    deadline = time.monotonic() + 20
+    while _answers(url):
+        assert time.monotonic() < deadline, "the page's server outlived orderfarm app"
+        time.sleep(0.3)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+            return True
+    except OSError:
+        return False
