@@ -253,6 +253,18 @@ def _protected_price(
     return price, basis
 
 
+def protected_part(
+    terms: PriceTerms, grade: str, net_kg: Decimal, delivered_before_kg: Decimal
+) -> Decimal:
+    """DESIGN §4 step 6: the kg of an accepted lot of ``net_kg`` paid the protected price,
+    after ``delivered_before_kg`` under the contract; none for a grade without a floor."""
+    if terms.floor(grade) is None:
+        return ZERO
+    if terms.quota_kg is None:
+        return net_kg
+    return min(net_kg, max(ZERO, terms.quota_kg - delivered_before_kg))
+
+
 def price_delivery(
     terms: PriceTerms,
     weighing: Weighing,
@@ -297,12 +309,7 @@ def price_delivery(
         portions: list[Portion] = []
         rejected = terms.moisture_max is not None and weighing.moisture > terms.moisture_max
         if not rejected:
-            if floor is None:
-                protected_kg = ZERO
-            elif terms.quota_kg is None:
-                protected_kg = net_kg
-            else:
-                protected_kg = min(net_kg, max(ZERO, terms.quota_kg - delivered_before_kg))
+            protected_kg = protected_part(terms, weighing.grade, net_kg, delivered_before_kg)
             unprotected_kg = net_kg - protected_kg
             if protected_kg > ZERO and floor is not None:
                 price, basis = _protected_price(terms, floor, market_price, weighing.grade)

@@ -31,7 +31,15 @@ from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
-from orderfarm.pricing import Basis, Portion, Quote, Weighing, price_delivery, rejection_text
+from orderfarm.pricing import (
+    Basis,
+    Portion,
+    Quote,
+    Weighing,
+    price_delivery,
+    protected_part,
+    rejection_text,
+)
 from orderfarm.serial import from_json, memoise, to_json, unstructure
 from orderfarm.settlement import (
     NO_FEN_TOTALS,
@@ -2332,8 +2340,8 @@ class Store:
         reason: str,
         actor: str,
     ) -> Void:
-        """Write the void of the record ``row`` (found by ``_VOID_LOOKUP``), take it out of
-        the running totals, and audit it."""
+        """Write the void of the record ``row`` (its ``_VOID_LOOKUP`` columns, or the whole
+        stored row), take it out of the running totals, and audit it."""
         table, column, insert = _VOID_TABLES[kind]
         seq, prev = audit.next_seq(conn)
         record = {
@@ -2401,9 +2409,7 @@ class Store:
         for index, r in enumerate(later):
             if not r["accepted"]:
                 continue
-            net = _kg(int(r["net_g"]))
-            left = max(ZERO, terms.quota_kg - _kg(before))
-            protected = min(net, left) if terms.floor(r["grade"]) is not None else ZERO
+            protected = protected_part(terms, r["grade"], _kg(int(r["net_g"])), _kg(before))
             if protected != _kg(int(r["protected_g"])):
                 first = index
                 break
@@ -2415,23 +2421,15 @@ class Store:
             f"重新计价：记录 {voided_id} 作废后保护收购量变化 / re-priced: delivery "
             f"{voided_id} was voided, which changes the protected quantity"
         )
-        lookup = _VOID_LOOKUP["delivery"]
-        for r in redo:
-            found = conn.execute(lookup, (int(r["id"]),)).fetchone()
-            self._void_row(conn, "delivery", int(r["id"]), found, why, actor)
+        for r in redo:  # each row has what its void takes out of the running totals
+            self._void_row(conn, "delivery", int(r["id"]), r, why, actor)
         slips = [
             Slip(
-                contract_no=c.contract.contract_no,
-                weighing=Weighing(
-                    gross_kg=D(r["gross_kg"]),
-                    tare_kg=D(r["tare_kg"]),
-                    grade=r["grade"],
-                    moisture=D(r["moisture"]),
-                    impurity=D(r["impurity"]),
-                ),
-                day=dt.date.fromisoformat(r["day"]),
-                receipt_no=r["receipt_no"],
-                purchase_point=r["purchase_point"],
+                c.contract.contract_no,
+                _weighing_of(r),
+                dt.date.fromisoformat(r["day"]),
+                r["receipt_no"],
+                r["purchase_point"],
             )
             for r in redo
         ]
