@@ -21,7 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar, overload
+from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 
 import attrs
 
@@ -363,40 +363,43 @@ _PAYMENT_SELECT = (
     "JOIN households h ON h.id = p.household_id "
     "LEFT JOIN payment_voids v ON v.payment_id = p.id "
 )
-#: a record to void, by kind: what taking it out of the running totals needs
-_VOID_LOOKUP: Final = {
-    "delivery": (
+
+
+class _VoidSql(NamedTuple):
+    """How one kind of record is voided: the lookup of what taking it out of the running
+    totals needs (and whether it is voided already), the voids table, the column naming the
+    record there, and the insert."""
+
+    lookup: str
+    table: str
+    column: str
+    insert: str
+
+
+_VOIDS: Final = {
+    "delivery": _VoidSql(
         "SELECT d.household_id, d.season, d.contract_id, d.accepted, d.net_g, "
         "d.amount_fen, v.delivery_id AS voided FROM deliveries d "
-        "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?"
-    ),
-    "supply": (
-        "SELECT s.household_id, s.season, s.charge, c.unrecovered, s.amount_fen, "
-        "v.supply_id AS voided FROM input_supplies s "
-        "JOIN contracts c ON c.id = s.contract_id "
-        "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?"
-    ),
-    "payment": (
-        "SELECT p.household_id, p.season, p.amount_fen, v.payment_id AS voided "
-        "FROM payments p "
-        "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?"
-    ),
-}
-#: a void's table, the column naming the record, and its insert, by kind
-_VOID_TABLES: Final = {
-    "delivery": (
+        "LEFT JOIN delivery_voids v ON v.delivery_id = d.id WHERE d.id = ?",
         "delivery_voids",
         "delivery_id",
         "INSERT INTO delivery_voids (delivery_id, reason, actor, recorded_at, audit_seq) "
         "VALUES (:delivery_id, :reason, :actor, :recorded_at, :audit_seq)",
     ),
-    "supply": (
+    "supply": _VoidSql(
+        "SELECT s.household_id, s.season, s.charge, c.unrecovered, s.amount_fen, "
+        "v.supply_id AS voided FROM input_supplies s "
+        "JOIN contracts c ON c.id = s.contract_id "
+        "LEFT JOIN supply_voids v ON v.supply_id = s.id WHERE s.id = ?",
         "supply_voids",
         "supply_id",
         "INSERT INTO supply_voids (supply_id, reason, actor, recorded_at, audit_seq) "
         "VALUES (:supply_id, :reason, :actor, :recorded_at, :audit_seq)",
     ),
-    "payment": (
+    "payment": _VoidSql(
+        "SELECT p.household_id, p.season, p.amount_fen, v.payment_id AS voided "
+        "FROM payments p "
+        "LEFT JOIN payment_voids v ON v.payment_id = p.id WHERE p.id = ?",
         "payment_voids",
         "payment_id",
         "INSERT INTO payment_voids (payment_id, reason, actor, recorded_at, audit_seq) "
@@ -2311,7 +2314,7 @@ class Store:
         reason = _check_text("reason", reason, limit=200)
         if isinstance(record_id, bool) or not isinstance(record_id, int):
             raise TypeError("a record id is an int")
-        lookup = _VOID_LOOKUP[kind]
+        lookup = _VOIDS[kind].lookup
 
         def work(conn: sqlite3.Connection) -> Void:
             self._authorize(conn, actor, Permission.VOID_RECORD)
@@ -2340,9 +2343,9 @@ class Store:
         reason: str,
         actor: str,
     ) -> Void:
-        """Write the void of the record ``row`` (its ``_VOID_LOOKUP`` columns, or the whole
-        stored row), take it out of the running totals, and audit it."""
-        table, column, insert = _VOID_TABLES[kind]
+        """Write the void of the record ``row`` (the columns of its ``_VOIDS`` lookup, or the
+        whole stored row), take it out of the running totals, and audit it."""
+        _, table, column, insert = _VOIDS[kind]
         seq, prev = audit.next_seq(conn)
         record = {
             column: record_id,
