@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Final, TextIO
 
 from orderfarm.errors import OrderfarmError
 from orderfarm.messages import Lang
+from orderfarm.web.settings import page_options
 
 if TYPE_CHECKING:
     from orderfarm.store import Store
@@ -457,8 +458,6 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
         )
         return EXIT_FAILED
     env = {**os.environ, "ORDERFARM_DB": str(Path(db).resolve())}
-    from orderfarm.web.settings import page_options
-
     command = [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT)]
     command += [*page_options(), *args.streamlit_args]  # the user's options last: they win
     return serve(command, env)
