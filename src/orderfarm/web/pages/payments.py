@@ -105,14 +105,14 @@ def _void(ctx: app.Ctx) -> None:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("voided_ok", id=int(record_id)))
-            # kept for the reruns that the print buttons start
-            st.session_state["v_repriced"] = void.repriced
-    repriced: tuple[int, ...] = st.session_state.get("v_repriced", ())
+            # each new record with its receipt number, kept for the reruns that the print
+            # buttons start
+            st.session_state["v_repriced"] = [(i, s.delivery(i).receipt_no) for i in void.repriced]
+    repriced: list[tuple[int, str]] = st.session_state.get("v_repriced", [])
     if repriced:
-        st.warning(ctx.t("repriced", ids="、".join(map(str, repriced))))
+        st.warning(ctx.t("repriced", ids="、".join(str(i) for i, _ in repriced)))
         cols = st.columns(min(len(repriced), 4))
-        for n, delivery_id in enumerate(repriced):
-            receipt = s.delivery(delivery_id).receipt_no
+        for n, (delivery_id, receipt) in enumerate(repriced):
             cols[n % len(cols)].download_button(
                 f"{ctx.t('print_receipt')} {receipt}",
                 data=s.receipt_html(delivery_id, lang=ctx.lang).encode(),
