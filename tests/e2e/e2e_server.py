@@ -17,6 +17,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def answers(url: str) -> bool:
+    """Whether a Streamlit server at ``url`` passes its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+            return bool(reply.status == 200)
+    except OSError:
+        return False
+
+
 @contextlib.contextmanager
 def serving(
     command: Sequence[str], url: str, log_path: Path, *, cwd: Path, env: dict[str, str]
@@ -27,13 +36,7 @@ def serving(
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    pass
+            while not answers(url):
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start (see {log_path})")
                 time.sleep(0.3)

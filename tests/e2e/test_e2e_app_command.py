@@ -8,11 +8,10 @@ import os
 import re
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from e2e_server import free_port, serving
+from e2e_server import answers, free_port, serving
 
 from orderfarm.cli import APP_SCRIPT, DEMO_DB
 
@@ -54,14 +53,6 @@ def test_orderfarm_app_serves_the_demo_page_from_any_folder(tmp_path: Path) -> N
             browser.close()
     # stopping ``orderfarm app`` stops its server: nothing answers on the port any more
     deadline = time.monotonic() + 20
-    while _answers(url):
+    while answers(url):
         assert time.monotonic() < deadline, "the page's server outlived orderfarm app"
         time.sleep(0.3)
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-            return True
-    except OSError:
-        return False
