@@ -33,8 +33,7 @@ _GRAM_FEN: Final = 10
 
 def half_up(numerator: int, denominator: int) -> int:
     """``numerator / denominator`` rounded half-up (both non-negative, denominator > 0)."""
-    whole, rest = divmod(numerator, denominator)
-    return whole + 1 if 2 * rest >= denominator else whole
+    return (2 * numerator + denominator) // (2 * denominator)
 
 
 @attrs.frozen

@@ -79,6 +79,11 @@ class _Contract(NamedTuple):
     end: str | None
     terms: IntTerms
 
+    @property
+    def receipts_key(self) -> tuple[int, int]:
+        """The enterprise and season its slips' receipt numbers are unique under."""
+        return self.enterprise_id, self.season
+
 
 class _PricedGrade(NamedTuple):
     """A grade's ``GradeRule`` with the text its prices are stored as."""
@@ -400,25 +405,26 @@ class PlainSlipWriter:
     def _recorded_receipts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> set[int]:
         """The rows of slips recorded before with the same data (to skip); ``NotPlain`` for a
         receipt twice in the batch or the file, or recorded before with other data."""
+        contracts, recorded = self._contracts, self._recorded
+        keys = {contracts[n].receipts_key for n in {s.contract_no for s in batch}}
+        for key in keys - recorded.keys():
+            recorded[key] = conn.execute(_ANY_RECEIPT, key).fetchone() is not None
+        # Under an enterprise and season with nothing recorded before this file, a receipt
+        # twice in the file breaks the table's unique key, and the store's refusal sends the
+        # file to the general path, which names the two rows: those slips are not looked up.
+        if not any(recorded[key] for key in keys):
+            return set()
         groups: dict[tuple[int, int], dict[str, PlainSlip]] = defaultdict(dict)
         for slip in batch:
-            c = self._contracts[slip.contract_no]
-            group = groups[(c.enterprise_id, c.season)]
+            key = contracts[slip.contract_no].receipts_key
+            if not recorded[key]:
+                continue
+            group = groups[key]
             if slip.receipt_no in group:
                 raise NotPlain(slip.row, "receipt twice in the file")
             group[slip.receipt_no] = slip
         skip: set[int] = set()
         for key, slips in groups.items():
-            recorded = self._recorded.get(key)
-            if recorded is None:
-                recorded = self._recorded[key] = (
-                    conn.execute(_ANY_RECEIPT, key).fetchone() is not None
-                )
-            if not recorded:
-                # nothing recorded under this enterprise and season before this file; a
-                # receipt twice in the file breaks the table's unique key, and the store's
-                # refusal sends the file to the general path, which names the two rows
-                continue
             numbers = json.dumps(sorted(slips), ensure_ascii=False)
             for found in conn.execute(_RECEIPTS, (*key, numbers)):
                 slip = slips[found["receipt_no"]]
