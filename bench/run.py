@@ -275,15 +275,23 @@ def bare_timer(slips: Path, scratch: Path) -> Callable[[], float]:
     return baseline
 
 
+@contextlib.contextmanager
+def _writing(target: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the store at ``target`` with the store's settings for writing (WAL,
+    ``synchronous=FULL``, its page cache), transactions left to the caller."""
+    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+        yield conn
+
+
 def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
     """The least an import into the store does, whatever works out the rows: every delivery
     row of ``settled`` copied into ``target`` (a copy of the base store: the same table,
     indexes and settings), and digested for the audit a batch at a time, in one
     transaction. Nothing is parsed, checked or priced."""
-    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+    with _writing(target) as conn:
         conn.execute("ATTACH DATABASE ? AS done", (str(settled),))
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("INSERT INTO main.deliveries SELECT * FROM done.deliveries")
@@ -304,10 +312,7 @@ def bind_finished(rows: list[tuple[Any, ...]], target: Path, batch: int = 5000) 
         f"INSERT INTO deliveries ({', '.join(audit.DELIVERY_COLUMNS)}) "  # noqa: S608 (constant)
         f"VALUES ({', '.join('?' * len(audit.DELIVERY_COLUMNS))})"
     )
-    with contextlib.closing(sqlite3.connect(target, isolation_level=None)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute(f"PRAGMA cache_size={-CACHE_KIB}")
+    with _writing(target) as conn:
         conn.execute("BEGIN IMMEDIATE")
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
