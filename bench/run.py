@@ -304,15 +304,56 @@ def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
     return written
 
 
-def bind_finished(rows: list[tuple[Any, ...]], target: Path, batch: int = 5000) -> int:
+#: A narrower delivery row, for comparison: the slip's own data and money, without the copies
+#: of its contract's keys, the prices' text, the actor and the time (which could be read
+#: from the contract, the terms and the audit entry), in a table with only its receipt key.
+_NARROW_COLUMNS: Final = (
+    "id",
+    "contract_id",
+    "receipt_no",
+    "revision",
+    "day",
+    "purchase_point",
+    "gross_kg",
+    "tare_kg",
+    "grade",
+    "moisture",
+    "impurity",
+    "net_g",
+    "protected_g",
+    "protected_fen",
+    "market_fen",
+    "amount_fen",
+    "audit_seq",
+)
+_NARROW_TABLE: Final = (
+    "CREATE TABLE narrow_deliveries (id INTEGER PRIMARY KEY, contract_id INTEGER NOT NULL, "
+    "receipt_no TEXT NOT NULL, revision INTEGER NOT NULL, day TEXT NOT NULL, "
+    "purchase_point TEXT NOT NULL, gross_kg TEXT NOT NULL, tare_kg TEXT NOT NULL, "
+    "grade TEXT NOT NULL, moisture TEXT NOT NULL, impurity TEXT NOT NULL, "
+    "net_g INTEGER NOT NULL, protected_g INTEGER NOT NULL, protected_fen INTEGER NOT NULL, "
+    "market_fen INTEGER NOT NULL, amount_fen INTEGER NOT NULL, audit_seq INTEGER NOT NULL, "
+    "UNIQUE (receipt_no, revision)) STRICT"
+)
+
+
+def bind_finished(
+    rows: list[tuple[Any, ...]],
+    target: Path,
+    batch: int = 5000,
+    table: str = "deliveries",
+    columns: tuple[str, ...] = audit.DELIVERY_COLUMNS,
+) -> int:
     """``write_finished`` for rows made in Python, as an import that works them out in Python
-    must write them: ``rows`` (in memory already) bound by ``executemany`` into ``target`` and
-    digested, a batch at a time, in one transaction."""
+    must write them: ``rows`` (in memory already) bound by ``executemany`` into ``table`` of
+    ``target`` and digested, a batch at a time, in one transaction."""
     insert = (
-        f"INSERT INTO deliveries ({', '.join(audit.DELIVERY_COLUMNS)}) "  # noqa: S608 (constant)
-        f"VALUES ({', '.join('?' * len(audit.DELIVERY_COLUMNS))})"
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (constant)
+        f"VALUES ({', '.join('?' * len(columns))})"
     )
     with _writing(target) as conn:
+        if table == "narrow_deliveries":
+            conn.execute(_NARROW_TABLE)
         conn.execute("BEGIN IMMEDIATE")
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -325,13 +366,16 @@ def bind_finished(rows: list[tuple[Any, ...]], target: Path, batch: int = 5000) 
 def bench_floor(b: Bench) -> None:
     """No target: how much of the import's ratio writing the store's rows takes alone, copied
     inside SQLite (the least of any import) and bound from Python (the least of an import
-    that works out its rows in Python, as ``import_file`` does)."""
+    that works out its rows in Python, as ``import_file`` does); and, for comparison, the
+    least of a narrower stored row bound from Python."""
     settled = b.settled_store()
     n = b.size["slips"]
     scratch = Path(tempfile.mkdtemp(dir=b.work))
     with contextlib.closing(sqlite3.connect(settled)) as conn:
         columns = ", ".join(audit.DELIVERY_COLUMNS)
         rows = conn.execute(f"SELECT {columns} FROM deliveries ORDER BY id").fetchall()  # noqa: S608 (constant columns)
+        columns = ", ".join(_NARROW_COLUMNS)
+        narrow = conn.execute(f"SELECT {columns} FROM deliveries ORDER BY id").fetchall()  # noqa: S608 (constant columns)
 
     def floor(write: Callable[[Path], int]) -> Callable[[], float]:
         def library() -> float:
@@ -353,6 +397,12 @@ def bench_floor(b: Bench) -> None:
     lib, bare = alternate(baseline, floor(lambda t: bind_finished(rows, t)), b.repeat)
     what = f"{n:,} finished delivery rows bound from Python and digested, no checks"
     b.add(Figure("floor", what, lib, bare, "s", None, note="no target: a Python import's least"))
+    write_narrow = floor(
+        lambda t: bind_finished(narrow, t, 5000, "narrow_deliveries", _NARROW_COLUMNS)
+    )
+    lib, bare = alternate(baseline, write_narrow, b.repeat)
+    what = f"{n:,} narrower rows ({len(_NARROW_COLUMNS)} columns) bound from Python and digested"
+    b.add(Figure("floor", what, lib, bare, "s", None, note="no target: a narrower format's least"))
     shutil.rmtree(scratch, ignore_errors=True)
 
 

@@ -39,11 +39,12 @@ def _figures(bench: ModuleType, tmp_path: Path, *only: str) -> list[object]:
 def test_store_benchmarks_give_figures(bench: ModuleType, tmp_path: Path) -> None:
     names = ["import", "floor", "settle", "report", "peer", "simulate"]
     figures = _figures(bench, tmp_path, *names)
-    assert [f.bench for f in figures] == ["import", "floor", "floor", *names[2:]]
-    floors = figures[1:3]
+    assert [f.bench for f in figures] == ["import", "floor", "floor", "floor", *names[2:]]
+    floors = figures[1:4]
     assert [f.what.split(" rows ")[1].split(" and ")[0] for f in floors] == [
         "copied in SQLite",
         "bound from Python",
+        "(17 columns) bound from Python",
     ]
     assert all(f.target is None and f.ok for f in floors)  # reported, never a missed target
 
