@@ -160,6 +160,24 @@ def test_a_broken_foreign_key_is_found(store: Store) -> None:
     assert any(p.check == "foreign_key_check" for p in report.problems)
 
 
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        ("'{not json'", "its record is not JSON"),
+        ("json_set(data, '$.terms.floors', json('{\"一级\": 1.5}'))", "float"),
+    ],
+)
+def test_a_contract_whose_terms_cannot_be_read_is_named_and_its_slips_left_out(
+    store: Store, data: str, why: str
+) -> None:
+    tamper(store, f"UPDATE contracts SET data = {data}")  # noqa: S608 (constant test SQL)
+    report = store.verify()
+    (problem,) = report.problems
+    assert problem.check == "repricing"
+    assert problem.message.startswith("contract C-1's price terms cannot be read: ")
+    assert why in problem.message
+
+
 _THIS_VERSION = audit.values_payload
 
 

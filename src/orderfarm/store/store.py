@@ -181,13 +181,20 @@ def same_delivery(
     )
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _stored_decimal(text: str) -> Decimal:
+    """``D(text)`` of a stored weight, rate or price: a county's slips repeat a few thousand
+    texts a million times over, so each is read once (a failure is not remembered)."""
+    return D(text)
+
+
 def _weighing_of(row: sqlite3.Row) -> Weighing:
     return Weighing(
-        gross_kg=D(row["gross_kg"]),
-        tare_kg=D(row["tare_kg"]),
+        gross_kg=_stored_decimal(row["gross_kg"]),
+        tare_kg=_stored_decimal(row["tare_kg"]),
         grade=row["grade"],
-        moisture=D(row["moisture"]),
-        impurity=D(row["impurity"]),
+        moisture=_stored_decimal(row["moisture"]),
+        impurity=_stored_decimal(row["impurity"]),
     )
 
 
@@ -263,7 +270,7 @@ def _stored_pricing(row: sqlite3.Row) -> tuple[object, ...]:
         row["accepted"],
         row["net_g"],
         row["protected_g"],
-        D(price) if price is not None else None,
+        _stored_decimal(price) if price is not None else None,
         row["protected_basis"],
         row["protected_fen"],
         row["market_g"],
@@ -2777,6 +2784,39 @@ class Store:
         return result
 
 
+#: Each contract's price terms as JSON text (``None`` when its record is not JSON).
+_CONTRACT_TERMS: Final = (
+    "SELECT id, contract_no, "
+    "CASE WHEN json_valid(data) THEN COALESCE(json_extract(data, '$.terms'), 'null') END "
+    "FROM contracts"
+)
+
+
+def _contract_terms(
+    conn: sqlite3.Connection, problems: list[VerifyProblem]
+) -> dict[int, PriceTerms]:
+    """Every contract's price terms by contract id, each distinct text read once; a contract
+    whose terms cannot be read is named in ``problems`` and left out."""
+    read: dict[str, PriceTerms | str] = {}
+    terms: dict[int, PriceTerms] = {}
+    for contract_id, contract_no, text in conn.execute(_CONTRACT_TERMS):
+        found = read.get(text) if text is not None else "its record is not JSON"
+        if found is None:
+            try:
+                found = read[text] = from_json(text, PriceTerms)
+            except OrderfarmError as exc:
+                found = read[text] = str(exc)
+        if isinstance(found, str):
+            problems.append(
+                VerifyProblem(
+                    "repricing", f"contract {contract_no}'s price terms cannot be read: {found}"
+                )
+            )
+        else:
+            terms[int(contract_id)] = found
+    return terms
+
+
 def _verify(conn: sqlite3.Connection) -> VerifyReport:
     problems: list[VerifyProblem] = []
     for (line,) in conn.execute("PRAGMA integrity_check"):
@@ -2830,17 +2870,20 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
     rows = 0
     seen: set[int] = set()
     for table, sql in _MONEY_SCANS.items():
-        for seq, group_iter in itertools.groupby(
-            conn.execute(sql), key=lambda row: int(row["audit_seq"])
-        ):
-            group = [dict(g) for g in group_iter]
-            rows += len(group)
+        scan = conn.cursor()
+        scan.row_factory = None  # plain tuples: the table's values in its columns' order
+        scan.execute(sql)
+        names = [d[0] for d in scan.description]
+        at_seq = names.index("audit_seq")
+        for seq, group_iter in itertools.groupby(scan, key=operator.itemgetter(at_seq)):
+            values = list(group_iter)
+            rows += len(values)
             payload = money.get(seq)
             if payload is None or payload.get("table") != table:
                 problems.append(
                     VerifyProblem(
                         "audit_rows",
-                        f"{len(group)} {table} row(s) claim entry {seq}, which did not record them",
+                        f"{len(values)} {table} row(s) claim entry {seq}, which did not record them",
                         seq,
                     )
                 )
@@ -2853,13 +2896,19 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                 )
             seen.add(seq)
             columns = payload.get("columns", [])
-            if any(c not in group[0] for c in columns):
+            if any(c not in names for c in columns):
                 problems.append(VerifyProblem("audit_rows", f"{table} lost columns", seq))
                 continue
-            if len(group) != payload.get("count") or not audit.digest_matches(
-                group, columns, payload.get("sha256")
+            if len(values) != payload.get("count") or not (
+                # the rows as this version writes them: their values, digested as they are
+                (columns == names and audit.values_digest(values)[1] == payload.get("sha256"))
+                or audit.digest_matches(
+                    [dict(zip(names, v, strict=True)) for v in values],
+                    columns,
+                    payload.get("sha256"),
+                )
             ):
-                ids = ", ".join(str(next(iter(g.values()))) for g in group[:5])
+                ids = ", ".join(str(v[0]) for v in values[:5])
                 problems.append(
                     VerifyProblem(
                         "audit_rows",
@@ -2877,23 +2926,18 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         )
 
     # Stored amounts against re-pricing of the stored slips.
-    # Each contract's terms are read once, not joined onto every delivery row.
-    terms: dict[int, PriceTerms | None] = {}
+    # Every contract's terms are read once, in one pass, not joined onto every delivery row.
+    terms = _contract_terms(conn, problems)
     for r in conn.execute("SELECT * FROM deliveries ORDER BY id"):
-        contract_id = r["contract_id"]
-        if contract_id not in terms:
-            data = conn.execute("SELECT data FROM contracts WHERE id = ?", (contract_id,))
-            found = data.fetchone()
-            terms[contract_id] = from_json(found[0], Contract).terms if found else None
-        t = terms[contract_id]
+        t = terms.get(r["contract_id"])
         if t is None:
-            continue  # foreign_key_check names the missing contract
+            continue  # foreign_key_check names a missing contract, _contract_terms a bad one
         try:
             market = r["market_price"]
             repriced = price_delivery(
                 t,
                 _weighing_of(r),
-                market_price=D(market) if market is not None else None,
+                market_price=_stored_decimal(market) if market is not None else None,
                 delivered_before_kg=_kg(r["delivered_before_g"]),
             )
             same = _priced(repriced) == _stored_pricing(r)
