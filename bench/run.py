@@ -10,9 +10,11 @@ deterministically (``bench/county.py``); the stores it starts from are kept in `
 (``bench/.work`` by default) and rebuilt only when missing.
 
 Benchmarks: import, floor (the part of the import no implementation can leave out: writing the
-finished rows with their audit digests, copied inside SQLite and bound from Python), settle, report, peer (import + settle against pandas), memory and growth
-(the import in child processes, peak RSS measured by the kernel), page (AppTest on a big store
-against a store 100× smaller), simulate (``simulate_income`` against hand-written numpy).
+finished rows with their audit digests, copied inside SQLite and bound from Python), settle,
+report, verify (every slip priced again, against reading and digesting the rows), peer
+(import + settle against pandas), memory and growth (the import in child processes, peak RSS
+measured by the kernel), page (AppTest on a big store against a store 100× smaller), simulate
+(``simulate_income`` against hand-written numpy).
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ BENCHES = (
     "floor",
     "settle",
     "report",
+    "verify",
     "peer",
     "memory",
     "growth",
@@ -466,6 +469,43 @@ def bench_report(b: Bench) -> None:
     b.add(Figure("report", "township × crop report", lib, bare, "s", 1.5))
 
 
+def read_and_digest(path: Path, batch: int = 5000) -> int:
+    """The least a check of the audit trail does: every audit entry and money row of the store
+    at ``path`` read and digested (JSON, SHA-256) a batch at a time; nothing compared or
+    priced again. How many rows."""
+    read = 0
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        for table in ("audit", *audit.MONEY_COLUMNS):
+            rows = conn.execute(f"SELECT * FROM {table}")  # noqa: S608 (constant tables)
+            while chunk := rows.fetchmany(batch):
+                read += audit.values_digest(chunk)[0]
+    return read
+
+
+def bench_verify(b: Bench) -> None:
+    """No target: ``verify()`` (SQLite's checks, the chain, every money row against its entry,
+    every slip priced again by ``price_delivery``, the totals) against reading and digesting
+    the same rows."""
+    path = b.settled_store()
+
+    def baseline() -> float:
+        with timer() as took:
+            assert read_and_digest(path) > b.size["slips"]
+        return took[0]
+
+    def library() -> float:
+        with Store.open(path) as store, timer() as took:
+            report = store.verify()
+        assert report.ok, report.problems[:3]
+        return took[0]
+
+    lib, bare = alternate(baseline, library, b.repeat)
+    what = f"verify: a store of {b.size['slips']:,} slips, each priced again"
+    b.add(
+        Figure("verify", what, lib, bare, "s", None, note="no target: the rows read and digested")
+    )
+
+
 def pandas_pipeline(csv_path: Path, households: int) -> float:
     """The peer: pandas ``read_csv``, the same pricing in float, settlement by ``groupby``."""
     import numpy as np
@@ -849,6 +889,7 @@ RUNNERS: dict[str, Callable[[Bench], None]] = {
     "floor": bench_floor,
     "settle": bench_settle,
     "report": bench_report,
+    "verify": bench_verify,
     "peer": bench_peer,
     "memory": bench_memory,
     "growth": bench_growth,

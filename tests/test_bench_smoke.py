@@ -37,7 +37,7 @@ def _figures(bench: ModuleType, tmp_path: Path, *only: str) -> list[object]:
 
 
 def test_store_benchmarks_give_figures(bench: ModuleType, tmp_path: Path) -> None:
-    names = ["import", "floor", "settle", "report", "peer", "simulate"]
+    names = ["import", "floor", "settle", "report", "verify", "peer", "simulate"]
     figures = _figures(bench, tmp_path, *names)
     assert [f.bench for f in figures] == ["import", "floor", "floor", "floor", *names[2:]]
     floors = figures[1:4]
