@@ -328,6 +328,8 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "problem": {"zh": "问题", "en": "Problem"},
     "file_ok": {"zh": "全部行都正确，可以导入", "en": "Every row is fine: ready to import"},
     "commit_file": {"zh": "导入（全部写入）", "en": "Import (write all rows)"},
+    "checking_file": {"zh": "正在检查文件的每一行……", "en": "Checking every row of the file…"},
+    "writing_file": {"zh": "正在写入……", "en": "Writing…"},
     "check_first": {
         "zh": "先检查文件，没有问题后才能导入",
         "en": "Check the file first; it can be imported once it has no problem",
@@ -343,6 +345,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Audit chain head #{seq}, hash {hash}",
     },
     "run_verify": {"zh": "校验数据库与审计链", "en": "Verify the database and the audit chain"},
+    "verifying": {
+        "zh": "正在校验：每张过磅单都要重新计价，一个县的数据库约需一分钟……",
+        "en": "Verifying: every slip is priced again; a county's file takes about a minute…",
+    },
     "verify_ok": {
         "zh": "校验通过：{entries} 条审计记录，{rows} 条资金记录",
         "en": "All good: {entries} audit entries, {rows} money rows",

@@ -15,7 +15,8 @@ def _verify(ctx: app.Ctx) -> None:
     seq, head = s.audit_head()
     st.caption(ctx.t("audit_head", seq=seq, hash=head))
     if st.button(ctx.t("run_verify"), key="a_verify", type="primary"):
-        report = s.verify()
+        with st.spinner(ctx.t("verifying")):
+            report = s.verify()
         if report.ok:
             st.success(ctx.t("verify_ok", entries=report.entries, rows=report.rows))
         else:

@@ -42,7 +42,8 @@ def _import(ctx: app.Ctx) -> None:
         return
     digest = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
     if st.button(ctx.t("check_file"), key="f_check"):
-        report = s.import_file(data, kind, commit=False, format=fmt, lang=ctx.lang)
+        with st.spinner(ctx.t("checking_file")):
+            report = s.import_file(data, kind, commit=False, format=fmt, lang=ctx.lang)
         st.session_state["f_checked"] = (digest, report.ok)
         st.info(report.summary(ctx.lang).replace("<data>", name))
         if report.problems:
@@ -64,7 +65,8 @@ def _import(ctx: app.Ctx) -> None:
     checked = st.session_state.get("f_checked")
     ready = checked is not None and checked == (digest, True)
     if st.button(ctx.t("commit_file"), key="f_commit", type="primary", disabled=not ready):
-        report = s.import_file(data, kind, commit=True, format=fmt, lang=ctx.lang)
+        with st.spinner(ctx.t("writing_file")):
+            report = s.import_file(data, kind, commit=True, format=fmt, lang=ctx.lang)
         st.session_state.pop("f_checked", None)
         if report.committed:
             st.success(ctx.t("file_committed", added=report.added, existing=report.existing))
