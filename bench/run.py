@@ -308,27 +308,26 @@ def write_finished(settled: Path, target: Path, batch: int = 5000) -> int:
 
 
 #: A narrower delivery row, for comparison: the slip's own data and money, without the copies
-#: of its contract's keys, the prices' text, the actor and the time (which could be read
-#: from the contract, the terms and the audit entry), in a table with only its receipt key.
-_NARROW_COLUMNS: Final = (
-    "id",
-    "contract_id",
-    "receipt_no",
-    "revision",
-    "day",
-    "purchase_point",
-    "gross_kg",
-    "tare_kg",
-    "grade",
-    "moisture",
-    "impurity",
-    "net_g",
-    "protected_g",
-    "protected_fen",
-    "market_fen",
-    "amount_fen",
-    "audit_seq",
+#: of its contract's keys, the prices' text, what follows from the others (kg before, accepted,
+#: market kg), the actor and the time (which the contract, its terms and the audit entry
+#: hold), in a table with only its receipt key.
+_LEFT_OUT: Final = frozenset(
+    {
+        "enterprise_id",
+        "household_id",
+        "season",
+        "market_price",
+        "delivered_before_g",
+        "accepted",
+        "rejection_reason",
+        "protected_price",
+        "protected_basis",
+        "market_g",
+        "actor",
+        "recorded_at",
+    }
 )
+_NARROW_COLUMNS: Final = tuple(c for c in audit.DELIVERY_COLUMNS if c not in _LEFT_OUT)
 _NARROW_TABLE: Final = (
     "CREATE TABLE narrow_deliveries (id INTEGER PRIMARY KEY, contract_id INTEGER NOT NULL, "
     "receipt_no TEXT NOT NULL, revision INTEGER NOT NULL, day TEXT NOT NULL, "
