@@ -374,7 +374,9 @@ class PlainSlipWriter:
 
     def _load_contracts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> None:
         """The batch's contracts (each read once a file) and what was delivered under them."""
-        wanted = sorted({s.contract_no for s in batch} - self._contracts.keys())
+        known = self._contracts
+        # (not ``set - known.keys()``: that walks every contract read so far, batch after batch)
+        wanted = sorted(n for n in {s.contract_no for s in batch} if n not in known)
         if wanted:
             for row in conn.execute(_CONTRACTS, (json.dumps(wanted, ensure_ascii=False),)):
                 terms_text = row[10]
