@@ -409,8 +409,9 @@ class PlainSlipWriter:
         receipt twice in the batch or the file, or recorded before with other data."""
         contracts, recorded = self._contracts, self._recorded
         keys = {contracts[n].receipts_key for n in {s.contract_no for s in batch}}
-        for key in keys - recorded.keys():
-            recorded[key] = conn.execute(_ANY_RECEIPT, key).fetchone() is not None
+        for key in keys:
+            if key not in recorded:
+                recorded[key] = conn.execute(_ANY_RECEIPT, key).fetchone() is not None
         # Under an enterprise and season with nothing recorded before this file, a receipt
         # twice in the file breaks the table's unique key, and the store's refusal sends the
         # file to the general path, which names the two rows: those slips are not looked up.

@@ -2797,15 +2797,15 @@ def _contract_terms(
 ) -> dict[int, PriceTerms]:
     """Every contract's price terms by contract id, each distinct text read once; a contract
     whose terms cannot be read is named in ``problems`` and left out."""
-    read: dict[str, PriceTerms | str] = {}
+    by_text: dict[str, PriceTerms | str] = {}  # the terms, or why they cannot be read
     terms: dict[int, PriceTerms] = {}
     for contract_id, contract_no, text in conn.execute(_CONTRACT_TERMS):
-        found = read.get(text) if text is not None else "its record is not JSON"
+        found = by_text.get(text) if text is not None else "its record is not JSON"
         if found is None:
             try:
-                found = read[text] = from_json(text, PriceTerms)
+                found = by_text[text] = from_json(text, PriceTerms)
             except OrderfarmError as exc:
-                found = read[text] = str(exc)
+                found = by_text[text] = str(exc)
         if isinstance(found, str):
             problems.append(
                 VerifyProblem(
