@@ -14,7 +14,10 @@ import pytest
 
 from orderfarm import D, PriceTerms, Store, Weighing
 from orderfarm.io import RECORD_TYPES
-from orderfarm.io.loading import import_file
+from orderfarm.io.columns import record_type
+from orderfarm.io.importing import ImportReport
+from orderfarm.io.loading import Pending, StoreLookup, import_file
+from orderfarm.io.plain import import_plain_slips
 from orderfarm.store import Slip
 from tests.test_store_support import chilli_contract, seeded, signed
 
@@ -216,3 +219,94 @@ def test_foreign_keys_are_enforced_again_after_an_import(tmp_path: Path) -> None
             assert report.committed is committed
             flag = store._db.connection().execute("PRAGMA foreign_keys").fetchone()[0]
             assert flag == 1
+
+
+def _report(report: ImportReport) -> tuple[object, ...]:
+    problems = [(p.row, p.column, p.problem.code) for p in report.problems]
+    fields = (report.rows, report.valid, report.invalid, report.added, report.existing)
+    return (*fields, report.dry_run, report.committed, problems, report.summary("en"))
+
+
+def _general_check(store: Store, source: Path, batch_size: int) -> ImportReport:
+    """The general checks alone: a dry run given a ``Pending`` (for several files) never
+    takes the quick path."""
+    return import_file(
+        store, source, "slips", today=TODAY, batch_size=batch_size, pending=Pending()
+    )
+
+
+def _quick_check(store: Store, source: Path, batch_size: int) -> ImportReport | None:
+    """The quick path's dry run itself: its report, or ``None`` when it left the file to the
+    general checks."""
+    return import_plain_slips(
+        store,
+        source,
+        record_type("slips"),
+        today=TODAY,
+        catalog=store.catalog,
+        lookup=StoreLookup(store, None),
+        actor="test",
+        batch_size=batch_size,
+        format=None,
+        sheet=None,
+        commit=False,
+    )
+
+
+def test_a_dry_run_of_a_plain_file_takes_the_quick_path_reports_as_the_checks_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "store.db"
+    season(db, 12)
+    source = write(tmp_path / "slips.csv", slips(900, 12, 1))
+    with Store.open(db) as store:
+        for _ in ("before the file is written", "after"):
+            before = (store.counts(), store.audit_head())
+            quick = _quick_check(store, source, 128)
+            assert quick is not None
+            checked = import_file(store, source, "slips", today=TODAY, batch_size=128)
+            assert _report(quick) == _report(checked) == _report(_general_check(store, source, 128))
+            assert checked.ok and checked.dry_run and (checked.added, checked.existing) == (0, 0)
+            assert (store.counts(), store.audit_head()) == before
+            report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=128)
+            assert report.committed
+        assert store.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"),
+    [
+        (lambda rows: rows[250].__setitem__(0, rows[10][0]), "receipt_no", "duplicate_key"),
+        (lambda rows: rows[250].__setitem__(1, "C-99"), "contract_no", "unknown_contract"),
+        (lambda rows: rows[250].__setitem__(2, "2018-12-25"), "day", "outside_window"),
+        (lambda rows: rows[250].__setitem__(4, "99"), "tare_kg", "tare_not_below_gross"),
+    ],
+)
+def test_a_dry_run_with_a_problem_late_in_the_file_names_it_as_the_checks_do(
+    tmp_path: Path, change: object, field: str, code: str
+) -> None:
+    db = tmp_path / "store.db"
+    season(db, 6)
+    rows = slips(300, 6, 5)
+    change(rows)  # type: ignore[operator]
+    source = write(tmp_path / "bad.csv", rows)
+    with Store.open(db) as store:
+        assert _quick_check(store, source, 50) is None  # left to the general checks
+        report = import_file(store, source, "slips", today=TODAY, batch_size=50)
+        assert [(p.row, p.column, p.problem.code) for p in report.problems] == [(252, field, code)]
+        assert _report(report) == _report(_general_check(store, source, 50))
+
+
+def test_a_dry_run_goes_on_while_another_writer_holds_the_store(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    season(db, 6)
+    source = write(tmp_path / "slips.csv", slips(300, 6, 8))
+    with Store.open(db, busy_timeout=0.2, patience=0.5) as store:
+        writer = sqlite3.connect(db, isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+            quick = _quick_check(store, source, 64)
+            assert quick is not None and quick.ok and quick.rows == 300
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()

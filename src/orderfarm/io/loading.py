@@ -610,8 +610,8 @@ def import_file(
     # One lookup for both passes: the second converts the rows the first checked, and a
     # county's file names ~10^5 contracts (the store checks each slip again when it writes).
     lookup = StoreLookup(store, pending if not commit else None)
-    if rt.name == "slips" and commit and pending is None:
-        # a file of plain slips is checked and written in one pass; any row with a problem
+    if rt.name == "slips" and pending is None:
+        # a file of plain slips is checked (and written) in one pass; any row with a problem
         # sends the whole file through the general checks below, which name every problem
         plain = import_plain_slips(
             store,
@@ -624,6 +624,7 @@ def import_file(
             batch_size=batch_size,
             format=format,
             sheet=sheet,
+            commit=commit,
         )
         if plain is not None:
             return plain

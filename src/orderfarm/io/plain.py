@@ -6,7 +6,9 @@ to grams and rates to exact fractions, and written by ``PlainSlipWriter``. A cel
 form (``1,234.5``, ``5%``, full-width digits) is read by the general converter for that row.
 The first row with a problem of any kind stops this path: its transaction is rolled back and
 ``import_file`` runs the general checks over the whole file, which report every problem in
-the user's words. So a file is either written whole here, or handled exactly as before.
+the user's words. So a file is either written whole here, or handled exactly as before. A
+dry run takes the same path and writes nothing (``PlainSlipWriter(write=False)``): the check
+costs what the import costs, without holding the store's write lock.
 """
 
 from __future__ import annotations
@@ -59,24 +61,26 @@ def import_plain_slips(
     batch_size: int,
     format: str | None,
     sheet: str | None,
+    commit: bool = True,
 ) -> ImportReport | None:
-    """Write every slip of ``source`` in one transaction; the report, or ``None`` (nothing
-    written) when a row needs the general checks."""
+    """Write every slip of ``source`` in one transaction (with ``commit=False``, check and
+    price every slip and write nothing); the report, or ``None`` (nothing written) when a
+    row needs the general checks."""
     stream = RowStream(
         source, rt, today=today, catalog=catalog, lookup=lookup, format=format, sheet=sheet
     )
     try:
-        with stream, PlainSlipWriter(store, actor, batch_size) as writer:
+        with stream, PlainSlipWriter(store, actor, batch_size, write=commit) as writer:
             writer.add_all(_read(stream))
     except (NotPlain, FileError, OrderfarmError, csv.Error):
         # nothing was written: the general path checks every row, and reports a malformed
         # file or a refusal of the store (a full disk, a permission) in the user's words
         return None
     report = stream.report
-    report.dry_run = False
+    report.dry_run = not commit
     report.valid = report.rows
     report.added, report.existing = writer.added, writer.existing
-    report.committed = True
+    report.committed = commit
     return report
 
 

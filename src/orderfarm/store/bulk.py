@@ -137,14 +137,25 @@ class PlainSlipWriter:
     are written in batches of ``batch_size`` inside one transaction, which commits when the
     block ends without an exception. ``added`` and ``existing`` count the slips written and
     those found recorded already with the same data.
+
+    With ``write=False`` it checks and prices every slip the same way and writes nothing:
+    each batch is read in its own read transaction, so other writers are not held up, and
+    ``added`` and ``existing`` stay 0. A receipt twice in the file, which the table's unique
+    key stops when writing, is looked for among the receipts seen so far (by hash: a match
+    raises ``NotPlain``, and the general checks name the rows, or find nothing).
     """
 
-    def __init__(self, store: Store, actor: str, batch_size: int = 5000) -> None:
+    def __init__(
+        self, store: Store, actor: str, batch_size: int = 5000, *, write: bool = True
+    ) -> None:
         self.store = store
         self.actor = _check_actor(actor)
         self.batch_size = max(1, batch_size)
+        self.write = write
         self.added = 0
         self.existing = 0
+        #: without writing: the hashes of (enterprise, season, receipt) of the slips seen
+        self._seen: set[int] | None = None if write else set()
         self._batch: list[PlainSlip] = []
         #: the open transaction (with foreign key lookups off), while in the ``with`` block
         self._open: ExitStack | None = None
@@ -162,6 +173,9 @@ class PlainSlipWriter:
         self._sums: dict[int, list[int]] = {}
 
     def __enter__(self) -> Self:
+        if not self.write:
+            self._open = ExitStack()  # no transaction: each batch is read on its own
+            return self
         # Every id written comes from a row read inside this transaction (the contract, its
         # enterprise and household, the batch's audit entry), so SQLite's per-row foreign key
         # lookups are left out for its length; ``verify()`` checks the keys of the whole file.
@@ -190,7 +204,8 @@ class PlainSlipWriter:
             return bool(stack.__exit__(kind, exc, tb))
         with stack:  # what is left of the file, then the running totals, in the transaction
             self.flush()
-            self.store._write(self._add_totals)
+            if self.write:
+                self.store._write(self._add_totals)
         return False
 
     def add(self, slip: PlainSlip) -> None:
@@ -212,10 +227,11 @@ class PlainSlipWriter:
                 self.flush()
 
     def flush(self) -> None:
-        """Write the queued slips."""
+        """Write (or only check) the queued slips."""
         if self._batch:
             batch, self._batch = self._batch, []
-            self.store._write(lambda conn: self._write(conn, batch))
+            run = self.store._write if self.write else self.store._read
+            run(lambda conn: self._write(conn, batch))
 
     def _add_totals(self, conn: sqlite3.Connection) -> None:
         """The written slips' sums into the running totals, once for the whole file."""
@@ -249,7 +265,7 @@ class PlainSlipWriter:
         contracts, prices, delivered = self._contracts, self._prices, self._delivered
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
-        rules = self._rules
+        rules, seen = self._rules, self._seen
         for slip in batch:
             (
                 row_no,
@@ -269,6 +285,11 @@ class PlainSlipWriter:
                 impurity_text,
                 point,
             ) = slip
+            if seen is not None:
+                mark = hash((contracts[contract_no].receipts_key, receipt_no))
+                if mark in seen:
+                    raise NotPlain(row_no, "receipt twice in the file (or a hash alike)")
+                seen.add(mark)
             if row_no in skip:
                 continue
             c = contracts[contract_no]
@@ -350,6 +371,8 @@ class PlainSlipWriter:
                 sums[1] += amount_fen
                 sums[2] += 1
             next_id += 1
+        if not self.write:
+            return  # checked and priced: nothing is written, nothing counted as written
         self.existing += len(skip)
         if not rows:
             return
