@@ -108,6 +108,8 @@ def test_import_exit_codes(db: Path, tmp_path: Path) -> None:
     assert code == 0
     code, text = run("import", "slips", str(good), "--db", str(db), "--today", "2019-06-01")
     assert code == 0 and "已存在" in text
+    code, text = run("import", "slips", str(good), "--db", str(db), "--dry-run")
+    assert code == 0 and "有问题 0 行；试运行，未写入" in text
     bad = tmp_path / "bad.csv"
     lines = good.read_text(encoding="utf-8-sig").splitlines()
     cells = lines[1].split(",")

@@ -170,8 +170,9 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.io.loading import Pending, import_file
 
     failed = False
-    # a dry run of several files checks each against what the earlier ones would add
-    pending = Pending() if args.dry_run else None
+    # a dry run of several files checks each against what the earlier ones would add (one
+    # file is checked against the store alone, so a file of plain slips takes the quick path)
+    pending = Pending() if args.dry_run and len(args.files) > 1 else None
     with _open_store(args) as store:
         for file in args.files:
             if not Path(file).exists():
