@@ -118,14 +118,18 @@ def values_digest(rows: Sequence[Sequence[Any]]) -> tuple[int, str]:
     return len(rows), _sha256(json.dumps(rows, separators=(",", ":"), check_circular=False))
 
 
-def digest_matches(rows: Sequence[Row], columns: Sequence[str], sha256: object) -> bool:
-    """Whether ``rows`` over ``columns`` have the digest ``sha256``: in the form this version
-    writes (``rows_digest``), or in a form an earlier version wrote, so that a store written
-    by an earlier version still verifies. Each form hashes every value of every row, so a
-    changed row matches none of them."""
-    if rows_digest(rows, columns)[1] == sha256:
+def digest_matches(
+    values: Sequence[Sequence[Any]], names: Sequence[str], columns: Sequence[str], sha256: object
+) -> bool:
+    """Whether rows (``values``, each in the order of the column ``names``) have the digest
+    ``sha256`` over ``columns``: in the form this version writes (``values_digest``), or in a
+    form an earlier version wrote, so that a store written by an earlier version still
+    verifies. Each form hashes every value of every row, so a changed row matches none."""
+    if list(columns) != list(names):
+        at = [list(names).index(c) for c in columns]
+        values = [[row[i] for i in at] for row in values]
+    if values_digest(values)[1] == sha256:
         return True
-    values = [[row[c] for c in columns] for row in rows]
     # one JSON array with the characters beyond ASCII as themselves
     if _sha256(json.dumps(values, ensure_ascii=False, separators=(",", ":"))) == sha256:
         return True

@@ -2899,14 +2899,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             if any(c not in names for c in columns):
                 problems.append(VerifyProblem("audit_rows", f"{table} lost columns", seq))
                 continue
-            if len(values) != payload.get("count") or not (
-                # the rows as this version writes them: their values, digested as they are
-                (columns == names and audit.values_digest(values)[1] == payload.get("sha256"))
-                or audit.digest_matches(
-                    [dict(zip(names, v, strict=True)) for v in values],
-                    columns,
-                    payload.get("sha256"),
-                )
+            if len(values) != payload.get("count") or not audit.digest_matches(
+                values, names, columns, payload.get("sha256")
             ):
                 ids = ", ".join(str(v[0]) for v in values[:5])
                 problems.append(
