@@ -254,8 +254,9 @@ class PlainSlipWriter:
                 (crop, form, grade, day): (D(price), str(D(price)))
                 for crop, form, grade, day, price in conn.execute(_MARKET_PRICES)
             }
-        self._load_contracts(conn, batch)
-        skip = self._recorded_receipts(conn, batch)
+        numbers = {s.contract_no for s in batch}
+        self._load_contracts(conn, batch, numbers)
+        skip = self._recorded_receipts(conn, batch, numbers)
         next_id = int(conn.execute(_NEXT_ID).fetchone()[0])
         if self._first_id is None:
             self._first_id = next_id
@@ -265,7 +266,7 @@ class PlainSlipWriter:
         contracts, prices, delivered = self._contracts, self._prices, self._delivered
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
-        rules, seen = self._rules, self._seen
+        rules, seen, write = self._rules, self._seen, self.write
         for slip in batch:
             (
                 row_no,
@@ -329,6 +330,8 @@ class PlainSlipWriter:
                 net_g, protected_g, protected_fen, market_g, market_fen, amount_fen = priced
                 accepted, reason = 1, None
                 delivered[c.id] = before + net_g
+            if not write:  # checked and priced: no row to write, no total to add to
+                continue
             rows.append(
                 (
                     next_id,
@@ -371,8 +374,8 @@ class PlainSlipWriter:
                 sums[1] += amount_fen
                 sums[2] += 1
             next_id += 1
-        if not self.write:
-            return  # checked and priced: nothing is written, nothing counted as written
+        if not write:
+            return  # nothing is written, nothing counted as written
         self.existing += len(skip)
         if not rows:
             return
@@ -395,11 +398,14 @@ class PlainSlipWriter:
             text = self._reasons[key] = terms.rejection(D(moisture))
         return text
 
-    def _load_contracts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> None:
-        """The batch's contracts (each read once a file) and what was delivered under them."""
+    def _load_contracts(
+        self, conn: sqlite3.Connection, batch: list[PlainSlip], numbers: set[str]
+    ) -> None:
+        """The contracts of the batch (their ``numbers``), each read once a file, and what was
+        delivered under them."""
         known = self._contracts
-        # (not ``set - known.keys()``: that walks every contract read so far, batch after batch)
-        wanted = sorted(n for n in {s.contract_no for s in batch} if n not in known)
+        # (not ``numbers - known.keys()``: that walks every contract read so far, each batch)
+        wanted = sorted(n for n in numbers if n not in known)
         if wanted:
             for row in conn.execute(_CONTRACTS, (json.dumps(wanted, ensure_ascii=False),)):
                 terms_text = row[10]
@@ -427,11 +433,14 @@ class PlainSlipWriter:
             ids = [self._contracts[n].id for n in wanted]
             self._delivered.update(self.store._delivered_grams(conn, ids))
 
-    def _recorded_receipts(self, conn: sqlite3.Connection, batch: list[PlainSlip]) -> set[int]:
+    def _recorded_receipts(
+        self, conn: sqlite3.Connection, batch: list[PlainSlip], numbers: set[str]
+    ) -> set[int]:
         """The rows of slips recorded before with the same data (to skip); ``NotPlain`` for a
-        receipt twice in the batch or the file, or recorded before with other data."""
+        receipt twice in the batch or the file, or recorded before with other data.
+        ``numbers``: the batch's contract numbers."""
         contracts, recorded = self._contracts, self._recorded
-        keys = {contracts[n].receipts_key for n in {s.contract_no for s in batch}}
+        keys = {contracts[n].receipts_key for n in numbers}
         for key in keys:
             if key not in recorded:
                 recorded[key] = conn.execute(_ANY_RECEIPT, key).fetchone() is not None
@@ -451,8 +460,8 @@ class PlainSlipWriter:
             group[slip.receipt_no] = slip
         skip: set[int] = set()
         for key, slips in groups.items():
-            numbers = json.dumps(sorted(slips), ensure_ascii=False)
-            for found in conn.execute(_RECEIPTS, (*key, numbers)):
+            receipts = json.dumps(sorted(slips), ensure_ascii=False)
+            for found in conn.execute(_RECEIPTS, (*key, receipts)):
                 slip = slips[found["receipt_no"]]
                 if self._first_id is not None and found["id"] >= self._first_id:
                     raise NotPlain(slip.row, "receipt twice in the file")
