@@ -45,7 +45,13 @@ from orderfarm.messages import Lang
 from orderfarm.money import ZERO
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Quote, Weighing, price_delivery
-from orderfarm.printables import contract_html, receipt_html, statement_html
+from orderfarm.printables import (
+    contract_html,
+    receipt_body,
+    receipt_html,
+    receipts_html,
+    statement_html,
+)
 from orderfarm.settlement import Statement
 from orderfarm.store import (
     AuditEntry,
@@ -549,19 +555,38 @@ class Session:
     def receipt_html(self, delivery_id: int, *, lang: Lang = "zh") -> str:
         """The printed receipt (小票) of a recorded slip, with the reason for its price."""
         self.need(P.VIEW_REPORTS)
+        quote, parts = self._receipt_parts(delivery_id, {})
+        return receipt_html(quote, **parts, catalog=self.catalog, lang=lang)
+
+    def receipts_html(self, delivery_ids: Sequence[int], *, lang: Lang = "zh") -> str:
+        """The receipts of several recorded slips on one page, one per slip of paper."""
+        self.need(P.VIEW_REPORTS)
+        parties: dict[str, dict[str, Any]] = {}
+        bodies = []
+        for delivery_id in delivery_ids:
+            quote, parts = self._receipt_parts(delivery_id, parties)
+            bodies.append(receipt_body(quote, **parts, catalog=self.catalog, lang=lang))
+        return receipts_html(bodies, lang=lang)
+
+    def _receipt_parts(
+        self, delivery_id: int, parties: dict[str, dict[str, Any]]
+    ) -> tuple[Quote, dict[str, Any]]:
+        """A slip's quote and what its receipt prints besides; ``parties`` keeps each
+        contract's parties, read once for the slips of one contract."""
         d = self.store.delivery(delivery_id)
-        contract = self.store.contract(d.contract_no)
-        return receipt_html(
-            d.quote,
-            receipt_no=d.receipt_no,
-            day=d.day,
-            household=self.store.household(contract.household_id),
-            enterprise=self.store.enterprise(contract.enterprise_uscc),
-            contract=contract,
-            purchase_point=d.purchase_point,
-            catalog=self.catalog,
-            lang=lang,
-        )
+        if d.contract_no not in parties:
+            contract = self.store.contract(d.contract_no)
+            parties[d.contract_no] = {
+                "household": self.store.household(contract.household_id),
+                "enterprise": self.store.enterprise(contract.enterprise_uscc),
+                "contract": contract,
+            }
+        return d.quote, {
+            "receipt_no": d.receipt_no,
+            "day": d.day,
+            "purchase_point": d.purchase_point,
+            **parties[d.contract_no],
+        }
 
     # -- inputs and payments -------------------------------------------------------------------
 

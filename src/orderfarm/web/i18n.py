@@ -119,6 +119,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Slip {receipt} saved: {amount}",
     },
     "print_receipt": {"zh": "打印小票", "en": "Print the receipt"},
+    "and_more": {"zh": " 等 {count} 张", "en": " and the others ({count} in all)"},
     "next_slip": {"zh": "下一张小票", "en": "Next slip"},
     "slips_of_contract": {"zh": "本合同的收购小票", "en": "Slips of this contract"},
     # -- households and parties --

@@ -98,28 +98,33 @@ def _void(ctx: app.Ctx) -> None:
     slots.add("reason")
     if st.button(ctx.t("void"), key="v_save"):
         try:
-            if not str(reason).strip():
-                raise ValidationError([Problem("reason", "blank")])
             void = s.void(str(kind), int(record_id), str(reason))
         except ValidationError as exc:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("voided_ok", id=int(record_id)))
-            # each new record with its receipt number, kept for the reruns that the print
-            # buttons start
-            st.session_state["v_repriced"] = [(i, s.delivery(i).receipt_no) for i in void.repriced]
-    repriced: list[tuple[int, str]] = st.session_state.get("v_repriced", [])
-    if repriced:
-        st.warning(ctx.t("repriced", ids="、".join(str(i) for i, _ in repriced)))
-        cols = st.columns(min(len(repriced), 4))
-        for n, (delivery_id, receipt) in enumerate(repriced):
-            cols[n % len(cols)].download_button(
-                f"{ctx.t('print_receipt')} {receipt}",
-                data=s.receipt_html(delivery_id, lang=ctx.lang).encode(),
-                file_name=f"receipt-{receipt}.html",
-                mime="text/html",
-                key=f"v_print_{delivery_id}",
+            # the slips priced again, their receipts on one page: made once, kept for the
+            # reruns the download starts
+            ids = void.repriced
+            receipts = [s.delivery(i).receipt_no for i in ids]
+            st.session_state["v_repriced"] = (
+                ids,
+                receipts,
+                s.receipts_html(ids, lang=ctx.lang).encode() if ids else b"",
             )
+    repriced, receipts, page = st.session_state.get("v_repriced", ((), [], b""))
+    if repriced:
+        st.warning(ctx.t("repriced", ids="、".join(map(str, repriced))))
+        shown = "、".join(receipts[:3])
+        if len(receipts) > 3:
+            shown += ctx.t("and_more", count=len(receipts))
+        st.download_button(
+            f"{ctx.t('print_receipt')} {shown}",
+            data=page,
+            file_name=f"receipts-{receipts[0]}.html",
+            mime="text/html",
+            key="v_print",
+        )
 
 
 def body(ctx: app.Ctx) -> None:
