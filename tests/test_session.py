@@ -106,6 +106,15 @@ def test_the_preview_is_the_price_recorded_and_the_user_is_the_actor(demo_store:
     assert demo_store.counts()["deliveries"] == before + 1
     assert demo_store.audit_log()[-1].actor == "clerk"
     assert "R-0001" in clerk.receipt_html(delivery.id)
+    second = clerk.record_delivery(contract_no, _weighing(grade), day, "R-0002")
+    page = clerk.receipts_html([delivery.id, second.id])
+    # one page, a receipt for each slip, each as its own receipt prints it
+    assert page.count("<html") == 1
+    assert page.index("R-0001") < page.index("R-0002")
+    for one in (delivery, second):
+        body = clerk.receipt_html(one.id)
+        receipt = body[body.index("<body>") + 6 : body.index("</body>")].strip()
+        assert one.receipt_no in receipt and receipt in page
 
 
 def test_the_preview_refuses_what_recording_would_refuse(demo_store: Store) -> None:
