@@ -345,17 +345,19 @@ def bind_finished(
     batch: int = 5000,
     table: str = "deliveries",
     columns: tuple[str, ...] = audit.DELIVERY_COLUMNS,
+    create: str | None = None,
 ) -> int:
     """``write_finished`` for rows made in Python, as an import that works them out in Python
     must write them: ``rows`` (in memory already) bound by ``executemany`` into ``table`` of
-    ``target`` and digested, a batch at a time, in one transaction."""
+    ``target`` (made first by the statement ``create``, if given) and digested, a batch at a
+    time, in one transaction."""
     insert = (
         f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (constant)
         f"VALUES ({', '.join('?' * len(columns))})"
     )
     with _writing(target) as conn:
-        if table == "narrow_deliveries":
-            conn.execute(_NARROW_TABLE)
+        if create is not None:
+            conn.execute(create)
         conn.execute("BEGIN IMMEDIATE")
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
@@ -400,7 +402,9 @@ def bench_floor(b: Bench) -> None:
     what = f"{n:,} finished delivery rows bound from Python and digested, no checks"
     b.add(Figure("floor", what, lib, bare, "s", None, note="no target: a Python import's least"))
     write_narrow = floor(
-        lambda t: bind_finished(narrow, t, 5000, "narrow_deliveries", _NARROW_COLUMNS)
+        lambda t: bind_finished(
+            narrow, t, 5000, "narrow_deliveries", _NARROW_COLUMNS, _NARROW_TABLE
+        )
     )
     lib, bare = alternate(baseline, write_narrow, b.repeat)
     what = f"{n:,} narrower rows ({len(_NARROW_COLUMNS)} columns) bound from Python and digested"
