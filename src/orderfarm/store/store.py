@@ -158,6 +158,13 @@ class _ContractRow:
     form_code: str
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _stored_decimal(text: str) -> Decimal:
+    """``D(text)`` of a stored weight, rate or price: a county's slips repeat a few thousand
+    texts a million times over, so each is read once (a failure is not remembered)."""
+    return D(text)
+
+
 def same_delivery(
     row: Mapping[str, Any] | sqlite3.Row,
     contract_id: int,
@@ -174,18 +181,11 @@ def same_delivery(
         and row["day"] == day
         and row["purchase_point"] == purchase_point
         and row["grade"] == grade
-        and D(row["gross_kg"]) == gross
-        and D(row["tare_kg"]) == tare
-        and D(row["moisture"]) == moisture
-        and D(row["impurity"]) == impurity
+        and _stored_decimal(row["gross_kg"]) == gross
+        and _stored_decimal(row["tare_kg"]) == tare
+        and _stored_decimal(row["moisture"]) == moisture
+        and _stored_decimal(row["impurity"]) == impurity
     )
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _stored_decimal(text: str) -> Decimal:
-    """``D(text)`` of a stored weight, rate or price: a county's slips repeat a few thousand
-    texts a million times over, so each is read once (a failure is not remembered)."""
-    return D(text)
 
 
 def _weighing_of(row: sqlite3.Row) -> Weighing:
