@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from websupport import goto, login, ok, open_slip, start, texts
 
 from orderfarm.store import Store
+from orderfarm.web.helpers import slip_day_key
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -24,7 +25,7 @@ def _weighing_page(
     goto(at, "weighing")
     at.text_input(key="w_household_search").input(name).run()
     at.selectbox(key="w_contract").set_value(number).run()
-    at.date_input(key="w_day").set_value(day).run()
+    at.date_input(key=slip_day_key(number)).set_value(day).run()
     return ok(at), number
 
 
@@ -62,7 +63,7 @@ def test_the_price_shows_before_saving_and_a_double_click_records_one_slip(
 def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at, _ = _weighing_page(demo_db, monkeypatch)
+    at, number = _weighing_page(demo_db, monkeypatch)
     before = _deliveries(demo_db)
     at.text_input(key="w_gross").input("abc").run()
     assert any("毛重" in text and "不是有效数字" in text for text in texts(at.error))
@@ -72,7 +73,7 @@ def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
     assert at.button(key="w_save").disabled  # nothing to save while the slip is wrong
     # a day outside the delivery window is refused before saving
     at.text_input(key="w_tare").input("1").run()
-    at.date_input(key="w_day").set_value(dt.date(2018, 1, 2)).run()
+    at.date_input(key=slip_day_key(number)).set_value(dt.date(2018, 1, 2)).run()
     assert any("不在合同交售期" in text for text in texts(at.error))
     ok(at)
     assert _deliveries(demo_db) == before

@@ -7,20 +7,24 @@ nothing is downloaded. Skipped when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from e2e_server import free_port, serving
 
 from orderfarm.auth import Role
 from orderfarm.demo import build_demo
+from orderfarm.io.exports import market_prices
 from orderfarm.store import Store
 from orderfarm.store.users import add_user
+from orderfarm.web.helpers import default_slip_day, price_days
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -38,9 +42,10 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
 
-def _slip_case(store: Store) -> tuple[str, str]:
-    """A household with one signed dried-chilli contract, and its name: the weighing page opens
-    that contract and, for a past season, the last market day of its window."""
+def _slip_case(store: Store, kind: str = "signed/chilli/dried") -> tuple[str, str]:
+    """The name of a household with one signed contract of ``kind``, the only household of
+    that name, and the day the weighing page opens that contract on (for a past season, the
+    last market day of its window)."""
     homes = {h.resident_id: h for h in store.households()}
     names = [h.head_name for h in homes.values()]
     by_home: dict[str, list[str]] = {}
@@ -48,13 +53,28 @@ def _slip_case(store: Store) -> tuple[str, str]:
         by_home.setdefault(c.household_id, []).append(f"{c.status.value}/{c.crop}/{c.form}")
     for rid, kinds in sorted(by_home.items()):
         name = homes[rid].head_name
-        if kinds == ["signed/chilli/dried"] and names.count(name) == 1:
-            return rid, name
-    raise LookupError("no household with a single signed dried-chilli contract")
+        if kinds == [kind] and names.count(name) == 1:
+            (contract,) = store.contracts(season=2018, household_id=rid)
+            grades = (
+                contract.terms.grades or store.catalog.form(contract.crop, contract.form).grades
+            )
+            days = price_days(market_prices(store, 2018), contract.crop, contract.form, grades[0])
+            return name, default_slip_day(contract, days, dt.date.today()).isoformat()
+    raise LookupError(f"no household with a single {kind} contract")
+
+
+class Server(NamedTuple):
+    """The page's address, and two households with one contract each, opened on other days."""
+
+    url: str
+    name: str
+    name_day: str
+    other: str
+    other_day: str
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     shm = Path("/dev/shm")
     fast = shm.is_dir() and os.access(shm, os.W_OK)  # no waiting for disk syncs
     scratch = Path(tempfile.mkdtemp(dir=shm)) if fast else tmp_path_factory.mktemp("e2e")
@@ -62,7 +82,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     with Store.open(db) as store:
         build_demo(store, households=30)
         add_user(store, "admin", Role.ADMIN, PASSWORD, actor="e2e")
-        _, name = _slip_case(store)
+        cases = _slip_case(store) + _slip_case(store, "signed/jerusalem_artichoke/fresh")
     port = free_port()
     env = {**os.environ, "ORDERFARM_DB": "", "PYTHONUNBUFFERED": "1"}
     command = [
@@ -74,7 +94,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     log = tmp_path_factory.getbasetemp() / "streamlit.log"
     try:
         with serving(command, f"http://127.0.0.1:{port}", log, cwd=ROOT, env=env):
-            yield f"http://127.0.0.1:{port}", name
+            yield Server(f"http://127.0.0.1:{port}", *cases)
     finally:
         if fast:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -100,10 +120,8 @@ def _open(page: object, title: str) -> None:
     playwright_api.expect(heading).to_be_visible()
 
 
-def test_log_in_weigh_a_slip_and_find_it_on_the_statement(
-    server: tuple[str, str], tmp_path: Path
-) -> None:
-    url, name = server
+def test_log_in_weigh_a_slip_and_find_it_on_the_statement(server: Server, tmp_path: Path) -> None:
+    url, name = server.url, server.name
     expect = playwright_api.expect
     # The README's screenshots are written only on request
     # (ORDERFARM_SCREENSHOTS=docs/screenshots), so a test run leaves the tree unchanged.
@@ -149,3 +167,42 @@ def test_log_in_weigh_a_slip_and_find_it_on_the_statement(
         page.screenshot(path=str(shots / "estimate.png"), full_page=True)
         browser.close()
     assert (shots / "weighing.png").stat().st_size > 10_000
+
+
+def test_a_slip_typed_right_after_the_household_takes_the_new_contracts_day(
+    server: Server, tmp_path: Path
+) -> None:
+    """Weights typed before the page has redrawn for a newly found household: the day is the one
+    prefilled for that household's contract, not the one the browser held for the contract shown
+    before (tried back and forth, as the race between the two reruns is not won every time)."""
+    assert server.name_day != server.other_day  # the two contracts open on different days
+    expect = playwright_api.expect
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1360, "height": 1800}, locale="zh-CN")
+        page.set_default_timeout(20_000)
+        page.goto(server.url)
+        page.get_by_label("用户名").fill("admin")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_role("heading", name="总览", exact=True)).to_be_visible()
+        _open(page, "收购")
+        day = page.locator('[data-testid="stDateInput"] input')
+        search = page.get_by_label("查找农户", exact=True)
+        gross = page.get_by_label("毛重（公斤）", exact=True)
+        turns = [(server.other, server.other_day), (server.name, server.name_day)] * 6
+        try:
+            for attempt, (query, expected) in enumerate(turns):
+                search.fill(query)
+                search.press("Enter")  # no waiting for the page to redraw
+                gross.fill(f"{50 + attempt}.4")  # a new value: a rerun
+                gross.press("Enter")
+                _settle(page)
+                expect(day).to_have_count(1)  # the run is over: no widget of the contract before
+                expect(day).to_have_value(expected)
+                # and the server prices the slip on that day, too
+                expect(page.get_by_text("计价预览（尚未保存）")).to_be_visible()
+        except AssertionError:
+            page.screenshot(path=str(tmp_path / "e2e-failure.png"), full_page=True)
+            raise
+        browser.close()

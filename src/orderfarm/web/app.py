@@ -79,6 +79,7 @@ def current_store() -> Store:
     if not path:
         st.error(t("no_db", current_lang()))
         st.stop()
+        raise RuntimeError("no database")  # st.stop() returns when there is no script run
     return open_store(str(path))
 
 
