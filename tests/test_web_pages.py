@@ -10,7 +10,7 @@ import attrs
 import pytest
 import websupport
 from streamlit.testing.v1 import AppTest
-from websupport import goto, login, ok, start, texts
+from websupport import form_key, goto, login, ok, start, texts
 
 from orderfarm import D, Household, Weighing
 from orderfarm.io.exporting import records_table
@@ -45,14 +45,14 @@ def test_a_clerk_adds_a_household_checked_as_typed(
 ) -> None:
     at = _page(demo_db, monkeypatch, "clerk", "households")
     before = _counts(demo_db)
-    at.text_input(key="hh_head_name").input("张三").run()
-    at.text_input(key="hh_resident_id").input("110105194912310021").run()
+    at.text_input(key=form_key(at, "hh_head_name")).input("张三").run()
+    at.text_input(key=form_key(at, "hh_resident_id")).input("110105194912310021").run()
     assert "身份证号: 校验码错误（应为 X）" in _errors(at)  # live, before saving
     assert at.button(key="hh_save").disabled
-    at.text_input(key="hh_resident_id").input(NEW_ID)
-    at.text_input(key="hh_township").input("大荆镇")
-    at.text_input(key="hh_village").input("东沟村")
-    at.text_input(key="hh_phone").input("138-0000-0000").run()
+    at.text_input(key=form_key(at, "hh_resident_id")).input(NEW_ID)
+    at.text_input(key=form_key(at, "hh_township")).input("大荆镇")
+    at.text_input(key=form_key(at, "hh_village")).input("东沟村")
+    at.text_input(key=form_key(at, "hh_phone")).input("138-0000-0000").run()
     assert not at.error
     at.button(key="hh_save").click().run()
     ok(at)
@@ -67,8 +67,8 @@ def test_a_clerk_adds_a_household_checked_as_typed(
 def test_a_bad_household_writes_nothing(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(demo_db, monkeypatch, "clerk", "households")
     before = _counts(demo_db)
-    at.text_input(key="hh_head_name").input("李四")
-    at.text_input(key="hh_resident_id").input("12345").run()
+    at.text_input(key=form_key(at, "hh_head_name")).input("李四")
+    at.text_input(key=form_key(at, "hh_resident_id")).input("12345").run()
     assert "身份证号: 应为 18 位，实为 5 位" in _errors(at)
     assert "村: 不能为空" in _errors(at) or "村: 不能为空白" in _errors(at)
     assert at.button(key="hh_save").disabled
@@ -81,7 +81,7 @@ def test_a_viewer_sees_masked_ids_and_no_editor(
     at = _page(demo_db, monkeypatch, "viewer", "households")
     ids = list(at.dataframe[0].value["身份证号"])
     assert ids and all(rid[6:14] == "********" for rid in ids)
-    assert not [w for w in at.text_input if w.key == "hh_head_name"]
+    assert not [w for w in at.text_input if str(w.key).startswith("hh_head_name")]
 
 
 # -- contracts ---------------------------------------------------------------------------------
@@ -171,12 +171,12 @@ def test_inputs_are_recorded_and_bad_quantities_refused(
     at = _page(demo_db, monkeypatch, "clerk", "inputs")
     _pick(at, "i", _a_name(demo_db))
     before = _counts(demo_db)
-    at.text_input(key="i_quantity").input("-3")
+    at.text_input(key=form_key(at, "i_quantity")).input("-3")
     at.text_input(key="i_reference").input("PF-0001").run()
     at.button(key="i_save").click().run()
     assert "数量: 必须大于 0" in _errors(at)
     assert _counts(demo_db) == before
-    at.text_input(key="i_quantity").input("200").run()
+    at.text_input(key=form_key(at, "i_quantity")).input("200").run()
     at.date_input(key="i_day").set_value(dt.date(2018, 9, 1)).run()
     at.button(key="i_save").click().run()
     ok(at)
@@ -271,9 +271,9 @@ def test_the_estimate_shows_what_the_floor_secures(
     labels = [m.label for m in at.metric]
     assert "保护价价值" in labels and "增收" in labels
     assert any("保护价保住的收入" in str(m.value) for m in at.markdown)
-    at.text_input(key="e_yield").input("lots").run()
+    at.text_input(key=form_key(at, "e_yield")).input("lots").run()
     assert "不是有效数字" in _errors(at)
-    at.text_input(key="e_yield").input("1700").run()
+    at.text_input(key=form_key(at, "e_yield")).input("1700").run()
     ok(at)
     assert not at.error
 
@@ -380,9 +380,9 @@ def test_a_clerk_edits_a_household_and_the_reveal_is_audited(
 ) -> None:
     at = _page(demo_db, monkeypatch, "clerk", "households")
     at.selectbox(key="hh_pick").select_index(1).run()  # the first household (0 is "new")
-    rid = str(at.text_input(key="hh_resident_id").value)
-    assert at.text_input(key="hh_resident_id").disabled  # the ID names the household
-    at.text_input(key="hh_phone").input("13900000000").run()
+    rid = str(at.text_input(key=form_key(at, "hh_resident_id")).value)
+    assert at.text_input(key=form_key(at, "hh_resident_id")).disabled  # the ID names the household
+    at.text_input(key=form_key(at, "hh_phone")).input("13900000000").run()
     at.button(key="hh_save").click().run()
     ok(at)
     with Store.open(demo_db) as store:
@@ -399,14 +399,14 @@ def test_leaving_a_page_and_coming_back_refills_its_forms(
     goto(at, "estimate")  # Streamlit forgot the estimate's widgets while away
     ok(at)
     assert not at.error
-    assert at.text_input(key="e_area").value == "2"
+    assert at.text_input(key=form_key(at, "e_area")).value == "2"
     goto(at, "households")
     at.selectbox(key="hh_pick").select_index(1).run()
-    name = at.text_input(key="hh_head_name").value
+    name = at.text_input(key=form_key(at, "hh_head_name")).value
     goto(at, "dashboard")
     goto(at, "households")
     at.selectbox(key="hh_pick").select_index(1).run()
-    assert at.text_input(key="hh_head_name").value == name
+    assert at.text_input(key=form_key(at, "hh_head_name")).value == name
 
 
 def test_the_dashboard_figures_count_each_household_once(demo_db: Path) -> None:

@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from websupport import goto, login, ok, open_slip, start, texts
 
 from orderfarm.store import Store
-from orderfarm.web.helpers import slip_day_key
+from orderfarm.web.app import owned_key
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -25,7 +25,7 @@ def _weighing_page(
     goto(at, "weighing")
     at.text_input(key="w_household_search").input(name).run()
     at.selectbox(key="w_contract").set_value(number).run()
-    at.date_input(key=slip_day_key(number)).set_value(day).run()
+    at.date_input(key=owned_key("w_day", number)).set_value(day).run()
     return ok(at), number
 
 
@@ -73,7 +73,7 @@ def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
     assert at.button(key="w_save").disabled  # nothing to save while the slip is wrong
     # a day outside the delivery window is refused before saving
     at.text_input(key="w_tare").input("1").run()
-    at.date_input(key=slip_day_key(number)).set_value(dt.date(2018, 1, 2)).run()
+    at.date_input(key=owned_key("w_day", number)).set_value(dt.date(2018, 1, 2)).run()
     assert any("不在合同交售期" in text for text in texts(at.error))
     ok(at)
     assert _deliveries(demo_db) == before

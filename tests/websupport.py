@@ -134,3 +134,12 @@ def ok(at: AppTest) -> AppTest:
     assert not at.exception, [e.value for e in at.exception]
     assert not any("意外错误" in str(e.value) or "went wrong" in str(e.value) for e in at.error)
     return at
+
+
+def form_key(at: AppTest, key: str) -> str:
+    """The widget key of prefilled form field ``key`` for the owner its form shows now (the
+    page keys such widgets by owner: ``app.owned_key``)."""
+    kinds = ("text_input", "number_input", "selectbox", "date_input")
+    keys = {w.key for kind in kinds for w in at.get(kind) if str(w.key).startswith(f"{key}@")}
+    assert len(keys) == 1, (key, keys)
+    return str(keys.pop())

@@ -130,18 +130,28 @@ class Slots:
         return other
 
 
+def owned_key(key: str, owner: object) -> str:
+    """The key of form widget ``key`` when the form is for ``owner`` (a contract, household or
+    crop): one widget per owner, so a value the browser still holds for the owner shown before
+    (typed into before the page redrew) cannot replace the new owner's prefilled value."""
+    return f"{key}@{owner}"
+
+
 def prefill(
     owner_key: str, owner: object, keys: Iterable[str], values: Callable[[], Mapping[str, Any]]
-) -> None:
-    """Fill a form's widgets from ``values()`` when the form is for a new ``owner`` (another
-    contract, household or crop), or when Streamlit dropped their state (it forgets the widgets
-    of a page that was left); otherwise leave what the user typed."""
+) -> dict[str, str]:
+    """Fill a form's widgets from ``values()`` (by ``keys``) when the form is for a new
+    ``owner``, or when Streamlit dropped their state (it forgets the widgets of a page that was
+    left); otherwise leave what the user typed. Returns each key's widget key for ``owner``
+    (``owned_key``), which the form's widgets must use."""
     state = st.session_state
-    if state.get(owner_key) == owner and all(key in state for key in keys):
-        return
+    widgets = {key: owned_key(key, owner) for key in keys}
+    if state.get(owner_key) == owner and all(w in state for w in widgets.values()):
+        return widgets
     for key, value in values().items():
-        state[key] = value
+        state[widgets[key]] = value
     state[owner_key] = owner
+    return widgets
 
 
 def show_problems(problems: Iterable[Problem], lang: Lang) -> None:

@@ -174,13 +174,6 @@ def new_receipt_no(day: dt.date, point: str = "") -> str:
     return f"{prefix or 'W'}{day:%Y%m%d}-{secrets.token_hex(3).upper()}"
 
 
-def slip_day_key(contract_no: str) -> str:
-    """The weighing page's day widget key: one widget per contract, so a day the browser still
-    holds for the contract shown before (weights typed before the page redrew) cannot replace
-    the new contract's prefilled day."""
-    return f"w_day_{contract_no}"
-
-
 def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: dt.date) -> dt.date:
     """The day a new slip defaults to: today when it lies in the contract's delivery window,
     else the latest day with a market price in the window (a season being entered late),

@@ -40,29 +40,29 @@ def _what_if(ctx: app.Ctx) -> None:
         }
 
     keys = ("e_grade", "e_area", "e_yield", "e_price", "e_floor", "e_baseline")
-    app.prefill("e_for", crop_form, keys, defaults)
+    k = app.prefill("e_for", crop_form, keys, defaults)
     slots = app.Slots()
     left, right = st.columns(2)
     with left:
-        grade = str(st.selectbox(ctx.t("grade"), list(product.grades), key="e_grade"))
-        st.text_input(ctx.t("area_mu"), key="e_area")
+        grade = str(st.selectbox(ctx.t("grade"), list(product.grades), key=k["e_grade"]))
+        st.text_input(ctx.t("area_mu"), key=k["e_area"])
         slots.add("area_mu")
-        st.text_input(ctx.t("yield_per_mu"), key="e_yield")
+        st.text_input(ctx.t("yield_per_mu"), key=k["e_yield"])
         slots.add("yield_kg_per_mu")
     with right:
-        st.text_input(ctx.t("expected_price"), key="e_price")
+        st.text_input(ctx.t("expected_price"), key=k["e_price"])
         slots.add("market_price")
-        st.text_input(ctx.t("floor_price_kg"), key="e_floor", help=ctx.t("floor_blank"))
+        st.text_input(ctx.t("floor_price_kg"), key=k["e_floor"], help=ctx.t("floor_blank"))
         slots.add("floor")
-        st.text_input(ctx.t("baseline_per_mu"), key="e_baseline")
+        st.text_input(ctx.t("baseline_per_mu"), key=k["e_baseline"])
         slots.add("baseline_net_per_mu")
     state = st.session_state
     values, problems = helpers.collect(
-        ("area_mu", str(state["e_area"]), True),
-        ("yield_kg_per_mu", str(state["e_yield"]), True),
-        ("market_price", str(state["e_price"]), True),
-        ("floor", str(state["e_floor"]), False),
-        ("baseline_net_per_mu", str(state["e_baseline"]), True),
+        ("area_mu", str(state[k["e_area"]]), True),
+        ("yield_kg_per_mu", str(state[k["e_yield"]]), True),
+        ("market_price", str(state[k["e_price"]]), True),
+        ("floor", str(state[k["e_floor"]]), False),
+        ("baseline_net_per_mu", str(state[k["e_baseline"]]), True),
     )
     if problems:
         app.show_problems(slots.show(problems, ctx.lang), ctx.lang)

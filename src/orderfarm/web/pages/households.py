@@ -87,7 +87,7 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
             else f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
         ),
     )
-    app.prefill(
+    k = app.prefill(
         "hh_loaded",
         choice,
         [f"hh_{field}" for field in _FIELDS],
@@ -97,48 +97,48 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
     slots = app.Slots()
     left, right = st.columns(2)
     with left:
-        st.text_input(ctx.t("head_name"), key="hh_head_name")
+        st.text_input(ctx.t("head_name"), key=k["hh_head_name"])
         slots.add("head_name")
-        st.text_input(ctx.t("resident_id"), key="hh_resident_id", disabled=editing)
+        st.text_input(ctx.t("resident_id"), key=k["hh_resident_id"], disabled=editing)
         slots.add("resident_id")
-        st.text_input(ctx.t("township"), key="hh_township")
+        st.text_input(ctx.t("township"), key=k["hh_township"])
         slots.add("township")
-        st.text_input(ctx.t("village"), key="hh_village")
+        st.text_input(ctx.t("village"), key=k["hh_village"])
         slots.add("village")
-        st.text_input(ctx.t("group"), key="hh_group")
+        st.text_input(ctx.t("group"), key=k["hh_group"])
         slots.add("group")
     with right:
-        st.text_input(ctx.t("phone"), key="hh_phone")
+        st.text_input(ctx.t("phone"), key=k["hh_phone"])
         slots.add("phone")
-        st.number_input(ctx.t("members"), min_value=1, max_value=30, step=1, key="hh_members")
+        st.number_input(ctx.t("members"), min_value=1, max_value=30, step=1, key=k["hh_members"])
         slots.add("members")
         st.selectbox(
             ctx.t("poverty_status"),
             [p.value for p in PovertyStatus],
-            key="hh_poverty_status",
+            key=k["hh_poverty_status"],
             format_func=lambda v: v if ctx.lang == "zh" else PovertyStatus(v).en,
         )
         slots.add("poverty_status")
-        st.text_input(ctx.t("account"), key="hh_account")
+        st.text_input(ctx.t("account"), key=k["hh_account"])
         slots.add("account")
 
     state = st.session_state
     touched = editing or any(
-        str(state.get(f"hh_{f}", "")).strip() for f in ("head_name", "resident_id", "village")
+        str(state.get(k[f"hh_{f}"], "")).strip() for f in ("head_name", "resident_id", "village")
     )
     household: Household | None = None
     if touched:
         try:
             household = Household(
-                head_name=str(state["hh_head_name"]),
-                resident_id=str(state["hh_resident_id"]),
-                township=str(state["hh_township"]),
-                village=str(state["hh_village"]),
-                group=str(state["hh_group"]),
-                phone=str(state["hh_phone"]).strip(),
-                members=int(state["hh_members"]),
-                poverty_status=str(state["hh_poverty_status"]),
-                account=str(state["hh_account"]),
+                head_name=str(state[k["hh_head_name"]]),
+                resident_id=str(state[k["hh_resident_id"]]),
+                township=str(state[k["hh_township"]]),
+                village=str(state[k["hh_village"]]),
+                group=str(state[k["hh_group"]]),
+                phone=str(state[k["hh_phone"]]).strip(),
+                members=int(state[k["hh_members"]]),
+                poverty_status=str(state[k["hh_poverty_status"]]),
+                account=str(state[k["hh_account"]]),
             )
         except ValidationError as exc:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)

@@ -30,23 +30,23 @@ def body(ctx: app.Ctx) -> None:
         }
 
     keys = ("i_item", "i_unit", "i_quantity", "i_unit_cost", "i_charge")
-    app.prefill("i_for", contract.contract_no, keys, defaults)
+    k = app.prefill("i_for", contract.contract_no, keys, defaults)
     slots = app.Slots()
     left, right = st.columns(2)
     with left:
-        item = st.text_input(ctx.t("item"), key="i_item")
+        item = st.text_input(ctx.t("item"), key=k["i_item"])
         slots.add("item")
-        quantity = st.text_input(ctx.t("quantity"), key="i_quantity")
+        quantity = st.text_input(ctx.t("quantity"), key=k["i_quantity"])
         slots.add("quantity")
-        unit = st.text_input(ctx.t("unit"), key="i_unit")
+        unit = st.text_input(ctx.t("unit"), key=k["i_unit"])
         slots.add("unit")
-        unit_cost = st.text_input(ctx.t("unit_cost"), key="i_unit_cost")
+        unit_cost = st.text_input(ctx.t("unit_cost"), key=k["i_unit_cost"])
         slots.add("unit_cost")
     with right:
         charge = st.selectbox(
             ctx.t("charge"),
             [m.value for m in ChargeMode],
-            key="i_charge",
+            key=k["i_charge"],
             format_func=lambda v: ChargeMode(v).zh if ctx.lang == "zh" else v,
         )
         day = st.date_input(ctx.t("day"), value=dt.date.today(), key="i_day", format="YYYY-MM-DD")

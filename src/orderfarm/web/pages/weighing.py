@@ -69,15 +69,13 @@ def body(ctx: app.Ctx) -> None:
     season, _home, contract = picked
     grades = contract.terms.grades or s.catalog.form(contract.crop, contract.form).grades
 
-    day_field = helpers.slip_day_key(contract.contract_no)
-
     def default_day() -> dict[str, dt.date]:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
         if st.session_state.get("w_receipt") not in st.session_state.get("w_saved", {}):
             st.session_state.pop("w_receipt", None)  # numbered for this contract's day
-        return {day_field: helpers.default_slip_day(contract, days, dt.date.today())}
+        return {"w_day": helpers.default_slip_day(contract, days, dt.date.today())}
 
-    app.prefill("w_day_for", contract.contract_no, [day_field], default_day)
+    day_key = app.prefill("w_day_for", contract.contract_no, ["w_day"], default_day)["w_day"]
     for key in _WEIGHTS:
         st.session_state.setdefault(key, "")
 
@@ -95,7 +93,7 @@ def body(ctx: app.Ctx) -> None:
         st.text_input(ctx.t("impurity_pct"), key="w_impurity", placeholder="0")
         slots.add("impurity")
     with right:
-        day = st.date_input(ctx.t("day"), key=day_field, format="YYYY-MM-DD")
+        day = st.date_input(ctx.t("day"), key=day_key, format="YYYY-MM-DD")
         slots.add("day")
         point = st.text_input(ctx.t("purchase_point"), key="w_point")
         slots.add("purchase_point")
