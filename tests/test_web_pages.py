@@ -190,6 +190,11 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     at = _page(demo_db, monkeypatch, "clerk", "payments")
     _pick(at, "p", _a_name(demo_db))
     before = _counts(demo_db)
+    at.text_input(key="p_amount").input("1.00").run()
+    at.text_input(key="p_reference").input("   ").run()
+    at.button(key="p_save").click().run()
+    assert "凭证号: 不能为空白" in _errors(at)  # the store's check, under its field
+    assert _counts(demo_db) == before
     at.text_input(key="p_amount").input("99999999").run()
     at.text_input(key="p_reference").input("BANK-T-1").run()
     at.button(key="p_save").click().run()

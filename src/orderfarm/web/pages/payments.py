@@ -42,8 +42,6 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
     if st.button(ctx.t("record_payment"), key="p_save", type="primary"):
         try:
             value = helpers.parse_decimal(str(amount), "amount")
-            if not str(reference).strip():
-                raise ValidationError([Problem("reference", "blank")])
             assert value is not None
             payment = s.record_payment(
                 ref,
