@@ -61,13 +61,14 @@ def test_artichoke_household_with_price_risk() -> None:
     # at-the-money put worth 1.20 × (Φ(0.1) − Φ(−0.1)) = 1.20 × 0.0796557 = 0.0956 yuan/kg.
     est = estimate("菊芋", "fresh", "1.5", baseline_net_per_mu="350")
     assert est.assumptions.price_volatility == D("0.20")
-    assert est.floor_value_per_kg == D("0.0956")
-    assert est.expected_paid_price == D("1.2956")  # 1.20 + 0.0956
-    assert est.gross == D("3303.78")  # 2,550 × 1.2956
-    assert est.net == D("3033.78")  # − 270.00
-    assert est.increase == D("2508.78")  # − 525.00
-    assert est.floor_value == D("243.78")  # 2,550 × 0.0956
-    assert est.guarantee_cost == D("243.78")  # no premium: top-up = floor value
+    # the unit prices are not rounded (DESIGN §3): only the amounts made from them are
+    assert est.floor_value_per_kg == pytest.approx(D("0.0955868095"), abs=D("0.0000000001"))
+    assert est.expected_paid_price == D("1.20") + est.floor_value_per_kg
+    assert est.gross == D("3303.75")  # 2,550 × 1.29558681 = 3,303.7464 (3,303.78 at 1.2956)
+    assert est.net == D("3033.75")  # − 270.00
+    assert est.increase == D("2508.75")  # − 525.00
+    assert est.floor_value == D("243.75")  # 2,550 × 0.09558681 = 243.7464
+    assert est.guarantee_cost == D("243.75")  # no premium: top-up = floor value
 
 
 def test_chilli_fresh_household_below_floor() -> None:
@@ -192,10 +193,10 @@ def test_explain_shows_every_assumption() -> None:
         "预期市场价 1.20",
         "波动率 20%",
         "玉米亩纯收入 350",
-        "1.2956",
+        "≈1.2956",  # the expected paid price, shown to four places
     ):
         assert fragment in zh
-    assert "increase 3,033.78 − 525.00 = 2,508.78 yuan" in en
+    assert "increase 3,033.75 − 525.00 = 2,508.75 yuan" in en
 
 
 def test_defaults_and_overrides() -> None:

@@ -51,8 +51,8 @@ PHOTOVOLTAIC_PER_HOUSEHOLD: Final = Decimal("3000.00")
 #: one Shangzhou case.
 FUNGUS_DIVIDEND_PER_HOUSEHOLD: Final = Decimal("3000.00")
 
-#: Expected prices derived from a distribution are kept to 0.0001 yuan/kg, so an estimate can be
-#: redone by hand from the figures it shows.
+#: Unit prices from the closed form are shown to 0.0001 yuan/kg (marked ≈ when that rounds
+#: them); the amounts are made from the unrounded prices (DESIGN §3).
 PRICE_STEP: Final = Decimal("0.0001")
 
 #: Largest volatility (standard deviation of the log price) an estimate accepts.
@@ -89,8 +89,11 @@ def lognormal_call(strike: float, mean: float, volatility: float) -> float:
     return max(lognormal_put(strike, mean, volatility) + mean - strike, 0.0)
 
 
-def _to_price(value: float) -> Decimal:
-    return Decimal(value).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+def _closed_form(value: float) -> Decimal:
+    """A unit price from the closed form, not rounded (DESIGN §3: unit prices are not rounded;
+    only the amounts made from it are): the shortest decimal that is the float it was computed
+    in, about 16 significant digits."""
+    return Decimal(repr(value))
 
 
 def _linked_factor(terms: PriceTerms) -> Decimal:
@@ -105,8 +108,8 @@ def expected_paid_price(
     Fixed-price terms pay the floor. Market-linked terms pay ``min(max(floor, X), ceiling)``
     with ``X = market × (1 + premium)``, whose expectation is
     ``E[X] + E[max(floor − X, 0)] − E[max(X − ceiling, 0)]``. With ``volatility`` 0 the result
-    is exact; otherwise it is rounded half-up to 0.0001 yuan/kg. A grade without a floor is paid
-    the expected market price.
+    is exact; otherwise it is the closed form's value, not rounded (the amounts made from it
+    are). A grade without a floor is paid the expected market price.
     """
     market, vol = _price_inputs(expected_market_price, volatility)
     floor = terms.floor(grade)
@@ -119,10 +122,10 @@ def expected_paid_price(
         price = max(floor, linked)
         return price if terms.ceiling is None else min(price, terms.ceiling)
     mean = float(linked)
-    value = mean + lognormal_put(float(floor), mean, float(vol))
+    value = linked + _closed_form(lognormal_put(float(floor), mean, float(vol)))
     if terms.ceiling is not None:
-        value -= lognormal_call(float(terms.ceiling), mean, float(vol))
-    return _to_price(value)
+        value -= _closed_form(lognormal_call(float(terms.ceiling), mean, float(vol)))
+    return value
 
 
 def expected_floor_value(
@@ -130,8 +133,8 @@ def expected_floor_value(
 ) -> Decimal:
     """What the floor is worth per kg, ``E[max(floor − market, 0)]`` (yuan/kg; 0 without a floor).
 
-    Exact for ``volatility`` 0, else rounded half-up to 0.0001 yuan/kg. ``market`` here is the
-    price the terms would pay without the floor (with the premium, for market-linked terms).
+    Exact for ``volatility`` 0, else the closed form's value, not rounded. ``market`` here is
+    the price the terms would pay without the floor (with the premium, for market-linked terms).
     """
     market, vol = _price_inputs(expected_market_price, volatility)
     if floor is None:
@@ -139,7 +142,7 @@ def expected_floor_value(
     floor = D(floor, "floor")
     if vol == ZERO:
         return max(floor - market, ZERO)
-    return _to_price(lognormal_put(float(floor), float(market), float(vol)))
+    return _closed_form(lognormal_put(float(floor), float(market), float(vol)))
 
 
 def _price_inputs(market: Decimal, volatility: Decimal) -> tuple[Decimal, Decimal]:
@@ -236,11 +239,11 @@ class Assumptions:
 
     @property
     def market_median(self) -> Decimal:
-        """The median market price, ``market_price × exp(−volatility² / 2)`` (0.0001 yuan/kg)."""
+        """The median market price, ``market_price × exp(−volatility² / 2)`` (not rounded)."""
         if self.price_volatility == ZERO:
             return self.market_price
         factor = math.exp(-(float(self.price_volatility) ** 2) / 2.0)
-        return _to_price(float(self.market_price) * factor)
+        return self.market_price * _closed_form(factor)
 
 
 def _default_grade(product: ProductForm) -> str:
@@ -348,9 +351,12 @@ def _num(value: Decimal) -> str:
 
 
 def _price(value: Decimal) -> str:
-    """A unit price with at least two decimals: ``1.20``, ``1.2956``."""
-    whole, _, frac = format(value.normalize(), "f").partition(".")
-    return f"{int(whole):,}.{frac.ljust(2, '0')}"
+    """A unit price with at least two decimals: ``1.20``, ``1.2956``; one with more than four
+    (from the closed form) shown to four, marked as shown rounded: ``≈1.2956``."""
+    shown = value.quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
+    mark = "" if shown == value else "≈"
+    whole, _, frac = format(shown.normalize(), "f").partition(".")
+    return f"{mark}{int(whole):,}.{frac.ljust(2, '0')}"
 
 
 def _pct(value: Decimal) -> str:
