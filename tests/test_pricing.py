@@ -17,6 +17,7 @@ from orderfarm import (
     default_catalog,
     price_delivery,
 )
+from orderfarm.pricing import protected_part
 
 # Fresh chilli, 2018: floor 1.60 yuan/kg for grade 1, 1.40 for grade 2, 等外 unprotected.
 FRESH = PriceTerms(floors={"一级": D("1.60"), "二级": D("1.40")}, grades=("一级", "二级", "等外"))
@@ -242,8 +243,19 @@ def test_a_pricing_error_is_a_validation_error_with_every_problem() -> None:
             market_price=D("1.4"),
             delivered_before_kg=0.0,  # type: ignore[arg-type]
         ),
+        lambda: protected_part(FRESH, "一级", 50.0, D("0")),  # type: ignore[arg-type]
+        lambda: protected_part(FRESH, "一级", D("50"), 0.0),  # type: ignore[arg-type]
     ],
-    ids=["gross", "moisture", "floor", "premium", "market", "delivered_before"],
+    ids=[
+        "gross",
+        "moisture",
+        "floor",
+        "premium",
+        "market",
+        "delivered_before",
+        "protected_part_net",
+        "protected_part_before",
+    ],
 )
 def test_a_float_is_a_type_error(build: object) -> None:
     with pytest.raises(TypeError, match="float"):

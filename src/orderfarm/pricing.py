@@ -258,6 +258,7 @@ def protected_part(
 ) -> Decimal:
     """DESIGN §4 step 6: the kg of an accepted lot of ``net_kg`` paid the protected price,
     after ``delivered_before_kg`` under the contract; none for a grade without a floor."""
+    net_kg, delivered_before_kg = D(net_kg, "net_kg"), D(delivered_before_kg, "delivered_before")
     if terms.floor(grade) is None:
         return ZERO
     if terms.quota_kg is None:
