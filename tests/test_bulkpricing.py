@@ -88,6 +88,16 @@ def test_the_integer_pricer_agrees_with_price_delivery(
     assert integer(terms, slip, market, before) == expected(terms, slip, market, before)
 
 
+def test_a_market_price_longer_than_decimals_default_precision_is_not_rounded() -> None:
+    # 1 kg at 0.00499…9 (36 significant digits) is 0.00: the linked price, rounded to 28
+    # digits, would be 0.005000… and the amount 0.01
+    terms = PriceTerms(floors={"A": D("0.001")}, grades=("A",), market_linked=True)
+    market = Decimal("0.004" + "9" * 35)
+    slip = Weighing(gross_kg=D("1"), tare_kg=D("0"), grade="A")
+    assert expected(terms, slip, market, D("0")) == (1000, 1000, 0, 0, 0, 0)
+    assert integer(terms, slip, market, D("0")) == (1000, 1000, 0, 0, 0, 0)
+
+
 def test_a_half_fen_rounds_up_and_less_rounds_down() -> None:
     assert half_up(5, 10) == 1
     assert half_up(49_999, 100_000) == 0

@@ -243,7 +243,10 @@ def _protected_price(
     else:
         if market is None:
             raise PricingError.one("market_price", "market_needed_linked", grade=grade)
-        linked = market * (ONE + terms.premium)
+        factor = ONE + terms.premium
+        with localcontext() as ctx:  # exact: a unit price is not rounded (DESIGN §3)
+            ctx.prec = len(market.as_tuple().digits) + len(factor.as_tuple().digits) + 1
+            linked = market * factor
         if linked > floor:
             price, basis = linked, (Basis.PREMIUM if terms.premium else Basis.MARKET)
         else:
