@@ -15,7 +15,7 @@ until the one rounding, as in ``price_delivery``. A lot above the maximum moistu
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Final
 
 import attrs
@@ -23,7 +23,7 @@ import attrs
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError, ValidationError
 from orderfarm.money import ZERO
-from orderfarm.pricing import Basis, _protected_price, rejection_text
+from orderfarm.pricing import _PRECISION, Basis, _protected_price, rejection_text
 
 #: net weights are rounded to 0.01 kg: 10 grams
 _STEP_G: Final = 10
@@ -81,7 +81,9 @@ class IntTerms:
         protected_error: ValidationError | None = None
         if floor is not None:
             try:
-                protected = _protected_price(terms, floor, market, grade)
+                with localcontext() as ctx:  # as price_delivery works it out
+                    ctx.prec = _PRECISION
+                    protected = _protected_price(terms, floor, market, grade)
             except PricingError as exc:
                 protected_error = exc
         market_error = None

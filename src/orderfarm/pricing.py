@@ -235,13 +235,6 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
     )
 
 
-def _exact_product(a: Decimal, b: Decimal) -> Decimal:
-    """``a × b`` not rounded, however many digits the factors have."""
-    with localcontext() as ctx:
-        ctx.prec = len(a.as_tuple().digits) + len(b.as_tuple().digits) + 1
-        return a * b
-
-
 def _protected_price(
     terms: PriceTerms, floor: Decimal, market: Decimal | None, grade: str
 ) -> tuple[Decimal, Basis]:
@@ -250,7 +243,7 @@ def _protected_price(
     else:
         if market is None:
             raise PricingError.one("market_price", "market_needed_linked", grade=grade)
-        linked = _exact_product(market, ONE + terms.premium)  # a unit price is not rounded
+        linked = market * (ONE + terms.premium)
         if linked > floor:
             price, basis = linked, (Basis.PREMIUM if terms.premium else Basis.MARKET)
         else:
@@ -322,13 +315,7 @@ def price_delivery(
             if protected_kg > ZERO and floor is not None:
                 price, basis = _protected_price(terms, floor, market_price, weighing.grade)
                 portions.append(
-                    Portion(
-                        protected_kg,
-                        price,
-                        basis,
-                        True,
-                        round_yuan(_exact_product(protected_kg, price)),
-                    )
+                    Portion(protected_kg, price, basis, True, round_yuan(protected_kg * price))
                 )
             if unprotected_kg > ZERO:
                 if market_price is None:
@@ -340,7 +327,7 @@ def price_delivery(
                         market_price,
                         Basis.MARKET,
                         False,
-                        round_yuan(_exact_product(unprotected_kg, market_price)),
+                        round_yuan(unprotected_kg * market_price),
                     )
                 )
         amount = round_yuan(sum((p.amount for p in portions), ZERO))
