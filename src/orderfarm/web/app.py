@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import logging
 import os
@@ -133,8 +134,9 @@ class Slots:
 def owned_key(key: str, owner: object) -> str:
     """The key of form widget ``key`` when the form is for ``owner`` (a contract, household or
     crop): one widget per owner, so a value the browser still holds for the owner shown before
-    (typed into before the page redrew) cannot replace the new owner's prefilled value."""
-    return f"{key}@{owner}"
+    (typed into before the page redrew) cannot replace the new owner's prefilled value. The
+    owner is hashed: widget keys reach the browser, and an owner may be a resident ID."""
+    return f"{key}@{hashlib.sha256(repr(owner).encode()).hexdigest()[:16]}"
 
 
 def prefill(
