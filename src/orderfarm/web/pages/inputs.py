@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from orderfarm.errors import Problem, ValidationError
+from orderfarm.errors import ValidationError
 from orderfarm.supplies import ChargeMode, InputSupply
 from orderfarm.web import app, helpers
 
@@ -69,8 +69,6 @@ def body(ctx: app.Ctx) -> None:
                 )
             except ValidationError as exc:
                 problems = list(exc.problems)
-        if not str(reference).strip():
-            problems.append(Problem("reference", "blank"))
         if problems or supply is None:
             app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
         else:
