@@ -187,7 +187,7 @@ def test_a_slip_typed_right_after_the_household_takes_the_new_contracts_day(
         page.get_by_role("button", name="登录").click()
         expect(page.get_by_role("heading", name="总览", exact=True)).to_be_visible()
         _open(page, "收购")
-        day = page.locator('[data-testid="stDateInput"] input')
+        days = '[data-testid="stDateInput"] input'
         search = page.get_by_label("查找农户", exact=True)
         gross = page.get_by_label("毛重（公斤）", exact=True)
         turns = [(server.other, server.other_day), (server.name, server.name_day)] * 6
@@ -198,8 +198,18 @@ def test_a_slip_typed_right_after_the_household_takes_the_new_contracts_day(
                 gross.fill(f"{50 + attempt}.4")  # a new value: a rerun
                 gross.press("Enter")
                 _settle(page)
-                expect(day).to_have_count(1)  # the run is over: no widget of the contract before
-                expect(day).to_have_value(expected)
+                # the runs are over: one day widget, no stale one of the contract before, and
+                # it holds the new contract's day
+                try:
+                    page.wait_for_function(
+                        "([sel, v]) => { const d = document.querySelectorAll(sel);"
+                        " return d.length === 1 && d[0].value === v; }",
+                        arg=[days, expected],
+                        timeout=10_000,
+                    )
+                except playwright_api.TimeoutError:
+                    shown = page.locator(days).evaluate_all("ds => ds.map(d => d.value)")
+                    raise AssertionError(f"{query}: day {shown}, not {expected}") from None
                 # and the server prices the slip on that day, too
                 expect(page.get_by_text("计价预览（尚未保存）")).to_be_visible()
         except AssertionError:
