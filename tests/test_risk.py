@@ -30,7 +30,9 @@ def test_floor_value_by_hand() -> None:
     assert floor_value(D("1.00"), D("1.20"), D("0")) == D("0.0000")
     # at the median, vol 0.2: d2 = 0, d1 = 0.2, forward 1.2 e^0.02 = 1.224242;
     # 1.2 × Φ(0) − 1.224242 × Φ(−0.2) = 0.6 − 1.224242 × 0.420740 = 0.084913
-    assert floor_value(D("1.20"), D("1.20"), D("0.2")) == D("0.0849")
+    per_kg = floor_value(D("1.20"), D("1.20"), D("0.2"))
+    assert per_kg == pytest.approx(D("0.084913"), abs=D("0.000001"))
+    assert per_kg != per_kg.quantize(D("0.0001"))  # a unit value is not rounded (DESIGN §3)
 
 
 def test_floor_value_on_arrays_matches_the_estimate() -> None:

@@ -25,7 +25,7 @@ numpy is imported by this module only; ``import orderfarm`` does not import it.
 
 >>> from decimal import Decimal as Dec
 >>> floor_value(Dec("1.20"), Dec("1.20"), Dec("0"))
-Decimal('0.0000')
+Decimal('0.00')
 >>> floor_value(Dec("1.20"), Dec("1.00"), Dec("0"), protected_kg=Dec("2000"))
 Decimal('400.00')
 """
@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from orderfarm.checks import Checks
-from orderfarm.estimate import PRICE_STEP, Estimate, form_key
+from orderfarm.estimate import Estimate, form_key
 from orderfarm.money import D, round_yuan
 
 FloatArray = npt.NDArray[np.float64]
@@ -141,8 +141,9 @@ def floor_value(
     """保护价价值 — what the floor is worth: ``E[max(floor − market, 0)]`` for a log-normal market
     price with ``median`` and ``volatility`` (standard deviation of the log price), in closed form.
 
-    With Decimal arguments the result is a Decimal: per kg rounded half-up to 0.0001 yuan/kg, or,
-    given ``protected_kg``, the amount over the protected quantity rounded to the fen. With
+    With Decimal arguments the result is a Decimal: per kg, not rounded (DESIGN §3; exact for
+    ``volatility`` 0), or, given ``protected_kg``, the amount over the protected quantity
+    rounded to the fen once. With
     arrays (one value per contract) the result is a float64 array, per kg or times
     ``protected_kg``. Python floats are refused (``TypeError``).
     """
@@ -172,12 +173,16 @@ def _floor_value_decimal(
     checks.non_negative("volatility", volatility)
     checks.non_negative("protected_kg", protected_kg)
     checks.done()
-    per_kg = float(
-        lognormal_put(np.array(float(floor)), np.array(float(median)), np.array(float(volatility)))
-    )
+    if volatility == 0:
+        per_kg = max(floor - median, Decimal(0))  # the intrinsic value, exact
+    else:
+        put = lognormal_put(
+            np.array(float(floor)), np.array(float(median)), np.array(float(volatility))
+        )
+        per_kg = Decimal(repr(float(put)))  # the float it was computed in; not rounded
     if protected_kg is None:
-        return Decimal(per_kg).quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
-    return round_yuan(Decimal(per_kg) * protected_kg)
+        return per_kg
+    return round_yuan(per_kg * protected_kg)
 
 
 # --- contracts as arrays -------------------------------------------------------------------
