@@ -13,6 +13,7 @@ from orderfarm.errors import ValidationError
 from orderfarm.money import (
     D,
     decimal_places,
+    format_price,
     format_yuan,
     from_fen,
     from_grams,
@@ -158,3 +159,23 @@ def test_decimal_places_counts_written_places() -> None:
 def test_format_yuan_groups_thousands_and_rounds_once() -> None:
     assert format_yuan(Decimal("1391.875")) == "¥1,391.88"
     assert format_yuan(Decimal("0")) == "¥0.00"
+
+
+@pytest.mark.parametrize(
+    ("price", "places", "shown"),
+    [
+        ("1.2", None, "1.20"),
+        ("2", None, "2.00"),
+        ("14.9415", None, "14.9415"),  # 14.23 × 1.05: not rounded to 14.94
+        ("15.025000", None, "15.025"),  # no half-even 15.02, no needless zeros
+        ("1.29558680946486953", 4, "≈1.2956"),
+        ("1.20", 4, "1.20"),
+    ],
+)
+def test_a_unit_price_is_shown_as_it_is(price: str, places: int | None, shown: str) -> None:
+    assert format_price(Decimal(price), places) == shown
+
+
+@given(decimals("0", "100000", 8))
+def test_a_shown_unit_price_reads_back_as_the_same_price(price: Decimal) -> None:
+    assert Decimal(format_price(price)) == price

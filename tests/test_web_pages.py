@@ -294,12 +294,12 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     at.text_input(key="m_price").input("-1").run()
     at.button(key="m_save").click().run()
     assert "市场价: 必须大于 0" in _errors(at)
-    at.text_input(key="m_price").input("1.35").run()
+    at.text_input(key="m_price").input("1.3525").run()
     at.button(key="m_save").click().run()
     ok(at)
-    assert texts(at.success) == ["市场价 ¥1.35 已保存"]
+    assert texts(at.success) == ["市场价 ¥1.3525 已保存"]  # a unit price shown as it is
     with Store.open(demo_db) as store:
-        assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.35"
+        assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.3525"
     clerk = _page(demo_db, monkeypatch, "clerk", "market")
     assert not [w for w in clerk.button if w.key == "m_save"]  # the clerk only reads prices
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final, Literal
 
 import attrs
@@ -35,7 +35,7 @@ from orderfarm.contracts import Contract, PriceTerms
 from orderfarm.crops import Catalog, Crop, ProductForm, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO, D, round_yuan
+from orderfarm.money import ZERO, D, format_price, round_yuan
 from orderfarm.parties import Household
 from orderfarm.supplies import ChargeMode, InputSupply
 
@@ -351,12 +351,8 @@ def _num(value: Decimal) -> str:
 
 
 def _price(value: Decimal) -> str:
-    """A unit price with at least two decimals: ``1.20``, ``1.2956``; one with more than four
-    (from the closed form) shown to four, marked as shown rounded: ``≈1.2956``."""
-    shown = value.quantize(PRICE_STEP, rounding=ROUND_HALF_UP)
-    mark = "" if shown == value else "≈"
-    whole, _, frac = format(shown.normalize(), "f").partition(".")
-    return f"{mark}{int(whole):,}.{frac.ljust(2, '0')}"
+    """A unit price; one from the closed form shown to four places, marked ``≈``."""
+    return format_price(value, places=4)
 
 
 def _pct(value: Decimal) -> str:

@@ -18,7 +18,7 @@ from orderfarm.checks import Checks, require_decimal
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError
 from orderfarm.messages import Lang
-from orderfarm.money import ONE, ZERO, D, round_kg, round_yuan
+from orderfarm.money import ONE, ZERO, D, format_price, round_kg, round_yuan
 
 #: Working precision for the exact steps before the single rounding.
 _PRECISION = 60
@@ -128,13 +128,6 @@ def _kg(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
-def _price(value: Decimal) -> str:
-    """A unit price, with at least two decimals and no needless trailing zeros beyond."""
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
 def _explain_lines(q: Quote, lang: Lang) -> list[str]:
     zh = lang == "zh"
     mass = q.gross_kg - q.tare_kg
@@ -175,17 +168,17 @@ def _explain_lines(q: Quote, lang: Lang) -> list[str]:
     for portion in q.portions:
         lines.append(_portion_reason(q, portion, zh))
         lines.append(
-            f"  {_kg(portion.kg)} kg × {_price(portion.unit_price)} 元/kg = {portion.amount:,.2f} 元"
+            f"  {_kg(portion.kg)} kg × {format_price(portion.unit_price)} 元/kg = {portion.amount:,.2f} 元"
             if zh
-            else f"  {_kg(portion.kg)} kg × {_price(portion.unit_price)} yuan/kg = {portion.amount:,.2f} yuan"
+            else f"  {_kg(portion.kg)} kg × {format_price(portion.unit_price)} yuan/kg = {portion.amount:,.2f} yuan"
         )
     lines.append(f"合计 {q.amount:,.2f} 元" if zh else f"total {q.amount:,.2f} yuan")
     return lines
 
 
 def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
-    market = _price(q.market_price) if q.market_price is not None else "—"
-    floor = _price(q.floor) if q.floor is not None else "—"
+    market = format_price(q.market_price) if q.market_price is not None else "—"
+    floor = format_price(q.floor) if q.floor is not None else "—"
     if not portion.protected:
         if q.floor is None:
             return (
@@ -203,8 +196,10 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
         return f"固定保护价 {floor} 元/kg" if zh else f"fixed protective price {floor} yuan/kg"
     if portion.basis is Basis.FLOOR:
         linked = q.market_price * (ONE + q.premium) if q.market_price is not None else ZERO
-        offer = f"（上浮 {_pct(q.premium)} 后 {_price(linked)}）" if q.premium else ""
-        offer_en = f" ({_price(linked)} with the {_pct(q.premium)} premium)" if q.premium else ""
+        offer = f"（上浮 {_pct(q.premium)} 后 {format_price(linked)}）" if q.premium else ""
+        offer_en = (
+            f" ({format_price(linked)} with the {_pct(q.premium)} premium)" if q.premium else ""
+        )
         return (
             f"当日市场价 {market} 元/kg{offer} 不高于保护价 {floor} 元/kg，按保护价收购"
             if zh
@@ -221,12 +216,12 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
     if portion.basis is Basis.PREMIUM:
         return (
             f"当日市场价 {market} 元/kg 上浮 {_pct(q.premium)} 后高于保护价 {floor} 元/kg，"
-            f"按 {_price(portion.unit_price)} 元/kg 收购"
+            f"按 {format_price(portion.unit_price)} 元/kg 收购"
             if zh
             else f"the day's market price {market} yuan/kg plus the {_pct(q.premium)} premium is above "
-            f"the floor {floor} yuan/kg: paid {_price(portion.unit_price)} yuan/kg"
+            f"the floor {floor} yuan/kg: paid {format_price(portion.unit_price)} yuan/kg"
         )
-    ceiling = _price(q.ceiling or ZERO)
+    ceiling = format_price(q.ceiling or ZERO)
     return (
         f"随行就市价格超过最高限价，按最高限价 {ceiling} 元/kg 收购（保护价 {floor}，市场价 {market}）"
         if zh

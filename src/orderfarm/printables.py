@@ -19,7 +19,7 @@ from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.ids import mask_account, mask_resident_id
 from orderfarm.messages import Lang
-from orderfarm.money import format_yuan
+from orderfarm.money import format_price, format_yuan
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import Quote
 from orderfarm.settlement import LineKind, Statement
@@ -189,12 +189,6 @@ def _pct(rate: Decimal) -> str:
     return f"{format((rate * 100).normalize(), 'f')}%"
 
 
-def _price(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(2, '0')}"
-
-
 def _kg(value: Decimal) -> str:
     return f"{value:,.2f} kg"
 
@@ -243,7 +237,7 @@ def contract_html(
     rows = "".join(
         f"<tr><td>{_e(grade)}</td><td class='num'>"
         + (
-            _e(_price(terms.floors[grade]))
+            _e(format_price(terms.floors[grade]))
             if grade in terms.floors
             else _e(_t("unprotected", lang))
         )
@@ -261,7 +255,7 @@ def contract_html(
     else:
         rules.append(_t("fixed", lang))
     if terms.ceiling is not None:
-        rules.append(_t("ceiling", lang, value=_price(terms.ceiling)))
+        rules.append(_t("ceiling", lang, value=format_price(terms.ceiling)))
     if terms.moisture_standard is not None:
         rules.append(_t("moisture", lang, standard=_pct(terms.moisture_standard)))
     if terms.moisture_max is not None:
@@ -270,7 +264,7 @@ def contract_html(
         rules.append(_t("quota", lang, quota=f"{terms.quota_kg:,}"))
     inputs = "".join(
         f"<tr><td>{_e(s.item)}</td><td class='num'>{_e(f'{s.quantity:,}')} {_e(s.unit)}</td>"
-        f"<td class='num'>{_e(_price(s.unit_cost))}</td><td class='num'>{_e(f'{s.amount:,.2f}')}</td>"
+        f"<td class='num'>{_e(format_price(s.unit_cost))}</td><td class='num'>{_e(f'{s.amount:,.2f}')}</td>"
         f"<td>{_e(_charge(s.charge, lang))}</td></tr>"
         for s in contract.inputs
     )
@@ -377,7 +371,7 @@ def _receipt_body(
     for portion in quote.portions:
         weights.append(
             (
-                f"{_kg(portion.kg)} × {_price(portion.unit_price)}",
+                f"{_kg(portion.kg)} × {format_price(portion.unit_price)}",
                 f"{portion.amount:,.2f}",
             )
         )

@@ -20,7 +20,7 @@ from orderfarm.errors import Problem, ValidationError
 from orderfarm.estimate import Assumptions, Estimate, estimate
 from orderfarm.io.records import MarketPriceRecord
 from orderfarm.messages import Lang
-from orderfarm.money import D, format_yuan
+from orderfarm.money import D, format_price, format_yuan
 from orderfarm.store import ReportRow
 from orderfarm.store.store import initials_match
 from orderfarm.store.store import pinyin_initials as pinyin_initials
@@ -194,6 +194,12 @@ def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: d
 def yuan(amount: Decimal | None) -> str:
     """``¥1,234.56`` (``—`` for none)."""
     return "—" if amount is None else format_yuan(amount)
+
+
+def price(value: Decimal | None, places: int | None = None) -> str:
+    """``¥14.9415``: a unit price as it is, not rounded (``money.format_price``; ``—`` for
+    none)."""
+    return "—" if value is None else f"¥{format_price(value, places)}"
 
 
 def kg(value: Decimal | None) -> str:

@@ -74,7 +74,7 @@ def _create(ctx: app.Ctx, season: int) -> None:
             [
                 {
                     ctx.t("grade"): grade,
-                    ctx.t("floor_price"): f"¥{terms.floors[grade]:.2f}"
+                    ctx.t("floor_price"): helpers.price(terms.floors[grade])
                     if grade in terms.floors
                     else "—",
                 }

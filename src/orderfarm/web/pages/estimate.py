@@ -84,7 +84,7 @@ def _what_if(ctx: app.Ctx) -> None:
         return
     e = result.protected
     cols = st.columns(4)
-    cols[0].metric(ctx.t("expected_paid_price"), f"¥{e.expected_paid_price:.2f}")
+    cols[0].metric(ctx.t("expected_paid_price"), helpers.price(e.expected_paid_price, places=4))
     cols[1].metric(ctx.t("net_income"), helpers.yuan(e.net))
     cols[2].metric(ctx.t("increase"), helpers.yuan(e.increase))
     cols[3].metric(ctx.t("floor_value"), helpers.yuan(e.floor_value))

@@ -53,7 +53,7 @@ def body(ctx: app.Ctx) -> None:
             except ValidationError as exc:
                 app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
             else:
-                st.success(ctx.t("price_saved", price=f"¥{value:.2f}"))
+                st.success(ctx.t("price_saved", price=helpers.price(value)))
     seasons = s.seasons()
     season = st.selectbox(ctx.t("season"), seasons, key="m_season") if seasons else None
     series = helpers.price_series(s.market_prices(season), crop, form)
@@ -66,14 +66,14 @@ def body(ctx: app.Ctx) -> None:
         for day, p in days.items()
     ]
     st.line_chart(rows, x=ctx.t("day"), y=ctx.t("price_per_kg"), color=ctx.t("grade"))
-    floors = ", ".join(f"{g} ¥{f:.2f}" for g, f in product.floors.items())
+    floors = ", ".join(f"{g} {helpers.price(f)}" for g, f in product.floors.items())
     st.caption(ctx.t("default_floors", floors=floors))
     st.dataframe(
         [
             {
                 ctx.t("day"): day.isoformat(),
                 ctx.t("grade"): grade,
-                ctx.t("price_per_kg"): f"¥{p:.2f}",
+                ctx.t("price_per_kg"): helpers.price(p),
             }
             for grade, days in series.items()
             for day, p in sorted(days.items(), reverse=True)

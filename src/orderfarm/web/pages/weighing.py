@@ -53,7 +53,7 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
     cols = st.columns(3)
     cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
     cols[1].metric(ctx.t("amount"), helpers.yuan(quote.amount))
-    prices = " / ".join(f"¥{p.unit_price:.2f}" for p in quote.portions) or "—"
+    prices = " / ".join(helpers.price(p.unit_price) for p in quote.portions) or "—"
     cols[2].metric(ctx.t("unit_price"), prices)
     if not quote.accepted:
         st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
