@@ -153,6 +153,12 @@ def test_formatting() -> None:
     assert helpers.yuan(D("1234.5")) == "¥1,234.50"
     assert helpers.yuan(None) == "—"
     assert helpers.kg(D("1234.5")) == "1,234.50 kg"
+    # areas and unit prices as they are: no half-even rounding to 2.2 mu or ¥14.94
+    assert helpers.mu(D("12345.2500")) == "12,345.25"
+    assert helpers.mu(D("100")) == "100"
+    assert helpers.price(D("14.9415")) == "¥14.9415"
+    assert helpers.price(D("1.29558681"), places=4) == "≈¥1.2956"
+    assert helpers.price(None) == "—"
     assert helpers.day(dt.date(2018, 11, 5)) == "2018-11-05"
     assert helpers.percent(D("0.15")) == "15.0%"
     assert helpers.crop_label(default_catalog(), "chilli", "dried", "zh") == "朝天椒 干椒"

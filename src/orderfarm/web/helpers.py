@@ -199,7 +199,15 @@ def yuan(amount: Decimal | None) -> str:
 def price(value: Decimal | None, places: int | None = None) -> str:
     """``¥14.9415``: a unit price as it is, not rounded (``money.format_price``; ``—`` for
     none)."""
-    return "—" if value is None else f"¥{format_price(value, places)}"
+    if value is None:
+        return "—"
+    text = format_price(value, places)
+    return f"≈¥{text[1:]}" if text.startswith("≈") else f"¥{text}"
+
+
+def mu(value: Decimal) -> str:
+    """``1,234.5``: an area in mu as it is (to 0.0001 mu), grouped by thousands."""
+    return format(value.normalize(), ",f")
 
 
 def kg(value: Decimal | None) -> str:

@@ -25,7 +25,7 @@ def body(ctx: app.Ctx) -> None:
     first = st.columns(4)
     first[0].metric(ctx.t("households_contracted"), f"{k.households:,}")
     first[1].metric(ctx.t("of_which_poor"), f"{k.poor_households:,}")
-    first[2].metric(ctx.t("area_mu"), f"{k.area_mu:,.1f}")
+    first[2].metric(ctx.t("area_mu"), helpers.mu(k.area_mu))
     first[3].metric(ctx.t("delivered"), helpers.kg(k.delivered_kg))
     second = st.columns(3)
     second[0].metric(ctx.t("proceeds"), helpers.yuan(k.proceeds))
@@ -56,7 +56,7 @@ def body(ctx: app.Ctx) -> None:
                 ctx.t("group"): name,
                 ctx.t("households_contracted"): r.households,
                 ctx.t("of_which_poor"): r.poor_households,
-                ctx.t("area_mu"): f"{r.area_mu:,.1f}",
+                ctx.t("area_mu"): helpers.mu(r.area_mu),
                 ctx.t("delivered"): helpers.kg(r.delivered_kg),
                 proceeds: helpers.yuan(r.proceeds),
                 ctx.t("paid"): helpers.yuan(r.paid),

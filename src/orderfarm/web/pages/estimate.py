@@ -147,7 +147,7 @@ def _aggregates(ctx: app.Ctx) -> None:
             {
                 ctx.t("group"): name,
                 ctx.t("households_contracted"): g.households,
-                ctx.t("area_mu"): f"{g.area_mu:,.1f}",
+                ctx.t("area_mu"): helpers.mu(g.area_mu),
                 ctx.t("expected_kg"): helpers.kg(g.expected_kg),
                 ctx.t("increase"): helpers.yuan(g.total_increase),
                 ctx.t("average_increase"): helpers.yuan(g.average_increase),
