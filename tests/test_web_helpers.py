@@ -161,6 +161,7 @@ def test_formatting() -> None:
     assert helpers.price(None) == "—"
     assert helpers.day(dt.date(2018, 11, 5)) == "2018-11-05"
     assert helpers.percent(D("0.15")) == "15.0%"
+    assert helpers.percent(D("0.1525")) == "15.3%"  # half-up, not half-even 15.2%
     assert helpers.crop_label(default_catalog(), "chilli", "dried", "zh") == "朝天椒 干椒"
     assert helpers.crop_name(default_catalog(), "nope", "zh") == "nope"
     assert helpers.kpis([]).households == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
 import attrs
@@ -220,9 +220,12 @@ def day(value: dt.date | None) -> str:
     return "—" if value is None else value.isoformat()
 
 
+_TENTH: Final = Decimal("0.1")
+
+
 def percent(rate: Decimal | None) -> str:
-    """``15.0%``."""
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+    """``15.0%`` (to 0.1%, half-up)."""
+    return "—" if rate is None else f"{(rate * 100).quantize(_TENTH, rounding=ROUND_HALF_UP)}%"
 
 
 def crop_label(catalog: Catalog, crop: str, form: str, lang: Lang) -> str:
