@@ -213,6 +213,12 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     ok(at)
     assert texts(at.success) == ["已登记付款 ¥1.00"]
     assert _counts(demo_db)["payments"] == before["payments"] + 1
+    # the same reference with another amount: refused, in Chinese, nothing written
+    at.text_input(key="p_amount").input("2.00").run()
+    at.button(key="p_save").click().run()
+    assert "凭证号: BANK-T-1 已登记为第" in _errors(at), _errors(at)
+    assert "already" not in _errors(at)
+    assert _counts(demo_db)["payments"] == before["payments"] + 1
     # a void needs a reason
     at.selectbox(key="v_kind").set_value("payment")
     at.number_input(key="v_id").set_value(before["payments"] + 1).run()

@@ -100,3 +100,20 @@ def test_a_lot_too_wet_shows_why_it_is_rejected_in_chinese(
     ok(at)
     assert "拒收：水分 35% 超过最高水分 22%" in texts(at.warning)
     assert not any("moisture" in text for text in texts(at.warning))
+
+
+def test_a_receipt_number_taken_by_another_slip_is_refused_under_its_field(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch)
+    at.text_input(key="w_gross").input("52.4").run()
+    at.button(key="w_save").click().run()
+    taken = str(at.text_input(key="w_receipt").value)
+    before = _deliveries(demo_db)
+    at, _ = _weighing_page(demo_db, monkeypatch)  # another clerk, the same receipt number
+    at.text_input(key="w_receipt").input(taken).run()
+    at.text_input(key="w_gross").input("60").run()
+    at.button(key="w_save").click().run()
+    assert any(f"小票号: {taken} 已登记为第" in t and "未保存" in t for t in texts(at.error))
+    assert not any("already" in t for t in texts(at.error))
+    assert _deliveries(demo_db) == before

@@ -10,6 +10,47 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 
 #: Problem codes → message templates; ``{name}`` placeholders come from a problem's params.
 MESSAGES: dict[str, dict[Lang, str]] = {
+    # the store's refusals (StoreError.message)
+    "no_household": {
+        "en": "no household with resident ID {id}",
+        "zh": "没有身份证号为 {id} 的农户",
+    },
+    "no_contract": {"en": "no contract {contract_no}", "zh": "合同 {contract_no} 不存在"},
+    "no_enterprise": {
+        "en": "enterprise {uscc} is not registered",
+        "zh": "订单企业 {uscc} 未登记",
+    },
+    "no_user": {"en": "no user {name}", "zh": "用户 {name} 不存在"},
+    "no_record": {"en": "no {kind} {id}", "zh": "没有编号为 {id} 的{kind_zh}"},
+    "already_voided": {"en": "{kind} {id} is already voided", "zh": "{kind_zh} {id} 已作废"},
+    "enterprise_taken": {
+        "en": "{uscc} is already registered as {name!r}, not {new!r}",
+        "zh": "{uscc} 已登记为「{name}」，不是「{new}」",
+    },
+    "resident_id_taken": {
+        "en": "{id} is already registered to {name} ({village}); not adding {new}",
+        "zh": "{id} 已登记为 {name}（{village}），未添加 {new}",
+    },
+    "contract_no_taken": {
+        "en": "{contract_no} is already used by another contract ({season})",
+        "zh": "{contract_no} 已被另一份合同使用（{season} 年度）",
+    },
+    "receipt_taken": {
+        "en": "{receipt} is already recorded as delivery {id} ({day}) with other "
+        "weights; nothing was saved",
+        "zh": "{receipt} 已登记为第 {id} 号过磅单（{day}），内容与本单不同，未保存",
+    },
+    "supply_reference_taken": {
+        "en": "{reference} is already recorded ({item}, {day}) with other "
+        "figures; nothing was saved",
+        "zh": "{reference} 已登记（{item}，{day}），内容与本次不同，未保存",
+    },
+    "payment_reference_taken": {
+        "en": "{reference} is already recorded as payment {id} ({day}) with "
+        "other figures; nothing was saved",
+        "zh": "{reference} 已登记为第 {id} 号付款（{day}），内容与本次不同，未保存",
+    },
+    "user_name_taken": {"en": "{name} is taken", "zh": "{name} 已存在"},
     "required": {"en": "is required", "zh": "不能为空"},
     "float": {
         "en": "must be decimal text or an integer, not a float ({value!r})",

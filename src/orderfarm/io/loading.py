@@ -36,7 +36,7 @@ from orderfarm.io.rows import Record
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import price_delivery
-from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store
+from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store, StoreError
 
 #: The store table that grows when records of each type are added.
 _TABLES: Final = {
@@ -464,6 +464,8 @@ def _row_problems(row: RowResult, problems: list[Problem], rt: RecordType) -> li
 def _refusal(exc: OrderfarmError) -> list[Problem]:
     if isinstance(exc, ValidationError):
         return list(exc.problems)
+    if isinstance(exc, StoreError) and exc.code:  # said in the report's language
+        return [exc.problem() if exc.field else Problem("row", exc.code, exc.params)]
     return [Problem("row", "store_refused", {"reason": str(exc)[:300]})]
 
 

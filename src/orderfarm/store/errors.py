@@ -2,11 +2,44 @@
 
 from __future__ import annotations
 
-from orderfarm.errors import OrderfarmError, ValidationError
+from collections.abc import Mapping
+
+from orderfarm.errors import OrderfarmError, Problem, ValidationError
+from orderfarm.messages import Lang, render
 
 
 class StoreError(OrderfarmError):
-    """Something about the database file or a stored record."""
+    """Something about the database file or a stored record.
+
+    ``str()`` is the English detail for scripts and logs; given a ``code`` of the message
+    catalogue (and its ``params``), ``message(lang)`` says it in the user's language.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+        field: str = "",
+    ) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.params: Mapping[str, object] = dict(params or {})
+        #: the field whose value the store refused (a key already used), if any
+        self.field = field
+
+    def problem(self) -> Problem:
+        """The error as a problem of its field, for a form to show under that field."""
+        if self.code is None:
+            return Problem(self.field, "store_refused", {"reason": str(self)})
+        return Problem(self.field, self.code, self.params)
+
+    def message(self, lang: Lang = "en") -> str:
+        """The error in ``lang`` (the English detail when it has no catalogue code)."""
+        if self.code is None:
+            return str(self)
+        return self.problem().message(lang) if self.field else render(self.code, self.params, lang)
 
 
 class SchemaVersionError(StoreError):
@@ -43,8 +76,17 @@ class ConflictError(StoreError):
     ``existing`` and ``new`` describe both records.
     """
 
-    def __init__(self, message: str, existing: object = None, new: object = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        detail: str,
+        existing: object = None,
+        new: object = None,
+        *,
+        code: str | None = None,
+        params: Mapping[str, object] | None = None,
+        field: str = "",
+    ) -> None:
+        super().__init__(detail, code=code, params=params, field=field)
         self.existing = existing
         self.new = new
 

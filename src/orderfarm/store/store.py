@@ -29,6 +29,7 @@ from orderfarm.auth import Permission, PermissionDenied, Role
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
+from orderfarm.ids import mask_resident_id
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import (
@@ -382,6 +383,14 @@ class _VoidSql(NamedTuple):
     column: str
     insert: str
 
+
+#: The records of money by the words store errors name them with, in Chinese.
+_RECORD_KINDS_ZH: Final = {
+    "delivery": "过磅单",
+    "supply": "投入品记录",
+    "input supply": "投入品记录",
+    "payment": "付款记录",
+}
 
 _VOIDS: Final = {
     "delivery": _VoidSql(
@@ -1006,13 +1015,21 @@ class Store:
             "SELECT id FROM households WHERE resident_id = ?", (resident_id.strip().upper(),)
         ).fetchone()
         if row is None:
-            raise NotFoundError(f"no household with resident ID {resident_id} (农户不存在)")
+            raise NotFoundError(
+                f"no household with resident ID {resident_id} (农户不存在)",
+                code="no_household",
+                params={"id": mask_resident_id(resident_id)},
+            )
         return int(row[0])
 
     def _contract_row(self, conn: sqlite3.Connection, contract_no: str) -> _ContractRow:
         row = conn.execute(_CONTRACT_ROW + "WHERE contract_no = ?", (contract_no,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no contract {contract_no} (合同 {contract_no} 不存在)")
+            raise NotFoundError(
+                f"no contract {contract_no} (合同 {contract_no} 不存在)",
+                code="no_contract",
+                params={"contract_no": contract_no},
+            )
         return self._contract_of(row)
 
     def _contract_rows(
@@ -1071,6 +1088,9 @@ class Store:
                     f"not {enterprise.name!r}",
                     existing=Enterprise(row["name"], enterprise.uscc),
                     new=enterprise,
+                    code="enterprise_taken",
+                    field="uscc",
+                    params={"uscc": enterprise.uscc, "name": row["name"], "new": enterprise.name},
                 )
             conn.execute(
                 "INSERT INTO enterprises (uscc, name) VALUES (?, ?)",
@@ -1097,7 +1117,11 @@ class Store:
                 "SELECT name, uscc FROM enterprises WHERE uscc = ?", (uscc.strip().upper(),)
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"no enterprise {uscc} (企业不存在)")
+                raise NotFoundError(
+                    f"no enterprise {uscc} (企业不存在)",
+                    code="no_enterprise",
+                    params={"uscc": uscc},
+                )
             return Enterprise(row["name"], row["uscc"])
 
         result: Enterprise = self._read(work)
@@ -1160,6 +1184,14 @@ class Store:
                     f"not adding {household.head_name} ({household.village})",
                     existing=existing,
                     new=household,
+                    code="resident_id_taken",
+                    field="resident_id",
+                    params={
+                        "id": household.masked_id,
+                        "name": existing.head_name,
+                        "village": existing.village,
+                        "new": household.head_name,
+                    },
                 )
             cursor = conn.execute(
                 "INSERT INTO households (head_name, township, village, grp, phone, members, "
@@ -1192,7 +1224,11 @@ class Store:
                 "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"no household with resident ID {household.masked_id}")
+                raise NotFoundError(
+                    f"no household with resident ID {household.masked_id}",
+                    code="no_household",
+                    params={"id": household.masked_id},
+                )
             before = self._household_of(row)
             if before == household:
                 return household
@@ -1224,7 +1260,11 @@ class Store:
                 "SELECT * FROM households WHERE resident_id = ?", (resident_id.strip().upper(),)
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"no household with resident ID {resident_id} (农户不存在)")
+                raise NotFoundError(
+                    f"no household with resident ID {resident_id} (农户不存在)",
+                    code="no_household",
+                    params={"id": mask_resident_id(resident_id)},
+                )
             return self._household_of(row)
 
         result: Household = self._read(work)
@@ -1430,6 +1470,9 @@ class Store:
                     f"of household {existing.household_id} ({existing.crop}, {existing.season})",
                     existing=existing,
                     new=contract,
+                    code="contract_no_taken",
+                    field="contract_no",
+                    params={"contract_no": contract.contract_no, "season": existing.season},
                 )
             enterprise = conn.execute(
                 "SELECT id FROM enterprises WHERE uscc = ?", (contract.enterprise_uscc,)
@@ -1437,7 +1480,9 @@ class Store:
             if enterprise is None:
                 raise NotFoundError(
                     f"contract {contract.contract_no}: enterprise {contract.enterprise_uscc} "
-                    "is not registered (企业未登记)"
+                    "is not registered (企业未登记)",
+                    code="no_enterprise",
+                    params={"uscc": contract.enterprise_uscc},
                 )
             household = self._household_pk(conn, contract.household_id)
             conn.execute(
@@ -1751,6 +1796,9 @@ class Store:
                         f"(小票号重复且内容不同)",
                         existing=dict(other),
                         new=slip,
+                        code="receipt_taken",
+                        field="receipt_no",
+                        params={"receipt": receipt_no, "id": other["id"], "day": other["day"]},
                     )
                 revision = max((int(r["revision"]) for r in found), default=-1) + 1
                 if not again:  # a slip priced again was deliverable when first recorded
@@ -2065,6 +2113,9 @@ class Store:
                     f"{supply.item} {supply.quantity} {supply.unit} on {day}",
                     existing=stored,
                     new=supply,
+                    code="supply_reference_taken",
+                    field="reference",
+                    params={"reference": reference, "item": stored.item, "day": row["day"]},
                 )
             if c.contract.status is not ContractStatus.SIGNED:
                 # Inputs come before the harvest: the delivery window does not apply.
@@ -2203,6 +2254,9 @@ class Store:
                     f"for season {season} on {day} (付款凭证号重复且内容不同)",
                     existing=self._payment_of(row),
                     new=(household_id, season, value, day, reference),
+                    code="payment_reference_taken",
+                    field="reference",
+                    params={"reference": reference, "id": row["id"], "day": row["day"]},
                 )
             totals = self._household_totals(conn, household, season)[season]
             check_payment(household_id, season, totals, value)
@@ -2277,7 +2331,11 @@ class Store:
         def work(conn: sqlite3.Connection) -> _R:
             row = conn.execute(by_id, (record_id,)).fetchone()
             if row is None:
-                raise NotFoundError(f"no {what} {record_id}")
+                raise NotFoundError(
+                    f"no {what} {record_id}",
+                    code="no_record",
+                    params={"kind": what, "kind_zh": _RECORD_KINDS_ZH[what], "id": record_id},
+                )
             return build(row)
 
         result: _R = self._read(work)
@@ -2327,9 +2385,17 @@ class Store:
             self._authorize(conn, actor, Permission.VOID_RECORD)
             row = conn.execute(lookup, (record_id,)).fetchone()
             if row is None:
-                raise NotFoundError(f"no {kind} {record_id} to void")
+                raise NotFoundError(
+                    f"no {kind} {record_id} to void",
+                    code="no_record",
+                    params={"kind": kind, "kind_zh": _RECORD_KINDS_ZH[kind], "id": record_id},
+                )
             if row["voided"] is not None:
-                raise VoidError(f"{kind} {record_id} is already voided (已作废)")
+                raise VoidError(
+                    f"{kind} {record_id} is already voided (已作废)",
+                    code="already_voided",
+                    params={"kind": kind, "kind_zh": _RECORD_KINDS_ZH[kind], "id": record_id},
+                )
             void = self._void_row(conn, kind, record_id, row, reason, actor)
             household, season = int(row["household_id"]), int(row["season"])
             if kind == "delivery":

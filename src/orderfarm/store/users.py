@@ -91,7 +91,12 @@ def add_user(store: Store, name: str, role: Role | str, password: str, *, actor:
     def work(conn: sqlite3.Connection) -> User:
         store._authorize(conn, actor, Permission.MANAGE_USERS)
         if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
-            raise ConflictError(f"the user name {name} is taken (用户名已存在)")
+            raise ConflictError(
+                f"the user name {name} is taken (用户名已存在)",
+                code="user_name_taken",
+                field="user_name",
+                params={"name": name},
+            )
         conn.execute(
             "INSERT INTO users (name, role, password_hash, active, created) VALUES (?, ?, ?, 1, ?)",
             (name, user_role.value, stored, created),
@@ -114,7 +119,9 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
             store._authorize(conn, actor, Permission.MANAGE_USERS)
         cursor = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (stored, name))
         if cursor.rowcount == 0:
-            raise NotFoundError(f"no user {name} (用户不存在)")
+            raise NotFoundError(
+                f"no user {name} (用户不存在)", code="no_user", params={"name": name}
+            )
         conn.execute("DELETE FROM login_failures WHERE name = ?", (name,))
         store._audit(conn, actor, "set_password", "user", name, {"record": {"name": name}})
 
@@ -140,7 +147,9 @@ def _change(
         store._authorize(conn, actor, Permission.MANAGE_USERS)
         row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no user {name} (用户不存在)")
+            raise NotFoundError(
+                f"no user {name} (用户不存在)", code="no_user", params={"name": name}
+            )
         before = _user_of(row)
         after = User(
             name,
@@ -174,7 +183,7 @@ def get_user(store: Store, name: str) -> User:
         lambda conn: conn.execute("SELECT * FROM users WHERE name = ?", (name.strip(),)).fetchone()
     )
     if row is None:
-        raise NotFoundError(f"no user {name} (用户不存在)")
+        raise NotFoundError(f"no user {name} (用户不存在)", code="no_user", params={"name": name})
     return _user_of(row)
 
 

@@ -30,7 +30,7 @@ from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.messages import Lang
 from orderfarm.session import HouseholdView, Session
-from orderfarm.store import NotFoundError, Store
+from orderfarm.store import NotFoundError, Store, StoreError
 from orderfarm.store import users as store_users
 from orderfarm.web import helpers
 from orderfarm.web.i18n import t
@@ -104,7 +104,8 @@ def run(body: Callable[[Ctx], None]) -> None:
         for message in exc.messages(ctx.lang):
             st.error(message)
     except (LoginFailed, OrderfarmError) as exc:
-        st.error(ctx.t("refused", reason=str(exc)))
+        reason = exc.message(ctx.lang) if isinstance(exc, StoreError) else str(exc)
+        st.error(ctx.t("refused", reason=reason))
     except Exception:
         log.exception("a page failed")
         st.error(ctx.t("unexpected"))

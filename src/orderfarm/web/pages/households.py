@@ -11,6 +11,7 @@ from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
 from orderfarm.parties import Household, PovertyStatus
 from orderfarm.session import HouseholdView
+from orderfarm.store import ConflictError
 from orderfarm.web import app
 
 _FIELDS = (
@@ -144,12 +145,17 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
     if st.button(ctx.t("save"), key="hh_save", type="primary", disabled=household is None):
         assert household is not None
-        if editing:
-            s.update_household(household)
+        try:
+            if editing:
+                s.update_household(household)
+            else:
+                s.add_household(household)
+        except ConflictError as exc:  # the resident ID is registered to another household
+            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
         else:
-            s.add_household(household)
-            state["hh_loaded"] = None
-        st.success(ctx.t("household_saved", name=household.head_name))
+            if not editing:
+                state["hh_loaded"] = None
+            st.success(ctx.t("household_saved", name=household.head_name))
 
 
 def body(ctx: app.Ctx) -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from orderfarm.errors import ValidationError
+from orderfarm.store import ConflictError
 from orderfarm.supplies import ChargeMode, InputSupply
 from orderfarm.web import app, helpers
 
@@ -81,6 +82,8 @@ def body(ctx: app.Ctx) -> None:
                 )
             except ValidationError as exc:
                 app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+            except ConflictError as exc:  # the reference is taken by another supply
+                app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
             else:
                 st.success(
                     ctx.t(

@@ -9,6 +9,7 @@ import streamlit as st
 from orderfarm.auth import Permission
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.settlement import OverpaymentError, Statement
+from orderfarm.store import ConflictError
 from orderfarm.web import app, helpers
 
 
@@ -60,6 +61,8 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
                 {"amount": exc.amount, "balance": exc.balance, "season": exc.season},
             )
             app.show_problems(slots.show([over], ctx.lang), ctx.lang)
+        except ConflictError as exc:  # the reference is taken by another payment
+            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
     rows = [

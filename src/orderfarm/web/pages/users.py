@@ -6,6 +6,7 @@ import streamlit as st
 
 from orderfarm.auth import Role, generate_password
 from orderfarm.errors import ValidationError
+from orderfarm.store import ConflictError
 from orderfarm.web import app
 
 
@@ -43,6 +44,8 @@ def body(ctx: app.Ctx) -> None:
             user = s.add_user(str(name), str(role), password)
         except ValidationError as exc:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        except ConflictError as exc:  # the name is taken
+            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
         else:
             st.success(ctx.t("user_added", name=user.name))
             st.code(password, language=None)

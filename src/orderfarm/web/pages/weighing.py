@@ -10,6 +10,7 @@ import streamlit as st
 
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.pricing import Quote, Weighing
+from orderfarm.store import ConflictError
 from orderfarm.web import app, helpers
 
 _WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
@@ -136,6 +137,8 @@ def body(ctx: app.Ctx) -> None:
             )
         except ValidationError as exc:
             app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        except ConflictError as exc:  # the receipt number is taken by another slip
+            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
         else:
             saved[receipt_no] = recorded.id
             done = recorded.id
