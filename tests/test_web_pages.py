@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import attrs
@@ -289,6 +290,20 @@ def test_the_estimate_shows_what_the_floor_secures(
     assert any("保护价保住的收入" in str(m.value) for m in at.markdown)
     at.text_input(key=form_key(at, "e_yield")).input("lots").run()
     assert "不是有效数字" in _errors(at)
+    at.text_input(key=form_key(at, "e_yield")).input("1700").run()
+    # each refusal names its field in Chinese, with no code names or English
+    for key, text, said in [
+        ("e_yield", "0", "亩产（公斤）: "),
+        ("e_area", "-2", "面积（亩）: 必须大于 0"),
+        ("e_floor", "-1", "保护价"),
+        ("e_baseline", "", "玉米亩纯收入: 不能为空"),
+    ]:
+        before = at.text_input(key=form_key(at, key)).value
+        at.text_input(key=form_key(at, key)).input(text).run()
+        errors = _errors(at)
+        assert said in errors, errors
+        assert not re.search(r"[a-z]{4,}", errors), errors
+        at.text_input(key=form_key(at, key)).input(str(before)).run()
     at.text_input(key=form_key(at, "e_yield")).input("1700").run()
     ok(at)
     assert not at.error

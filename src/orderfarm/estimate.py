@@ -152,7 +152,7 @@ def _price_inputs(market: Decimal, volatility: Decimal) -> tuple[Decimal, Decima
     checks.positive("market_price", market)
     checks.non_negative("price_volatility", volatility)
     if volatility > MAX_VOLATILITY:
-        checks.add("price_volatility", "bad_value", reason=f"above {MAX_VOLATILITY}")
+        checks.add("price_volatility", "too_large", limit=MAX_VOLATILITY)
     checks.done()
     return market, volatility
 
@@ -195,7 +195,7 @@ class Assumptions:
         checks.positive("market_price", self.market_price)
         checks.non_negative("price_volatility", self.price_volatility)
         if self.price_volatility > MAX_VOLATILITY:
-            checks.add("price_volatility", "bad_value", reason=f"above {MAX_VOLATILITY}")
+            checks.add("price_volatility", "too_large", limit=MAX_VOLATILITY)
         checks.non_negative("cost_per_mu", self.cost_per_mu)
         checks.positive("yield_low_kg_per_mu", self.yield_low_kg_per_mu)
         checks.positive("yield_high_kg_per_mu", self.yield_high_kg_per_mu)
@@ -203,17 +203,11 @@ class Assumptions:
         low, mean, high = self.yield_low_kg_per_mu, self.yield_kg_per_mu, self.yield_high_kg_per_mu
         if self.yield_cv > ZERO:
             if not low < mean < high:
-                checks.add(
-                    "yield_kg_per_mu",
-                    "bad_value",
-                    reason=f"a variable yield needs low < expected < high ({low}, {mean}, {high})",
-                )
+                checks.add("yield_kg_per_mu", "yield_outside_bounds", low=low, mean=mean, high=high)
             elif (self.yield_cv * mean) ** 2 >= (mean - low) * (high - mean):
                 limit = ((mean - low) * (high - mean)).sqrt() / mean
                 checks.add(
-                    "yield_cv",
-                    "bad_value",
-                    reason=f"too large for a yield between {low} and {high} (below {limit:.4f})",
+                    "yield_cv", "yield_cv_too_large", low=low, high=high, limit=f"{limit:.4f}"
                 )
         checks.done()
 
@@ -501,6 +495,8 @@ def estimate(
     crop_entry = catalog.crop(crop)
     product = crop_entry.form(form)
     area = D(area_mu, "area_mu")
+    if area <= ZERO:  # before the inputs per mu are scaled by it
+        raise ValidationError.one("area_mu", "positive")
     if terms == "default":
         terms = PriceTerms.from_form(product)
     if inputs is None:

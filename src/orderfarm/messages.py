@@ -159,6 +159,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "unknown_key": {"en": "is not a known field", "zh": "不是可识别的字段"},
     "bad_value": {"en": "is invalid: {reason}", "zh": "无效：{reason}"},
+    "yield_outside_bounds": {
+        "en": "a variable yield needs low < expected < high ({low}, {mean}, {high})",
+        "zh": "产量有波动时须 最低 < 预期 < 最高（{low}、{mean}、{high}）",
+    },
+    "yield_cv_too_large": {
+        "en": "is too large for a yield between {low} and {high} (below {limit})",
+        "zh": "对 {low}–{high} 之间的产量过大（应小于 {limit}）",
+    },
     "bad_date": {
         "en": "is not a date (YYYY-MM-DD): {value!r}",
         "zh": "不是有效日期（年-月-日）：{value!r}",
@@ -373,14 +381,21 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "password": {"en": "password", "zh": "密码"},
     "role": {"en": "role", "zh": "角色"},
     "size": {"en": "sample size", "zh": "抽查户数"},
+    "floor": {"en": "floor price", "zh": "保护价"},
+    "yield_kg_per_mu": {"en": "yield per mu", "zh": "亩产（公斤）"},
+    "yield_low_kg_per_mu": {"en": "lowest yield per mu", "zh": "最低亩产（公斤）"},
+    "yield_high_kg_per_mu": {"en": "highest yield per mu", "zh": "最高亩产（公斤）"},
+    "yield_cv": {"en": "yield variation", "zh": "产量变异系数"},
+    "price_volatility": {"en": "price volatility", "zh": "价格波动率"},
+    "cost_per_mu": {"en": "cost per mu", "zh": "亩成本"},
+    "baseline_net_per_mu": {"en": "maize net per mu", "zh": "玉米亩纯收入"},
 }
 
 
 def field_label(field: str, lang: Lang = "en") -> str:
-    """The label of ``field`` (a dotted path keeps its prefix as context)."""
-    head, _, last = field.rpartition(".")
-    label = FIELD_LABELS.get(last, {}).get(lang, last)
-    return f"{head}.{label}" if head else label
+    """The label of ``field``; each part of a dotted path is labelled (``floors.一级`` is
+    ``保护价.一级``)."""
+    return ".".join(FIELD_LABELS.get(part, {}).get(lang, part) for part in field.split("."))
 
 
 def render(code: str, params: Mapping[str, object], lang: Lang = "en") -> str:
