@@ -220,7 +220,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "not_xlsx": {
         "en": "the file is not a readable XLSX workbook (damaged or truncated): {reason}",
-        "zh": "不是可读取的 XLSX 工作簿（已损坏或不完整）：{reason}",
+        # the reason is the reader's technical English: left to the English message and the log
+        "zh": "不是可读取的 XLSX 工作簿（已损坏或不完整）；请在 Excel 中打开，另存为 .xlsx 或 CSV 再试",
     },
     "old_xls": {
         "en": "old Excel 97-2003 (.xls) files are not supported; save it as .xlsx or CSV",
