@@ -384,6 +384,21 @@ def test_an_admin_adds_a_user_who_can_log_in(
     at.button(key="u_add").click().run()
     ok(at)
     password = at.code[0].value
+
+    def listed() -> dict[str, str]:
+        table = at.dataframe[0].value
+        return dict(zip(table["用户名"], table["启用"], strict=True))
+
+    assert listed()["wang"] == "✓"  # listed at once, not on the next rerun
+    at.text_input(key="u_name").input("clerk").run()
+    at.button(key="u_add").click().run()
+    assert "用户名: clerk 已存在" in _errors(at)
+    at.selectbox(key="u_who").set_value("wang").run()
+    assert at.button(key="u_toggle").label == "停用"
+    at.button(key="u_toggle").click().run()
+    assert texts(at.success) == ["已保存"]
+    assert listed()["wang"] == "" and at.button(key="u_toggle").label == "启用"
+    at.button(key="u_toggle").click().run()
     again = login(start(demo_db, monkeypatch), "wang", password)
     ok(again)
     assert texts(again.title) == ["总览"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from orderfarm.auth import Role, generate_password
@@ -13,19 +15,11 @@ from orderfarm.web import app
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_users"))
+    flash = st.session_state.pop("u_flash", None)
+    if flash:
+        st.success(flash)
+    table = st.empty()  # drawn last, so that it shows what the actions below changed
     users = s.users()
-    st.dataframe(
-        [
-            {
-                ctx.t("user_name"): u.name,
-                ctx.t("role"): ctx.t(f"role_{u.role.value}"),
-                ctx.t("active"): "✓" if u.active else "",
-            }
-            for u in users
-        ],
-        hide_index=True,
-        width="stretch",
-    )
     st.subheader(ctx.t("add_user"))
     slots = app.Slots()
     name = st.text_input(ctx.t("user_name"), key="u_name")
@@ -51,6 +45,7 @@ def body(ctx: app.Ctx) -> None:
             st.code(password, language=None)
             st.caption(ctx.t("password_once"))
     if not users:
+        _table(ctx, table)
         return
     st.subheader(ctx.t("change_user"))
     names = [u.name for u in users]
@@ -66,7 +61,24 @@ def body(ctx: app.Ctx) -> None:
     label = ctx.t("disable") if current.active else ctx.t("enable")
     if cols[1].button(label, key="u_toggle", disabled=who == s.user.name):
         s.set_active(who, not current.active)
-        st.success(ctx.t("saved"))
+        st.session_state["u_flash"] = ctx.t("saved")
+        st.rerun()  # the button's label follows the new state
+    _table(ctx, table)
+
+
+def _table(ctx: app.Ctx, slot: Any) -> None:
+    slot.dataframe(
+        [
+            {
+                ctx.t("user_name"): u.name,
+                ctx.t("role"): ctx.t(f"role_{u.role.value}"),
+                ctx.t("active"): "✓" if u.active else "",
+            }
+            for u in ctx.session.users()
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 app.run(body)
