@@ -93,6 +93,7 @@ def body(ctx: app.Ctx) -> None:
     st.subheader(ctx.t("inputs_of_household"))
     rows = [
         {
+            ctx.t("record_id"): r.id,  # what a void (on the 付款 page) asks for
             ctx.t("supply_reference"): r.reference,
             ctx.t("contract"): r.contract_no,
             ctx.t("day"): helpers.day(r.day),

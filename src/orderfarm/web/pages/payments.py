@@ -67,7 +67,7 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
             st.success(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
     rows = [
         {
-            "#": p.id,
+            ctx.t("record_id"): p.id,
             ctx.t("payment_reference"): p.reference,
             ctx.t("day"): helpers.day(p.day),
             ctx.t("amount"): helpers.yuan(p.amount),

@@ -160,6 +160,7 @@ def body(ctx: app.Ctx) -> None:
     st.subheader(ctx.t("slips_of_contract"))
     rows: list[dict[str, Any]] = [
         {
+            ctx.t("record_id"): d.id,  # what a void (on the 付款 page) asks for
             ctx.t("receipt_no"): d.receipt_no,
             ctx.t("day"): helpers.day(d.day),
             ctx.t("grade"): d.weighing.grade,
