@@ -72,7 +72,9 @@ class ImportReport:
         return lines
 
     def summary(self, lang: Lang = "zh") -> str:
-        """One line: what was read, what was wrong, what was written."""
+        """One line: what was read, what was wrong (with the file itself, and in its rows),
+        what was written."""
+        whole = sum(1 for p in self.problems if p.row == 0)
         if lang == "zh":
             action = (
                 "试运行，未写入"
@@ -83,8 +85,9 @@ class ImportReport:
                     else "未写入任何数据"
                 )
             )
+            of_file = f"文件本身有 {whole} 个问题；" if whole else ""
             return (
-                f"{self.source}：共 {self.rows} 行，有效 {self.valid} 行，"
+                f"{self.source}：{of_file}共 {self.rows} 行，有效 {self.valid} 行，"
                 f"有问题 {self.invalid} 行；{action}"
             )
         action = (
@@ -96,9 +99,10 @@ class ImportReport:
                 else "nothing written"
             )
         )
+        of_file = f"{whole} problem(s) with the file itself; " if whole else ""
         return (
-            f"{self.source}: {self.rows} rows, {self.valid} valid, {self.invalid} with problems; "
-            f"{action}"
+            f"{self.source}: {of_file}{self.rows} rows, {self.valid} valid, "
+            f"{self.invalid} with problems; {action}"
         )
 
 
