@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import sqlite3
 from pathlib import Path
 
 import attrs
@@ -371,6 +372,28 @@ def test_the_audit_page_verifies_and_samples(
     other = sampled()
     at.number_input(key="a_seed").set_value(2018).run()
     assert sampled() == first != other
+    # the log says each action and record in Chinese, not by its code
+    log = at.dataframe[-1].value
+    assert "登记付款" in set(log["操作"]) and not set(log["操作"]) & {"record_payment", "add_user"}
+    assert any(str(r).startswith("付款 ") for r in log["记录"])
+
+
+def test_a_changed_record_is_shown_by_the_audit_page_in_chinese(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(demo_db, isolation_level=None)
+    for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'payments'"
+    ).fetchall():
+        conn.execute(f"DROP TRIGGER {name}")  # what someone editing the file by hand could do
+    conn.execute("UPDATE payments SET note = '改过' WHERE id = 1")
+    conn.close()
+    at = _page(demo_db, monkeypatch, "admin", "audit")
+    at.button(key="a_verify").click().run()
+    problems = at.dataframe[0].value
+    assert list(problems.columns) == ["检查项", "审计记录", "问题"]
+    assert "金额记录与审计" in set(problems["检查项"])
+    assert all(str(seq).startswith("#") or seq == "" for seq in problems["审计记录"])
 
 
 def test_an_admin_adds_a_user_who_can_log_in(

@@ -364,6 +364,9 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "actor": {"zh": "操作人", "en": "User"},
     "action": {"zh": "操作", "en": "Action"},
     "record": {"zh": "记录", "en": "Record"},
+    "hash": {"zh": "哈希", "en": "Hash"},
+    "check": {"zh": "检查项", "en": "Check"},
+    "audit_entry": {"zh": "审计记录", "en": "Audit entry"},
     "inspection": {"zh": "督察抽查", "en": "Inspection sample"},
     "inspection_note": {
         "zh": "按随机种子抽取农户：同一种子总是得到同一批农户，便于复核。逐张核对小票与纸质凭证。",
