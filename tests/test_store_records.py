@@ -396,3 +396,12 @@ def test_store_is_usable_from_the_same_object_after_reopen(tmp_path: Path) -> No
     with Store.open(path) as s:
         assert s.statement(h.resident_id, 2018).proceeds == D("200.00")
         assert s.verify().ok
+
+
+def test_a_statement_line_reads_in_either_language_with_its_correction(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
+    wrong = store.record_delivery("C1", slip("1002.00"), SEP1, "R-1")
+    store.void_delivery(wrong.id, "多打了一个0")
+    store.record_delivery("C1", slip("102.00"), SEP1, "R-1")
+    (line,) = [x for x in store.statement(hh.resident_id, 2018).lines if x.reference == "R-1"]
+    assert line.description_in("zh") == "一级 净重 100.00 kg（更正后第 2 次记录）"
+    assert line.description_in("en") == "一级 net 100.00 kg (corrected: record 2 of this receipt)"

@@ -457,14 +457,6 @@ def receipt_body(
     )
 
 
-def _side(text: str, lang: Lang) -> str:
-    """One language of a bilingual ``中文 / English`` text (the store writes some so)."""
-    if " / " not in text:
-        return text
-    zh, _, en = text.partition(" / ")
-    return zh if lang == "zh" else en
-
-
 def _lines_table(statement: Statement, kind: LineKind, lang: Lang) -> str:
     lines = statement.of_kind(kind)
     if not lines:
@@ -472,7 +464,7 @@ def _lines_table(statement: Statement, kind: LineKind, lang: Lang) -> str:
     rows = "".join(
         f"<tr><td class='nw'>{_e(line.day.isoformat() if line.day else '')}</td>"
         f"<td class='nw'>{_e(line.reference)}</td>"
-        f"<td class='nw'>{_e(line.contract_no)}</td><td>{_e(_side(line.description, lang))}</td>"
+        f"<td class='nw'>{_e(line.contract_no)}</td><td>{_e(line.description_in(lang))}</td>"
         f"<td class='num'>{_e(f'{line.amount:,.2f}')}</td></tr>"
         for line in lines
     )

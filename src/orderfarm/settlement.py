@@ -43,6 +43,7 @@ import attrs
 from orderfarm.checks import require_decimal
 from orderfarm.contracts import CarryPolicy
 from orderfarm.errors import OrderfarmError
+from orderfarm.messages import Lang
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen
 
 __all__ = [
@@ -275,6 +276,13 @@ class StatementLine:
     amount: Decimal = attrs.field(converter=D)
     contract_no: str = ""
     unrecovered: CarryPolicy | None = None
+
+    def description_in(self, lang: Lang) -> str:
+        """The description in one language (the store writes its lines ``中文 / English``)."""
+        if " / " not in self.description:
+            return self.description
+        zh, _, en = self.description.partition(" / ")
+        return zh if lang == "zh" else en
 
 
 @attrs.frozen

@@ -2587,14 +2587,17 @@ class Store:
                 (household, season),
             ):
                 if r["accepted"]:
-                    text = f"{r['grade']} 净重 {_kg(r['net_g'])} kg / net {_kg(r['net_g'])} kg"
+                    zh = f"{r['grade']} 净重 {_kg(r['net_g'])} kg"
+                    en = f"{r['grade']} net {_kg(r['net_g'])} kg"
                 else:
                     maximum = from_json(r["contract_data"], Contract).terms.moisture_max
-                    reason = rejection_text(D(r["moisture"]), maximum or ZERO, "zh")
-                    text = f"拒收：{reason} / rejected: {r['rejection_reason']}"
+                    zh = f"拒收：{rejection_text(D(r['moisture']), maximum or ZERO, 'zh')}"
+                    en = f"rejected: {r['rejection_reason']}"
                 if r["revision"]:  # the paper slip of an earlier record shows another amount
                     n = int(r["revision"]) + 1
-                    text += f"（更正后第 {n} 次记录 / corrected: record {n} of this receipt）"
+                    zh += f"（更正后第 {n} 次记录）"
+                    en += f" (corrected: record {n} of this receipt)"
+                text = f"{zh} / {en}"
                 lines.append(
                     StatementLine(
                         LineKind.DELIVERY,

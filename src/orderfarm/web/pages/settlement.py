@@ -36,7 +36,7 @@ def _statement(ctx: app.Ctx, season: int) -> None:
             ctx.t("reference"): line.reference,
             ctx.t("contract"): line.contract_no,
             ctx.t("day"): helpers.day(line.day),
-            ctx.t("description"): line.description,
+            ctx.t("description"): line.description_in(ctx.lang),
             ctx.t("amount"): helpers.yuan(line.amount),
         }
         for line in statement.lines
