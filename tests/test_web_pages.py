@@ -320,6 +320,9 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     at.button(key="m_save").click().run()
     ok(at)
     assert texts(at.success) == ["市场价 ¥1.3525 已保存"]  # a unit price shown as it is
+    assert not texts(at.warning)  # drawn before the save: no price that day yet
+    at.text_input(key="m_price").input("1.40").run()
+    assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
     with Store.open(demo_db) as store:
         assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.3525"
     clerk = _page(demo_db, monkeypatch, "clerk", "market")

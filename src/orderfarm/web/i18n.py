@@ -305,6 +305,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     # -- market prices --
     "enter_price": {"zh": "录入当日市场价", "en": "Enter the day's market price"},
     "price_per_kg": {"zh": "价格（元/公斤）", "en": "Price (yuan/kg)"},
+    "price_exists": {
+        "zh": "该日已有市场价 {price}，保存将替换它（已登记的过磅单仍按登记时的价格）",
+        "en": "That day already has the market price {price}; saving replaces it (slips already recorded keep the price they were recorded at)",
+    },
     "price_saved": {"zh": "市场价 {price} 已保存", "en": "Market price {price} saved"},
     "no_prices": {
         "zh": "该作物本年度还没有市场价",

@@ -39,6 +39,10 @@ def body(ctx: app.Ctx) -> None:
         with cols[2]:
             price = st.text_input(ctx.t("price_per_kg"), key="m_price")
             slots.add("market_price")
+        if isinstance(day, dt.date):
+            existing = s.market_price(crop, form, str(grade), day)
+            if existing is not None:
+                st.warning(ctx.t("price_exists", price=helpers.price(existing)))
         if st.button(ctx.t("save"), key="m_save", type="primary"):
             try:
                 value = helpers.parse_decimal(str(price), "market_price")
