@@ -34,6 +34,16 @@ def test_a_household_is_keyed_by_the_normalised_id() -> None:
     assert home.is_poor  # registered poor by default
 
 
+def test_a_phone_typed_in_full_width_digits_is_kept_in_ordinary_digits() -> None:
+    assert household(phone="１３９ ９１４０ １２３４").phone == "139 9140 1234"
+
+
+def test_a_blank_id_is_said_to_be_missing_not_of_the_wrong_length() -> None:
+    with pytest.raises(ValidationError) as caught:
+        household(resident_id="  ")
+    assert caught.value.messages("zh") == ["身份证号: 不能为空"]
+
+
 def test_bad_id_and_blank_name_give_two_problems_with_their_fields() -> None:
     with pytest.raises(ValidationError) as caught:
         household(head_name="  ", resident_id="611002196503010021")

@@ -71,6 +71,8 @@ def resident_id_birth_date(number: str) -> dt.date:
 def validate_resident_id(number: str, field: str = "resident_id") -> str:
     """The normal form of a resident ID, or a specific ``IdentifierError`` naming ``field``."""
     number = _compact(number, field)
+    if not number:
+        raise InvalidLength([Problem(field, "required")])
     if len(number) != 18:
         raise InvalidLength([Problem(field, "id_length", {"length": 18, "got": len(number)})])
     body, check = number[:17], number[17]

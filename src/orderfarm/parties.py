@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 
 import attrs
 
@@ -104,6 +105,8 @@ class Household:
             checks.add(
                 "resident_id", "wrong_type", expected="text", got=type(self.resident_id).__name__
             )
+        if isinstance(self.phone, str):  # full-width digits, as a Chinese keyboard may type
+            object.__setattr__(self, "phone", unicodedata.normalize("NFKC", self.phone).strip())
         if not isinstance(self.phone, str) or (self.phone and not _PHONE.fullmatch(self.phone)):
             checks.add("phone", "bad_phone", value=self.phone)
         if (
