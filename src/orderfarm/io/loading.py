@@ -355,8 +355,8 @@ class StoreChecks:
             return _p(
                 "amount",
                 "overpayment",
-                amount=f"{record.amount:.2f}",
-                balance=f"{self._balances[key]:.2f}",
+                amount=f"{record.amount:,.2f}",
+                balance=f"{self._balances[key]:,.2f}",
                 season=record.season,
             )
         self._balances[key] -= record.amount

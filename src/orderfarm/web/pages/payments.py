@@ -58,7 +58,11 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
             over = Problem(
                 "amount",
                 "overpayment",
-                {"amount": exc.amount, "balance": exc.balance, "season": exc.season},
+                {
+                    "amount": f"{exc.amount:,.2f}",
+                    "balance": f"{exc.balance:,.2f}",
+                    "season": exc.season,
+                },
             )
             app.show_problems(slots.show([over], ctx.lang), ctx.lang)
         except ConflictError as exc:  # the reference is taken by another payment
