@@ -104,7 +104,7 @@ def test_one_bad_cell_among_good_rows_is_reported_with_its_place() -> None:
         "9O.5",
         "not_a_number",
     )
-    assert problem.message("zh") == "第 5 行「毛重（公斤）」（值「9O.5」）：不是有效数字：'9O.5'"
+    assert problem.message("zh") == "第 5 行「毛重（公斤）」（值「9O.5」）：不是有效数字：「9O.5」"
     assert problem.message("en") == "row 5, gross_kg ('9O.5'): is not a number: '9O.5'"
 
 

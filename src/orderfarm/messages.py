@@ -54,10 +54,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "required": {"en": "is required", "zh": "不能为空"},
     "float": {
         "en": "must be decimal text or an integer, not a float ({value!r})",
-        "zh": "须为十进制文本或整数，不能是浮点数（{value!r}）",
+        "zh": "须为十进制文本或整数，不能是浮点数（「{value}」）",
     },
-    "not_a_number": {"en": "is not a number: {value!r}", "zh": "不是有效数字：{value!r}"},
-    "not_finite": {"en": "must be a finite number: {value!r}", "zh": "必须是有限数字：{value!r}"},
+    "not_a_number": {"en": "is not a number: {value!r}", "zh": "不是有效数字：「{value}」"},
+    "not_finite": {"en": "must be a finite number: {value!r}", "zh": "必须是有限数字：「{value}」"},
     "wrong_type": {
         "en": "has the wrong type: expected {expected}, got {got}",
         "zh": "类型错误：应为 {expected}，实为 {got}",
@@ -109,7 +109,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "too_long": {"en": "is longer than {limit} characters", "zh": "超过 {limit} 个字符"},
     "bad_phone": {
         "en": "is not a phone number (digits, optional + and -): {value!r}",
-        "zh": "不是有效电话号码：{value!r}",
+        "zh": "不是有效电话号码：「{value}」",
     },
     "members_range": {
         "en": "must be a whole number from 1 to 30, got {value}",
@@ -119,7 +119,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "must have {length} characters, got {got}",
         "zh": "应为 {length} 位，实为 {got} 位",
     },
-    "id_format": {"en": "has invalid characters: {value!r}", "zh": "含有无效字符：{value!r}"},
+    "id_format": {"en": "has invalid characters: {value!r}", "zh": "含有无效字符：「{value}」"},
     "id_checksum": {
         "en": "check character is wrong (expected {expected})",
         "zh": "校验码错误（应为 {expected}）",
@@ -169,13 +169,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "bad_date": {
         "en": "is not a date (YYYY-MM-DD): {value!r}",
-        "zh": "不是有效日期（年-月-日）：{value!r}",
+        "zh": "不是有效日期（年-月-日）：「{value}」",
     },
     "bad_choice": {
         "en": "must be one of {choices}, got {value!r}",
         "zh": "必须是以下之一：{choices}，实为「{value}」",
     },
-    "duplicate": {"en": "appears twice: {value!r}", "zh": "重复：{value!r}"},
+    "duplicate": {"en": "appears twice: {value!r}", "zh": "重复：「{value}」"},
     # -- the store (orderfarm.store) --
     "contract_not_signed": {
         "en": "contract {contract_no} is {status}: only a signed contract takes deliveries and inputs",
@@ -273,7 +273,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "not_a_whole_number": {
         "en": "is not a whole number: {value!r}",
-        "zh": "不是整数：{value!r}",
+        "zh": "不是整数：「{value}」",
     },
     "bad_floors": {
         "en": "floor prices must read like 一级:1.60;二级:1.40, got {value!r}",
