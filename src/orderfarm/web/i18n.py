@@ -262,6 +262,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "of_which_poor": {"zh": "其中建档立卡贫困户", "en": "of which registered poor"},
     "delivered": {"zh": "已交售", "en": "Delivered"},
     "group_by": {"zh": "分组", "en": "Group by"},
+    "report_group": {"zh": "统计单位", "en": "Group"},
     "by_township": {"zh": "按镇", "en": "Township"},
     "by_village": {"zh": "按村", "en": "Village"},
     "by_crop": {"zh": "按作物", "en": "Crop"},

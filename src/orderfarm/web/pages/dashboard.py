@@ -50,10 +50,10 @@ def body(ctx: app.Ctx) -> None:
             name = f"{r.township} {r.village}"
         else:
             name = r.township or ""
-        chart.append({ctx.t("group"): name, proceeds: float(r.proceeds)})  # for drawing only
+        chart.append({ctx.t("report_group"): name, proceeds: float(r.proceeds)})  # for drawing only
         table.append(
             {
-                ctx.t("group"): name,
+                ctx.t("report_group"): name,
                 ctx.t("households_contracted"): r.households,
                 ctx.t("of_which_poor"): r.poor_households,
                 ctx.t("area_mu"): helpers.mu(r.area_mu),
@@ -63,7 +63,7 @@ def body(ctx: app.Ctx) -> None:
                 ctx.t("outstanding"): helpers.yuan(r.balance),
             }
         )
-    _chart(chart, ctx.t("group"), proceeds)
+    _chart(chart, ctx.t("report_group"), proceeds)
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader(ctx.t("estimate_vs_actual"))

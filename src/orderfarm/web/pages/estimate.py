@@ -145,7 +145,7 @@ def _aggregates(ctx: app.Ctx) -> None:
         )
         rows.append(
             {
-                ctx.t("group"): name,
+                ctx.t("report_group"): name,
                 ctx.t("households_contracted"): g.households,
                 ctx.t("area_mu"): helpers.mu(g.area_mu),
                 ctx.t("expected_kg"): helpers.kg(g.expected_kg),
@@ -156,11 +156,14 @@ def _aggregates(ctx: app.Ctx) -> None:
         )
     st.dataframe(rows, hide_index=True, width="stretch")
     chart = [
-        {ctx.t("group"): r[ctx.t("group")], ctx.t("average_increase"): float(g.average_increase)}
+        {
+            ctx.t("report_group"): r[ctx.t("report_group")],
+            ctx.t("average_increase"): float(g.average_increase),
+        }
         for r, g in zip(rows, groups, strict=True)
     ]
     if chart:
-        st.bar_chart(chart, x=ctx.t("group"), y=ctx.t("average_increase"), horizontal=True)
+        st.bar_chart(chart, x=ctx.t("report_group"), y=ctx.t("average_increase"), horizontal=True)
 
 
 def body(ctx: app.Ctx) -> None:
