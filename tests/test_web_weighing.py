@@ -119,3 +119,17 @@ def test_a_receipt_number_taken_by_another_slip_is_refused_under_its_field(
     assert any(f"小票号: {taken} 已登记为第" in t and "未保存" in t for t in texts(at.error))
     assert not any("already" in t for t in texts(at.error))
     assert _deliveries(demo_db) == before
+
+
+@pytest.mark.parametrize(
+    ("gross", "said"),
+    [("0.001", "净重为 0.00 kg：请核对毛重和皮重"), ("99999", "超过 5,000.00 kg：请核对毛重")],
+)
+def test_an_implausible_weight_is_questioned_before_saving(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, gross: str, said: str
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch)
+    at.text_input(key="w_gross").input("52.4").run()
+    assert not texts(at.warning)  # an ordinary lot
+    at.text_input(key="w_gross").input(gross).run()
+    assert any(said in w for w in texts(at.warning)), texts(at.warning)

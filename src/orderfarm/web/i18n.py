@@ -113,6 +113,14 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "net_kg": {"zh": "净重", "en": "Net weight"},
     "unit_price": {"zh": "单价（元/公斤）", "en": "Unit price (yuan/kg)"},
     "lot_rejected": {"zh": "拒收：{reason}", "en": "Rejected: {reason}"},
+    "net_zero": {
+        "zh": "净重为 0.00 kg：请核对毛重和皮重",
+        "en": "The net weight is 0.00 kg: check the gross and the tare",
+    },
+    "net_unusual": {
+        "zh": "一张小票净重 {net}，超过 {limit}：请核对毛重是否多打了位数",
+        "en": "One slip of {net}, above {limit}: check the gross for an extra digit",
+    },
     "save_slip": {"zh": "保存小票", "en": "Save the slip"},
     "slip_saved": {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
