@@ -226,3 +226,37 @@ def test_a_store_written_by_an_earlier_version_verifies_and_still_shows_an_edit(
         )
         report = s.verify()
         assert {p.seq for p in report.problems} == {seq}
+
+
+@pytest.mark.parametrize(
+    ("statements", "said"),
+    [
+        (
+            ("DROP TRIGGER audit_no_update", "UPDATE audit SET actor = 'x' WHERE seq = 3"),
+            "审计记录 #3 写入后被改动过",
+        ),
+        (("DROP TRIGGER audit_no_delete", "DELETE FROM audit WHERE seq = 4"), "审计记录 #4 缺失"),
+        (("DROP TRIGGER payments_no_delete", "DELETE FROM payments"), "登记的付款记录已不在"),
+        (
+            (
+                "DROP TRIGGER deliveries_no_update",
+                "UPDATE deliveries SET amount_fen = amount_fen + 10000, protected_fen = "
+                "protected_fen + 10000 WHERE receipt_no = 'R-1'",
+            ),
+            "存储金额 300.00 元，按小票重新计价为 200.00 元",
+        ),
+        (
+            ("PRAGMA foreign_keys = OFF", "UPDATE contracts SET household_id = 77"),
+            "引用的记录不存在",
+        ),
+    ],
+    ids=["entry changed", "entry gone", "rows gone", "amount changed", "broken reference"],
+)
+def test_what_verify_finds_is_said_in_chinese_for_the_inspector(
+    store: Store, statements: tuple[str, ...], said: str
+) -> None:
+    tamper(store, *statements)
+    problems = [p for p in store.verify().problems if p.check not in ("totals", "integrity_check")]
+    texts = [p.text("zh") for p in problems]
+    assert any(said in t for t in texts), texts
+    assert all(p.code and "{" not in p.text("zh") and "{" not in p.text("en") for p in problems)

@@ -10,6 +10,52 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 
 #: Problem codes → message templates; ``{name}`` placeholders come from a problem's params.
 MESSAGES: dict[str, dict[Lang, str]] = {
+    # what verify finds (VerifyProblem.text); the English names the tables by their codes
+    "verify_terms_unreadable": {
+        "en": "contract {contract_no}'s price terms cannot be read; its slips were not priced again",
+        "zh": "合同 {contract_no} 的价格条款无法读取，其过磅单未能重新计价",
+    },
+    "verify_missing_parent": {
+        "en": "{table} row {row} points to a record that is missing",
+        "zh": "{table}第 {row} 行引用的记录不存在",
+    },
+    "verify_entry_missing": {
+        "en": "audit entry #{seq} is missing",
+        "zh": "审计记录 #{seq} 缺失",
+    },
+    "verify_entry_unchained": {
+        "en": "audit entry #{seq} does not chain to #{prev}",
+        "zh": "审计记录 #{seq} 与 #{prev} 接不上（审计链断开）",
+    },
+    "verify_entry_changed": {
+        "en": "audit entry #{seq} was changed after it was written",
+        "zh": "审计记录 #{seq} 写入后被改动过",
+    },
+    "verify_rows_unrecorded": {
+        "en": "{count} row(s) claim audit entry #{seq}, which did not record them",
+        "zh": "{count} 条{table}声称属于审计记录 #{seq}，但该审计记录并未登记它们",
+    },
+    "verify_rows_changed": {
+        "en": "row(s) {ids} differ from what audit entry #{seq} recorded",
+        "zh": "{table} {ids} 与审计记录 #{seq} 登记的内容不符（被改动过）",
+    },
+    "verify_rows_gone": {
+        "en": "the rows recorded by audit entry #{seq} are gone",
+        "zh": "审计记录 #{seq} 登记的{table}已不在",
+    },
+    "verify_repriced": {
+        "en": "delivery {id} (receipt {receipt}) is stored as {stored} but its slip prices at "
+        "{priced}",
+        "zh": "过磅单 {id}（小票 {receipt}）存储金额 {stored} 元，按小票重新计价为 {priced} 元",
+    },
+    "verify_supply_amount": {
+        "en": "input supply {id}: the amount is not quantity × unit cost",
+        "zh": "投入品记录 {id} 的金额不等于数量 × 单价",
+    },
+    "verify_delivery_contract": {
+        "en": "delivery {id} disagrees with its contract (household, enterprise or season)",
+        "zh": "过磅单 {id} 与其合同的农户、企业或年度不一致",
+    },
     # the store's refusals (StoreError.message)
     "no_household": {
         "en": "no household with resident ID {id}",

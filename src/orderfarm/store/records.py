@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
+from orderfarm.messages import Lang, render
 from orderfarm.pricing import Quote, Weighing
 from orderfarm.settlement import Totals
 from orderfarm.supplies import InputSupply
@@ -153,13 +156,27 @@ class ReportRow:
     balance: Decimal
 
 
+def _frozen(params: Mapping[str, object]) -> Mapping[str, object]:
+    return MappingProxyType(dict(params))
+
+
 @attrs.frozen
 class VerifyProblem:
-    """One thing ``verify()`` found wrong; ``seq`` is the audit entry concerned, if any."""
+    """One thing ``verify()`` found wrong; ``seq`` is the audit entry concerned, if any.
+
+    ``message`` is the English detail; with a catalogue ``code`` (and its ``params``),
+    ``text(lang)`` says it in the inspector's language.
+    """
 
     check: str
     message: str
     seq: int | None = None
+    code: str = ""
+    params: Mapping[str, object] = attrs.field(factory=dict, converter=_frozen, eq=False)
+
+    def text(self, lang: Lang = "en") -> str:
+        """The problem in ``lang`` (the English detail when it has no catalogue code)."""
+        return render(self.code, self.params, lang) if self.code else self.message
 
 
 @attrs.frozen

@@ -384,6 +384,16 @@ class _VoidSql(NamedTuple):
     insert: str
 
 
+#: The money tables in Chinese, as verify names them.
+_TABLES_ZH: Final = {
+    "deliveries": "过磅单",
+    "input_supplies": "投入品记录",
+    "payments": "付款记录",
+    "delivery_voids": "过磅单作废记录",
+    "supply_voids": "投入品作废记录",
+    "payment_voids": "付款作废记录",
+}
+
 #: The records of money by the words store errors name them with, in Chinese.
 _RECORD_KINDS_ZH: Final = {
     "delivery": "过磅单",
@@ -2878,7 +2888,10 @@ def _contract_terms(
         if isinstance(found, str):
             problems.append(
                 VerifyProblem(
-                    "repricing", f"contract {contract_no}'s price terms cannot be read: {found}"
+                    "repricing",
+                    f"contract {contract_no}'s price terms cannot be read: {found}",
+                    code="verify_terms_unreadable",
+                    params={"contract_no": contract_no},
                 )
             )
         else:
@@ -2893,7 +2906,12 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             problems.append(VerifyProblem("integrity_check", str(line)))
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
         problems.append(
-            VerifyProblem("foreign_key_check", f"{table} row {rowid} points to a missing {parent}")
+            VerifyProblem(
+                "foreign_key_check",
+                f"{table} row {rowid} points to a missing {parent}",
+                code="verify_missing_parent",
+                params={"table": _TABLES_ZH.get(table, table), "row": rowid},
+            )
         )
 
     # The chain.
@@ -2905,12 +2923,24 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         seq = int(r["seq"])
         if seq != entries:
             problems.append(
-                VerifyProblem("audit_chain", f"entry {entries} is missing (found {seq})", entries)
+                VerifyProblem(
+                    "audit_chain",
+                    f"entry {entries} is missing (found {seq})",
+                    entries,
+                    code="verify_entry_missing",
+                    params={"seq": entries},
+                )
             )
             entries = seq
         if r["prev_hash"] != prev:
             problems.append(
-                VerifyProblem("audit_chain", f"entry {seq} does not chain to entry {seq - 1}", seq)
+                VerifyProblem(
+                    "audit_chain",
+                    f"entry {seq} does not chain to entry {seq - 1}",
+                    seq,
+                    code="verify_entry_unchained",
+                    params={"seq": seq, "prev": seq - 1},
+                )
             )
         expected = audit.entry_hash(
             r["prev_hash"],
@@ -2924,7 +2954,13 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         )
         if r["hash"] != expected:
             problems.append(
-                VerifyProblem("audit_chain", f"entry {seq} was changed (hash mismatch)", seq)
+                VerifyProblem(
+                    "audit_chain",
+                    f"entry {seq} was changed (hash mismatch)",
+                    seq,
+                    code="verify_entry_changed",
+                    params={"seq": seq},
+                )
             )
         prev = r["hash"]
         try:
@@ -2954,6 +2990,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                         "audit_rows",
                         f"{len(values)} {table} row(s) claim entry {seq}, which did not record them",
                         seq,
+                        code="verify_rows_unrecorded",
+                        params={"count": len(values), "table": _TABLES_ZH[table], "seq": seq},
                     )
                 )
                 continue
@@ -2977,6 +3015,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                         "audit_rows",
                         f"{table} row(s) {ids} differ from what entry {seq} recorded",
                         seq,
+                        code="verify_rows_changed",
+                        params={"table": _TABLES_ZH[table], "ids": ids, "seq": seq},
                     )
                 )
     for seq in sorted(set(money) - seen):
@@ -2985,6 +3025,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                 "audit_rows",
                 f"the {money[seq]['table']} rows recorded by entry {seq} are gone",
                 seq,
+                code="verify_rows_gone",
+                params={"table": _TABLES_ZH.get(money[seq]["table"], ""), "seq": seq},
             )
         )
 
@@ -3017,7 +3059,14 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                     "repricing",
                     f"delivery {r['id']} (receipt {r['receipt_no']}) is stored as "
                     f"{from_fen(r['amount_fen'])} but its slip prices at {repriced.amount}",
-                    r["audit_seq"],
+                    code="verify_repriced",
+                    params={
+                        "id": r["id"],
+                        "receipt": r["receipt_no"],
+                        "stored": f"{from_fen(r['amount_fen']):,.2f}",
+                        "priced": f"{repriced.amount:,.2f}",
+                    },
+                    seq=r["audit_seq"],
                 )
             )
     for r in conn.execute("SELECT * FROM input_supplies ORDER BY id"):
@@ -3032,6 +3081,8 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                     "repricing",
                     f"input supply {r['id']} amount is not quantity × unit cost",
                     r["audit_seq"],
+                    code="verify_supply_amount",
+                    params={"id": r["id"]},
                 )
             )
     for r in conn.execute(
@@ -3040,7 +3091,13 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         "OR d.season <> c.season"
     ):
         problems.append(
-            VerifyProblem("consistency", f"delivery {r[0]} disagrees with its contract", int(r[1]))
+            VerifyProblem(
+                "consistency",
+                f"delivery {r[0]} disagrees with its contract",
+                int(r[1]),
+                code="verify_delivery_contract",
+                params={"id": r[0]},
+            )
         )
     # The running totals (caches) against the money tables they sum.
     for line in differences(conn):

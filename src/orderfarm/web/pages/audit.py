@@ -77,7 +77,7 @@ def _verify(ctx: app.Ctx) -> None:
                     {
                         ctx.t("check"): _zh(ctx, _CHECKS_ZH, p.check),
                         ctx.t("audit_entry"): "" if p.seq is None else f"#{p.seq}",
-                        ctx.t("problem"): p.message,
+                        ctx.t("problem"): p.text(ctx.lang),
                     }
                     for p in report.problems
                 ],
