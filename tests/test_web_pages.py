@@ -60,6 +60,8 @@ def test_a_clerk_adds_a_household_checked_as_typed(
     ok(at)
     assert any("张三" in s for s in texts(at.success))
     assert _counts(demo_db)["households"] == before["households"] + 1
+    total = before["households"] + 1
+    assert f"找到 {total} 户（共 {total} 户）" in texts(at.caption)  # listed at once
     # the new household is found by its pinyin initials
     at.text_input(key="hh_search").input("zs").run()
     table = at.dataframe[0].value

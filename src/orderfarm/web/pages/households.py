@@ -74,7 +74,8 @@ def _table(ctx: app.Ctx, found: list[HouseholdView]) -> None:
     )
 
 
-def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
+def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> bool:
+    """The add-or-edit form; whether it saved a household."""
     s = ctx.session
     st.subheader(ctx.t("add_or_edit"))
     by_ref = {h.ref: h for h in views}
@@ -156,22 +157,25 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> None:
             if not editing:
                 state["hh_loaded"] = None
             st.success(ctx.t("household_saved", name=household.head_name))
+            return True
+    return False
 
 
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_households"))
     query = st.text_input(ctx.t("search"), key="hh_search", placeholder=ctx.t("search_hint"))
+    listing = st.container()  # filled after the editor, so that it shows what was just saved
     search = s.search_households(query, limit=SHOWN)
-    found = list(search.found)
-    st.caption(ctx.t("found_households", count=search.matched, total=search.total))
-    if search.matched > SHOWN:
-        st.caption(ctx.t("showing_first", shown=SHOWN))
-    _table(ctx, found)
-    if search.total and not s.personal:
-        st.caption(ctx.t("ids_masked"))
-    if s.may(Permission.WRITE_PARTIES):
-        _editor(ctx, found)
+    if s.may(Permission.WRITE_PARTIES) and _editor(ctx, list(search.found)):
+        search = s.search_households(query, limit=SHOWN)
+    with listing:
+        st.caption(ctx.t("found_households", count=search.matched, total=search.total))
+        if search.matched > SHOWN:
+            st.caption(ctx.t("showing_first", shown=SHOWN))
+        _table(ctx, list(search.found))
+        if search.total and not s.personal:
+            st.caption(ctx.t("ids_masked"))
 
 
 app.run(body)
