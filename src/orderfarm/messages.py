@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Literal
 
@@ -32,15 +33,15 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "审计记录 #{seq} 写入后被改动过",
     },
     "verify_rows_unrecorded": {
-        "en": "{count} row(s) claim audit entry #{seq}, which did not record them",
+        "en": "{count} {table} row(s) claim audit entry #{seq}, which did not record them",
         "zh": "{count} 条{table}声称属于审计记录 #{seq}，但该审计记录并未登记它们",
     },
     "verify_rows_changed": {
-        "en": "row(s) {ids} differ from what audit entry #{seq} recorded",
+        "en": "{table} row(s) {ids} differ from what audit entry #{seq} recorded",
         "zh": "{table} {ids} 与审计记录 #{seq} 登记的内容不符（被改动过）",
     },
     "verify_rows_gone": {
-        "en": "the rows recorded by audit entry #{seq} are gone",
+        "en": "the {table} rows recorded by audit entry #{seq} are gone",
         "zh": "审计记录 #{seq} 登记的{table}已不在",
     },
     "verify_repriced": {
@@ -67,8 +68,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "订单企业 {uscc} 未登记",
     },
     "no_user": {"en": "no user {name}", "zh": "用户 {name} 不存在"},
-    "no_record": {"en": "no {kind} {id}", "zh": "没有编号为 {id} 的{kind_zh}"},
-    "already_voided": {"en": "{kind} {id} is already voided", "zh": "{kind_zh} {id} 已作废"},
+    "no_record": {"en": "no {kind} {id}", "zh": "没有编号为 {id} 的{kind}记录"},
+    "already_voided": {"en": "{kind} {id} is already voided", "zh": "{kind} {id} 已作废"},
     "enterprise_taken": {
         "en": "{uscc} is already registered as {name!r}, not {new!r}",
         "zh": "{uscc} 已登记为「{name}」，不是「{new}」",
@@ -445,10 +446,52 @@ def field_label(field: str, lang: Lang = "en") -> str:
     return ".".join(FIELD_LABELS.get(part, {}).get(lang, part) for part in field.split("."))
 
 
+#: The records of money and the other things the store keeps, by the codes the store uses
+#: for them (a record's kind, a table, an audit entry's entity), in each language.
+RECORD_NAMES: dict[str, dict[Lang, str]] = {
+    "delivery": {"en": "delivery", "zh": "过磅单"},
+    "deliveries": {"en": "deliveries", "zh": "过磅单"},
+    "supply": {"en": "input supply", "zh": "投入品"},
+    "input supply": {"en": "input supply", "zh": "投入品"},
+    "input_supply": {"en": "input supply", "zh": "投入品"},
+    "input_supplies": {"en": "input supplies", "zh": "投入品记录"},
+    "payment": {"en": "payment", "zh": "付款"},
+    "payments": {"en": "payments", "zh": "付款记录"},
+    "delivery_voids": {"en": "delivery voids", "zh": "过磅单作废记录"},
+    "supply_voids": {"en": "input supply voids", "zh": "投入品作废记录"},
+    "payment_voids": {"en": "payment voids", "zh": "付款作废记录"},
+    "enterprise": {"en": "enterprise", "zh": "企业"},
+    "household": {"en": "household", "zh": "农户"},
+    "contract": {"en": "contract", "zh": "合同"},
+    "contracts": {"en": "contracts", "zh": "合同"},
+    "market_price": {"en": "market price", "zh": "市场价"},
+    "user": {"en": "user", "zh": "用户"},
+    "export": {"en": "export", "zh": "导出"},
+}
+
+
+def record_name(code: str, lang: Lang = "en") -> str:
+    """What the store's ``code`` for a kind of record is called in ``lang`` (the code itself
+    when the catalogue does not know it)."""
+    return RECORD_NAMES.get(code, {}).get(lang, code)
+
+
+@dataclasses.dataclass(frozen=True)
+class Named:
+    """A message parameter that is a kind of record: said in the message's language."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
 def render(code: str, params: Mapping[str, object], lang: Lang = "en") -> str:
-    """The message for ``code`` in ``lang`` with ``params`` filled in."""
+    """The message for ``code`` in ``lang`` with ``params`` filled in (a ``Named`` parameter
+    by its name in ``lang``)."""
     template = MESSAGES.get(code, {}).get(lang) or code
+    said = {k: record_name(v.code, lang) if isinstance(v, Named) else v for k, v in params.items()}
     try:
-        return template.format(**params)
+        return template.format(**said)
     except (KeyError, IndexError, ValueError):
         return template

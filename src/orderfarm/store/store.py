@@ -30,6 +30,7 @@ from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerm
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.ids import mask_resident_id
+from orderfarm.messages import Named
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import (
@@ -383,24 +384,6 @@ class _VoidSql(NamedTuple):
     column: str
     insert: str
 
-
-#: The money tables in Chinese, as verify names them.
-_TABLES_ZH: Final = {
-    "deliveries": "过磅单",
-    "input_supplies": "投入品记录",
-    "payments": "付款记录",
-    "delivery_voids": "过磅单作废记录",
-    "supply_voids": "投入品作废记录",
-    "payment_voids": "付款作废记录",
-}
-
-#: The records of money by the words store errors name them with, in Chinese.
-_RECORD_KINDS_ZH: Final = {
-    "delivery": "过磅单",
-    "supply": "投入品记录",
-    "input supply": "投入品记录",
-    "payment": "付款记录",
-}
 
 _VOIDS: Final = {
     "delivery": _VoidSql(
@@ -2344,7 +2327,7 @@ class Store:
                 raise NotFoundError(
                     f"no {what} {record_id}",
                     code="no_record",
-                    params={"kind": what, "kind_zh": _RECORD_KINDS_ZH[what], "id": record_id},
+                    params={"kind": Named(what), "id": record_id},
                 )
             return build(row)
 
@@ -2398,13 +2381,13 @@ class Store:
                 raise NotFoundError(
                     f"no {kind} {record_id} to void",
                     code="no_record",
-                    params={"kind": kind, "kind_zh": _RECORD_KINDS_ZH[kind], "id": record_id},
+                    params={"kind": Named(kind), "id": record_id},
                 )
             if row["voided"] is not None:
                 raise VoidError(
                     f"{kind} {record_id} is already voided (已作废)",
                     code="already_voided",
-                    params={"kind": kind, "kind_zh": _RECORD_KINDS_ZH[kind], "id": record_id},
+                    params={"kind": Named(kind), "id": record_id},
                 )
             void = self._void_row(conn, kind, record_id, row, reason, actor)
             household, season = int(row["household_id"]), int(row["season"])
@@ -2910,7 +2893,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                 "foreign_key_check",
                 f"{table} row {rowid} points to a missing {parent}",
                 code="verify_missing_parent",
-                params={"table": _TABLES_ZH.get(table, table), "row": rowid},
+                params={"table": Named(table), "row": rowid},
             )
         )
 
@@ -2991,7 +2974,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                         f"{len(values)} {table} row(s) claim entry {seq}, which did not record them",
                         seq,
                         code="verify_rows_unrecorded",
-                        params={"count": len(values), "table": _TABLES_ZH[table], "seq": seq},
+                        params={"count": len(values), "table": Named(table), "seq": seq},
                     )
                 )
                 continue
@@ -3016,7 +2999,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                         f"{table} row(s) {ids} differ from what entry {seq} recorded",
                         seq,
                         code="verify_rows_changed",
-                        params={"table": _TABLES_ZH[table], "ids": ids, "seq": seq},
+                        params={"table": Named(table), "ids": ids, "seq": seq},
                     )
                 )
     for seq in sorted(set(money) - seen):
@@ -3026,7 +3009,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
                 f"the {money[seq]['table']} rows recorded by entry {seq} are gone",
                 seq,
                 code="verify_rows_gone",
-                params={"table": _TABLES_ZH.get(money[seq]["table"], ""), "seq": seq},
+                params={"table": Named(str(money[seq]["table"])), "seq": seq},
             )
         )
 

@@ -378,6 +378,34 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "action": {"zh": "操作", "en": "Action"},
     "record": {"zh": "记录", "en": "Record"},
     "hash": {"zh": "哈希", "en": "Hash"},
+    # -- audit: the log's actions and verify's checks, by the store's codes --
+    "audit_action_add_enterprise": {"zh": "登记企业", "en": "add enterprise"},
+    "audit_action_add_household": {"zh": "登记农户", "en": "add household"},
+    "audit_action_update_household": {"zh": "修改农户", "en": "update household"},
+    "audit_action_reveal": {"zh": "查看完整身份信息", "en": "view full identity"},
+    "audit_action_add_contract": {"zh": "录入合同", "en": "add contract"},
+    "audit_action_sign_contract": {"zh": "签约", "en": "sign contract"},
+    "audit_action_close_contract": {"zh": "合同结清", "en": "close contract"},
+    "audit_action_terminate_contract": {"zh": "终止合同", "en": "terminate contract"},
+    "audit_action_set_market_price": {"zh": "录入市场价", "en": "set market price"},
+    "audit_action_record_delivery": {"zh": "登记过磅单", "en": "record delivery"},
+    "audit_action_record_deliveries": {"zh": "批量登记过磅单", "en": "record deliveries"},
+    "audit_action_supply_input": {"zh": "登记投入品", "en": "record input supply"},
+    "audit_action_record_payment": {"zh": "登记付款", "en": "record payment"},
+    "audit_action_void_delivery": {"zh": "作废过磅单", "en": "void delivery"},
+    "audit_action_void_supply": {"zh": "作废投入品记录", "en": "void supply"},
+    "audit_action_void_payment": {"zh": "作废付款", "en": "void payment"},
+    "audit_action_add_user": {"zh": "添加用户", "en": "add user"},
+    "audit_action_set_password": {"zh": "重设密码", "en": "set password"},
+    "audit_action_change_user": {"zh": "修改用户", "en": "change user"},
+    "audit_action_export_full": {"zh": "导出完整数据", "en": "full export"},
+    "verify_check_integrity_check": {"zh": "数据库完整性", "en": "database integrity"},
+    "verify_check_foreign_key_check": {"zh": "记录引用", "en": "record references"},
+    "verify_check_audit_chain": {"zh": "审计链", "en": "audit chain"},
+    "verify_check_audit_rows": {"zh": "金额记录与审计", "en": "money rows and audit"},
+    "verify_check_repricing": {"zh": "重新计价", "en": "pricing again"},
+    "verify_check_consistency": {"zh": "记录一致性", "en": "record consistency"},
+    "verify_check_totals": {"zh": "汇总", "en": "running totals"},
     "check": {"zh": "检查项", "en": "Check"},
     "audit_entry": {"zh": "审计记录", "en": "Audit entry"},
     "inspection": {"zh": "督察抽查", "en": "Inspection sample"},
@@ -405,6 +433,13 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "disable": {"zh": "停用", "en": "Disable"},
     "enable": {"zh": "启用", "en": "Enable"},
 }
+
+
+def named(kind: str, code: str, lang: Lang = "zh") -> str:
+    """What the catalogue calls the store's ``code`` of ``kind`` (``audit_action``,
+    ``verify_check``) in ``lang``: the code itself when the catalogue has no name for it."""
+    entry = TEXTS.get(f"{kind}_{code}")
+    return code if entry is None else entry.get(lang) or entry["zh"]
 
 
 def t(key: str, lang: Lang = "zh", **params: object) -> str:

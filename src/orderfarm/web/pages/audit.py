@@ -3,61 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
 
 import streamlit as st
 
+from orderfarm.messages import record_name
 from orderfarm.web import app, helpers
-
-#: What the audit log's actions, the records they name and verify's checks are called, in
-#: Chinese (the English page shows the codes as they are).
-_ACTIONS_ZH: Final = {
-    "add_enterprise": "登记企业",
-    "add_household": "登记农户",
-    "update_household": "修改农户",
-    "reveal": "查看完整身份信息",
-    "add_contract": "录入合同",
-    "sign_contract": "签约",
-    "close_contract": "合同结清",
-    "terminate_contract": "终止合同",
-    "set_market_price": "录入市场价",
-    "record_delivery": "登记过磅单",
-    "record_deliveries": "批量登记过磅单",
-    "supply_input": "登记投入品",
-    "record_payment": "登记付款",
-    "void_delivery": "作废过磅单",
-    "void_supply": "作废投入品记录",
-    "void_payment": "作废付款",
-    "add_user": "添加用户",
-    "set_password": "重设密码",
-    "change_user": "修改用户",
-    "export_full": "导出完整数据",
-}
-_ENTITIES_ZH: Final = {
-    "enterprise": "企业",
-    "household": "农户",
-    "contract": "合同",
-    "market_price": "市场价",
-    "delivery": "过磅单",
-    "input_supply": "投入品",
-    "supply": "投入品",
-    "payment": "付款",
-    "user": "用户",
-    "export": "导出",
-}
-_CHECKS_ZH: Final = {
-    "integrity_check": "数据库完整性",
-    "foreign_key_check": "记录引用",
-    "audit_chain": "审计链",
-    "audit_rows": "金额记录与审计",
-    "repricing": "重新计价",
-    "consistency": "记录一致性",
-    "totals": "汇总",
-}
-
-
-def _zh(ctx: app.Ctx, names: dict[str, str], code: str) -> str:
-    return names.get(code, code) if ctx.lang == "zh" else code
+from orderfarm.web.i18n import named
 
 
 def _verify(ctx: app.Ctx) -> None:
@@ -75,7 +26,7 @@ def _verify(ctx: app.Ctx) -> None:
             st.dataframe(
                 [
                     {
-                        ctx.t("check"): _zh(ctx, _CHECKS_ZH, p.check),
+                        ctx.t("check"): named("verify_check", p.check, ctx.lang),
                         ctx.t("audit_entry"): "" if p.seq is None else f"#{p.seq}",
                         ctx.t("problem"): p.text(ctx.lang),
                     }
@@ -102,8 +53,8 @@ def _log(ctx: app.Ctx) -> None:
                 "#": e.seq,
                 ctx.t("time"): e.at[:19].replace("T", " "),
                 ctx.t("actor"): e.actor,
-                ctx.t("action"): _zh(ctx, _ACTIONS_ZH, e.action),
-                ctx.t("record"): f"{_zh(ctx, _ENTITIES_ZH, e.entity)} {e.ref}",
+                ctx.t("action"): named("audit_action", e.action, ctx.lang),
+                ctx.t("record"): f"{record_name(e.entity, ctx.lang)} {e.ref}",
                 ctx.t("hash"): e.hash[:12],
             }
             for e in reversed(entries)
