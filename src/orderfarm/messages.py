@@ -13,12 +13,12 @@ LANGS: tuple[Lang, ...] = ("zh", "en")
 MESSAGES: dict[str, dict[Lang, str]] = {
     # what verify finds (VerifyProblem.text); the English names the tables by their codes
     "verify_terms_unreadable": {
-        "en": "contract {contract_no}'s price terms cannot be read; its slips were not priced again",
+        "en": "contract {contract_no}'s price terms cannot be read: {reason}",
         "zh": "合同 {contract_no} 的价格条款无法读取，其过磅单未能重新计价",
     },
     "verify_missing_parent": {
-        "en": "{table} row {row} points to a record that is missing",
-        "zh": "{table}第 {row} 行引用的记录不存在",
+        "en": "{table} row {row} points to a missing {parent}",
+        "zh": "{table}第 {row} 行引用的记录不存在（{parent}）",
     },
     "verify_entry_missing": {
         "en": "audit entry #{seq} is missing",
@@ -29,7 +29,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "审计记录 #{seq} 与 #{prev} 接不上（审计链断开）",
     },
     "verify_entry_changed": {
-        "en": "audit entry #{seq} was changed after it was written",
+        "en": "audit entry {seq} was changed after it was written",
         "zh": "审计记录 #{seq} 写入后被改动过",
     },
     "verify_rows_unrecorded": {
@@ -464,6 +464,9 @@ RECORD_NAMES: dict[str, dict[Lang, str]] = {
     "household": {"en": "household", "zh": "农户"},
     "contract": {"en": "contract", "zh": "合同"},
     "contracts": {"en": "contracts", "zh": "合同"},
+    "households": {"en": "households", "zh": "农户"},
+    "enterprises": {"en": "enterprises", "zh": "企业"},
+    "audit": {"en": "audit", "zh": "审计"},
     "market_price": {"en": "market price", "zh": "市场价"},
     "user": {"en": "user", "zh": "用户"},
     "export": {"en": "export", "zh": "导出"},

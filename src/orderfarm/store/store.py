@@ -30,7 +30,7 @@ from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerm
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.ids import mask_resident_id
-from orderfarm.messages import Named
+from orderfarm.messages import Named, render
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import (
@@ -2846,6 +2846,13 @@ class Store:
         return result
 
 
+def _found(check: str, code: str, seq: int | None = None, **params: object) -> VerifyProblem:
+    """A problem verify found, said from the message catalogue: its English is the detail
+    scripts and the command line read, ``text(lang)`` says it in the inspector's language."""
+    params = {**params, "seq": seq} if seq is not None else params
+    return VerifyProblem(check, render(code, params, "en"), seq, code, params)
+
+
 #: Each contract's price terms as JSON text (``None`` when its record is not JSON).
 _CONTRACT_TERMS: Final = (
     "SELECT id, contract_no, "
@@ -2870,11 +2877,8 @@ def _contract_terms(
                 found = by_text[text] = str(exc)
         if isinstance(found, str):
             problems.append(
-                VerifyProblem(
-                    "repricing",
-                    f"contract {contract_no}'s price terms cannot be read: {found}",
-                    code="verify_terms_unreadable",
-                    params={"contract_no": contract_no},
+                _found(
+                    "repricing", "verify_terms_unreadable", contract_no=contract_no, reason=found
                 )
             )
         else:
@@ -2889,11 +2893,12 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             problems.append(VerifyProblem("integrity_check", str(line)))
     for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
         problems.append(
-            VerifyProblem(
+            _found(
                 "foreign_key_check",
-                f"{table} row {rowid} points to a missing {parent}",
-                code="verify_missing_parent",
-                params={"table": Named(table), "row": rowid},
+                "verify_missing_parent",
+                table=Named(table),
+                row=rowid,
+                parent=Named(parent),
             )
         )
 
@@ -2905,26 +2910,10 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
         entries += 1
         seq = int(r["seq"])
         if seq != entries:
-            problems.append(
-                VerifyProblem(
-                    "audit_chain",
-                    f"entry {entries} is missing (found {seq})",
-                    entries,
-                    code="verify_entry_missing",
-                    params={"seq": entries},
-                )
-            )
+            problems.append(_found("audit_chain", "verify_entry_missing", seq=entries))
             entries = seq
         if r["prev_hash"] != prev:
-            problems.append(
-                VerifyProblem(
-                    "audit_chain",
-                    f"entry {seq} does not chain to entry {seq - 1}",
-                    seq,
-                    code="verify_entry_unchained",
-                    params={"seq": seq, "prev": seq - 1},
-                )
-            )
+            problems.append(_found("audit_chain", "verify_entry_unchained", seq=seq, prev=seq - 1))
         expected = audit.entry_hash(
             r["prev_hash"],
             seq,
@@ -2936,15 +2925,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             r["payload"],
         )
         if r["hash"] != expected:
-            problems.append(
-                VerifyProblem(
-                    "audit_chain",
-                    f"entry {seq} was changed (hash mismatch)",
-                    seq,
-                    code="verify_entry_changed",
-                    params={"seq": seq},
-                )
-            )
+            problems.append(_found("audit_chain", "verify_entry_changed", seq=seq))
         prev = r["hash"]
         try:
             payload = json.loads(r["payload"])
@@ -2969,12 +2950,12 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             payload = money.get(seq)
             if payload is None or payload.get("table") != table:
                 problems.append(
-                    VerifyProblem(
+                    _found(
                         "audit_rows",
-                        f"{len(values)} {table} row(s) claim entry {seq}, which did not record them",
-                        seq,
-                        code="verify_rows_unrecorded",
-                        params={"count": len(values), "table": Named(table), "seq": seq},
+                        "verify_rows_unrecorded",
+                        seq=seq,
+                        count=len(values),
+                        table=Named(table),
                     )
                 )
                 continue
@@ -2994,22 +2975,21 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             ):
                 ids = ", ".join(str(v[0]) for v in values[:5])
                 problems.append(
-                    VerifyProblem(
+                    _found(
                         "audit_rows",
-                        f"{table} row(s) {ids} differ from what entry {seq} recorded",
-                        seq,
-                        code="verify_rows_changed",
-                        params={"table": Named(table), "ids": ids, "seq": seq},
+                        "verify_rows_changed",
+                        seq=seq,
+                        table=Named(table),
+                        ids=ids,
                     )
                 )
     for seq in sorted(set(money) - seen):
         problems.append(
-            VerifyProblem(
+            _found(
                 "audit_rows",
-                f"the {money[seq]['table']} rows recorded by entry {seq} are gone",
-                seq,
-                code="verify_rows_gone",
-                params={"table": Named(str(money[seq]["table"])), "seq": seq},
+                "verify_rows_gone",
+                seq=seq,
+                table=Named(str(money[seq]["table"])),
             )
         )
 
@@ -3038,18 +3018,14 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             continue
         if not same:
             problems.append(
-                VerifyProblem(
+                _found(
                     "repricing",
-                    f"delivery {r['id']} (receipt {r['receipt_no']}) is stored as "
-                    f"{from_fen(r['amount_fen'])} but its slip prices at {repriced.amount}",
-                    code="verify_repriced",
-                    params={
-                        "id": r["id"],
-                        "receipt": r["receipt_no"],
-                        "stored": f"{from_fen(r['amount_fen']):,.2f}",
-                        "priced": f"{repriced.amount:,.2f}",
-                    },
+                    "verify_repriced",
                     seq=r["audit_seq"],
+                    id=r["id"],
+                    receipt=r["receipt_no"],
+                    stored=f"{from_fen(r['amount_fen']):,.2f}",
+                    priced=f"{repriced.amount:,.2f}",
                 )
             )
     for r in conn.execute("SELECT * FROM input_supplies ORDER BY id"):
@@ -3060,28 +3036,14 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
             same = False
         if not same:
             problems.append(
-                VerifyProblem(
-                    "repricing",
-                    f"input supply {r['id']} amount is not quantity × unit cost",
-                    r["audit_seq"],
-                    code="verify_supply_amount",
-                    params={"id": r["id"]},
-                )
+                _found("repricing", "verify_supply_amount", seq=r["audit_seq"], id=r["id"])
             )
     for r in conn.execute(
         "SELECT d.id, d.audit_seq FROM deliveries d JOIN contracts c ON c.id = d.contract_id "
         "WHERE d.household_id <> c.household_id OR d.enterprise_id <> c.enterprise_id "
         "OR d.season <> c.season"
     ):
-        problems.append(
-            VerifyProblem(
-                "consistency",
-                f"delivery {r[0]} disagrees with its contract",
-                int(r[1]),
-                code="verify_delivery_contract",
-                params={"id": r[0]},
-            )
-        )
+        problems.append(_found("consistency", "verify_delivery_contract", seq=int(r[1]), id=r[0]))
     # The running totals (caches) against the money tables they sum.
     for line in differences(conn):
         problems.append(VerifyProblem("totals", line))
