@@ -42,7 +42,7 @@ import attrs
 
 from orderfarm.checks import require_decimal
 from orderfarm.contracts import CarryPolicy
-from orderfarm.errors import OrderfarmError
+from orderfarm.errors import OrderfarmError, Problem
 from orderfarm.messages import Lang
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen
 
@@ -64,8 +64,19 @@ __all__ = [
 _CENT = Decimal("0.00")
 
 
+def overpayment(amount: Decimal, balance: Decimal, season: int) -> Problem:
+    """The problem of paying ``amount`` against ``balance``: the amounts grouped by
+    thousands, as the figures beside it are."""
+    params = {"amount": f"{amount:,.2f}", "balance": f"{balance:,.2f}", "season": season}
+    return Problem("amount", "overpayment", params)
+
+
 class OverpaymentError(OrderfarmError, ValueError):
     """A payment (or a correction) that would make a household's balance negative."""
+
+    def problem(self) -> Problem:
+        """The refusal as a problem of the amount, for a form or a file report."""
+        return overpayment(self.amount, self.balance, self.season)
 
     def __init__(self, household_id: str, season: int, balance: Decimal, amount: Decimal) -> None:
         self.household_id = household_id

@@ -36,6 +36,7 @@ from orderfarm.io.rows import Record
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import price_delivery
+from orderfarm.settlement import overpayment
 from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store, StoreError
 
 #: The store table that grows when records of each type are added.
@@ -352,13 +353,7 @@ class StoreChecks:
             except NotFoundError:
                 return _p("household_id", "unknown_household", value=record.household_id)
         if record.amount > self._balances[key]:
-            return _p(
-                "amount",
-                "overpayment",
-                amount=f"{record.amount:,.2f}",
-                balance=f"{self._balances[key]:,.2f}",
-                season=record.season,
-            )
+            return [overpayment(record.amount, self._balances[key], record.season)]
         self._balances[key] -= record.amount
         self._payments[record.season][record.reference] = record
         return []

@@ -30,7 +30,8 @@ from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.messages import Lang
 from orderfarm.session import HouseholdView, Session
-from orderfarm.store import NotFoundError, Store, StoreError
+from orderfarm.settlement import OverpaymentError
+from orderfarm.store import ConflictError, NotFoundError, Store, StoreError
 from orderfarm.store import users as store_users
 from orderfarm.web import helpers
 from orderfarm.web.i18n import t
@@ -123,6 +124,12 @@ class Slots:
     def add(self, field: str) -> None:
         """A place for ``field``'s problems, right under the widget just drawn."""
         self._slots[field] = st.empty()
+
+    def refuse(self, exc: ValidationError | ConflictError | OverpaymentError, lang: Lang) -> None:
+        """Show why the library refused a form's values: each problem under its field (a key
+        already used under that key's field), the rest under the form."""
+        problems = exc.problems if isinstance(exc, ValidationError) else [exc.problem()]
+        show_problems(self.show(problems, lang), lang)
 
     def show(self, problems: Iterable[Problem], lang: Lang) -> list[Problem]:
         """Show each problem under its field; returns those that belong to no field."""

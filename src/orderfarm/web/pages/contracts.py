@@ -66,7 +66,7 @@ def _create(ctx: app.Ctx, season: int) -> None:
                 catalog=s.catalog,
             )
         except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+            slots.refuse(exc, ctx.lang)
     if contract is not None:
         terms = contract.terms
         st.caption(ctx.t("template_defaults"))

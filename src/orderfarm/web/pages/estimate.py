@@ -80,7 +80,7 @@ def _what_if(ctx: app.Ctx) -> None:
             baseline_net_per_mu=helpers.required(values, "baseline_net_per_mu"),
         )
     except ValidationError as exc:
-        app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+        slots.refuse(exc, ctx.lang)
         return
     e = result.protected
     cols = st.columns(4)

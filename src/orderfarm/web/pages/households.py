@@ -143,7 +143,7 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> bool:
                 account=str(state[k["hh_account"]]),
             )
         except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+            slots.refuse(exc, ctx.lang)
     if st.button(ctx.t("save"), key="hh_save", type="primary", disabled=household is None):
         assert household is not None
         try:
@@ -152,7 +152,7 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> bool:
             else:
                 s.add_household(household)
         except ConflictError as exc:  # the resident ID is registered to another household
-            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
+            slots.refuse(exc, ctx.lang)
         else:
             if not editing:
                 state["hh_loaded"] = None

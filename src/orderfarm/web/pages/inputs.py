@@ -80,10 +80,8 @@ def body(ctx: app.Ctx) -> None:
                     day if isinstance(day, dt.date) else dt.date.today(),
                     str(reference),
                 )
-            except ValidationError as exc:
-                app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
-            except ConflictError as exc:  # the reference is taken by another supply
-                app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
+            except (ValidationError, ConflictError) as exc:
+                slots.refuse(exc, ctx.lang)  # or the reference is taken
             else:
                 st.success(
                     ctx.t(

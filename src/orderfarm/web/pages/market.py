@@ -55,7 +55,7 @@ def body(ctx: app.Ctx) -> None:
                     value,
                 )
             except ValidationError as exc:
-                app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+                slots.refuse(exc, ctx.lang)
             else:
                 st.success(ctx.t("price_saved", price=helpers.price(value)))
     seasons = s.seasons()

@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from orderfarm.auth import Permission
-from orderfarm.errors import Problem, ValidationError
+from orderfarm.errors import ValidationError
 from orderfarm.settlement import OverpaymentError, Statement
 from orderfarm.store import ConflictError
 from orderfarm.web import app, helpers
@@ -52,21 +52,8 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
                 str(reference),
                 note=str(note),
             )
-        except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
-        except OverpaymentError as exc:
-            over = Problem(
-                "amount",
-                "overpayment",
-                {
-                    "amount": f"{exc.amount:,.2f}",
-                    "balance": f"{exc.balance:,.2f}",
-                    "season": exc.season,
-                },
-            )
-            app.show_problems(slots.show([over], ctx.lang), ctx.lang)
-        except ConflictError as exc:  # the reference is taken by another payment
-            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
+        except (ValidationError, OverpaymentError, ConflictError) as exc:  # a reference taken
+            slots.refuse(exc, ctx.lang)
         else:
             st.success(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
     rows = [
@@ -105,7 +92,7 @@ def _void(ctx: app.Ctx) -> None:
         try:
             void = s.void(str(kind), int(record_id), str(reason))
         except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
+            slots.refuse(exc, ctx.lang)
         else:
             st.success(ctx.t("voided_ok", id=int(record_id)))
             # the slips priced again, their receipts on one page: made once, kept for the

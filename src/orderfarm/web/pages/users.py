@@ -36,10 +36,8 @@ def body(ctx: app.Ctx) -> None:
         password = generate_password()
         try:
             user = s.add_user(str(name), str(role), password)
-        except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
-        except ConflictError as exc:  # the name is taken
-            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
+        except (ValidationError, ConflictError) as exc:  # the name is taken
+            slots.refuse(exc, ctx.lang)
         else:
             st.success(ctx.t("user_added", name=user.name))
             st.code(password, language=None)

@@ -143,10 +143,8 @@ def body(ctx: app.Ctx) -> None:
             recorded = s.record_delivery(
                 contract.contract_no, weighing, day, receipt_no, purchase_point=point.strip()
             )
-        except ValidationError as exc:
-            app.show_problems(slots.show(exc.problems, ctx.lang), ctx.lang)
-        except ConflictError as exc:  # the receipt number is taken by another slip
-            app.show_problems(slots.show([exc.problem()], ctx.lang), ctx.lang)
+        except (ValidationError, ConflictError) as exc:
+            slots.refuse(exc, ctx.lang)  # or the receipt is taken
         else:
             saved[receipt_no] = recorded.id
             done = recorded.id
