@@ -156,16 +156,17 @@ def format_yuan(amount: Decimal) -> str:
     return f"¥{round_yuan(amount):,.2f}"
 
 
-def format_price(price: Decimal, places: int | None = None) -> str:
+def format_price(price: Decimal, places: int | None = None, currency: str = "") -> str:
     """A unit price as it is, with at least two decimals and no needless zeros beyond them:
     ``1.20``, ``14.9415`` (a unit price is not rounded). Given ``places``, a price with more
-    decimals is shown to that many, half-up, marked as shown rounded: ``≈1.2956``."""
+    decimals is shown to that many, half-up, marked as shown rounded: ``≈1.2956``
+    (``≈¥1.2956`` with ``currency="¥"``)."""
     shown, mark = price, ""
     if places is not None:
         shown = price.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
         mark = "" if shown == price else "≈"
     whole, _, frac = format(shown.normalize(), "f").partition(".")
-    return f"{mark}{whole}.{frac.ljust(2, '0')}"
+    return f"{mark}{currency}{whole}.{frac.ljust(2, '0')}"
 
 
 class GradePrices(dict[str, Decimal]):

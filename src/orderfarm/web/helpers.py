@@ -199,10 +199,7 @@ def yuan(amount: Decimal | None) -> str:
 def price(value: Decimal | None, places: int | None = None) -> str:
     """``¥14.9415``: a unit price as it is, not rounded (``money.format_price``; ``—`` for
     none)."""
-    if value is None:
-        return "—"
-    text = format_price(value, places)
-    return f"≈¥{text[1:]}" if text.startswith("≈") else f"¥{text}"
+    return "—" if value is None else format_price(value, places, currency="¥")
 
 
 def mu(value: Decimal) -> str:
