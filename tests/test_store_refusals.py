@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from orderfarm import D, InputSupply, Store, Weighing
+from orderfarm import D, InputSupply, OverpaymentError, Store, Weighing
 from orderfarm.auth import Role
 from orderfarm.store import StoreError
 from orderfarm.store.users import add_user, set_active
@@ -97,3 +97,10 @@ def test_a_refusal_is_said_in_chinese_and_in_english(store: Store, case: str) ->
         assert english not in zh
     assert zh != en and en  # scripts get English
     assert ENTERPRISE.uscc not in zh  # nor the enterprise's code, where it is not the point
+
+
+def test_an_overpayment_is_said_in_chinese_with_its_figures_grouped(store: Store) -> None:
+    with pytest.raises(OverpaymentError) as caught:
+        store.record_payment(_home(store), 2018, D("5000.00"), SEP1, "BANK-9")
+    assert caught.value.message("zh") == "金额: 付款 5,000.00 元超过 2018 年度应付余额 40.00 元"
+    assert "exceed" in caught.value.message("en")

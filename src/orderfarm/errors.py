@@ -13,6 +13,10 @@ from orderfarm.messages import Lang, field_label, render
 class OrderfarmError(Exception):
     """Root of every error the library raises on purpose."""
 
+    def message(self, lang: Lang = "en") -> str:
+        """The error in ``lang``; the English text where an error has no other."""
+        return str(self)
+
 
 def _frozen_params(params: Mapping[str, object]) -> Mapping[str, object]:
     return MappingProxyType(dict(params))
@@ -49,6 +53,10 @@ class ValidationError(OrderfarmError, ValueError):
     def messages(self, lang: Lang = "en") -> list[str]:
         """Each problem as a sentence in ``lang``."""
         return [p.message(lang) for p in self.problems]
+
+    def message(self, lang: Lang = "en") -> str:
+        """Every problem in ``lang``, in one line."""
+        return "; ".join(self.messages(lang))
 
     @property
     def fields(self) -> tuple[str, ...]:

@@ -78,6 +78,10 @@ class OverpaymentError(OrderfarmError, ValueError):
         """The refusal as a problem of the amount, for a form or a file report."""
         return overpayment(self.amount, self.balance, self.season)
 
+    def message(self, lang: Lang = "en") -> str:
+        """The refusal in ``lang``."""
+        return self.problem().message(lang)
+
     def __init__(self, household_id: str, season: int, balance: Decimal, amount: Decimal) -> None:
         self.household_id = household_id
         self.season = season

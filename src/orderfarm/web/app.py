@@ -24,14 +24,14 @@ from typing import Any, Final
 import attrs
 import streamlit as st
 
-from orderfarm.auth import LoginFailed, PermissionDenied, User
+from orderfarm.auth import PermissionDenied, User
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.messages import Lang
 from orderfarm.session import HouseholdView, Session
 from orderfarm.settlement import OverpaymentError
-from orderfarm.store import ConflictError, NotFoundError, Store, StoreError
+from orderfarm.store import ConflictError, NotFoundError, Store
 from orderfarm.store import users as store_users
 from orderfarm.web import helpers
 from orderfarm.web.i18n import t
@@ -104,9 +104,8 @@ def run(body: Callable[[Ctx], None]) -> None:
     except ValidationError as exc:
         for message in exc.messages(ctx.lang):
             st.error(message)
-    except (LoginFailed, OrderfarmError) as exc:
-        reason = exc.message(ctx.lang) if isinstance(exc, StoreError) else str(exc)
-        st.error(ctx.t("refused", reason=reason))
+    except OrderfarmError as exc:  # a refusal the library says in the user's language
+        st.error(ctx.t("refused", reason=exc.message(ctx.lang)))
     except Exception:
         log.exception("a page failed")
         st.error(ctx.t("unexpected"))
