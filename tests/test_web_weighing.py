@@ -121,6 +121,31 @@ def test_a_receipt_number_taken_by_another_slip_is_refused_under_its_field(
     assert _deliveries(demo_db) == before
 
 
+def test_a_receipt_saved_earlier_in_the_session_is_not_shown_saved_for_other_weights(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch)
+    at.text_input(key="w_gross").input("52.4").run()
+    at.button(key="w_save").click().run()
+    taken = str(at.text_input(key="w_receipt").value)
+    assert any(f"小票 {taken} 已保存" in t for t in texts(at.success)), texts(at.success)
+    before = _deliveries(demo_db)
+    at.button(key="w_next").click().run()
+    # the clerk types the earlier slip's receipt number on the next lot by mistake
+    at.text_input(key="w_receipt").input(taken).run()
+    at.text_input(key="w_gross").input("60").run()
+    assert not texts(at.success)  # the next lot is not shown as saved
+    assert not at.button(key="w_save").disabled
+    at.button(key="w_save").click().run()
+    assert any(f"小票号: {taken} 已登记为第" in t and "未保存" in t for t in texts(at.error))
+    assert _deliveries(demo_db) == before
+    # typed back as it was saved, the slip shows as saved again and is not saved twice
+    at.text_input(key="w_gross").input("52.4").run()
+    assert any(f"小票 {taken} 已保存" in t for t in texts(at.success))
+    assert at.button(key="w_save").disabled
+    assert _deliveries(demo_db) == before
+
+
 @pytest.mark.parametrize(
     ("gross", "said"),
     [("0.001", "净重为 0.00 kg：请核对毛重和皮重"), ("99999", "超过 5,000.00 kg：请核对毛重")],

@@ -129,9 +129,14 @@ def body(ctx: app.Ctx) -> None:
     if quote is not None:
         _show_quote(ctx, quote)
 
-    saved: dict[str, int] = st.session_state.setdefault("w_saved", {})
+    # A slip saved in this session shows as saved (and is not saved twice on a second click)
+    # while the form still holds it; the same receipt number on other data is the store's
+    # to refuse, not a slip to show as saved.
+    saved: dict[str, tuple[int, tuple[object, ...]]] = st.session_state.setdefault("w_saved", {})
     receipt_no = receipt.strip()
-    done = saved.get(receipt_no)
+    slip = (contract.contract_no, weighing, day, point.strip())
+    found = saved.get(receipt_no)
+    done = found[0] if found is not None and found[1] == slip else None
     clicked = st.button(
         ctx.t("save_slip"),
         key="w_save",
@@ -146,7 +151,7 @@ def body(ctx: app.Ctx) -> None:
         except (ValidationError, ConflictError) as exc:
             slots.refuse(exc, ctx.lang)  # or the receipt is taken
         else:
-            saved[receipt_no] = recorded.id
+            saved[receipt_no] = (recorded.id, slip)
             done = recorded.id
     if done is not None:
         stored = s.delivery(done)
