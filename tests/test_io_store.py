@@ -213,6 +213,18 @@ def test_overpayment_in_a_file_is_refused(demo: Path) -> None:
         assert store.totals(settled.household_id, 2018).balance == 10
 
 
+@pytest.mark.parametrize("header", ["付款流水号", "付款凭证号", "凭证号"])
+def test_a_payment_file_may_head_its_reference_as_the_page_words_it(
+    demo: Path, header: str
+) -> None:
+    with Store.open(demo) as store:
+        settled = next(s for s in store.settle(2018) if s.totals.balance > 10)
+        text = f"{header},农户身份证号,年度,付款日期,金额（元）\nV1,{settled.household_id},2018,2019-05-01,10\n"
+        report = import_file(store, text.encode(), "payments", commit=True, today=TODAY)
+        assert report.committed and report.added == 1 and not report.ignored_columns
+        assert [p.reference for p in store.payments(household_id=settled.household_id)][-1] == "V1"
+
+
 def test_skip_invalid_writes_good_rows_and_returns_the_rest(
     demo: Path, exported: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -252,7 +252,16 @@ PAYMENTS: Final = RecordType(
     "payments",
     "付款",
     (
-        _c("reference", "付款流水号", Kind.ID, "流水号", "付款单号", "payment_ref"),
+        _c(
+            "reference",
+            "付款流水号",
+            Kind.ID,
+            "流水号",
+            "付款单号",
+            "付款凭证号",
+            "凭证号",
+            "payment_ref",
+        ),
         _c("household_id", "农户身份证号", Kind.ID, "身份证号", "户主身份证号", personal="id"),
         _c("season", "年度", Kind.INT, "年份"),
         _c("day", "付款日期", Kind.DATE, "日期", "date"),
