@@ -219,6 +219,18 @@ def test_each_lifecycle_step_is_allowed_only_from_its_status(
         assert STEPS[step](start).status is target
 
 
+def test_a_step_refused_by_the_status_is_said_in_either_language() -> None:
+    signed = contract(status=ContractStatus.SIGNED)
+    with pytest.raises(ContractStateError) as caught:
+        signed.sign(dt.date(2018, 3, 1))
+    number = signed.contract_no
+    assert str(caught.value) == f"contract {number}: a signed contract cannot be signed"
+    assert caught.value.message("zh") == f"合同 {number} 状态为「已签约」，不能签约"
+    with pytest.raises(ContractStateError) as caught:
+        contract(status=ContractStatus.DRAFT).close()
+    assert caught.value.message("zh").endswith("状态为「草稿」，不能结束")
+
+
 @given(contracts(), st.sampled_from(list(STEPS)))
 def test_any_contract_steps_by_the_table_or_raises(deal: Contract, step: str) -> None:
     target = ALLOWED.get((deal.status, step))

@@ -4,6 +4,7 @@ said in the user's language: Chinese on the page and in import reports, English 
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,14 @@ import pytest
 
 from orderfarm import D, InputSupply, OverpaymentError, Store, Weighing
 from orderfarm.auth import Role
-from orderfarm.store import StoreError
+from orderfarm.store import (
+    StoreCorruptError,
+    StoreError,
+    StoreFullError,
+    StoreIOError,
+    StoreReadOnlyError,
+)
+from orderfarm.store.db import store_error
 from orderfarm.store.users import add_user, set_active
 from orderfarm.supplies import ChargeMode
 from tests.test_store_support import (
@@ -104,3 +112,32 @@ def test_an_overpayment_is_said_in_chinese_with_its_figures_grouped(store: Store
         store.record_payment(_home(store), 2018, D("5000.00"), SEP1, "BANK-9")
     assert caught.value.message("zh") == "金额: 付款 5,000.00 元超过 2018 年度应付余额 40.00 元"
     assert "exceed" in caught.value.message("en")
+
+
+@pytest.mark.parametrize(
+    ("sqlite_says", "kind", "chinese"),
+    [
+        ("database or disk is full", StoreFullError, "磁盘已满（{path}），未写入任何数据"),
+        ("attempt to write a readonly database", StoreReadOnlyError, "数据库文件只读（{path}"),
+        ("database disk image is malformed", StoreCorruptError, "数据库文件损坏"),
+        ("disk I/O error", StoreIOError, "数据库文件读写失败（{path}），未写入任何数据"),
+        ("no such table: deliveries", StoreError, "数据库拒绝了此操作：no such table"),
+    ],
+)
+def test_a_fault_of_the_file_is_said_in_chinese_and_in_english(
+    tmp_path: Path, sqlite_says: str, kind: type[StoreError], chinese: str
+) -> None:
+    path = tmp_path / "season.db"
+    error = store_error(sqlite3.OperationalError(sqlite_says), path)
+    assert type(error) is kind
+    assert chinese.format(path=path) in error.message("zh")
+    assert sqlite_says in str(error) and str(error) == error.message("en")
+
+
+def test_a_file_that_is_not_a_store_is_named_damaged_in_chinese(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("收购点 小票 " * 400, encoding="utf-8")
+    with pytest.raises(StoreCorruptError) as caught:
+        Store.open(path).close()
+    assert "数据库文件损坏或不是 orderfarm 数据库" in caught.value.message("zh")
+    assert "restore it from a backup" in str(caught.value)

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TypeVar
+from typing import Final, TypeVar
 
 import attrs
 
@@ -110,6 +110,10 @@ class ContractStatus(enum.Enum):
             "cancelled": "已取消",
             "terminated": "已终止",
         }[self.value]
+
+
+#: each lifecycle step (as ``Contract._step`` names it) in Chinese
+_STEPS_ZH: Final = {"signed": "签约", "cancelled": "取消", "closed": "结束", "terminated": "终止"}
 
 
 class CarryPolicy(enum.Enum):
@@ -228,7 +232,13 @@ class Contract:
     ) -> Contract:
         if self.status is not allowed:
             raise ContractStateError(
-                f"contract {self.contract_no}: a {self.status.value} contract cannot be {action}"
+                {
+                    "contract_no": self.contract_no,
+                    "status": self.status.value,
+                    "status_zh": self.status.zh,
+                    "action": action,
+                    "action_zh": _STEPS_ZH[action],
+                }
             )
         return attrs.evolve(self, status=to, **changes)  # type: ignore[arg-type]
 

@@ -90,7 +90,15 @@ class InvalidComponent(IdentifierError):
 
 
 class ContractStateError(OrderfarmError):
-    """A lifecycle step the contract's status does not allow."""
+    """A lifecycle step the contract's status does not allow (signing a signed contract…);
+    ``params`` fill the catalogue's ``bad_transition`` message."""
+
+    def __init__(self, params: Mapping[str, object]) -> None:
+        self.params = _frozen_params(params)
+        super().__init__(render("bad_transition", self.params, "en"))
+
+    def message(self, lang: Lang = "en") -> str:
+        return render("bad_transition", self.params, lang)
 
 
 class PricingError(ValidationError):

@@ -58,6 +58,33 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "过磅单 {id} 与其合同的农户、企业或年度不一致",
     },
     # the store's refusals (StoreError.message)
+    "store_full": {
+        "en": "the disk holding {path} is full ({detail}); nothing was written. Free some space "
+        "and try again",
+        "zh": "磁盘已满（{path}），未写入任何数据。请腾出磁盘空间后再试",
+    },
+    "store_read_only": {
+        "en": "{path} cannot be written ({detail}): the file, its folder or the disk is "
+        "read-only; nothing was written",
+        "zh": "数据库文件只读（{path}：文件、所在文件夹或磁盘不可写），未写入任何数据",
+    },
+    "store_corrupt": {
+        "en": "{path} is not an orderfarm database or is damaged ({detail}); restore it from a "
+        "backup",
+        "zh": "数据库文件损坏或不是 orderfarm 数据库（{path}），请从备份恢复",
+    },
+    "store_io": {
+        "en": "{path} could not be read or written ({detail}); nothing was written",
+        "zh": "数据库文件读写失败（{path}），未写入任何数据",
+    },
+    "store_sql_refused": {
+        "en": "the database {path} refused the operation: {detail}",
+        "zh": "数据库拒绝了此操作：{detail}",
+    },
+    "store_busy": {
+        "en": "the database {path} stayed busy for {seconds} s; try again later",
+        "zh": "数据库正忙（已等待 {seconds} 秒），请稍后再试",
+    },
     "no_household": {
         "en": "no household with resident ID {id}",
         "zh": "没有身份证号为 {id} 的农户",
@@ -185,8 +212,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "terminate_reason": {"en": "a termination needs a reason", "zh": "终止合同必须填写原因"},
     "bad_transition": {
-        "en": "a {status} contract cannot be {action}",
-        "zh": "{status}状态的合同不能{action}",
+        "en": "contract {contract_no}: a {status} contract cannot be {action}",
+        "zh": "合同 {contract_no} 状态为「{status_zh}」，不能{action_zh}",
     },
     "market_needed_linked": {
         "en": "no market price is known for grade {grade}, and these terms follow the market",

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
+from orderfarm.messages import render
 from orderfarm.store.errors import (
     SchemaVersionError,
     StoreBusyError,
@@ -43,6 +44,7 @@ from orderfarm.store.errors import (
 from orderfarm.store.totals import CONTRACT_TOTALS_SQL, SEASON_TOTALS_SQL
 
 T = TypeVar("T")
+E = TypeVar("E", bound=StoreError)
 
 #: Append-only tables: money and its corrections, and the audit trail.
 APPEND_ONLY = (
@@ -320,39 +322,35 @@ def _is_busy(exc: sqlite3.Error) -> bool:
 def store_error(exc: sqlite3.Error, path: Path) -> StoreError:
     """The ``StoreError`` to raise for an SQLite error on ``path``: a full disk, a read-only
     file, an I/O fault and a damaged file each get their own class and a message a person can
-    act on. The transaction was rolled back, so nothing of the failed write is kept."""
+    act on, in either language. The transaction was rolled back, so nothing of the failed
+    write is kept."""
     name = str(getattr(exc, "sqlite_errorname", "") or "")
     text = str(exc)
     lower = text.lower()
+    kind: type[StoreError] = StoreError
+    code = "store_sql_refused"
     if name.startswith("SQLITE_FULL") or "full" in lower:
-        return StoreFullError(
-            f"the disk holding {path} is full ({text}); nothing was written. Free some space "
-            "and try again (磁盘已满，未写入任何数据)"
-        )
-    if name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")) or "readonly" in lower:
-        return StoreReadOnlyError(
-            f"{path} cannot be written ({text}): the file, its folder or the disk is read-only; "
-            "nothing was written (数据库文件只读，未写入任何数据)"
-        )
-    if (
+        kind, code = StoreFullError, "store_full"
+    elif name.startswith(("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")) or "readonly" in lower:
+        kind, code = StoreReadOnlyError, "store_read_only"
+    elif (
         name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
         or "malformed" in lower
         or ("not a database" in lower)
     ):
-        return StoreCorruptError(
-            f"{path} is not an orderfarm database or is damaged ({text}); restore it from a "
-            "backup (数据库文件损坏或不是数据库，请从备份恢复)"
-        )
-    if (
+        kind, code = StoreCorruptError, "store_corrupt"
+    elif (
         name.startswith(("SQLITE_IOERR", "SQLITE_CANTOPEN"))
         or "i/o" in lower
         or ("unable to open" in lower)
     ):
-        return StoreIOError(
-            f"{path} could not be read or written ({text}); nothing was written "
-            "(数据库文件读写失败，未写入任何数据)"
-        )
-    return StoreError(f"the database {path} refused the operation: {text} (数据库拒绝了此操作)")
+        kind, code = StoreIOError, "store_io"
+    return _coded(kind, code, path=str(path), detail=text)
+
+
+def _coded(kind: type[E], code: str, **params: object) -> E:
+    """A ``kind`` of store error said by the catalogue's ``code`` (its English the detail)."""
+    return kind(render(code, params, "en"), code=code, params=params)
 
 
 class Database:
@@ -469,9 +467,11 @@ class Database:
                 if not _is_busy(exc):
                     raise store_error(exc, self.path) from exc
                 if time.monotonic() >= deadline:
-                    raise StoreBusyError(
-                        f"the database {self.path} stayed busy for {self.patience:.0f} s; "
-                        "try again later"
+                    raise _coded(
+                        StoreBusyError,
+                        "store_busy",
+                        path=str(self.path),
+                        seconds=f"{self.patience:.0f}",
                     ) from None
             time.sleep(pause * (0.5 + random.random()))  # jitter, not security
             pause = min(pause * 2, 0.1)

@@ -126,7 +126,7 @@ def _sign(ctx: app.Ctx, season: int) -> None:
         st.success(ctx.t("signed_count", count=signed))
         for r in results:
             if r.error is not None:
-                st.error(f"{r.contract_no}: {r.error}")
+                st.error(r.error.message(ctx.lang))
 
 
 def _list(ctx: app.Ctx, season: int) -> None:
