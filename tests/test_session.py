@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import websupport
 from websupport import open_slip
 
-from orderfarm import Contract, D, Household, Weighing
+from orderfarm import Contract, D, Household, InputSupply, Weighing
 from orderfarm.auth import Permission, PermissionDenied, Role, User
 from orderfarm.errors import ValidationError
 from orderfarm.session import Session, sample_households
 from orderfarm.store import RefusedError, Store
+from orderfarm.supplies import ChargeMode
 
 demo_template, demo_db, demo_store = (
     websupport.demo_template,
@@ -125,6 +127,36 @@ def test_the_preview_refuses_what_recording_would_refuse(demo_store: Store) -> N
     assert refused.value.fields == ("day",)
     with pytest.raises(ValidationError):
         clerk.quote_slip(contract_no, _weighing("特级"), dt.date(2018, 9, 30))
+
+
+SEED_BAG = InputSupply("种子", D("1"), "袋", D("10.00"), ChargeMode.ADVANCE)
+
+
+def test_a_day_after_today_is_refused_as_a_typo_and_nothing_is_written(
+    tmp_path: Path, demo_db: Path
+) -> None:
+    with Store.open(demo_db) as store:
+        contract_no, _, day, grade = open_slip(store)
+    # the store's clock says what today is: here the day of the slip
+    with Store.open(demo_db, clock=lambda: dt.datetime.combine(day, dt.time(10))) as store:
+        clerk = Session(store, CLERK)
+        before = store.counts()
+        later = day + dt.timedelta(days=1)
+        home = clerk.households()[0].ref
+        refusals = [
+            lambda: clerk.quote_slip(contract_no, _weighing(grade), later),
+            lambda: clerk.record_delivery(contract_no, _weighing(grade), later, "R-LATER"),
+            lambda: clerk.record_payment(home, 2018, D("1.00"), later, "PAY-LATER"),
+            lambda: clerk.supply_input(contract_no, SEED_BAG, later, "S-LATER"),
+            lambda: clerk.sign_contracts([contract_no], later),
+        ]
+        for refuse in refusals:
+            with pytest.raises(ValidationError) as caught:
+                refuse()
+            assert caught.value.problems[0].code == "future_date"
+            assert f"晚于今天（{day.isoformat()}）" in caught.value.message("zh")
+        assert store.counts() == before
+        assert clerk.record_delivery(contract_no, _weighing(grade), day, "R-TODAY").receipt_no
 
 
 def test_clerk_registers_signs_and_pays(demo_store: Store) -> None:

@@ -227,6 +227,15 @@ class Session:
         if not self.may(permission):
             raise PermissionDenied(self.user.name, self.user.role, permission)
 
+    def _not_future(self, field: str, day: dt.date) -> None:
+        """Refuse a day after today (the store's clock): a slip, an input, a payment or a
+        signing typed at a purchase point happened already, and a later day is a typo."""
+        today = self.store._now().date()
+        if isinstance(day, dt.date) and day > today:
+            raise ValidationError.one(
+                field, "future_date", value=day.isoformat(), today=today.isoformat()
+            )
+
     @property
     def personal(self) -> bool:
         """Whether the user sees full resident IDs and accounts."""
@@ -417,6 +426,7 @@ class Session:
         """Sign many draft contracts (a village's at once); each one that cannot be signed is
         reported with its error, the others are signed."""
         self.need(P.WRITE_CONTRACTS)
+        self._not_future("signed_on", on)
         results = []
         for number in contract_nos:
             try:
@@ -495,6 +505,7 @@ class Session:
         window, no market price where one is needed), and writes nothing.
         """
         self.need(P.RECORD_DELIVERY)
+        self._not_future("day", day)
         contract = self.store.contract(contract_no)
         Store._check_deliverable(contract, day)
         market = self.store.market_price(contract.crop, contract.form, weighing.grade, day)
@@ -516,6 +527,7 @@ class Session:
     ) -> Delivery:
         """Record a weighing slip; the same slip again returns the stored record (one slip)."""
         self.need(P.RECORD_DELIVERY)
+        self._not_future("day", day)
         delivery = self.store.record_delivery(
             contract_no,
             weighing,
@@ -595,6 +607,7 @@ class Session:
     ) -> InputRecord:
         """Record inputs handed out under a signed contract."""
         self.need(P.RECORD_INPUT)
+        self._not_future("day", day)
         return self.store.supply_input(contract_no, supply, day, reference, actor=self.actor)
 
     def input_records(
@@ -620,6 +633,7 @@ class Session:
     ) -> Payment:
         """Record a payment to a household (by reference) for a season."""
         self.need(P.RECORD_PAYMENT)
+        self._not_future("day", day)
         return self.store.record_payment(
             self.resident_id(household), season, amount, day, reference, note=note, actor=self.actor
         )

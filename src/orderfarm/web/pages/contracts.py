@@ -120,8 +120,14 @@ def _sign(ctx: app.Ctx, season: int) -> None:
     on = st.date_input(
         ctx.t("signed_on"), value=dt.date.today(), key="c_sign_day", format="YYYY-MM-DD"
     )
+    slots = app.Slots()
+    slots.add("signed_on")
     if st.button(ctx.t("sign"), key="c_sign", type="primary", disabled=not numbers):
-        results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else dt.date.today())
+        try:
+            results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else dt.date.today())
+        except ValidationError as exc:  # a signing day after today
+            slots.refuse(exc, ctx.lang)
+            return
         signed = sum(r.ok for r in results)
         st.success(ctx.t("signed_count", count=signed))
         for r in results:
