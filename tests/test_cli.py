@@ -121,6 +121,12 @@ def test_import_exit_codes(db: Path, tmp_path: Path) -> None:
     assert code == 1 and "row 2, gross_kg" in text
     code, _ = run("import", "slips", str(tmp_path / "nothere.csv"), "--db", str(db))
     assert code == 2
+    heavy = tmp_path / "heavy.csv"
+    cells[0], cells[3] = "NEW-2", "99999"  # an extra digit: written, and named to check
+    heavy.write_text("\n".join([lines[0], ",".join(cells)]) + "\n", encoding="utf-8")
+    code, text = run("import", "slips", str(heavy), "--db", str(db), "--dry-run")
+    assert code == 0 and "1 处数值请核对" in text
+    assert "请核对: 第 2 行「毛重（公斤）」（值「99999」）：一张小票毛重减皮重为" in text
 
 
 def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> None:

@@ -227,8 +227,9 @@ def test_foreign_keys_are_enforced_again_after_an_import(tmp_path: Path) -> None
 
 def _report(report: ImportReport) -> tuple[object, ...]:
     problems = [(p.row, p.column, p.problem.code) for p in report.problems]
+    warnings = [(w.row, w.column, w.value, w.problem.code) for w in report.warnings]
     fields = (report.rows, report.valid, report.invalid, report.added, report.existing)
-    return (*fields, report.dry_run, report.committed, problems, report.summary("en"))
+    return (*fields, report.dry_run, report.committed, problems, warnings, report.summary("en"))
 
 
 def _general_check(store: Store, source: Path, batch_size: int) -> ImportReport:
@@ -290,3 +291,41 @@ def test_a_dry_run_goes_on_while_another_writer_holds_the_store(tmp_path: Path) 
         finally:
             writer.execute("ROLLBACK")
             writer.close()
+
+
+def test_a_lot_of_no_weight_or_above_5_t_is_written_and_named_to_check_by_both_paths(
+    tmp_path: Path,
+) -> None:
+    rows = slips(60, 4, 5)
+    rows[10][3:5] = ["99999", "1"]  # an extra digit
+    rows[11][3:5] = ["0.004", "0"]  # no weight to the 0.01 kg
+    rows[12][3:5] = [" 6000.5 ", "0.5"]  # a cell the general converter reads
+    db = tmp_path / "store.db"
+    season(db, 4)
+    # a blank line before them: rows are numbered as in the file (the header is row 1)
+    source = write(tmp_path / "slips.csv", [*rows[:5], [], *rows[5:]])
+    expected = [
+        (13, "gross_kg", "99999", "lot_unusual"),
+        (14, "gross_kg", "0.004", "lot_weighs_nothing"),
+        (15, "gross_kg", " 6000.5 ", "lot_unusual"),
+    ]
+    with Store.open(db) as store:
+        quick = _quick_check(store, source, 16)
+        assert quick is not None
+        general = _general_check(store, source, 16)
+        assert _report(quick) == _report(general)
+        assert [(w.row, w.column, w.value, w.problem.code) for w in quick.warnings] == expected
+        assert quick.ok  # a warning does not stop the file
+        assert "3 value(s) to check" in quick.summary("en")
+        assert "3 处数值请核对" in quick.summary("zh")
+        said = quick.warning_messages("zh")
+        assert said[0] == (
+            "第 13 行「毛重（公斤）」（值「99999」）：一张小票毛重减皮重为 99,998 kg，"
+            "超过 5,000 kg：请核对毛重是否多打了位数"
+        )
+        assert said[1].endswith("毛重减皮重为 0.004 kg，不足 0.01 kg：请核对毛重和皮重")
+        report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=16)
+        assert report.committed and report.added == 60
+        assert [w.row for w in report.warnings] == [13, 14, 15]
+        lot = store.find_delivery(store.contract(rows[10][1]).enterprise_uscc, SEASON, "R-00010")
+        assert lot is not None and lot.quote.net_kg > 5000

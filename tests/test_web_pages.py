@@ -12,9 +12,10 @@ import attrs
 import pytest
 import websupport
 from streamlit.testing.v1 import AppTest
-from websupport import form_key, goto, login, ok, start, texts
+from websupport import form_key, goto, login, ok, open_slip, start, texts
 
 from orderfarm import D, Household, Weighing
+from orderfarm.io import RECORD_TYPES
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
@@ -372,6 +373,26 @@ def test_a_file_is_checked_then_imported(demo_db: Path, monkeypatch: pytest.Monk
     ok(at)
     assert "已写入 1 条，已存在 0 条" in texts(at.success)
     assert _counts(demo_db)["households"] == before["households"] + 1
+
+
+def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(demo_db) as store:
+        number, _, day, grade = open_slip(store)
+    header = ",".join(RECORD_TYPES["slips"].headers("zh"))
+    text = f"{header}\nR-HEAVY-1,{number},{day},12500,2.5,{grade},,,\n"
+    at = _page(demo_db, monkeypatch, "clerk", "files")
+    at.selectbox(key="f_kind").set_value("slips").run()
+    at.text_area(key="f_paste").input(text).run()
+    at.button(key="f_check").click().run()
+    ok(at)
+    assert "1 处数值请核对（可以导入，导入后仍会写入）：" in texts(at.warning)
+    assert "超过 5,000 kg" in at.dataframe[0].value["问题"][0]
+    at.button(key="f_commit").click().run()
+    ok(at)
+    assert "已写入 1 条，已存在 0 条" in texts(at.success)
+    assert "1 处数值请核对（可以导入，导入后仍会写入）：" in texts(at.warning)
 
 
 def test_the_audit_page_verifies_and_samples(

@@ -152,7 +152,10 @@ def test_a_receipt_saved_earlier_in_the_session_is_not_shown_saved_for_other_wei
 
 @pytest.mark.parametrize(
     ("gross", "said"),
-    [("0.001", "净重为 0.00 kg：请核对毛重和皮重"), ("99999", "超过 5,000.00 kg：请核对毛重")],
+    [
+        ("0.001", "毛重减皮重为 0.001 kg，不足 0.01 kg：请核对毛重和皮重"),
+        ("99999", "毛重减皮重为 99,999 kg，超过 5,000 kg：请核对毛重"),
+    ],
 )
 def test_an_implausible_weight_is_questioned_before_saving(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, gross: str, said: str

@@ -198,6 +198,8 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             print(report.summary(args.lang), file=out)
             for line in report.messages(args.lang):
                 print(f"  {line}", file=out)
+            for line in report.warning_messages(args.lang):
+                print(f"  {'请核对' if args.lang == 'zh' else 'check'}: {line}", file=out)
             if report.rejects is not None:
                 _say(
                     out,

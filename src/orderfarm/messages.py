@@ -146,6 +146,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "has more than {places} decimal places: {value}",
         "zh": "小数位超过 {places} 位：{value}",
     },
+    "lot_weighs_nothing": {
+        "en": "gross minus tare is {mass} kg, no weight to the 0.01 kg: check the gross and "
+        "the tare",
+        "zh": "毛重减皮重为 {mass} kg，不足 0.01 kg：请核对毛重和皮重",
+    },
+    "lot_unusual": {
+        "en": "one lot of {mass} kg (gross minus tare), above {limit} kg: check the gross for "
+        "an extra digit",
+        "zh": "一张小票毛重减皮重为 {mass} kg，超过 {limit} kg：请核对毛重是否多打了位数",
+    },
     "tare_not_below_gross": {
         "en": "tare ({tare} kg) must be less than gross ({gross} kg)",
         "zh": "皮重（{tare} kg）必须小于毛重（{gross} kg）",
@@ -387,6 +397,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "too_many_problems": {
         "en": "{count} more problems not listed",
         "zh": "另有 {count} 个问题未列出",
+    },
+    "too_many_warnings": {
+        "en": "{count} more values to check not listed",
+        "zh": "另有 {count} 处数值请核对，未列出",
     },
 }
 

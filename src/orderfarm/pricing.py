@@ -11,17 +11,33 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal, localcontext
+from typing import Final
 
 import attrs
 
 from orderfarm.checks import Checks, require_decimal
 from orderfarm.contracts import PriceTerms
-from orderfarm.errors import PricingError
+from orderfarm.errors import PricingError, Problem
 from orderfarm.messages import Lang
 from orderfarm.money import ONE, ZERO, D, format_price, round_kg, round_yuan
 
 #: Working precision for the exact steps before the single rounding.
 _PRECISION = 60
+#: A household's lot weighing more than this (gross − tare) is more likely a weight typed with
+#: an extra digit: the page and the file checks ask for a second look (the slip still stands).
+UNUSUAL_LOT_KG: Final = Decimal(5000)
+
+
+def weight_doubt(mass_kg: Decimal) -> Problem | None:
+    """Why a lot of ``mass_kg`` (gross − tare) deserves a second look — it rounds to no weight at
+    all, or it is above ``UNUSUAL_LOT_KG`` — or ``None``. A warning, not a refusal."""
+    if round_kg(mass_kg) == ZERO:
+        return Problem("gross_kg", "lot_weighs_nothing", {"mass": str(mass_kg)})
+    if mass_kg > UNUSUAL_LOT_KG:
+        return Problem(
+            "gross_kg", "lot_unusual", {"mass": f"{mass_kg:,f}", "limit": f"{UNUSUAL_LOT_KG:,f}"}
+        )
+    return None
 
 
 @attrs.frozen
@@ -44,6 +60,10 @@ class Weighing:
         checks.fraction("moisture", self.moisture)
         checks.fraction("impurity", self.impurity)
         checks.done()
+
+    def doubt(self) -> Problem | None:
+        """Why the scale's figures deserve a second look (``weight_doubt``), or ``None``."""
+        return weight_doubt(self.gross_kg - self.tare_kg)
 
 
 class Basis(enum.Enum):

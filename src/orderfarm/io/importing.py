@@ -44,6 +44,9 @@ class ImportReport:
     invalid: int = 0
     problems: list[RowProblem] = attrs.field(factory=list)
     problems_not_listed: int = 0
+    #: values to look at again (a lot of no weight, or of more than 5 t): written all the same
+    warnings: list[RowProblem] = attrs.field(factory=list)
+    warnings_not_listed: int = 0
     ignored_columns: list[str] = attrs.field(factory=list)
     dry_run: bool = True
     committed: bool = False
@@ -63,6 +66,21 @@ class ImportReport:
         else:
             self.problems_not_listed += 1
 
+    def warn(self, warning: RowProblem) -> None:
+        """Keep ``warning`` (up to ``MAX_PROBLEMS``; beyond, only counted)."""
+        if len(self.warnings) < MAX_PROBLEMS:
+            self.warnings.append(warning)
+        else:
+            self.warnings_not_listed += 1
+
+    def warning_messages(self, lang: Lang = "zh") -> list[str]:
+        """Every warning as a sentence, in order, in ``lang``."""
+        lines = [w.message(lang) for w in self.warnings]
+        if self.warnings_not_listed:
+            more = Problem("file", "too_many_warnings", {"count": self.warnings_not_listed})
+            lines.append(RowProblem(0, "", "", more).message(lang))
+        return lines
+
     def messages(self, lang: Lang = "zh") -> list[str]:
         """Every problem as a sentence, in order, in ``lang``."""
         lines = [p.message(lang) for p in self.problems]
@@ -75,6 +93,7 @@ class ImportReport:
         """One line: what was read, what was wrong (with the file itself, and in its rows),
         what was written."""
         whole = sum(1 for p in self.problems if p.row == 0)
+        doubts = len(self.warnings) + self.warnings_not_listed
         if lang == "zh":
             action = (
                 "试运行，未写入"
@@ -86,9 +105,10 @@ class ImportReport:
                 )
             )
             of_file = f"文件本身有 {whole} 个问题；" if whole else ""
+            to_check = f"，{doubts} 处数值请核对" if doubts else ""
             return (
                 f"{self.source}：{of_file}共 {self.rows} 行，有效 {self.valid} 行，"
-                f"有问题 {self.invalid} 行；{action}"
+                f"有问题 {self.invalid} 行{to_check}；{action}"
             )
         action = (
             "dry run, nothing written"
@@ -100,9 +120,10 @@ class ImportReport:
             )
         )
         of_file = f"{whole} problem(s) with the file itself; " if whole else ""
+        to_check = f", {doubts} value(s) to check" if doubts else ""
         return (
             f"{self.source}: {of_file}{self.rows} rows, {self.valid} valid, "
-            f"{self.invalid} with problems; {action}"
+            f"{self.invalid} with problems{to_check}; {action}"
         )
 
 

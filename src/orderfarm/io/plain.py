@@ -17,17 +17,19 @@ import csv
 import datetime as dt
 import re
 from collections.abc import Iterator, Sequence
+from decimal import Decimal
 from typing import Final
 
 from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError
 from orderfarm.io.columns import RecordType
-from orderfarm.io.errors import FileError
+from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.importing import ImportReport, RowStream
 from orderfarm.io.readers import Source
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
 from orderfarm.money import to_grams
+from orderfarm.pricing import UNUSUAL_LOT_KG, weight_doubt
 from orderfarm.store import Store
 from orderfarm.store.bulk import NotPlain, PlainSlip, PlainSlipWriter
 
@@ -36,6 +38,8 @@ _WEIGHT: Final = re.compile(r"(0|[1-9]\d{0,5})(?:\.(\d{1,3}))?")
 #: a rate as a fraction below 1 with up to six decimals
 _RATE: Final = re.compile(r"0(?:\.(\d{1,6}))?")
 _SCALE: Final = {1: 100, 2: 10, 3: 1}
+#: the lots in grams (gross − tare) that ``weight_doubt`` has nothing to say about
+_LOT_G: Final = (5, int(UNUSUAL_LOT_KG * 1000))
 _FIELDS: Final = (
     "receipt_no",
     "contract_no",
@@ -99,6 +103,8 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
     rates: dict[str, tuple[str, int, int]] = {}
     day_of, weight, rate = days.get, weights.get, rates.get
     i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
+    gross_zh = stream.rt.column("gross_kg").zh
+    lo, hi = _LOT_G
     for number, cells in _rows(stream, need):
         if len(cells) < need:  # a CSV cut off
             raise NotPlain(number, "short row")
@@ -140,20 +146,29 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
             or len(point) > 60
             or "'" in (receipt[:1], point[:1], contract_no[:1], grade[:1])
         ):
-            yield _general(number, stream, cells)
+            slip = _general(number, stream, cells)
+            if not lo <= slip.gross_g - slip.tare_g <= hi:
+                _look_again(report, number, slip.gross_g - slip.tare_g, cells[i_gross], gross_zh)
+            yield slip
             continue
         if t[1] >= g[1]:
             raise NotPlain(number, "tare not below gross")
+        if not lo <= g[1] - t[1] <= hi:
+            _look_again(report, number, g[1] - t[1], cells[i_gross], gross_zh)
         yield PlainSlip(number, receipt, contract_no, day, g[1], g[0], t[1], t[0], grade, m[1], m[2], m[0], i[1], i[2], i[0], point)  # fmt: skip
 
 
 def _rows(stream: RowStream, need: int) -> Iterator[tuple[int, Sequence[str]]]:
-    """The rows of ``stream`` with their place in the file. A CSV's rows come straight from
-    the ``csv`` module, blank ones left out (a malformed row raises ``csv.Error``); an XLSX's
-    rows, which leave out trailing empty cells, are made ``need`` cells long."""
-    cells = stream._reader.csv_cells()
+    """The rows of ``stream`` with their place in the file (the header is row 1, as the
+    general checks number them). A CSV's rows come straight from the ``csv`` module, blank
+    ones left out (a malformed row raises ``csv.Error``); an XLSX's rows, which leave out
+    trailing empty cells, are made ``need`` cells long."""
+    reader = stream._reader
+    cells = reader.csv_cells()
     if cells is not None:
-        return enumerate(filter(any, cells), 1)
+        return (
+            (number, row) for number, row in enumerate(cells, reader.header_row + 1) if any(row)
+        )
     return (
         (raw.number, raw.cells + ("",) * (need - len(raw.cells))) for raw in stream._reader.rows()
     )
@@ -173,6 +188,14 @@ def _weight(text: str) -> tuple[str, int]:
         return _NOT_WEIGHT
     decimals = found[2]
     return text, int(found[1]) * 1000 + (int(decimals) * _SCALE[len(decimals)] if decimals else 0)
+
+
+def _look_again(report: ImportReport, row: int, mass_g: int, text: str, column_zh: str) -> None:
+    """Warn of a lot of ``mass_g`` grams (gross − tare) that ``weight_doubt`` questions; the
+    slip is written all the same."""
+    doubt = weight_doubt(Decimal(mass_g) / 1000)
+    if doubt is not None:
+        report.warn(RowProblem(row, "gross_kg", text, doubt, column_zh))
 
 
 def _rate(text: str) -> tuple[str, int, int]:

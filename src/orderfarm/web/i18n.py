@@ -113,14 +113,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "net_kg": {"zh": "净重", "en": "Net weight"},
     "unit_price": {"zh": "单价（元/公斤）", "en": "Unit price (yuan/kg)"},
     "lot_rejected": {"zh": "拒收：{reason}", "en": "Rejected: {reason}"},
-    "net_zero": {
-        "zh": "净重为 0.00 kg：请核对毛重和皮重",
-        "en": "The net weight is 0.00 kg: check the gross and the tare",
-    },
-    "net_unusual": {
-        "zh": "一张小票净重 {net}，超过 {limit}：请核对毛重是否多打了位数",
-        "en": "One slip of {net}, above {limit}: check the gross for an extra digit",
-    },
     "save_slip": {"zh": "保存小票", "en": "Save the slip"},
     "slip_saved": {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
@@ -341,6 +333,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "value": {"zh": "值", "en": "Value"},
     "problem": {"zh": "问题", "en": "Problem"},
     "file_ok": {"zh": "全部行都正确，可以导入", "en": "Every row is fine: ready to import"},
+    "values_to_check": {
+        "zh": "{count} 处数值请核对（可以导入，导入后仍会写入）：",
+        "en": "{count} value(s) to check (they do not stop the import):",
+    },
     "commit_file": {"zh": "导入（全部写入）", "en": "Import (write all rows)"},
     "checking_file": {"zh": "正在检查文件的每一行……", "en": "Checking every row of the file…"},
     "writing_file": {"zh": "正在写入……", "en": "Writing…"},

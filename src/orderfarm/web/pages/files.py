@@ -9,7 +9,9 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.io.columns import RECORD_TYPES
+from orderfarm.io.errors import RowProblem
 from orderfarm.io.exports import EXPORTS
+from orderfarm.io.importing import ImportReport
 from orderfarm.session import IMPORT_PERMISSIONS
 from orderfarm.web import app
 
@@ -47,21 +49,10 @@ def _import(ctx: app.Ctx) -> None:
         st.session_state["f_checked"] = (digest, report.ok)
         st.info(report.summary(ctx.lang).replace("<data>", name))
         if report.problems:
-            st.dataframe(
-                [
-                    {
-                        ctx.t("row"): p.row,
-                        ctx.t("column"): p.column_zh or p.column if ctx.lang == "zh" else p.column,
-                        ctx.t("value"): p.value,
-                        ctx.t("problem"): p.reason(ctx.lang),
-                    }
-                    for p in report.problems
-                ],
-                hide_index=True,
-                width="stretch",
-            )
+            _rows(ctx, report.problems)
         elif report.ok:
             st.success(ctx.t("file_ok"))
+        _to_check(ctx, report)
     checked = st.session_state.get("f_checked")
     ready = checked is not None and checked == (digest, True)
     if st.button(ctx.t("commit_file"), key="f_commit", type="primary", disabled=not ready):
@@ -70,11 +61,38 @@ def _import(ctx: app.Ctx) -> None:
         st.session_state.pop("f_checked", None)
         if report.committed:
             st.success(ctx.t("file_committed", added=report.added, existing=report.existing))
+            _to_check(ctx, report)
         else:
             for message in report.messages(ctx.lang):
                 st.error(message)
     if not ready:
         st.caption(ctx.t("check_first"))
+
+
+def _rows(ctx: app.Ctx, problems: list[RowProblem]) -> None:
+    """A table of the rows ``problems`` are about: row, column, value and why."""
+    st.dataframe(
+        [
+            {
+                ctx.t("row"): p.row,
+                ctx.t("column"): p.column_zh or p.column if ctx.lang == "zh" else p.column,
+                ctx.t("value"): p.value,
+                ctx.t("problem"): p.reason(ctx.lang),
+            }
+            for p in problems
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _to_check(ctx: app.Ctx, report: ImportReport) -> None:
+    """The values a file's rows are written with but deserve a second look (a lot of no
+    weight, or of more than 5 t)."""
+    if report.warnings:
+        count = len(report.warnings) + report.warnings_not_listed
+        st.warning(ctx.t("values_to_check", count=count))
+        _rows(ctx, report.warnings)
 
 
 def _export(ctx: app.Ctx) -> None:

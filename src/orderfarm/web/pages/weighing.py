@@ -9,14 +9,12 @@ from typing import Any
 import streamlit as st
 
 from orderfarm.errors import Problem, ValidationError
-from orderfarm.pricing import Quote, Weighing
+from orderfarm.messages import render
+from orderfarm.pricing import Quote, Weighing, weight_doubt
 from orderfarm.store import ConflictError
 from orderfarm.web import app, helpers
 
 _WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
-#: A household's lot above this is more likely a weight typed with an extra digit: the preview
-#: asks the clerk to check it (a warning: the slip can still be saved).
-UNUSUAL_NET_KG = Decimal(5000)
 
 
 def _next_slip() -> None:
@@ -61,11 +59,9 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
     cols[2].metric(ctx.t("unit_price"), prices)
     if not quote.accepted:
         st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
-    if quote.net_kg == 0:
-        st.warning(ctx.t("net_zero"))
-    elif quote.net_kg > UNUSUAL_NET_KG:
-        limit = helpers.kg(UNUSUAL_NET_KG)
-        st.warning(ctx.t("net_unusual", net=helpers.kg(quote.net_kg), limit=limit))
+    doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
+    if doubt is not None:  # a second look asked for; the slip can still be saved
+        st.warning(render(doubt.code, doubt.params, ctx.lang))
     st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
 
 
