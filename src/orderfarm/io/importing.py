@@ -349,6 +349,12 @@ class RowStream:
                 yield RowResult(raw, cells, None, tuple(row_problems))
             else:
                 report.valid += 1
+                if isinstance(record, SlipRecord):
+                    doubt = record.weighing.doubt()
+                    if doubt is not None:  # written all the same: a value to look at again
+                        column = columns[doubt.field]
+                        value = cells.get(doubt.field, "")
+                        report.warn(RowProblem(raw.number, doubt.field, value, doubt, column.zh))
                 yield RowResult(raw, cells, record, ())
 
 

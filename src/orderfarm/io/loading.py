@@ -654,11 +654,6 @@ def import_file(
             else:
                 if pending is not None and not commit:
                     pending.add(row.record)
-                if isinstance(row.record, SlipRecord):
-                    doubt = row.record.weighing.doubt()
-                    if doubt is not None:  # written all the same: a value to look at again
-                        for warning in _row_problems(row, [doubt], rt):
-                            rows.report.warn(warning)
                 yield row, row.record, []
 
     first = stream()
