@@ -108,13 +108,18 @@ def test_a_lot_too_wet_shows_why_it_is_rejected_in_chinese(
     assert not any("moisture" in text for text in texts(at.warning))
 
 
+def _save_a_slip(at: AppTest) -> str:
+    """Save a slip of 52.4 kg on the weighing page; its receipt number."""
+    at.text_input(key="w_gross").input("52.4").run()
+    at.button(key="w_save").click().run()
+    return str(at.text_input(key="w_receipt").value)
+
+
 def test_a_receipt_number_taken_by_another_slip_is_refused_under_its_field(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at, _ = _weighing_page(demo_db, monkeypatch)
-    at.text_input(key="w_gross").input("52.4").run()
-    at.button(key="w_save").click().run()
-    taken = str(at.text_input(key="w_receipt").value)
+    taken = _save_a_slip(at)
     before = _deliveries(demo_db)
     at, _ = _weighing_page(demo_db, monkeypatch)  # another clerk, the same receipt number
     at.text_input(key="w_receipt").input(taken).run()
@@ -129,9 +134,7 @@ def test_a_receipt_saved_earlier_in_the_session_is_not_shown_saved_for_other_wei
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at, _ = _weighing_page(demo_db, monkeypatch)
-    at.text_input(key="w_gross").input("52.4").run()
-    at.button(key="w_save").click().run()
-    taken = str(at.text_input(key="w_receipt").value)
+    taken = _save_a_slip(at)
     assert any(f"小票 {taken} 已保存" in t for t in texts(at.success)), texts(at.success)
     before = _deliveries(demo_db)
     at.button(key="w_next").click().run()

@@ -75,19 +75,11 @@ class ImportReport:
 
     def warning_messages(self, lang: Lang = "zh") -> list[str]:
         """Every warning as a sentence, in order, in ``lang``."""
-        lines = [w.message(lang) for w in self.warnings]
-        if self.warnings_not_listed:
-            more = Problem("file", "too_many_warnings", {"count": self.warnings_not_listed})
-            lines.append(RowProblem(0, "", "", more).message(lang))
-        return lines
+        return _sentences(self.warnings, self.warnings_not_listed, "too_many_warnings", lang)
 
     def messages(self, lang: Lang = "zh") -> list[str]:
         """Every problem as a sentence, in order, in ``lang``."""
-        lines = [p.message(lang) for p in self.problems]
-        if self.problems_not_listed:
-            more = Problem("file", "too_many_problems", {"count": self.problems_not_listed})
-            lines.append(RowProblem(0, "", "", more).message(lang))
-        return lines
+        return _sentences(self.problems, self.problems_not_listed, "too_many_problems", lang)
 
     def summary(self, lang: Lang = "zh") -> str:
         """One line: what was read, what was wrong (with the file itself, and in its rows),
@@ -125,6 +117,16 @@ class ImportReport:
             f"{self.source}: {of_file}{self.rows} rows, {self.valid} valid, "
             f"{self.invalid} with problems{to_check}; {action}"
         )
+
+
+def _sentences(found: list[RowProblem], not_listed: int, more: str, lang: Lang) -> list[str]:
+    """``found`` as sentences in ``lang``, and a last one (the catalogue's ``more``) counting
+    those not listed."""
+    lines = [p.message(lang) for p in found]
+    if not_listed:
+        rest = Problem("file", more, {"count": not_listed})
+        lines.append(RowProblem(0, "", "", rest).message(lang))
+    return lines
 
 
 @attrs.frozen
