@@ -195,3 +195,17 @@ def test_app_runs_streamlit_on_the_database(
     assert command[-4:] == ["--server.headless", "true", "--server.port", "8599"]
     assert seen["db"] == str(demo_db.resolve())
     assert cli.main(["verify", "--server.port", "1"]) == 2  # only app passes arguments on
+
+
+def test_an_empty_template_of_a_record_type(tmp_path: Path) -> None:
+    import openpyxl
+
+    target = tmp_path / "slips.xlsx"
+    code, text = run("export", "slips", str(target), "--template", "--db", str(tmp_path / "x"))
+    assert code == 0 and "已写出空白模板" in text
+    sheet = openpyxl.load_workbook(target).active
+    assert sheet is not None and sheet.max_row == 1
+    assert next(sheet.iter_rows(max_row=1, values_only=True))[:2] == ("小票号", "合同编号")
+    assert not (tmp_path / "x").exists()  # no store is opened for a template
+    code, _ = run("export", "settlement", str(tmp_path / "s.xlsx"), "--template")
+    assert code == 2

@@ -357,3 +357,29 @@ def test_a_viewer_may_not_export_in_full(demo: Path) -> None:
         assert store.audit_head() == head
         masked = export_table(store, "bank", season=2018, actor="viewer1")
         assert all("*" in str(row[2]) for row in masked.rows)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_empty_template_filled_in_excel_imports(demo: Path, tmp_path: Path, lang: str) -> None:
+    import openpyxl
+
+    from orderfarm.io import RECORD_TYPES
+    from orderfarm.io.exporting import template_table
+    from orderfarm.io.writers import write_table
+
+    path = write_table(template_table("households"), tmp_path / "农户.xlsx", lang=lang)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    assert header == RECORD_TYPES["households"].headers(lang)
+    assert sheet.max_row == 1  # headers only
+    row = {"head_name": "张三", "resident_id": "11010519491231002X", "township": "大荆镇"}
+    row["village"] = "东沟村"
+    keys = [c.key for c in RECORD_TYPES["households"].columns]
+    sheet.append([row.get(key) for key in keys])
+    book.save(path)
+    with Store.open(demo) as store:
+        report = import_file(store, path, "households", commit=True, today=TODAY)
+        assert report.committed and report.added == 1, report.messages("en")
+        assert store.household("11010519491231002X").head_name == "张三"

@@ -355,6 +355,8 @@ def _households_csv(*homes: Household) -> str:
 
 def test_a_file_is_checked_then_imported(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     at = _page(demo_db, monkeypatch, "clerk", "files")
+    labels = [b.label for b in at.get("download_button")]
+    assert "下载空白模板（XLSX，只有表头）" in labels  # the columns to fill in, as a file
     before = _counts(demo_db)
     bad = _households_csv(Household("张三", NEW_ID, "大荆镇", "东沟村")).replace(
         NEW_ID, "110105194912310021"

@@ -215,9 +215,19 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.io.columns import RECORD_TYPES
+    from orderfarm.io.exporting import template_table
     from orderfarm.io.exports import export_table
     from orderfarm.io.writers import write_table
 
+    if args.template:
+        if args.what not in RECORD_TYPES:
+            kinds = "、".join(RECORD_TYPES)
+            raise UsageError(f"只有可导入的记录有模板 / a template is of a record type: {kinds}")
+        table = template_table(args.what)
+        path = write_table(table, args.output, format=args.format, lang=args.lang)
+        _say(out, f"已写出空白模板 {path}", f"empty template written to {path}", args.lang)
+        return EXIT_OK
     with _open_store(args) as store:
         table = export_table(
             store,
@@ -596,6 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--format", choices=("csv", "xlsx"), help="格式 / format (default: by suffix)")
     p.add_argument("--by", help="report 分组 / report grouping, e.g. township,crop")
+    p.add_argument(
+        "--template",
+        action="store_true",
+        help="空白导入模板（只有表头，不读数据库）/ an empty template to import (headers only)",
+    )
 
     p = add("statement", cmd_statement, "农户对账单 / a household's statement")
     p.add_argument("resident_id", help="户主身份证号 / resident ID")

@@ -148,3 +148,8 @@ def records_table(
             yield row
 
     return Table(rt.zh, rt.columns, rows())
+
+
+def template_table(kind: RecordType | str) -> Table:
+    """An empty file of ``kind``'s columns (headers only), for staff to fill in and import."""
+    return records_table(kind, ())

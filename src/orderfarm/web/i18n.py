@@ -332,6 +332,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "column": {"zh": "列", "en": "Column"},
     "value": {"zh": "值", "en": "Value"},
     "problem": {"zh": "问题", "en": "Problem"},
+    "download_template": {
+        "zh": "下载空白模板（XLSX，只有表头）",
+        "en": "Download an empty template (XLSX, headers only)",
+    },
     "file_ok": {"zh": "全部行都正确，可以导入", "en": "Every row is fine: ready to import"},
     "values_to_check": {
         "zh": "{count} 处数值请核对（可以导入，导入后仍会写入）：",

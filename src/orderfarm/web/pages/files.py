@@ -10,6 +10,7 @@ import streamlit as st
 from orderfarm.auth import Permission
 from orderfarm.io.columns import RECORD_TYPES
 from orderfarm.io.errors import RowProblem
+from orderfarm.io.exporting import template_table
 from orderfarm.io.exports import EXPORTS
 from orderfarm.io.importing import ImportReport
 from orderfarm.session import IMPORT_PERMISSIONS
@@ -30,6 +31,12 @@ def _import(ctx: app.Ctx) -> None:
     )
     headers = "，".join(RECORD_TYPES[kind].headers(ctx.lang))
     st.caption(ctx.t("columns_are", columns=headers))
+    st.download_button(  # headers only: a few hundred bytes, made on each run
+        ctx.t("download_template"),
+        data=app.table_bytes(template_table(kind), "xlsx", ctx.lang),
+        file_name=f"{RECORD_TYPES[kind].zh if ctx.lang == 'zh' else kind}.xlsx",
+        key="f_template",
+    )
     upload = st.file_uploader(ctx.t("upload"), type=["csv", "xlsx", "txt"], key="f_upload")
     pasted = st.text_area(ctx.t("or_paste"), key="f_paste", height=120)
     data: bytes | None = None
