@@ -186,6 +186,50 @@ def test_clerk_registers_signs_and_pays(demo_store: Store) -> None:
     assert signs[-1].actor == "clerk"
 
 
+def test_the_inspection_checklist_lists_every_sampled_slip_and_a_household_without_any(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from orderfarm.io.writers import write_table
+
+    admin = Session(demo_store, ADMIN)
+    home = admin.add_household(Household("张三", "11010519491231002X", "大荆镇", "东沟村"))
+    enterprise = demo_store.enterprises()[0]
+    admin.add_contract(
+        Contract.from_template(
+            "菊芋",
+            "fresh",
+            contract_no="T-NONE",
+            enterprise=enterprise,
+            household=home,
+            season=2018,
+            area_mu="1.5",
+        )
+    )
+    everyone = len({c.household_id for c in demo_store.contracts(season=2018)})
+    items = admin.inspection_sample(2018, everyone, seed=3)
+    slips = [d for item in items for d in item.deliveries]
+    empty = [item for item in items if not item.deliveries]
+    assert [item.household.head_name for item in empty] == ["张三"]
+    path = write_table(admin.inspection_table(2018, everyone, 3), tmp_path / "抽查.xlsx")
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == f"2018 年度督察抽查：{everyone} 户，随机种子 3"
+    assert rows[1][-2:] == ("核对结果", "备注")
+    body = rows[2:]
+    assert len(body) == len(slips) + len(empty)
+    assert [r[3] for r in body if r[3]] == [d.receipt_no for d in slips]
+    assert sum(Decimal(str(r[10])) for r in body if r[10] is not None) == sum(
+        (d.amount for d in slips), Decimal(0)
+    )
+    assert body[[r[0] for r in body].index("张三")][:2] == ("张三", "大荆镇东沟村")
+    assert all(r[12] is None and r[13] is None for r in body)  # for the inspector to fill
+    with pytest.raises(PermissionDenied):
+        Session(demo_store, CLERK).inspection_table(2018, 5, 3)
+
+
 def test_inspection_samples_are_reproducible(demo_store: Store) -> None:
     admin = Session(demo_store, ADMIN)
     first = admin.inspection_sample(2018, 5, seed=7)

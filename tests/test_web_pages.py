@@ -414,6 +414,12 @@ def test_the_audit_page_verifies_and_samples(
     other = sampled()
     at.number_input(key="a_seed").set_value(2018).run()
     assert sampled() == first != other
+    # the checklist of the sample shown, to take to the villages; gone when the sample changes
+    at.button(key="a_prepare").click().run()
+    ok(at)
+    assert [b.label for b in at.get("download_button")] == ["下载"]
+    at.number_input(key="a_seed").set_value(7).run()
+    assert not at.get("download_button")
     # the log says each action and record in Chinese, not by its code
     log = at.dataframe[-1].value
     assert "登记付款" in set(log["操作"]) and not set(log["操作"]) & {"record_payment", "add_user"}

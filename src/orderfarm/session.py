@@ -36,11 +36,11 @@ from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError, ValidationError
 from orderfarm.estimate import Estimate, GroupBy, GroupSummary, aggregate, estimate
 from orderfarm.ids import mask_account, mask_resident_id
-from orderfarm.io.exports import export_table, market_prices
+from orderfarm.io.exports import INSPECTION_COLUMNS, export_table, market_prices
 from orderfarm.io.importing import ImportReport
 from orderfarm.io.loading import import_file
 from orderfarm.io.records import MarketPriceRecord
-from orderfarm.io.writers import Table
+from orderfarm.io.writers import Cell, Table
 from orderfarm.messages import Lang
 from orderfarm.money import ZERO
 from orderfarm.parties import Enterprise, Household, PovertyStatus
@@ -796,6 +796,41 @@ class Session:
             )
             for rid in chosen
         ]
+
+    def inspection_table(self, season: int, size: int, seed: int, lang: Lang = "zh") -> Table:
+        """The inspection sample as a checklist to take to the villages: a row per slip (a
+        household with none gets a row of its own: a contract with nothing delivered is worth
+        a visit too), 核对结果 and 备注 left empty; the title says how to draw it again."""
+        rows: list[list[Cell]] = []
+        items = self.inspection_sample(season, size, seed)
+        for item in items:
+            h = item.household
+            home: list[Cell] = [h.head_name, h.place, h.resident_id]
+            rows.extend(
+                [
+                    *home,
+                    d.receipt_no,
+                    d.day,
+                    d.purchase_point,
+                    d.weighing.grade,
+                    d.weighing.gross_kg,
+                    d.weighing.tare_kg,
+                    d.quote.net_kg,
+                    d.amount,
+                    d.voided,
+                    "",
+                    "",
+                ]
+                for d in item.deliveries
+            )
+            if not item.deliveries:
+                rows.append(home + [None] * (len(INSPECTION_COLUMNS) - len(home)))
+        title = (
+            f"{season} 年度督察抽查：{len(items)} 户，随机种子 {seed}"
+            if lang == "zh"
+            else f"Inspection sample of season {season}: {len(items)} households, seed {seed}"
+        )
+        return Table("督察抽查", INSPECTION_COLUMNS, rows, title=title)
 
     # -- users ---------------------------------------------------------------------------------
 

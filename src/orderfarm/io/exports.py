@@ -105,6 +105,23 @@ _REPORT_VALUES: Final = (
     _c("paid", "已付（元）", Kind.MONEY),
     _c("balance", "未付余额（元）", Kind.MONEY),
 )
+#: 督察抽查核对表: a sampled household's slips, with columns left empty for the inspector
+INSPECTION_COLUMNS: Final = (
+    _c("head_name", "户主姓名"),
+    _c("place", "镇村"),
+    _c("resident_id", "身份证号", Kind.ID),
+    _c("receipt_no", "小票号", Kind.ID),
+    _c("day", "日期", Kind.DATE),
+    _c("purchase_point", "收购点"),
+    _c("grade", "等级"),
+    _c("gross_kg", "毛重（公斤）", Kind.DECIMAL),
+    _c("tare_kg", "皮重（公斤）", Kind.DECIMAL),
+    _c("net_kg", "净重（公斤）", Kind.KG),
+    _c("amount", "金额（元）", Kind.MONEY),
+    _c("voided", "已作废", Kind.BOOL),
+    _c("checked", "核对结果"),
+    _c("remark", "备注"),
+)
 AUDIT_COLUMNS: Final = (
     _c("seq", "序号", Kind.INT),
     _c("at", "时间", Kind.ID),

@@ -336,6 +336,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "下载空白模板（XLSX，只有表头）",
         "en": "Download an empty template (XLSX, headers only)",
     },
+    "prepare_checklist": {
+        "zh": "生成抽查核对表（XLSX，可打印或带到村里逐张核对）",
+        "en": "Make the checklist of the sample (XLSX, to print or take to the villages)",
+    },
+    "inspection_file": {"zh": "督察抽查", "en": "inspection"},
     "file_ok": {"zh": "全部行都正确，可以导入", "en": "Every row is fine: ready to import"},
     "values_to_check": {
         "zh": "{count} 处数值请核对（可以导入，导入后仍会写入）：",

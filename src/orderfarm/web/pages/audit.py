@@ -82,6 +82,16 @@ def _sample(ctx: app.Ctx) -> None:
         cols[1].number_input(ctx.t("sample_seed"), min_value=0, value=season, step=1, key="a_seed")
     )
     items = s.inspection_sample(season, size, seed)
+    drawn = (season, size, seed)
+    if st.button(ctx.t("prepare_checklist"), key="a_prepare"):
+        table = s.inspection_table(season, size, seed, ctx.lang)
+        name = f"{ctx.t('inspection_file')}-{season}-{seed}.xlsx"
+        st.session_state["a_checklist"] = (drawn, app.table_bytes(table, "xlsx", ctx.lang), name)
+    prepared = st.session_state.get("a_checklist")
+    if prepared and prepared[0] == drawn:  # the checklist of the sample shown, not an earlier one
+        st.download_button(
+            ctx.t("download"), data=prepared[1], file_name=prepared[2], key="a_download"
+        )
     for item in items:
         h = item.household
         total = sum((d.amount for d in item.deliveries if not d.voided), start=Decimal(0))
