@@ -157,6 +157,13 @@ def test_a_day_after_today_is_refused_as_a_typo_and_nothing_is_written(
             assert f"晚于今天（{day.isoformat()}）" in caught.value.message("zh")
         assert store.counts() == before
         assert clerk.record_delivery(contract_no, _weighing(grade), day, "R-TODAY").receipt_no
+    # 07:30 in Shangzhou is 23:30 of the day before on a UTC clock: the slip is today's
+    morning = dt.datetime.combine(day, dt.time(23, 30), tzinfo=dt.UTC) - dt.timedelta(days=1)
+    with Store.open(demo_db, clock=lambda: morning) as store:
+        clerk = Session(store, CLERK)
+        assert clerk.record_delivery(contract_no, _weighing(grade), day, "R-MORNING").receipt_no
+        with pytest.raises(ValidationError):
+            clerk.record_delivery(contract_no, _weighing(grade), later, "R-LATER")
 
 
 def test_clerk_registers_signs_and_pays(demo_store: Store) -> None:

@@ -89,3 +89,15 @@ def test_hectares_to_mu_and_back(mu: Decimal) -> None:
 def test_conversions_refuse_floats(fn: object) -> None:
     with pytest.raises(TypeError):
         fn(1.5)  # type: ignore[operator]
+
+
+def test_the_programmes_days_are_chinas_whatever_the_servers_clock() -> None:
+    import datetime as dt
+
+    from orderfarm.units import CHINA_TIME, china_day, china_today
+
+    early = dt.datetime(2018, 9, 1, 23, 30, tzinfo=dt.UTC)  # 07:30 in Shangzhou
+    assert china_day(early) == dt.date(2018, 9, 2)
+    assert china_day(dt.datetime(2018, 9, 1, 15, 59, tzinfo=dt.UTC)) == dt.date(2018, 9, 1)
+    assert china_day(dt.datetime(2018, 9, 1, 23, 30)) == dt.date(2018, 9, 1)  # China's already
+    assert china_today() == dt.datetime.now(CHINA_TIME).date()

@@ -19,6 +19,7 @@ from orderfarm.io import RECORD_TYPES
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 from tests.test_store_support import chilli_contract, fixed_terms, signed
 
@@ -117,13 +118,13 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
         assert contract.status.value == "draft" and contract.crop == "jerusalem_artichoke"
     at.run()  # the sign tab now lists the new draft under its village
     assert at.multiselect(key="c_sign_numbers").value == ["SZ2018-T-0001"]
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = china_today() + dt.timedelta(days=1)
     at.date_input(key="c_sign_day").set_value(tomorrow).run()
     at.button(key="c_sign").click().run()
     assert f"签约日期: 日期 {tomorrow.isoformat()} 晚于今天" in _errors(at)  # a typo
     with Store.open(demo_db) as store:
         assert store.contract("SZ2018-T-0001").status.value == "draft"
-    at.date_input(key="c_sign_day").set_value(dt.date.today()).run()
+    at.date_input(key="c_sign_day").set_value(china_today()).run()
     at.button(key="c_sign").click().run()
     ok(at)
     assert "已签约 1 份合同" in texts(at.success)
@@ -220,13 +221,13 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     at.button(key="p_save").click().run()
     assert "金额: 金额须精确到分" in _errors(at)
     assert _counts(demo_db) == before
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = china_today() + dt.timedelta(days=1)
     at.text_input(key="p_amount").input("1.00").run()
     at.date_input(key="p_day").set_value(tomorrow).run()
     at.button(key="p_save").click().run()
     assert f"日期: 日期 {tomorrow.isoformat()} 晚于今天" in _errors(at)  # a typo
     assert _counts(demo_db) == before
-    at.date_input(key="p_day").set_value(dt.date.today()).run()
+    at.date_input(key="p_day").set_value(china_today()).run()
     at.text_input(key="p_amount").input("1.00").run()
     at.button(key="p_save").click().run()
     ok(at)

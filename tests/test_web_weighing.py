@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from websupport import goto, login, ok, open_slip, start, texts
 
 from orderfarm.store import Store
+from orderfarm.units import china_today
 from orderfarm.web.app import owned_key
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
@@ -77,9 +78,9 @@ def test_bad_weights_show_next_to_their_fields_and_nothing_is_written(
     at.text_input(key="w_tare").input("1").run()
     at.date_input(key=owned_key("w_day", number)).set_value(dt.date(2018, 1, 2)).run()
     assert any("不在合同交售期" in text for text in texts(at.error))
-    tomorrow = dt.date.today() + dt.timedelta(days=1)  # a slip is weighed today, not later
+    tomorrow = china_today() + dt.timedelta(days=1)  # a slip is weighed today, not later
     at.date_input(key=owned_key("w_day", number)).set_value(tomorrow).run()
-    assert f"日期: 日期 {tomorrow.isoformat()} 晚于今天（{dt.date.today()}）" in texts(at.error)
+    assert f"日期: 日期 {tomorrow.isoformat()} 晚于今天（{china_today()}）" in texts(at.error)
     assert at.button(key="w_save").disabled
     ok(at)
     assert _deliveries(demo_db) == before

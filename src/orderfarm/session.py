@@ -228,9 +228,9 @@ class Session:
             raise PermissionDenied(self.user.name, self.user.role, permission)
 
     def _not_future(self, field: str, day: dt.date) -> None:
-        """Refuse a day after today (the store's clock): a slip, an input, a payment or a
-        signing typed at a purchase point happened already, and a later day is a typo."""
-        today = self.store._now().date()
+        """Refuse a day after today (in China, by the store's clock): a slip, an input, a
+        payment or a signing typed at a purchase point happened already; a later day is a typo."""
+        today = self.store.today()
         if isinstance(day, dt.date) and day > today:
             raise ValidationError.one(
                 field, "future_date", value=day.isoformat(), today=today.isoformat()

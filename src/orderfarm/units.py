@@ -1,6 +1,9 @@
-"""Units of weight, area and price: 斤 (jin), 亩 (mu), hectares and square metres.
+"""Units of weight, area, price and days: 斤 (jin), 亩 (mu), hectares and square metres; China's
+days.
 
-1 斤 = 0.5 kg exactly; 1 亩 = 10000/15 m²; 15 亩 = 1 ha. Prices are yuan/kg internally.
+1 斤 = 0.5 kg exactly; 1 亩 = 10000/15 m²; 15 亩 = 1 ha. Prices are yuan/kg internally. The
+days on slips, inputs, payments and contracts are China's (UTC+8), wherever the server's clock
+is set: at 07:00 in Shangzhou a UTC server is still on the day before.
 
 >>> jin_to_kg(Decimal("3"))
 Decimal('1.5')
@@ -12,6 +15,7 @@ Decimal('30')
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Final
 
@@ -19,6 +23,18 @@ KG_PER_JIN: Final = Decimal("0.5")
 JIN_PER_KG: Final = Decimal(2)
 MU_PER_HA: Final = Decimal(15)
 M2_PER_HA: Final = Decimal(10000)
+#: China Standard Time, the programme's clock
+CHINA_TIME: Final = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def china_day(moment: dt.datetime) -> dt.date:
+    """The day ``moment`` falls on in China (a moment without a time zone is China's already)."""
+    return (moment.astimezone(CHINA_TIME) if moment.tzinfo is not None else moment).date()
+
+
+def china_today() -> dt.date:
+    """Today in China."""
+    return china_day(dt.datetime.now(dt.UTC))
 
 
 def _check(value: Decimal, what: str) -> Decimal:

@@ -7,7 +7,6 @@ nothing is downloaded. Skipped when Chromium or Playwright is missing.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import sys
@@ -24,6 +23,7 @@ from orderfarm.demo import build_demo
 from orderfarm.io.exports import market_prices
 from orderfarm.store import Store
 from orderfarm.store.users import add_user
+from orderfarm.units import china_today
 from orderfarm.web.helpers import default_slip_day, price_days
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,7 +59,7 @@ def _slip_case(store: Store, kind: str = "signed/chilli/dried") -> tuple[str, st
                 contract.terms.grades or store.catalog.form(contract.crop, contract.form).grades
             )
             days = price_days(market_prices(store, 2018), contract.crop, contract.form, grades[0])
-            return name, default_slip_day(contract, days, dt.date.today()).isoformat()
+            return name, default_slip_day(contract, days, china_today()).isoformat()
     raise LookupError(f"no household with a single {kind} contract")
 
 

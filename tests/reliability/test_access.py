@@ -207,6 +207,7 @@ READS = {
     "schema_version",
     "catalog",
     "clock",
+    "today",
 }
 
 

@@ -26,6 +26,7 @@ from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, S
 from orderfarm.io.rows import Context, Lookup, NoLookup, Record, RowInvalid, convert
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
+from orderfarm.units import china_today
 
 #: Problems kept in a report; the rest are counted.
 MAX_PROBLEMS: Final = 1000
@@ -228,7 +229,7 @@ class RowStream:
     ) -> None:
         self.rt = kind if isinstance(kind, RecordType) else record_type(kind)
         self.context = Context(
-            today=today or dt.date.today(),
+            today=today or china_today(),
             catalog=catalog or default_catalog(),
             lookup=lookup or NoLookup(),
         )

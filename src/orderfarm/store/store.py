@@ -87,6 +87,7 @@ from orderfarm.store.totals import (
     remove_supplies,
 )
 from orderfarm.supplies import ChargeMode, InputSupply
+from orderfarm.units import china_day
 
 DEFAULT_ACTOR: Final = "script"
 #: a record built from a row: a ``Payment``, an ``InputRecord`` …
@@ -960,6 +961,10 @@ class Store:
             raise PermissionDenied(actor, role, permission)
 
     # -- internals -----------------------------------------------------------------------------
+
+    def today(self) -> dt.date:
+        """Today in China by the store's clock (the day a slip typed now is dated)."""
+        return china_day(self._now())
 
     def _now(self) -> dt.datetime:
         now = self.clock()

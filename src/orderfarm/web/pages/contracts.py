@@ -10,6 +10,7 @@ import streamlit as st
 
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import ValidationError
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
@@ -118,13 +119,13 @@ def _sign(ctx: app.Ctx, season: int) -> None:
         ctx.t("contracts_to_sign"), chosen, default=chosen, key="c_sign_numbers"
     )
     on = st.date_input(
-        ctx.t("signed_on"), value=dt.date.today(), key="c_sign_day", format="YYYY-MM-DD"
+        ctx.t("signed_on"), value=china_today(), key="c_sign_day", format="YYYY-MM-DD"
     )
     slots = app.Slots()
     slots.add("signed_on")
     if st.button(ctx.t("sign"), key="c_sign", type="primary", disabled=not numbers):
         try:
-            results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else dt.date.today())
+            results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else china_today())
         except ValidationError as exc:  # a signing day after today
             slots.refuse(exc, ctx.lang)
             return
@@ -185,7 +186,7 @@ def _list(ctx: app.Ctx, season: int) -> None:
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_contracts"))
-    seasons = ctx.session.seasons() or [dt.date.today().year]
+    seasons = ctx.session.seasons() or [china_today().year]
     season = int(st.selectbox(ctx.t("season"), seasons, key="c_list_season") or seasons[0])
     tabs = st.tabs([ctx.t("contract_list"), ctx.t("create_contract"), ctx.t("sign_village")])
     with tabs[0]:

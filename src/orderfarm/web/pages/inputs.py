@@ -9,6 +9,7 @@ import streamlit as st
 from orderfarm.errors import ValidationError
 from orderfarm.store import ConflictError
 from orderfarm.supplies import ChargeMode, InputSupply
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
@@ -50,7 +51,7 @@ def body(ctx: app.Ctx) -> None:
             key=k["i_charge"],
             format_func=lambda v: ChargeMode(v).zh if ctx.lang == "zh" else v,
         )
-        day = st.date_input(ctx.t("day"), value=dt.date.today(), key="i_day", format="YYYY-MM-DD")
+        day = st.date_input(ctx.t("day"), value=china_today(), key="i_day", format="YYYY-MM-DD")
         slots.add("day")
         reference = st.text_input(ctx.t("supply_reference"), key="i_reference")
         slots.add("reference")
@@ -77,7 +78,7 @@ def body(ctx: app.Ctx) -> None:
                 record = s.supply_input(
                     contract.contract_no,
                     supply,
-                    day if isinstance(day, dt.date) else dt.date.today(),
+                    day if isinstance(day, dt.date) else china_today(),
                     str(reference),
                 )
             except (ValidationError, ConflictError) as exc:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
@@ -32,9 +33,7 @@ def body(ctx: app.Ctx) -> None:
         with cols[0]:
             grade = st.selectbox(ctx.t("grade"), list(product.grades), key="m_grade")
         with cols[1]:
-            day = st.date_input(
-                ctx.t("day"), value=dt.date.today(), key="m_day", format="YYYY-MM-DD"
-            )
+            day = st.date_input(ctx.t("day"), value=china_today(), key="m_day", format="YYYY-MM-DD")
             slots.add("day")
         with cols[2]:
             price = st.text_input(ctx.t("price_per_kg"), key="m_price")
@@ -51,7 +50,7 @@ def body(ctx: app.Ctx) -> None:
                     crop,
                     form,
                     str(grade),
-                    day if isinstance(day, dt.date) else dt.date.today(),
+                    day if isinstance(day, dt.date) else china_today(),
                     value,
                 )
             except ValidationError as exc:

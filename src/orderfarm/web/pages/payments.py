@@ -10,6 +10,7 @@ from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
 from orderfarm.settlement import OverpaymentError, Statement
 from orderfarm.store import ConflictError
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
@@ -33,7 +34,7 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
             ctx.t("amount_yuan"), key="p_amount", placeholder=str(statement.balance)
         )
         slots.add("amount")
-        day = st.date_input(ctx.t("day"), value=dt.date.today(), key="p_day", format="YYYY-MM-DD")
+        day = st.date_input(ctx.t("day"), value=china_today(), key="p_day", format="YYYY-MM-DD")
         slots.add("day")
     with right:
         reference = st.text_input(ctx.t("payment_reference"), key="p_reference")
@@ -48,7 +49,7 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
                 ref,
                 season,
                 value,
-                day if isinstance(day, dt.date) else dt.date.today(),
+                day if isinstance(day, dt.date) else china_today(),
                 str(reference),
                 note=str(note),
             )

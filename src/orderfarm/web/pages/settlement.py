@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.settlement import LineKind
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
@@ -47,7 +46,7 @@ def _statement(ctx: app.Ctx, season: int) -> None:
         st.caption(ctx.t("none_yet"))
     st.download_button(
         ctx.t("print_statement"),
-        data=s.statement_html(home.ref, season, lang=ctx.lang, printed_on=dt.date.today()).encode(),
+        data=s.statement_html(home.ref, season, lang=ctx.lang, printed_on=china_today()).encode(),
         file_name=f"statement-{season}-{home.head_name}.html",
         mime="text/html",
         key="s_print",

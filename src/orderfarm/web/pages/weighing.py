@@ -12,6 +12,7 @@ from orderfarm.errors import Problem, ValidationError
 from orderfarm.messages import render
 from orderfarm.pricing import Quote, Weighing, weight_doubt
 from orderfarm.store import ConflictError
+from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 _WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
@@ -78,7 +79,7 @@ def body(ctx: app.Ctx) -> None:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
         if st.session_state.get("w_receipt") not in st.session_state.get("w_saved", {}):
             st.session_state.pop("w_receipt", None)  # numbered for this contract's day
-        return {"w_day": helpers.default_slip_day(contract, days, dt.date.today())}
+        return {"w_day": helpers.default_slip_day(contract, days, china_today())}
 
     day_key = app.prefill("w_day_for", contract.contract_no, ["w_day"], default_day)["w_day"]
     for key in _WEIGHTS:
@@ -104,7 +105,7 @@ def body(ctx: app.Ctx) -> None:
         slots.add("purchase_point")
         if not st.session_state.get("w_receipt"):
             st.session_state["w_receipt"] = helpers.new_receipt_no(
-                day if isinstance(day, dt.date) else dt.date.today(), point
+                day if isinstance(day, dt.date) else china_today(), point
             )
         receipt = st.text_input(ctx.t("receipt_no"), key="w_receipt")
         slots.add("receipt_no")
