@@ -208,40 +208,50 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     at = _page(demo_db, monkeypatch, "clerk", "payments")
     _pick(at, "p", _a_name(demo_db))
     before = _counts(demo_db)
-    at.text_input(key="p_amount").input("1.00").run()
-    at.text_input(key="p_reference").input("   ").run()
+    at.text_input(key=form_key(at, "p_amount")).input("1.00").run()
+    at.text_input(key=form_key(at, "p_reference")).input("   ").run()
     at.button(key="p_save").click().run()
     assert "凭证号: 不能为空白" in _errors(at)  # the store's check, under its field
     assert _counts(demo_db) == before
-    at.text_input(key="p_amount").input("99999999").run()
-    at.text_input(key="p_reference").input("BANK-T-1").run()
+    at.text_input(key=form_key(at, "p_amount")).input("99999999").run()
+    at.text_input(key=form_key(at, "p_reference")).input("BANK-T-1").run()
     at.button(key="p_save").click().run()
     assert "金额: 付款 99,999,999.00 元超过" in _errors(at)  # grouped, as the figures above
-    at.text_input(key="p_amount").input("1.005").run()
+    at.text_input(key=form_key(at, "p_amount")).input("1.005").run()
     at.button(key="p_save").click().run()
     assert "金额: 金额须精确到分" in _errors(at)
     assert _counts(demo_db) == before
     tomorrow = china_today() + dt.timedelta(days=1)
-    at.text_input(key="p_amount").input("1.00").run()
+    at.text_input(key=form_key(at, "p_amount")).input("1.00").run()
     at.date_input(key="p_day").set_value(tomorrow).run()
     at.button(key="p_save").click().run()
     assert f"日期: 日期 {tomorrow.isoformat()} 晚于今天" in _errors(at)  # a typo
     assert _counts(demo_db) == before
     at.date_input(key="p_day").set_value(china_today()).run()
-    at.text_input(key="p_amount").input("1.00").run()
+    at.text_input(key=form_key(at, "p_amount")).input("1.00").run()
     at.button(key="p_save").click().run()
     ok(at)
     assert texts(at.success) == ["已登记付款 ¥1.00"]
     assert _counts(demo_db)["payments"] == before["payments"] + 1
+    # the page is drawn again: the totals and the list show the payment, the form is empty
+    assert "BANK-T-1" in list(at.dataframe[0].value["付款凭证号"])
+    assert at.text_input(key=form_key(at, "p_amount")).value == ""
+    assert at.text_input(key=form_key(at, "p_reference")).value == ""
     # the same reference with another amount: refused, in Chinese, nothing written
-    at.text_input(key="p_amount").input("2.00").run()
+    at.text_input(key=form_key(at, "p_amount")).input("2.00")
+    at.text_input(key=form_key(at, "p_reference")).input("BANK-T-1").run()
     at.button(key="p_save").click().run()
     assert "凭证号: BANK-T-1 已登记为第" in _errors(at), _errors(at)
     assert "already" not in _errors(at)
     assert _counts(demo_db)["payments"] == before["payments"] + 1
-    # a void needs a reason
+    # a void shows whose record it is before it is voided, and needs a reason
     at.selectbox(key="v_kind").set_value("payment")
     at.number_input(key="v_id").set_value(before["payments"] + 1).run()
+    name = _a_name(demo_db)
+    assert any(
+        t.startswith(f"付款 {before['payments'] + 1}：{name}，BANK-T-1，") and t.endswith("¥1.00")
+        for t in texts(at.info)
+    ), texts(at.info)
     at.button(key="v_save").click().run()
     assert "原因: 不能为空白" in _errors(at)
     assert _counts(demo_db)["payment_voids"] == 0
@@ -250,6 +260,14 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     ok(at)
     assert f"记录 {before['payments'] + 1} 已作废" in texts(at.success)
     assert _counts(demo_db)["payment_voids"] == 1
+    assert "✓" in list(at.dataframe[0].value["已作废"])  # the list above shows it at once
+    # a record voided already, or none at all, cannot be voided
+    at.number_input(key="v_id").set_value(before["payments"] + 1).run()
+    assert any(w.startswith("已作废：付款") for w in texts(at.warning))
+    assert at.button(key="v_save").disabled
+    at.number_input(key="v_id").set_value(99999).run()
+    assert "没有编号为 99999 的付款记录" in texts(at.warning)
+    assert at.button(key="v_save").disabled
 
 
 def test_voiding_a_slip_says_which_later_slips_were_priced_again(

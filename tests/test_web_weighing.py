@@ -169,3 +169,28 @@ def test_an_implausible_weight_is_questioned_before_saving(
     assert not texts(at.warning)  # an ordinary lot
     at.text_input(key="w_gross").input(gross).run()
     assert any(said in w for w in texts(at.warning)), texts(at.warning)
+
+
+def test_a_slip_saved_then_another_household_picked_starts_a_new_slip(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    taken = _save_a_slip(at)
+    before = _deliveries(demo_db)
+    with Store.open(demo_db) as store:  # another household's contract, without 下一张
+        names = [h.head_name for h in store.households()]
+        other = next(
+            name
+            for c in store.contracts(season=2018)
+            if c.status.value == "signed"
+            and c.contract_no != number
+            and names.count(name := store.household(c.household_id).head_name) == 1
+        )
+    at.text_input(key="w_household_search").input(other).run()
+    ok(at)
+    assert at.selectbox(key="w_contract").value != number
+    assert at.text_input(key="w_gross").value == ""  # not the saved slip's weights
+    assert at.text_input(key="w_receipt").value != taken  # nor its receipt number
+    assert not texts(at.success)
+    assert at.button(key="w_save").disabled
+    assert _deliveries(demo_db) == before

@@ -178,6 +178,20 @@ class InspectionItem:
     deliveries: tuple[Delivery, ...]
 
 
+@attrs.frozen
+class VoidTarget:
+    """The record a void would cancel: whose it is, which slip, supply or payment, its day and
+    amount, and whether it is voided already."""
+
+    kind: str
+    record_id: int
+    head_name: str
+    label: str
+    day: dt.date
+    amount: Decimal
+    voided: bool
+
+
 def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
     """A reproducible random sample of ``size`` households (all of them if fewer): the same
     IDs and seed give the same sample, whatever order the IDs come in."""
@@ -646,6 +660,25 @@ class Session:
         if self.personal:
             return found
         return [attrs.evolve(p, household_id=mask_resident_id(p.household_id)) for p in found]
+
+    def void_target(self, kind: str, record_id: int) -> VoidTarget:
+        """What voiding record ``record_id`` of ``kind`` would cancel, to show before it is
+        confirmed (``NotFoundError`` when there is no such record)."""
+        self.need(P.VOID_RECORD)
+        record: Delivery | InputRecord | Payment
+        if kind == "delivery":
+            record = self.store.delivery(record_id)
+            label = record.receipt_no
+        elif kind == "supply":
+            record = self.store.input_record(record_id)
+            label = f"{record.reference} {record.supply.item}"
+        elif kind == "payment":
+            record = self.store.payment(record_id)
+            label = record.reference
+        else:
+            raise ValueError(f"cannot void a {kind!r}")
+        head = self.store.household(record.household_id).head_name
+        return VoidTarget(kind, record_id, head, label, record.day, record.amount, record.voided)
 
     def void(self, kind: str, record_id: int, reason: str) -> Void:
         """Void a delivery, supply or payment record, with a reason."""

@@ -230,6 +230,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "reason": {"zh": "原因", "en": "Reason"},
     "void": {"zh": "作废", "en": "Void"},
     "voided_ok": {"zh": "记录 {id} 已作废", "en": "Record {id} voided"},
+    "void_target": {
+        "zh": "{kind} {id}：{name}，{label}，{day}，{amount}",
+        "en": "{kind} {id}: {name}, {label}, {day}, {amount}",
+    },
+    "already_voided": {"zh": "已作废：{what}", "en": "Voided already: {what}"},
     "repriced": {
         "zh": "同一合同之后的小票已按释放的保护收购量重新计价，新记录：{ids}。请重新打印这些小票。",
         "en": "Later slips of the same contract were priced again on the protected quantity "

@@ -8,8 +8,9 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
+from orderfarm.session import VoidTarget
 from orderfarm.settlement import OverpaymentError, Statement
-from orderfarm.store import ConflictError
+from orderfarm.store import ConflictError, NotFoundError
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
@@ -23,23 +24,37 @@ def _totals(ctx: app.Ctx, statement: Statement) -> None:
     cols[3].metric(ctx.t("balance"), helpers.yuan(t.balance))
 
 
+#: the payment form's fields, empty for each household (``app.prefill``)
+_FORM = ("p_amount", "p_reference", "p_note")
+
+
+def _done(message: str) -> None:
+    """Say ``message`` on the page drawn again: the totals and tables above the form then
+    show what was just written, and the form starts empty."""
+    st.session_state["p_done"] = message
+    st.session_state.pop("p_form_for", None)
+    st.rerun()
+
+
 def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
     s = ctx.session
     statement = s.statement(ref, season)
     _totals(ctx, statement)
+    # keyed by household: what was typed for one household never lands in the next one's form
+    keys = app.prefill("p_form_for", (ref, season), _FORM, lambda: dict.fromkeys(_FORM, ""))
     slots = app.Slots()
     left, right = st.columns(2)
     with left:
         amount = st.text_input(
-            ctx.t("amount_yuan"), key="p_amount", placeholder=str(statement.balance)
+            ctx.t("amount_yuan"), key=keys["p_amount"], placeholder=str(statement.balance)
         )
         slots.add("amount")
         day = st.date_input(ctx.t("day"), value=china_today(), key="p_day", format="YYYY-MM-DD")
         slots.add("day")
     with right:
-        reference = st.text_input(ctx.t("payment_reference"), key="p_reference")
+        reference = st.text_input(ctx.t("payment_reference"), key=keys["p_reference"])
         slots.add("reference")
-        note = st.text_input(ctx.t("note"), key="p_note")
+        note = st.text_input(ctx.t("note"), key=keys["p_note"])
         slots.add("note")
     if st.button(ctx.t("record_payment"), key="p_save", type="primary"):
         try:
@@ -56,7 +71,7 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
         except (ValidationError, OverpaymentError, ConflictError) as exc:  # a reference taken
             slots.refuse(exc, ctx.lang)
         else:
-            st.success(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
+            _done(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
     rows = [
         {
             ctx.t("record_id"): p.id,
@@ -75,6 +90,32 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
         st.caption(ctx.t("none_yet"))
 
 
+def _target(ctx: app.Ctx, kind: str, record_id: int) -> VoidTarget | None:
+    """Show whose record ``record_id`` is, which one and its amount, before it is voided; the
+    record, or ``None`` when there is none to void."""
+    if not record_id:
+        return None
+    try:
+        target = ctx.session.void_target(kind, record_id)
+    except NotFoundError as exc:
+        st.warning(exc.message(ctx.lang))
+        return None
+    said = ctx.t(
+        "void_target",
+        kind=ctx.t(f"kind_{kind}"),
+        id=record_id,
+        name=target.head_name,
+        label=target.label,
+        day=helpers.day(target.day),
+        amount=helpers.yuan(target.amount),
+    )
+    if target.voided:
+        st.warning(ctx.t("already_voided", what=said))
+    else:
+        st.info(said)
+    return target
+
+
 def _void(ctx: app.Ctx) -> None:
     s = ctx.session
     st.subheader(ctx.t("void_record"))
@@ -86,16 +127,18 @@ def _void(ctx: app.Ctx) -> None:
         key="v_kind",
         format_func=lambda k: ctx.t(f"kind_{k}"),
     )
-    record_id = st.number_input(ctx.t("record_id"), min_value=1, step=1, key="v_id")
+    record_id = int(
+        st.number_input(ctx.t("record_id"), min_value=1, value=None, step=1, key="v_id") or 0
+    )
+    target = _target(ctx, str(kind), record_id)
     reason = st.text_input(ctx.t("reason"), key="v_reason")
     slots.add("reason")
-    if st.button(ctx.t("void"), key="v_save"):
+    if st.button(ctx.t("void"), key="v_save", disabled=target is None or target.voided):
         try:
-            void = s.void(str(kind), int(record_id), str(reason))
+            void = s.void(str(kind), record_id, str(reason))
         except ValidationError as exc:
             slots.refuse(exc, ctx.lang)
         else:
-            st.success(ctx.t("voided_ok", id=int(record_id)))
             # the slips priced again, their receipts on one page: made once, kept for the
             # reruns the download starts
             ids = void.repriced
@@ -105,6 +148,9 @@ def _void(ctx: app.Ctx) -> None:
                 receipts,
                 s.receipts_html(ids, lang=ctx.lang).encode() if ids else b"",
             )
+            for key in ("v_id", "v_reason"):  # an empty form for the next void
+                st.session_state.pop(key, None)
+            _done(ctx.t("voided_ok", id=record_id))
     repriced, receipts, page = st.session_state.get("v_repriced", ((), [], b""))
     if repriced:
         st.warning(ctx.t("repriced", ids="、".join(map(str, repriced))))
@@ -123,6 +169,9 @@ def _void(ctx: app.Ctx) -> None:
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_payments"))
+    done = st.session_state.pop("p_done", None)
+    if done:
+        st.success(done)
     season = app.season_picker(ctx, key="p_season")
     if season is None:
         return

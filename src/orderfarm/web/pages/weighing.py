@@ -77,7 +77,9 @@ def body(ctx: app.Ctx) -> None:
 
     def default_day() -> dict[str, dt.date]:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
-        if st.session_state.get("w_receipt") not in st.session_state.get("w_saved", {}):
+        if st.session_state.get("w_receipt") in st.session_state.get("w_saved", {}):
+            _next_slip()  # the slip on the form was saved: this contract's starts empty
+        else:
             st.session_state.pop("w_receipt", None)  # numbered for this contract's day
         return {"w_day": helpers.default_slip_day(contract, days, china_today())}
 
