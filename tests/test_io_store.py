@@ -18,6 +18,7 @@ from orderfarm.cli import build_demo_file
 from orderfarm.io.exports import EXPORTS, export_table
 from orderfarm.io.loading import import_file
 from orderfarm.io.writers import write_csv, write_xlsx
+from orderfarm.money import D
 from orderfarm.store import Store
 
 openpyxl = pytest.importorskip("openpyxl")
@@ -383,3 +384,34 @@ def test_an_empty_template_filled_in_excel_imports(demo: Path, tmp_path: Path, l
         report = import_file(store, path, "households", commit=True, today=TODAY)
         assert report.committed and report.added == 1, report.messages("en")
         assert store.household("11010519491231002X").head_name == "张三"
+
+
+def test_masked_exports_hide_phones_and_full_ones_show_them(demo: Path, tmp_path: Path) -> None:
+    """The households and audit exports show a phone's last 4 digits only, as the page shows
+    them to a viewer; so do a payment's note and the statements written from it."""
+    import attrs
+
+    with Store.open(demo) as store:
+        homes = [h for h in store.households() if h.phone]
+        moved = attrs.evolve(homes[0], phone="13800138000", village="新村")
+        store.update_household(moved)  # the audit keeps the phone before and after
+        payee = next(s for s in store.settle(2018) if s.totals.balance > 10)
+        note = f"电话 15991234567，代领人 {homes[1].resident_id}"
+        store.record_payment(payee.household_id, 2018, D("1.00"), TODAY, "P-NOTE", note=note)
+        phones = {h.phone for h in store.households() if h.phone} | {"15991234567"}
+        phones |= {h.phone for h in homes}
+        for what in ("households", "audit", "payments", "statements"):
+            masked = tmp_path / f"{what}.csv"
+            write_csv(export_table(store, what, season=2018), masked)
+            text = masked.read_text(encoding="utf-8-sig")
+            assert not [p for p in phones if p in text], what
+            assert homes[1].resident_id not in text, what
+        text = (tmp_path / "households.csv").read_text(encoding="utf-8-sig")
+        assert ",*******8000," in text  # the last 4, as the page masks it
+        assert "电话 *******4567，代领人 " in (tmp_path / "payments.csv").read_text("utf-8-sig")
+        full = tmp_path / "households-full.csv"
+        write_csv(export_table(store, "households", full=True), full)
+        assert ",13800138000," in full.read_text(encoding="utf-8-sig")
+        audit = tmp_path / "audit-full.csv"
+        write_csv(export_table(store, "audit", full=True), audit)
+        assert "13800138000" in audit.read_text(encoding="utf-8-sig")

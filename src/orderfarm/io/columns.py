@@ -43,7 +43,8 @@ class Column:
     kind: Kind = Kind.TEXT
     required: bool = True
     aliases: tuple[str, ...] = ()
-    #: personal numbers masked in exports unless asked for in full: ``"id"`` or ``"account"``
+    #: personal numbers masked in exports unless asked for in full: ``"id"``, ``"account"``
+    #: or ``"phone"``
     personal: str = ""
 
     def header(self, lang: str = "zh") -> str:
@@ -145,7 +146,7 @@ HOUSEHOLDS: Final = RecordType(
         _c("township", "镇/街道办", Kind.TEXT, "镇", "乡镇", "镇办", "街道办", "镇（街道）"),
         _c("village", "村", Kind.TEXT, "村名", "行政村", "村（社区）"),
         _c("group", "组", Kind.TEXT, "村民小组", required=False),
-        _c("phone", "电话", Kind.ID, "联系电话", "手机号", required=False),
+        _c("phone", "电话", Kind.ID, "联系电话", "手机号", required=False, personal="phone"),
         _c("members", "家庭人口", Kind.INT, "人口", "家庭人数", required=False),
         _c("poverty_status", "贫困状态", Kind.TEXT, "户类型", "农户类型", required=False),
         _c(

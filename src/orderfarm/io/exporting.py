@@ -7,24 +7,42 @@ The store-backed exports (statements, settlement, bank list, reports, audit log)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
+from typing import Final
 
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.ids import mask_account, mask_resident_id
-from orderfarm.io.columns import RecordType, record_type
+from orderfarm.io.columns import Kind, RecordType, record_type
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import CARRY_ZH, CHARGE_SHORT_ZH, Record, format_floors, format_inputs
 from orderfarm.io.writers import Cell, Table
 from orderfarm.parties import Enterprise, Household
 
+#: a resident ID standing alone in free text
+_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+#: a mainland mobile number (11 digits, 13… to 19…) standing alone in free text
+_MOBILE_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+#: the value of a JSON ``account`` or ``phone`` (an audit entry's record of a household)
+_PERSONAL_IN_JSON: Final = re.compile(r'("(?:account|phone)":")([^"]*)(")')
+
 
 def mask(value: str, personal: str) -> str:
-    """``value`` masked as a resident ID (first 6 + last 4) or an account (last 4)."""
+    """``value`` masked as a resident ID (first 6 + last 4), or as an account or a phone (last
+    4, as the page shows them to a role that may not see personal numbers)."""
     if not value or not personal:
         return value
     return mask_resident_id(value) if personal == "id" else mask_account(value)
+
+
+def mask_text(text: str) -> str:
+    """Free text with the resident IDs and mobile numbers in it masked, and the values of
+    JSON ``account`` and ``phone`` keys."""
+    text = _PERSONAL_IN_JSON.sub(lambda m: m[1] + mask_account(m[2]) + m[3], text)
+    text = _ID_IN_TEXT.sub(lambda m: mask_resident_id(m[0]), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_account(m[0]), text)
 
 
 def _names(catalog: Catalog, crop: str, form: str) -> tuple[str, str]:
@@ -131,8 +149,9 @@ def records_table(
     full: bool = False,
     catalog: Catalog | None = None,
 ) -> Table:
-    """A table of ``records`` under the record type's columns; IDs and accounts masked unless
-    ``full`` (a masked export is for reading: it cannot be imported back)."""
+    """A table of ``records`` under the record type's columns; IDs, accounts and phones masked
+    unless ``full``, and the IDs and mobile numbers written in free text (a payment's note)
+    (a masked export is for reading: it cannot be imported back)."""
     rt = kind if isinstance(kind, RecordType) else record_type(kind)
     catalog = catalog or default_catalog()
 
@@ -142,8 +161,11 @@ def records_table(
             row: list[Cell] = []
             for column in rt.columns:
                 value = cells.get(column.key)
-                if column.personal and not full and isinstance(value, str):
-                    value = mask(value, column.personal)
+                if not full and isinstance(value, str):
+                    if column.personal:
+                        value = mask(value, column.personal)
+                    elif column.kind is Kind.TEXT:
+                        value = mask_text(value)
                 row.append(value)
             yield row
 

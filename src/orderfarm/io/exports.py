@@ -2,14 +2,14 @@
 settlement, the bank payment list, reports and the audit log — as ``Table`` values to write
 with ``write_table`` (CSV with BOM or XLSX).
 
-Resident IDs and accounts are masked (first 6 + last 4 of an ID, last 4 of an account) unless
-``full=True``; a full export is written to the store's audit log (who, what, when).
+Resident IDs, accounts and phones are masked (first 6 + last 4 of an ID, last 4 of an account
+or a phone), in their columns and in free text, unless ``full=True``; a full export is written
+to the store's audit log (who, what, when).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
@@ -17,7 +17,7 @@ from orderfarm.crops import Catalog
 from orderfarm.errors import ValidationError
 from orderfarm.ids import mask_account, mask_resident_id
 from orderfarm.io.columns import Column, Kind, RecordType, record_type
-from orderfarm.io.exporting import records_table
+from orderfarm.io.exporting import mask_text, records_table
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import Record
 from orderfarm.io.writers import Cell, Table
@@ -40,9 +40,6 @@ EXPORTS: Final = {
     "report": "收购统计",
     "audit": "审计日志",
 }
-
-_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ACCOUNT_IN_JSON: Final = re.compile(r'("account":")([^"]*)(")')
 
 
 def _c(key: str, zh: str, kind: Kind = Kind.TEXT, personal: str = "") -> Column:
@@ -139,12 +136,6 @@ _LINE_ZH: Final = {
     LineKind.CARRIED: "上季结转",
     LineKind.PAYMENT: "付款",
 }
-
-
-def mask_text(text: str) -> str:
-    """Resident IDs (and JSON ``account`` values) inside free text, masked."""
-    text = _ID_IN_TEXT.sub(lambda m: mask_resident_id(m.group(0)), text)
-    return _ACCOUNT_IN_JSON.sub(lambda m: m[1] + mask_account(m[2]) + m[3], text)
 
 
 def store_records(store: Store, kind: RecordType | str, season: int | None = None) -> list[Record]:
