@@ -209,3 +209,26 @@ def test_an_empty_template_of_a_record_type(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()  # no store is opened for a template
     code, _ = run("export", "settlement", str(tmp_path / "s.xlsx"), "--template")
     assert code == 2
+
+
+@pytest.mark.parametrize("command", ["settle", "export"])
+def test_a_masked_bank_list_says_it_is_masked_and_how_to_get_the_full_one(
+    db: Path, tmp_path: Path, command: str
+) -> None:
+    def bank_list(lang: str, *full: str) -> tuple[str, list[str]]:
+        target = tmp_path / f"bank-{lang}{''.join(full)}.csv"
+        where = ["--bank", str(target)] if command == "settle" else ["bank", str(target)]
+        code, text = run(
+            command, *where, "--db", str(db), "--season", "2018", "--lang", lang, *full
+        )
+        assert code == 0, text
+        return text, target.read_text(encoding="utf-8-sig").splitlines()[1].split(",")
+
+    text, row = bank_list("zh")
+    assert "*" in row[2] and "*" in row[3]  # 身份证号, 一卡通账号
+    assert "身份证号和一卡通账号已打码，银行不能据此代发" in text and "--full" in text
+    text, _ = bank_list("en")
+    assert "resident IDs and account numbers are masked" in text and "--full" in text
+    text, row = bank_list("zh", "--full")
+    assert "*" not in row[2] + row[3]
+    assert "含完整身份证号和一卡通账号，已记入审计日志" in text and "打码" not in text

@@ -238,6 +238,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             actor=args.actor,
         )
         path = write_table(table, args.output, format=args.format, lang=args.lang)
+    if args.what == "bank":
+        _say_bank_list(out, path, full=args.full, lang=args.lang)
+        return EXIT_OK
     _say(
         out,
         f"已导出 {path}" + ("（含完整身份证号，已记入审计日志）" if args.full else ""),
@@ -245,6 +248,29 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
         args.lang,
     )
     return EXIT_OK
+
+
+def _say_bank_list(out: TextIO, path: str | Path, *, full: bool, lang: Lang) -> None:
+    """Where the bank list went, and whether a bank can pay from it: a masked list (the
+    default) hides the very numbers the bank needs."""
+    if full:
+        _say(
+            out,
+            f"银行代发清单已写入 {path}（含完整身份证号和一卡通账号，已记入审计日志）",
+            f"bank list written to {path} (full resident IDs and account numbers; recorded in "
+            "the audit log)",
+            lang,
+        )
+        return
+    _say(
+        out,
+        f"银行代发清单已写入 {path}，但身份证号和一卡通账号已打码，银行不能据此代发；"
+        "交给银行的清单请加 --full 导出（完整号码，记入审计日志）",
+        f"bank list written to {path}, but its resident IDs and account numbers are masked: a "
+        "bank cannot pay from it. Add --full for the list the bank needs (full numbers, "
+        "recorded in the audit log)",
+        lang,
+    )
 
 
 def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
@@ -314,9 +340,10 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
         labels = {k: k for k in totals}
     for name, value in totals.items():
         print(f"  {labels[name]:<10} {value:>16,.2f}", file=out)
-    for path in (args.output, args.bank):
-        if path:
-            _say(out, f"已写入 {path}", f"written: {path}", args.lang)
+    if args.output:
+        _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)
+    if args.bank:
+        _say_bank_list(out, args.bank, full=args.full, lang=args.lang)
     return EXIT_OK
 
 
