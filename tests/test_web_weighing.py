@@ -27,6 +27,7 @@ def _weighing_page(
     at.text_input(key="w_household_search").input(name).run()
     at.selectbox(key="w_contract").set_value(number).run()
     at.date_input(key=owned_key("w_day", number)).set_value(day).run()
+    at.text_input(key="w_moisture").input("12").run()  # dried lots are weighed with it
     return ok(at), number
 
 
@@ -139,6 +140,7 @@ def test_a_receipt_saved_earlier_in_the_session_is_not_shown_saved_for_other_wei
     assert any(f"小票 {taken} 已保存" in t for t in texts(at.success)), texts(at.success)
     before = _deliveries(demo_db)
     at.button(key="w_next").click().run()
+    at.text_input(key="w_moisture").input("12").run()
     # the clerk types the earlier slip's receipt number on the next lot by mistake
     at.text_input(key="w_receipt").input(taken).run()
     at.text_input(key="w_gross").input("60").run()
@@ -167,8 +169,36 @@ def test_an_implausible_weight_is_questioned_before_saving(
     at, _ = _weighing_page(demo_db, monkeypatch)
     at.text_input(key="w_gross").input("52.4").run()
     assert not texts(at.warning)  # an ordinary lot
+    assert not at.checkbox
     at.text_input(key="w_gross").input(gross).run()
     assert any(said in w for w in texts(at.warning)), texts(at.warning)
+    # saved only once the clerk says the figures were checked
+    before = _deliveries(demo_db)
+    assert at.button(key="w_save").disabled
+    at.checkbox[0].check().run()
+    assert not at.button(key="w_save").disabled
+    at.text_input(key="w_gross").input(gross + "1").run()  # other figures: asked again
+    assert not at.checkbox[0].value and at.button(key="w_save").disabled
+    at.text_input(key="w_gross").input(gross).run()
+    at.checkbox[0].check().run()
+    at.button(key="w_save").click().run()
+    assert _deliveries(demo_db) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("moisture", "said"),
+    [("", "未填水分：按 0% 计，不扣水（合同水分标准 14.0%）"), ("0.18", "水分「0.18」按 0.18% 计")],
+)
+def test_a_dried_lots_moisture_left_blank_or_typed_as_a_fraction_is_questioned(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, moisture: str, said: str
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch, dried=True)
+    at.text_input(key="w_gross").input("30").run()
+    at.text_input(key="w_moisture").input("18").run()
+    assert not texts(at.warning)  # a measured moisture, as a percentage
+    at.text_input(key="w_moisture").input(moisture).run()
+    assert any(w.startswith(said) for w in texts(at.warning)), texts(at.warning)
+    assert at.button(key="w_save").disabled
 
 
 def test_a_slip_saved_then_another_household_picked_starts_a_new_slip(

@@ -118,6 +118,20 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
         "en": "Slip {receipt} saved: {amount}",
     },
+    "moisture_blank": {
+        "zh": "未填水分：按 0% 计，不扣水（合同水分标准 {standard}）。干货请填实测水分",
+        "en": "No moisture typed: taken as 0%, no water deducted (the terms' standard is "
+        "{standard}). Type the measured moisture of a dried lot",
+    },
+    "moisture_tiny": {
+        "zh": "水分「{typed}」按 {moisture} 计：本栏填百分数，18% 请填 18，不是 0.18",
+        "en": "Moisture {typed!r} is taken as {moisture}: this field is a percentage, type 18 "
+        "for 18%, not 0.18",
+    },
+    "checked_save_anyway": {
+        "zh": "已核对以上数值，仍然保存",
+        "en": "I have checked the figures above: save anyway",
+    },
     "print_receipt": {"zh": "打印小票", "en": "Print the receipt"},
     "and_more": {"zh": " 等 {count} 张", "en": " and the others ({count} in all)"},
     "next_slip": {"zh": "下一张小票", "en": "Next slip"},

@@ -8,14 +8,19 @@ from typing import Any
 
 import streamlit as st
 
+from orderfarm.contracts import PriceTerms
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.messages import render
+from orderfarm.money import ZERO
 from orderfarm.pricing import Quote, Weighing, weight_doubt
 from orderfarm.store import ConflictError
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 _WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
+#: a moisture below this, under a moisture standard, is more likely a fraction typed for a
+#: percentage (0.18 for 18%)
+_ONE_PERCENT = Decimal("0.01")
 
 
 def _next_slip() -> None:
@@ -51,7 +56,26 @@ def _weighing(grade: str, lang: str) -> tuple[Weighing | None, list[Problem]]:
     return weighing, []
 
 
-def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
+def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
+    """What on the slip deserves a second look before it is saved: a lot of no weight or above
+    5 t, and under a moisture standard, a moisture left blank or typed as a fraction (0.18 for
+    18%)."""
+    said = []
+    doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
+    if doubt is not None:
+        said.append(render(doubt.code, doubt.params, ctx.lang))
+    standard = terms.moisture_standard
+    if standard is not None:
+        typed = str(st.session_state.get("w_moisture", "")).strip()
+        if not typed:
+            said.append(ctx.t("moisture_blank", standard=helpers.percent(standard)))
+        elif ZERO < quote.moisture < _ONE_PERCENT:
+            exact = f"{(quote.moisture * 100).normalize():f}%"
+            said.append(ctx.t("moisture_tiny", typed=typed, moisture=exact))
+    return said
+
+
+def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> None:
     st.subheader(ctx.t("preview"))
     cols = st.columns(3)
     cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
@@ -60,9 +84,8 @@ def _show_quote(ctx: app.Ctx, quote: Quote) -> None:
     cols[2].metric(ctx.t("unit_price"), prices)
     if not quote.accepted:
         st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
-    doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
-    if doubt is not None:  # a second look asked for; the slip can still be saved
-        st.warning(render(doubt.code, doubt.params, ctx.lang))
+    for doubt in doubts:  # a second look asked for; confirmed, the slip can be saved
+        st.warning(doubt)
     st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
 
 
@@ -125,8 +148,14 @@ def body(ctx: app.Ctx) -> None:
             except ValidationError as exc:
                 problems = list(exc.problems)
     app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
+    confirmed = True
     if quote is not None:
-        _show_quote(ctx, quote)
+        doubts = _doubts(ctx, contract.terms, quote)
+        _show_quote(ctx, quote, doubts)
+        if doubts:  # asked again for other figures: the box is keyed by the figures
+            figures = (quote.gross_kg, quote.tare_kg, st.session_state.get("w_moisture", ""))
+            key = app.owned_key("w_checked", figures)
+            confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
 
     # A slip saved in this session shows as saved (and is not saved twice on a second click)
     # while the form still holds it; the same receipt number on other data is the store's
@@ -140,7 +169,7 @@ def body(ctx: app.Ctx) -> None:
         ctx.t("save_slip"),
         key="w_save",
         type="primary",
-        disabled=quote is None or done is not None,
+        disabled=quote is None or done is not None or not confirmed,
     )
     if clicked and weighing is not None and isinstance(day, dt.date):
         try:
