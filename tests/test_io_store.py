@@ -415,3 +415,37 @@ def test_masked_exports_hide_phones_and_full_ones_show_them(demo: Path, tmp_path
         audit = tmp_path / "audit-full.csv"
         write_csv(export_table(store, "audit", full=True), audit)
         assert "13800138000" in audit.read_text(encoding="utf-8-sig")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_masked_export_imported_says_its_numbers_are_masked(
+    demo_db: Path, scratch: Path, lang: str
+) -> None:
+    """An export without full numbers is for reading: importing it says why it cannot be,
+    not that the ID 'has invalid characters'."""
+    folder = scratch / "masked"
+    folder.mkdir()
+    with Store.open(demo_db) as store:
+        for kind in ("enterprises", "households", "contracts"):
+            write_csv(export_table(store, kind), folder / f"{kind}.csv")
+        phones = sum(1 for h in store.households() if h.phone)
+        accounts = sum(1 for h in store.households() if h.account)
+    with Store.open(scratch / "fresh.db") as fresh:
+        assert import_file(fresh, folder / "enterprises.csv", "enterprises", commit=True).ok
+        homes = import_file(fresh, folder / "households.csv", "households", lang=lang)
+        codes = [(p.column, p.code) for p in homes.problems]
+        assert codes.count(("resident_id", "id_masked")) == homes.rows == homes.invalid
+        assert codes.count(("account", "account_masked")) == accounts
+        assert codes.count(("phone", "phone_masked")) == phones
+        assert len(codes) == homes.rows + accounts + phones  # nothing else is said
+        said = homes.messages(lang)[0]
+        if lang == "zh":
+            assert said.startswith("第 2 行「身份证号」（值「")
+            assert said.endswith("」）：身份证号已打码（导出时未选完整身份证号），不能导入")
+        else:
+            assert said.endswith(
+                ": the resident ID is masked (exported without full IDs); it cannot be imported"
+            )
+        contracts = import_file(fresh, folder / "contracts.csv", "contracts", lang=lang)
+        assert {(p.column, p.code) for p in contracts.problems} == {("household_id", "id_masked")}
+        assert fresh.counts()["households"] == 0

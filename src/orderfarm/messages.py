@@ -204,6 +204,19 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "应为 {length} 位，实为 {got} 位",
     },
     "id_format": {"en": "has invalid characters: {value!r}", "zh": "含有无效字符：「{value}」"},
+    "id_masked": {
+        "en": "the resident ID is masked (exported without full IDs); it cannot be imported",
+        "zh": "身份证号已打码（导出时未选完整身份证号），不能导入",
+    },
+    "account_masked": {
+        "en": "the account number is masked (exported without full accounts); it cannot be "
+        "imported",
+        "zh": "一卡通账号已打码（导出时未选完整账号），不能导入",
+    },
+    "phone_masked": {
+        "en": "the phone number is masked (exported without full numbers); it cannot be imported",
+        "zh": "电话已打码（导出时未选完整号码），不能导入",
+    },
     "id_checksum": {
         "en": "check character is wrong (expected {expected})",
         "zh": "校验码错误（应为 {expected}）",

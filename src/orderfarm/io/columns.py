@@ -352,6 +352,10 @@ def column_table_markdown() -> str:
         "  separators; floats' binary noise in XLSX is read as Excel shows it (15 digits).",
         "- A cell written by orderfarm that starts with `'` followed by = + - @ tab CR or `'`",
         "  was neutralised against formula injection: the `'` is removed on import.",
+        "- An export without full numbers (the default) masks resident IDs",
+        "  (`611002********002X`), accounts and phones (all but the last 4): it is for reading.",
+        "  A masked cell (one with `*`) is refused on import as masked; export with full",
+        "  numbers (`--full`, audited) to import a file again.",
         "",
     ]
     return "\n".join(lines)

@@ -658,6 +658,20 @@ _CONVERTERS: Final[dict[str, Callable[[_Row], Record]]] = {
 }
 
 
+#: what a masked cell of each kind of personal number is told (an export without ``full``)
+_MASKED: Final = {"id": "id_masked", "account": "account_masked", "phone": "phone_masked"}
+
+
 def convert(rt: RecordType, cells: Mapping[str, str], context: Context) -> Record:
     """The record of one row, or ``RowInvalid`` with every problem of the row."""
-    return _CONVERTERS[rt.name](_Row(cells, context))
+    masked = [c for c in rt.columns if c.personal and "*" in cells.get(c.key, "")]
+    if not masked:
+        return _CONVERTERS[rt.name](_Row(cells, context))
+    # a file exported masked: say so, not that the ID "has invalid characters"
+    keys = {c.key for c in masked}
+    try:
+        _CONVERTERS[rt.name](_Row(cells, context))
+        others: list[Problem] = []
+    except RowInvalid as exc:
+        others = [p for p in exc.problems if p.field not in keys]
+    raise RowInvalid([Problem(c.key, _MASKED[c.personal]) for c in masked] + others)
