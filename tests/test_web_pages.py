@@ -356,11 +356,21 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     at.button(key="m_save").click().run()
     ok(at)
     assert texts(at.success) == ["市场价 ¥1.3525 已保存"]  # a unit price shown as it is
-    assert not texts(at.warning)  # drawn before the save: no price that day yet
+    # the page is drawn again after the save: it knows the day has a price now
+    assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
     at.text_input(key="m_price").input("1.40").run()
     assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
     with Store.open(demo_db) as store:
         assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.3525"
+    # 120 for a floor of 1.20 (yuan per tonne? a point missed?): saved only once checked
+    at.text_input(key="m_price").input("120").run()
+    assert any("市场价 ¥120.00 与模板保护价 ¥1.20 相差三倍以上" in w for w in texts(at.warning))
+    assert at.button(key="m_save").disabled
+    (checked,) = [c for c in at.checkbox if str(c.key).startswith("m_checked@")]
+    checked.check().run()
+    at.button(key="m_save").click().run()
+    ok(at)
+    assert texts(at.success) == ["市场价 ¥120.00 已保存"]
     clerk = _page(demo_db, monkeypatch, "clerk", "market")
     assert not [w for w in clerk.button if w.key == "m_save"]  # the clerk only reads prices
 

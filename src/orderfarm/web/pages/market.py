@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from typing import Final
 
 import streamlit as st
 
@@ -11,10 +13,30 @@ from orderfarm.errors import ValidationError
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
+#: a day's price this many times the template's floor (or below the floor over it) is more
+#: likely typed in another unit (元/斤, 元/吨) or with the decimal point in the wrong place
+_FAR: Final = 3
+
+
+def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str) -> bool:
+    """Whether the typed price may be saved: at once when it is near the template's floor of
+    its grade; otherwise once the user ticks that it was checked."""
+    try:
+        value = helpers.parse_decimal(typed, "market_price")
+    except ValidationError:
+        return True  # the save refuses it, under the field
+    if value is None or value <= 0 or floor is None or floor / _FAR <= value <= floor * _FAR:
+        return True  # near the floor, or refused by the save under the field
+    st.warning(ctx.t("price_far", price=helpers.price(value), floor=helpers.price(floor)))
+    return bool(st.checkbox(ctx.t("checked_save_anyway"), key=app.owned_key("m_checked", typed)))
+
 
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_market"))
+    done = st.session_state.pop("m_done", None)
+    if done:
+        st.success(done)
     forms = helpers.crop_forms(s.catalog)
     crop_form = st.selectbox(
         ctx.t("crop_template"),
@@ -42,7 +64,8 @@ def body(ctx: app.Ctx) -> None:
             existing = s.market_price(crop, form, str(grade), day)
             if existing is not None:
                 st.warning(ctx.t("price_exists", price=helpers.price(existing)))
-        if st.button(ctx.t("save"), key="m_save", type="primary"):
+        confirmed = _plausible(ctx, product.floors.get(str(grade)), str(price))
+        if st.button(ctx.t("save"), key="m_save", type="primary", disabled=not confirmed):
             try:
                 value = helpers.parse_decimal(str(price), "market_price")
                 assert value is not None
@@ -55,8 +78,9 @@ def body(ctx: app.Ctx) -> None:
                 )
             except ValidationError as exc:
                 slots.refuse(exc, ctx.lang)
-            else:
-                st.success(ctx.t("price_saved", price=helpers.price(value)))
+            else:  # drawn again: the warning above and the series below show the new price
+                st.session_state["m_done"] = ctx.t("price_saved", price=helpers.price(value))
+                st.rerun()
     seasons = s.seasons()
     season = st.selectbox(ctx.t("season"), seasons, key="m_season") if seasons else None
     series = helpers.price_series(s.market_prices(season), crop, form)
