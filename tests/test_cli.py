@@ -232,3 +232,49 @@ def test_a_masked_bank_list_says_it_is_masked_and_how_to_get_the_full_one(
     text, row = bank_list("zh", "--full")
     assert "*" not in row[2] + row[3]
     assert "含完整身份证号和一卡通账号，已记入审计日志" in text and "打码" not in text
+
+
+def test_verify_says_each_problem_in_the_chosen_language(db: Path) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    conn.execute("DROP TRIGGER deliveries_no_update")
+    conn.execute("UPDATE deliveries SET amount_fen = amount_fen + 100 WHERE id = 1")
+    conn.commit()
+    conn.close()
+    code, text = run("verify", "--db", str(db))
+    lines = [line for line in text.splitlines() if line.startswith("  [")]
+    assert code == 1 and lines
+    assert any("按小票重新计价为" in line for line in lines)
+    assert not any(word in text for word in ("audit entry", "delivery", "differ", "stored as"))
+    code, text = run("verify", "--db", str(db), "--lang", "en")
+    assert code == 1 and "prices at" in text and "重新计价" not in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "no_contract", "no_season"),
+    [
+        ("zh", "orderfarm: 合同 NOPE 不存在", "orderfarm: 打印对账单需要 --season（年度）"),
+        ("en", "orderfarm: no contract NOPE", "orderfarm: statement needs --season"),
+    ],
+)
+def test_errors_are_said_in_the_chosen_language(
+    db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    lang: str,
+    no_contract: str,
+    no_season: str,
+) -> None:
+    out = str(tmp_path / "page.html")
+    code, _ = run("print", "contract", "NOPE", out, "--db", str(db), "--lang", lang)
+    assert code == 1 and capsys.readouterr().err.strip() == no_contract
+    with Store.open(db) as store:
+        rid = store.households()[0].resident_id
+    code, _ = run("print", "statement", rid, out, "--db", str(db), "--lang", lang)
+    assert code == 2 and capsys.readouterr().err.strip() == no_season
+    missing = str(tmp_path / "none.db")
+    code, _ = run("verify", "--db", missing, "--lang", lang)
+    said = capsys.readouterr().err
+    assert code == 2 and ("没有数据库文件" in said) == (lang == "zh")
+    assert ("no database at" in said) == (lang == "en")

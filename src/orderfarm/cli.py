@@ -46,7 +46,16 @@ _KINDS: Final = (
 
 
 class UsageError(Exception):
-    """A command line that cannot be carried out as given (exit code 2)."""
+    """A command line that cannot be carried out as given (exit code 2), said in Chinese and
+    in English (``message(lang)``)."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.zh, self.en = zh, en
+
+    def message(self, lang: Lang) -> str:
+        """The error in ``lang``."""
+        return self.zh if lang == "zh" else self.en
 
 
 def _db_path(args: argparse.Namespace) -> Path:
@@ -59,8 +68,8 @@ def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
     path = _db_path(args)
     if not create and not path.exists():
         raise UsageError(
-            f"没有数据库文件 {path}（先运行 orderfarm init 或 orderfarm demo）/ "
-            f"no database at {path} (run orderfarm init or orderfarm demo first)"
+            f"没有数据库文件 {path}（先运行 orderfarm init 或 orderfarm demo）",
+            f"no database at {path} (run orderfarm init or orderfarm demo first)",
         )
     return Store.open(path)
 
@@ -69,7 +78,9 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"不是日期（年-月-日）/ not a date (YYYY-MM-DD): {text!r}"
+        ) from None
 
 
 def _say(out: TextIO, zh: str, en: str, lang: Lang) -> None:
@@ -150,7 +161,7 @@ def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     path = Path(args.db or os.environ.get("ORDERFARM_DB") or DEMO_DB)
     if args.households < 1:
-        raise UsageError("--households must be at least 1")
+        raise UsageError("--households 至少为 1", "--households must be at least 1")
     households, contracts, slips, password = build_demo_file(
         path, seed=args.seed, households=args.households
     )
@@ -176,7 +187,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         for file in args.files:
             if not Path(file).exists():
-                raise UsageError(f"没有文件 {file} / no such file: {file}")
+                raise UsageError(f"没有文件 {file}", f"no such file: {file}")
             kind = args.kind
             if kind == "auto":
                 from orderfarm.io.importing import detect_kind
@@ -223,7 +234,9 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
     if args.template:
         if args.what not in RECORD_TYPES:
             kinds = "、".join(RECORD_TYPES)
-            raise UsageError(f"只有可导入的记录有模板 / a template is of a record type: {kinds}")
+            raise UsageError(
+                f"只有可导入的记录有模板：{kinds}", f"a template is of a record type: {kinds}"
+            )
         table = template_table(args.what)
         path = write_table(table, args.output, format=args.format, lang=args.lang)
         _say(out, f"已写出空白模板 {path}", f"empty template written to {path}", args.lang)
@@ -391,7 +404,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
         args.lang,
     )
     for problem in report.problems:
-        print(f"  [{problem.check}] {problem.message}", file=out)
+        print(f"  [{problem.check}] {problem.text(args.lang)}", file=out)
     return EXIT_FAILED
 
 
@@ -400,7 +413,7 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
 
     source, dest = Path(args.source), Path(args.dest)
     if not source.exists():
-        raise UsageError(f"没有数据库文件 {source} / no database at {source}")
+        raise UsageError(f"没有数据库文件 {source}", f"no database at {source}")
     with Store.open(source) as store:
         store.backup(dest)
     with Store.open(dest) as copy:
@@ -413,7 +426,7 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
             args.lang,
         )
         for problem in report.problems:
-            print(f"  [{problem.check}] {problem.message}", file=out)
+            print(f"  [{problem.check}] {problem.text(args.lang)}", file=out)
         return EXIT_FAILED
     _say(
         out,
@@ -441,7 +454,7 @@ def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
         elif args.what == "receipt":
             matches = [d for d in store.deliveries() if d.receipt_no == args.key]
             if not matches:
-                raise UsageError(f"没有小票 {args.key} / no receipt {args.key}")
+                raise UsageError(f"没有小票 {args.key}", f"no receipt {args.key}")
             delivery = matches[-1]
             contract = store.contract(delivery.contract_no)
             page = printables.receipt_html(
@@ -458,7 +471,7 @@ def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
             )
         else:
             if args.season is None:
-                raise UsageError("statement needs --season")
+                raise UsageError("打印对账单需要 --season（年度）", "statement needs --season")
             household = store.household(args.key)
             page = printables.statement_html(
                 store.statement(household.resident_id, args.season),
@@ -743,10 +756,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         code: int = args.func(args, stream)
     except UsageError as exc:
-        print(f"orderfarm: {exc}", file=sys.stderr)
+        print(f"orderfarm: {exc.message(args.lang)}", file=sys.stderr)
         return EXIT_USAGE
-    except OrderfarmError as exc:
-        print(f"orderfarm: {exc}", file=sys.stderr)
+    except OrderfarmError as exc:  # said in the chosen language where the catalogue knows it
+        print(f"orderfarm: {exc.message(args.lang)}", file=sys.stderr)
         return EXIT_FAILED
     except OSError as exc:
         print(f"orderfarm: {exc}", file=sys.stderr)
