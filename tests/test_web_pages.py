@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import sqlite3
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
@@ -566,3 +567,22 @@ def test_the_dashboard_figures_count_each_household_once(demo_db: Path) -> None:
         assert whole.households > 0
         assert helpers.kpis(store.report(2018, by=("township",))) == whole
         assert helpers.kpis(store.report(2018, by=("township", "village"))) == whole
+
+
+def test_the_dashboard_shows_what_makes_the_outstanding_amount(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page(demo_db, monkeypatch, "viewer", "dashboard")
+    ok(at)
+
+    def yuan(label: str) -> Decimal:
+        (value,) = [m.value for m in at.metric if m.label == label]
+        return Decimal(str(value).lstrip("¥").replace(",", ""))
+
+    recovered = yuan("扣回垫付款")
+    assert recovered > 0  # the demo season advances inputs
+    assert yuan("收购款") - recovered - yuan("已付") == yuan("未付余额")
+    assert "未付余额 = 收购款 − 扣回（从收购款中扣回的垫付投入品）− 已付" in texts(at.caption)
+    at.radio(key="d_by").set_value("crop").run()
+    assert any(c.startswith("按作物分组时") for c in texts(at.caption))
+    assert "扣回垫付款" in at.dataframe[0].value.columns

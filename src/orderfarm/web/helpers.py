@@ -265,6 +265,7 @@ class Kpis:
     area_mu: Decimal
     delivered_kg: Decimal
     proceeds: Decimal
+    recovered: Decimal
     paid: Decimal
     balance: Decimal
 
@@ -279,6 +280,7 @@ def kpis(rows: Sequence[ReportRow]) -> Kpis:
         sum((r.area_mu for r in rows), zero),
         sum((r.delivered_kg for r in rows), zero),
         sum((r.proceeds for r in rows), zero),
+        sum((r.recovered for r in rows), zero),
         sum((r.paid for r in rows), zero),
         sum((r.balance for r in rows), zero),
     )

@@ -128,6 +128,16 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Moisture {typed!r} is taken as {moisture}: this field is a percentage, type 18 "
         "for 18%, not 0.18",
     },
+    "outstanding_is": {
+        "zh": "未付余额 = 收购款 − 扣回（从收购款中扣回的垫付投入品）− 已付",
+        "en": "Outstanding = proceeds − recovered (advanced inputs taken back from the proceeds) "
+        "− paid",
+    },
+    "shared_by_crop": {
+        "zh": "按作物分组时，种几种作物的农户，其扣回、已付和未付余额按各作物收购款的比例分摊（精确到分）",
+        "en": "By crop, a household growing several crops has its recovered, paid and outstanding "
+        "amounts shared between them in proportion to each crop's proceeds (to the fen)",
+    },
     "price_far": {
         "zh": "市场价 {price} 与模板保护价 {floor} 相差三倍以上：请核对单位（元/公斤，不是元/斤或"
         "元/吨）和小数点",

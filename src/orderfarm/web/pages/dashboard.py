@@ -27,10 +27,12 @@ def body(ctx: app.Ctx) -> None:
     first[1].metric(ctx.t("of_which_poor"), f"{k.poor_households:,}")
     first[2].metric(ctx.t("area_mu"), helpers.mu(k.area_mu))
     first[3].metric(ctx.t("delivered"), helpers.kg(k.delivered_kg))
-    second = st.columns(3)
+    # outstanding = proceeds − advances recovered from them − paid: all four shown
+    second = st.columns(4)
     second[0].metric(ctx.t("proceeds"), helpers.yuan(k.proceeds))
-    second[1].metric(ctx.t("paid"), helpers.yuan(k.paid))
-    second[2].metric(ctx.t("outstanding"), helpers.yuan(k.balance))
+    second[1].metric(ctx.t("recovered"), helpers.yuan(k.recovered))
+    second[2].metric(ctx.t("paid"), helpers.yuan(k.paid))
+    second[3].metric(ctx.t("outstanding"), helpers.yuan(k.balance))
 
     proceeds = ctx.t("proceeds")
     by = st.radio(
@@ -59,12 +61,16 @@ def body(ctx: app.Ctx) -> None:
                 ctx.t("area_mu"): helpers.mu(r.area_mu),
                 ctx.t("delivered"): helpers.kg(r.delivered_kg),
                 proceeds: helpers.yuan(r.proceeds),
+                ctx.t("recovered"): helpers.yuan(r.recovered),
                 ctx.t("paid"): helpers.yuan(r.paid),
                 ctx.t("outstanding"): helpers.yuan(r.balance),
             }
         )
     _chart(chart, ctx.t("report_group"), proceeds)
     st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(ctx.t("outstanding_is"))
+    if by == "crop":
+        st.caption(ctx.t("shared_by_crop"))
 
     st.subheader(ctx.t("estimate_vs_actual"))
     compared = s.actuals(season, "crop")
