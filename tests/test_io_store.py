@@ -449,3 +449,33 @@ def test_a_masked_export_imported_says_its_numbers_are_masked(
         contracts = import_file(fresh, folder / "contracts.csv", "contracts", lang=lang)
         assert {(p.column, p.code) for p in contracts.problems} == {("household_id", "id_masked")}
         assert fresh.counts()["households"] == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_statements_export_is_written_in_one_language(
+    demo_db: Path, tmp_path: Path, fmt: str
+) -> None:
+    from orderfarm.io.writers import write_table
+
+    def lines(lang: str) -> list[dict[str, str]]:
+        with Store.open(demo_db) as store:
+            table = export_table(store, "statements", season=2018)
+            path = write_table(table, tmp_path / f"statements-{lang}.{fmt}", lang=lang)
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        else:
+            sheet = openpyxl.load_workbook(path, read_only=True).active
+            rows = [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
+        return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+
+    zh, en = lines("zh"), lines("en")
+    assert {r["类别"] for r in zh} == {"交售", "垫付投入品", "付款"}
+    assert {r["line"] for r in en} == {"delivery", "input on advance", "payment"}
+    said_zh = [r["摘要"] for r in zh if r["类别"] == "交售"]
+    said_en = [r["description"] for r in en if r["line"] == "delivery"]
+    assert any("净重" in d for d in said_zh) and any(" net " in d for d in said_en)
+    assert any("拒收" in d for d in said_zh) and any("rejected" in d for d in said_en)
+    for d in said_zh:
+        assert " / " not in d and "net" not in d and "rejected" not in d, d
+    for d in said_en:
+        assert " / " not in d and "净重" not in d and "拒收" not in d, d

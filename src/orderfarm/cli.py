@@ -287,8 +287,8 @@ def _say_bank_list(out: TextIO, path: str | Path, *, full: bool, lang: Lang) -> 
 
 
 def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.messages import LINE_NAMES
     from orderfarm.printables import statement_html
-    from orderfarm.settlement import LineKind
 
     with _open_store(args) as store:
         household = store.household(args.resident_id)
@@ -300,18 +300,13 @@ def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
         )
         _say(out, f"对账单已写入 {args.html}", f"statement written to {args.html}", args.lang)
         return EXIT_OK
-    names = {
-        LineKind.CARRIED: ("上季结转", "carried"),
-        LineKind.INPUT: ("垫付", "advance"),
-        LineKind.DELIVERY: ("交售", "delivery"),
-        LineKind.PAYMENT: ("付款", "payment"),
-    }
     zh = args.lang == "zh"
+    width = max(_width(names[args.lang]) for names in LINE_NAMES.values())
     print(f"{household.head_name}  {household.masked_id}  {statement.season}", file=out)
     for line in statement.lines:
-        label = names[line.kind][0 if zh else 1]
+        label = _pad(LINE_NAMES[line.kind.value][args.lang], width)
         day = line.day.isoformat() if line.day else "          "
-        print(f"  {day}  {label:<6} {line.reference:<16} {line.amount:>12,.2f}", file=out)
+        print(f"  {day}  {label} {line.reference:<16} {line.amount:>12,.2f}", file=out)
     t = statement.totals
     for key, zh_name, value in (
         ("proceeds", "收购款", t.proceeds),

@@ -533,6 +533,16 @@ def record_name(code: str, lang: Lang = "en") -> str:
     return RECORD_NAMES.get(code, {}).get(lang, code)
 
 
+#: What each kind of statement line is called (``settlement.LineKind`` values): the 类别 of
+#: the statements export and the statement the command line prints.
+LINE_NAMES: dict[str, dict[Lang, str]] = {
+    "delivery": {"en": "delivery", "zh": "交售"},
+    "input": {"en": "input on advance", "zh": "垫付投入品"},
+    "carried": {"en": "carried in", "zh": "上季结转"},
+    "payment": {"en": "payment", "zh": "付款"},
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Named:
     """A message parameter that is a kind of record: said in the message's language."""

@@ -20,9 +20,10 @@ from orderfarm.io.columns import Column, Kind, RecordType, record_type
 from orderfarm.io.exporting import mask_text, records_table
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import Record
-from orderfarm.io.writers import Cell, Table
+from orderfarm.io.writers import Bilingual, Cell, Table
+from orderfarm.messages import LINE_NAMES
 from orderfarm.money import D
-from orderfarm.settlement import LineKind
+from orderfarm.settlement import LineKind, StatementLine
 from orderfarm.store import DEFAULT_ACTOR, Store
 
 #: What ``export_table`` can export, with the Chinese name.
@@ -130,12 +131,6 @@ AUDIT_COLUMNS: Final = (
     _c("prev_hash", "前一条哈希", Kind.ID),
     _c("hash", "哈希", Kind.ID),
 )
-_LINE_ZH: Final = {
-    LineKind.DELIVERY: "交售",
-    LineKind.INPUT: "垫付投入品",
-    LineKind.CARRIED: "上季结转",
-    LineKind.PAYMENT: "付款",
-}
 
 
 def store_records(store: Store, kind: RecordType | str, season: int | None = None) -> list[Record]:
@@ -190,7 +185,14 @@ def market_prices(store: Store, season: int | None = None) -> Iterator[MarketPri
 
 
 def statements_table(store: Store, season: int, *, full: bool = False) -> Table:
-    """Every line of every household's statement for ``season`` (对账单明细)."""
+    """Every line of every household's statement for ``season`` (对账单明细); its 类别 and
+    摘要 are written in the file's language."""
+    kinds = {kind: Bilingual(LINE_NAMES[kind.value]["zh"], LINE_NAMES[kind.value]["en"])
+             for kind in LineKind}  # fmt: skip
+
+    def described(line: StatementLine) -> Bilingual:
+        zh, en = line.description_in("zh"), line.description_in("en")
+        return Bilingual(zh, en) if full else Bilingual(mask_text(zh), mask_text(en))
 
     def rows() -> Iterator[list[Cell]]:
         for settled in store.settle(season):
@@ -203,12 +205,12 @@ def statements_table(store: Store, season: int, *, full: bool = False) -> Table:
                     settled.township,
                     settled.village,
                     season,
-                    _LINE_ZH[line.kind],
+                    kinds[line.kind],
                     line.record_id,
                     line.reference,
                     line.contract_no,
                     line.day,
-                    mask_text(line.description) if not full else line.description,
+                    described(line),
                     line.amount,
                 ]
 

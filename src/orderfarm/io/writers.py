@@ -23,7 +23,23 @@ import attrs
 from orderfarm.io.cells import neutralise
 from orderfarm.io.columns import Column, Kind
 
-Cell = str | Decimal | int | bool | dt.date | None
+
+@attrs.frozen
+class Bilingual:
+    """A text cell in both languages: written in the file's language, as its headers are."""
+
+    zh: str
+    en: str
+
+    def text(self, lang: str = "zh") -> str:
+        """The cell in ``lang``."""
+        return self.zh if lang == "zh" else self.en
+
+    def __str__(self) -> str:
+        return self.zh
+
+
+Cell = str | Decimal | int | bool | dt.date | Bilingual | None
 
 _NUMBER_FORMATS: Final = {
     Kind.MONEY: "0.00",
@@ -78,10 +94,13 @@ def _plain(value: Decimal) -> str:
     return text or "0"
 
 
-def cell_text(value: Cell, kind: Kind) -> str:
-    """A cell as CSV text: numbers exact in their kind's form, text neutralised."""
+def cell_text(value: Cell, kind: Kind, lang: str = "zh") -> str:
+    """A cell as CSV text: numbers exact in their kind's form, text neutralised, text in two
+    languages in ``lang``."""
     if value is None:
         return ""
+    if isinstance(value, Bilingual):
+        return neutralise(value.text(lang))
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, Decimal):
@@ -102,7 +121,7 @@ def csv_rows(table: Table, lang: str = "zh") -> Iterator[list[str]]:
     kinds = [c.kind for c in table.columns]
     yield [neutralise(c.header(lang)) for c in table.columns]
     for row in table.rows:
-        yield [cell_text(v, k) for v, k in zip(row, kinds, strict=True)]
+        yield [cell_text(v, k, lang) for v, k in zip(row, kinds, strict=True)]
 
 
 def write_csv(table: Table, target: str | os.PathLike[str] | IO[bytes], lang: str = "zh") -> None:
@@ -164,6 +183,8 @@ def write_xlsx(
         for row in table.rows:
             cells: list[object] = []
             for value, number_format in zip(row, formats, strict=True):
+                if isinstance(value, Bilingual):
+                    value = value.text(lang)
                 if value is None or value == "":
                     cells.append(None)
                     continue
