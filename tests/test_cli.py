@@ -84,8 +84,11 @@ def test_verify_finds_a_tampered_amount(db: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    ["init", "demo", "import", "export", "statement", "settle", "report", "verify", "print", "app"],
-)
+    [
+        "init", "demo", "import", "export", "statement", "settle", "report", "verify", "backup",
+        "print", "app",
+    ],
+)  # fmt: skip
 def test_help_everywhere(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main([command, "--help"]) == 0
     assert "--db" in capsys.readouterr().out
@@ -278,3 +281,23 @@ def test_errors_are_said_in_the_chosen_language(
     said = capsys.readouterr().err
     assert code == 2 and ("没有数据库文件" in said) == (lang == "zh")
     assert ("no database at" in said) == (lang == "en")
+
+
+def test_backup_takes_its_database_from_db_as_every_command_does(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with Store.open(db) as store:
+        head = store.audit_head()
+    copy = tmp_path / "bk.db"
+    code, text = run("backup", "--db", str(db), str(copy))
+    assert code == 0 and f"已备份到 {copy}，校验通过" in text
+    with Store.open(copy) as store:
+        assert store.audit_head() == head
+    monkeypatch.setenv("ORDERFARM_DB", str(db))
+    code, _ = run("backup", str(tmp_path / "env.db"))
+    assert code == 0 and (tmp_path / "env.db").exists()
+    code, _ = run("backup", str(db), str(tmp_path / "both.db"))  # as before: source, dest
+    assert code == 0 and (tmp_path / "both.db").exists()
+    code, _ = run("backup", "--db", str(db), str(copy), str(tmp_path / "two.db"), "--lang", "en")
+    assert code == 2 and "which database to back up" in capsys.readouterr().err
+    assert not (tmp_path / "two.db").exists()

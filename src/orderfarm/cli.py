@@ -406,7 +406,13 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.store import Store
 
-    source, dest = Path(args.source), Path(args.dest)
+    if args.source and args.db and Path(args.source) != Path(args.db):
+        raise UsageError(
+            f"要备份哪个数据库：{args.source} 还是 --db {args.db}？只给一个",
+            f"which database to back up: {args.source} or --db {args.db}? Give one",
+        )
+    source = Path(args.source) if args.source else _db_path(args)
+    dest = Path(args.dest)
     if not source.exists():
         raise UsageError(f"没有数据库文件 {source}", f"no database at {source}")
     with Store.open(source) as store:
@@ -678,7 +684,12 @@ def build_parser() -> argparse.ArgumentParser:
         "在写入时也可安全备份，并校验备份 / back up a database (safe while it is written) "
         "and verify the copy",
     )
-    p.add_argument("source", help="数据库文件 / database file")
+    p.add_argument(
+        "source",
+        nargs="?",
+        help="数据库文件（或用 --db 指定）/ database file (or --db; default $ORDERFARM_DB or "
+        "orderfarm.db)",
+    )
     p.add_argument("dest", help="备份文件 / backup file")
 
     p = add(
