@@ -179,3 +179,14 @@ def test_a_unit_price_is_shown_as_it_is(price: str, places: int | None, shown: s
 @given(decimals("0", "100000", 8))
 def test_a_shown_unit_price_reads_back_as_the_same_price(price: Decimal) -> None:
     assert Decimal(format_price(price)) == price
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=3, allow_nan=False))
+def test_a_weight_is_shown_as_weighed(kg: Decimal) -> None:
+    from orderfarm.money import format_weight
+
+    shown = format_weight(kg)
+    assert Decimal(shown.replace(",", "")) == kg  # nothing dropped or rounded
+    assert len(shown.partition(".")[2]) >= 2
+    assert format_weight(Decimal("1280.5")) == "1,280.50"
+    assert format_weight(Decimal("128.456")) == "128.456"

@@ -62,6 +62,21 @@ def test_receipt_carries_the_price_explanation() -> None:
     assert f"{quote.amount:,.2f}" in page
 
 
+def test_a_receipt_shows_the_weights_as_weighed() -> None:
+    weighing = Weighing(gross_kg=D("1128.456"), tare_kg=D("2.2"), grade=CONTRACT.terms.grades[0])
+    quote = price_delivery(CONTRACT.terms, weighing, market_price=D("1.00"))
+    page = receipt_html(
+        quote,
+        receipt_no="LST2018-000002",
+        day=dt.date(2018, 10, 1),
+        household=HOME,
+        enterprise=FIRM,
+        contract=CONTRACT,
+    )
+    assert "1,128.456 kg" in page and "2.20 kg" in page  # as on the paper slip
+    assert "1,128.46 kg" not in page
+
+
 def test_all_text_is_escaped() -> None:
     evil = attrs.evolve(HOME, head_name="<script>alert('x')</script>", village="A&B村")
     page = contract_html(CONTRACT, FIRM, evil)

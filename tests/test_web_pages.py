@@ -444,6 +444,9 @@ def test_the_audit_page_verifies_and_samples(
     other = sampled()
     at.number_input(key="a_seed").set_value(2018).run()
     assert sampled() == first != other
+    # each slip with the figures that make its net weight, and a lot refused marked as such
+    columns = list(at.dataframe[0].value.columns)
+    assert {"水分（%）", "杂质（%）", "拒收", "已作废"} <= set(columns)
     # the checklist of the sample shown, to take to the villages; gone when the sample changes
     at.button(key="a_prepare").click().run()
     ok(at)

@@ -108,6 +108,10 @@ def test_a_lot_too_wet_shows_why_it_is_rejected_in_chinese(
     ok(at)
     assert "拒收：水分 35% 超过最高水分 22%" in texts(at.warning)
     assert not any("moisture" in text for text in texts(at.warning))
+    at.button(key="w_save").click().run()  # recorded, paid nothing, and marked so
+    table = at.dataframe[0].value
+    (row,) = table[table["小票号"] == at.text_input(key="w_receipt").value].to_dict("records")
+    assert row["拒收"] == "✓" and row["金额"] == "¥0.00"
 
 
 def _save_a_slip(at: AppTest) -> str:

@@ -169,6 +169,13 @@ def format_price(price: Decimal, places: int | None = None, currency: str = "") 
     return f"{mark}{currency}{whole}.{frac.ljust(2, '0')}"
 
 
+def format_weight(kg: Decimal) -> str:
+    """A weight as the scale gave it: thousands grouped, at least two decimals and none of its
+    own dropped (``1,280.50``, ``128.456``), so a receipt reads as the paper slip."""
+    whole, _, frac = format(kg.normalize(), "f").partition(".")
+    return f"{int(whole):,}.{frac.ljust(2, '0')}"
+
+
 class GradePrices(dict[str, Decimal]):
     """Prices by grade (yuan/kg), read-only, so validated terms cannot be changed in place.
 

@@ -19,7 +19,7 @@ from orderfarm.checks import Checks, require_decimal
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError, Problem
 from orderfarm.messages import Lang
-from orderfarm.money import ONE, ZERO, D, format_price, round_kg, round_yuan
+from orderfarm.money import ONE, ZERO, D, format_price, format_weight, round_kg, round_yuan
 
 #: Working precision for the exact steps before the single rounding.
 _PRECISION = 60
@@ -151,19 +151,21 @@ def _kg(value: Decimal) -> str:
 def _explain_lines(q: Quote, lang: Lang) -> list[str]:
     zh = lang == "zh"
     mass = q.gross_kg - q.tare_kg
+    # the scale's figures as weighed (128.456 stays 128.456), so the sum is exact
+    gross, tare, weighed = format_weight(q.gross_kg), format_weight(q.tare_kg), format_weight(mass)
     lines = [
-        f"毛重 {_kg(q.gross_kg)} kg − 皮重 {_kg(q.tare_kg)} kg = {_kg(mass)} kg"
+        f"毛重 {gross} kg − 皮重 {tare} kg = {weighed} kg"
         if zh
-        else f"gross {_kg(q.gross_kg)} kg − tare {_kg(q.tare_kg)} kg = {_kg(mass)} kg"
+        else f"gross {gross} kg − tare {tare} kg = {weighed} kg"
     ]
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         clean = mass * (ONE - q.impurity)
     if q.impurity:
         lines.append(
-            f"扣杂质 {_pct(q.impurity)}：{_kg(mass)} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+            f"扣杂质 {_pct(q.impurity)}：{weighed} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
             if zh
-            else f"impurity {_pct(q.impurity)} deducted: {_kg(mass)} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+            else f"impurity {_pct(q.impurity)} deducted: {weighed} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
         )
     std = q.moisture_standard
     if std is not None and q.moisture > std:

@@ -19,7 +19,7 @@ from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.ids import mask_account, mask_resident_id
 from orderfarm.messages import Lang
-from orderfarm.money import format_price, format_yuan
+from orderfarm.money import format_price, format_weight, format_yuan
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import Quote
 from orderfarm.settlement import LineKind, Statement
@@ -359,8 +359,8 @@ def _receipt_body(
         rows.append((_t("resident_id", lang), _id(household.resident_id, full_ids)))
     head = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
     weights = [
-        (_t("gross", lang), _kg(quote.gross_kg)),
-        (_t("tare", lang), _kg(quote.tare_kg)),
+        (_t("gross", lang), f"{format_weight(quote.gross_kg)} kg"),  # as weighed
+        (_t("tare", lang), f"{format_weight(quote.tare_kg)} kg"),
         (_t("grade", lang), quote.grade),
     ]
     if quote.impurity:

@@ -96,6 +96,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "amount": {"zh": "金额", "en": "Amount"},
     "none_yet": {"zh": "暂无记录", "en": "Nothing recorded yet"},
     "voided": {"zh": "已作废", "en": "Voided"},
+    "rejected": {"zh": "拒收", "en": "Rejected"},
     "saved": {"zh": "已保存", "en": "Saved"},
     # -- weighing --
     "grade": {"zh": "等级", "en": "Grade"},

@@ -107,8 +107,13 @@ def _sample(ctx: app.Ctx) -> None:
                         ctx.t("grade"): d.weighing.grade,
                         ctx.t("gross_kg"): str(d.weighing.gross_kg),
                         ctx.t("tare_kg"): str(d.weighing.tare_kg),
+                        ctx.t("moisture_pct"): helpers.percent_exact(d.weighing.moisture)[:-1],
+                        ctx.t("impurity_pct"): helpers.percent_exact(d.weighing.impurity)[:-1],
                         ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
                         ctx.t("amount"): helpers.yuan(d.amount),
+                        ctx.t("rejected"): ""
+                        if d.quote.accepted
+                        else "✓",  # a lot refused: nothing paid
                         ctx.t("voided"): "✓" if d.voided else "",
                     }
                     for d in item.deliveries

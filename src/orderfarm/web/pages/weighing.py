@@ -70,7 +70,7 @@ def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
         if not typed:
             said.append(ctx.t("moisture_blank", standard=helpers.percent(standard)))
         elif ZERO < quote.moisture < _ONE_PERCENT:
-            exact = f"{(quote.moisture * 100).normalize():f}%"
+            exact = helpers.percent_exact(quote.moisture)
             said.append(ctx.t("moisture_tiny", typed=typed, moisture=exact))
     return said
 
@@ -205,6 +205,7 @@ def body(ctx: app.Ctx) -> None:
             ctx.t("grade"): d.weighing.grade,
             ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
             ctx.t("amount"): helpers.yuan(d.amount),
+            ctx.t("rejected"): "" if d.quote.accepted else "✓",  # a lot refused: nothing paid
             ctx.t("voided"): "✓" if d.voided else "",
         }
         for d in s.deliveries(contract_no=contract.contract_no)
