@@ -397,3 +397,19 @@ class ContractLifecycle(RuleBasedStateMachine):
 
 
 TestContractLifecycle = ContractLifecycle.TestCase
+
+
+@pytest.mark.parametrize("area", ["0", "-1"])
+def test_a_template_contract_of_no_area_is_refused_for_its_area(area: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Contract.from_template(
+            "菊芋",
+            "fresh",
+            contract_no="C-0",
+            enterprise=USCC,
+            household=ID_1965,
+            season=2018,
+            area_mu=area,
+        )
+    assert [p.field for p in caught.value.problems] == ["area_mu"]
+    assert caught.value.message("zh") == "面积（亩）: 必须大于 0"

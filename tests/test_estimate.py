@@ -298,3 +298,12 @@ def test_assumptions_are_frozen_values() -> None:
 def test_import_orderfarm_imports_no_numpy() -> None:
     code = "import sys, orderfarm; assert 'numpy' not in sys.modules, 'numpy imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_yield_of_nothing_is_the_one_problem_named() -> None:
+    from orderfarm.errors import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        estimate("菊芋", "fresh", "1.5", yield_kg_per_mu="0")
+    assert [p.field for p in caught.value.problems] == ["yield_kg_per_mu"]
+    assert caught.value.messages("zh") == ["亩产（公斤）: 必须大于 0"]

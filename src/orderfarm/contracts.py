@@ -287,6 +287,8 @@ class Contract:
         crop_entry = catalog.crop(crop)
         product = crop_entry.form(form)
         area = D(area_mu, "area_mu")
+        if area <= ZERO:  # before the inputs are scaled by it: a problem of the area, not of them
+            raise ValidationError.one("area_mu", "positive")
         # An impossible season is reported by the contract's own checks, with its field.
         start, end = (
             product.delivery_window(season)

@@ -197,10 +197,12 @@ class Assumptions:
         if self.price_volatility > MAX_VOLATILITY:
             checks.add("price_volatility", "too_large", limit=MAX_VOLATILITY)
         checks.non_negative("cost_per_mu", self.cost_per_mu)
-        checks.positive("yield_low_kg_per_mu", self.yield_low_kg_per_mu)
-        checks.positive("yield_high_kg_per_mu", self.yield_high_kg_per_mu)
         checks.non_negative("yield_cv", self.yield_cv)
         low, mean, high = self.yield_low_kg_per_mu, self.yield_kg_per_mu, self.yield_high_kg_per_mu
+        if mean <= ZERO:  # the bounds are of a yield: a yield of none is the one problem
+            checks.done()
+        checks.positive("yield_low_kg_per_mu", low)
+        checks.positive("yield_high_kg_per_mu", high)
         if self.yield_cv > ZERO:
             if not low < mean < high:
                 checks.add("yield_kg_per_mu", "yield_outside_bounds", low=low, mean=mean, high=high)
