@@ -479,3 +479,35 @@ def test_the_statements_export_is_written_in_one_language(
         assert " / " not in d and "net" not in d and "rejected" not in d, d
     for d in said_en:
         assert " / " not in d and "净重" not in d and "拒收" not in d, d
+
+
+def test_a_dry_run_counts_the_rows_already_recorded_as_the_import_does(
+    demo: Path, exported: dict[str, Path]
+) -> None:
+    from orderfarm.io.loading import Pending
+
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        for kind in ORDER:
+            checked = import_file(store, exported[kind], kind, today=TODAY)
+            assert checked.ok and checked.existing == checked.rows > 0, kind
+            summary = checked.summary("zh")
+            assert (
+                f"试运行，未写入；其中 {checked.rows} 行已登记且内容相同，导入时不再写入" in summary
+            )
+            assert f"{checked.rows} already recorded with the same data" in checked.summary("en")
+        assert _snapshot(store) == before
+        # slips: the quick path (a file of plain slips) and the general checks say the same
+        text = exported["slips"].read_text(encoding="utf-8-sig")
+        lines = text.splitlines()
+        new = [
+            ",".join(["NEW-" + line.split(",", 1)[0], line.split(",", 1)[1]]) for line in lines[1:4]
+        ]
+        data = "\r\n".join([*lines, *new]).encode()
+        quick = import_file(store, data, "slips", today=TODAY)
+        general = import_file(store, data, "slips", today=TODAY, pending=Pending())
+        assert quick.ok and (quick.rows, quick.existing) == (len(lines) + 2, len(lines) - 1)
+        assert quick.summary("zh") == general.summary("zh")
+        assert (quick.valid, quick.existing) == (general.valid, general.existing)
+        committed = import_file(store, data, "slips", commit=True, today=TODAY)
+        assert (committed.added, committed.existing) == (3, quick.existing)

@@ -52,6 +52,7 @@ class ImportReport:
     dry_run: bool = True
     committed: bool = False
     added: int = 0
+    #: rows recorded already with the same data: not written again (a dry run counts them too)
     existing: int = 0
     rejects: Path | None = None
 
@@ -88,8 +89,13 @@ class ImportReport:
         whole = sum(1 for p in self.problems if p.row == 0)
         doubts = len(self.warnings) + self.warnings_not_listed
         if lang == "zh":
+            recorded = (
+                f"；其中 {self.existing} 行已登记且内容相同，导入时不再写入"
+                if self.existing
+                else ""
+            )
             action = (
-                "试运行，未写入"
+                f"试运行，未写入{recorded}"
                 if self.dry_run
                 else (
                     f"已写入 {self.added} 条，已存在 {self.existing} 条"
@@ -103,8 +109,14 @@ class ImportReport:
                 f"{self.source}：{of_file}共 {self.rows} 行，有效 {self.valid} 行，"
                 f"有问题 {self.invalid} 行{to_check}；{action}"
             )
+        recorded = (
+            f"; {self.existing} already recorded with the same data, which an import will not "
+            "write again"
+            if self.existing
+            else ""
+        )
         action = (
-            "dry run, nothing written"
+            f"dry run, nothing written{recorded}"
             if self.dry_run
             else (
                 f"{self.added} added, {self.existing} already present"

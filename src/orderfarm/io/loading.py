@@ -136,11 +136,15 @@ def _p(field: str, code: str, **params: object) -> list[Problem]:
 
 class StoreChecks:
     """Checks of records against the store, in file order (a file's earlier rows count: the
-    kg they deliver use up the quota, the payments they make use up the balance)."""
+    kg they deliver use up the quota, the payments they make use up the balance).
+
+    ``existing`` counts the records found recorded already with the same data, which an
+    import will not write again (a dry run says so)."""
 
     def __init__(self, store: Store, lookup: StoreLookup) -> None:
         self.store = store
         self.lookup = lookup
+        self.existing = 0
         self._prices: dict[tuple[str, str, str, dt.date], Decimal | None] = {}
         self._delivered: dict[str, Decimal] = {}
         #: receipts looked up ahead (``prefetch``): the stored record, or None
@@ -178,6 +182,9 @@ class StoreChecks:
         if isinstance(record, Contract):
             return self._contract(record)
         if isinstance(record, MarketPriceRecord):
+            key = (record.crop, record.form, record.grade, record.day)
+            if self.lookup.market_price(key) == record.price:
+                self.existing += 1
             return []
         if isinstance(record, SlipRecord):
             return self._slip(record)
@@ -193,6 +200,7 @@ class StoreChecks:
         except NotFoundError:
             return []
         if existing == household:
+            self.existing += 1
             return []
         return _p(
             "resident_id",
@@ -207,12 +215,16 @@ class StoreChecks:
         except NotFoundError:
             return []
         if existing == enterprise:
+            self.existing += 1
             return []
         return _p("uscc", "already_recorded", value=enterprise.uscc, existing=existing.name)
 
     def _contract(self, contract: Contract) -> list[Problem]:
         existing = self.lookup.contract(contract.contract_no)
-        if existing is None or existing == contract:
+        if existing is None:
+            return []
+        if existing == contract:
+            self.existing += 1
             return []
         return _p(
             "contract_no",
@@ -260,6 +272,7 @@ class StoreChecks:
                 and found.purchase_point == slip.purchase_point
             )
             if same:
+                self.existing += 1
                 return []
             return _p(
                 "receipt_no",
@@ -313,6 +326,7 @@ class StoreChecks:
         existing = self._supplies[key].get((record.contract_no, record.supply_no))
         if existing is not None:
             if existing.supply == record.supply and existing.day == record.day:
+                self.existing += 1
                 return []
             return _p(
                 "supply_no",
@@ -339,6 +353,7 @@ class StoreChecks:
                 and getattr(existing, "note", "") == record.note
             )
             if same:
+                self.existing += 1
                 return []
             return _p(
                 "reference",
@@ -655,6 +670,8 @@ def import_file(
                 if pending is not None and not commit:
                     pending.add(row.record)
                 yield row, row.record, []
+        # what a dry run says; a commit counts what it found written already instead
+        rows.report.existing = checks.existing
 
     first = stream()
     first.report.dry_run = not commit
