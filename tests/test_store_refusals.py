@@ -71,7 +71,7 @@ REFUSALS: dict[str, tuple[Callable[[Store], object], str]] = {
         lambda s: s.supply_input(
             "C1", InputSupply("化肥", D("1"), "袋", D("90.00"), ChargeMode.ADVANCE), SEP1, "S-1"
         ),
-        "凭证号: S-1 已登记（种苗，2018-09-01）",
+        "配发单号: S-1 已登记（种苗，2018-09-01）",
     ),
     "resident ID taken": (
         lambda s: s.add_household(attrs.evolve(s.households()[0], head_name="王小明")),

@@ -194,7 +194,7 @@ def test_inputs_are_recorded_and_bad_quantities_refused(
     at.date_input(key="i_day").set_value(dt.date(2018, 9, 1)).run()
     at.text_input(key="i_reference").input("  ").run()
     at.button(key="i_save").click().run()
-    assert "凭证号: 不能为空白" in _errors(at)  # the store's check, under its field
+    assert "配发单号: 不能为空白" in _errors(at)  # the store's check, under its field
     assert _counts(demo_db) == before
     at.text_input(key="i_reference").input("PF-0001").run()
     at.button(key="i_save").click().run()

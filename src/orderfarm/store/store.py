@@ -2086,7 +2086,7 @@ class Store:
             raise TypeError("supply_input needs an InputSupply")
         actor = _check_actor(actor)
         day = _check_day("day", day)
-        reference = _check_text("reference", reference, limit=40)
+        reference = _check_text("supply_no", reference, limit=40)  # 配发单号, as files name it
 
         def work(conn: sqlite3.Connection) -> int:
             self._authorize(conn, actor, Permission.RECORD_INPUT)
@@ -2112,7 +2112,7 @@ class Store:
                     existing=stored,
                     new=supply,
                     code="supply_reference_taken",
-                    field="reference",
+                    field="supply_no",
                     params={"reference": reference, "item": stored.item, "day": row["day"]},
                 )
             if c.contract.status is not ContractStatus.SIGNED:

@@ -54,7 +54,7 @@ def body(ctx: app.Ctx) -> None:
         day = st.date_input(ctx.t("day"), value=china_today(), key="i_day", format="YYYY-MM-DD")
         slots.add("day")
         reference = st.text_input(ctx.t("supply_reference"), key="i_reference")
-        slots.add("reference")
+        slots.add("supply_no")
     if st.button(ctx.t("save"), key="i_save", type="primary"):
         values, problems = helpers.collect(
             ("quantity", quantity, True), ("unit_cost", unit_cost, True)
