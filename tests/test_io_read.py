@@ -311,3 +311,52 @@ def test_absurdly_large_numbers_are_refused() -> None:
     report = validate_file(_csv([line]).encode(), "slips", today=TODAY)
     assert [(p.column, p.code) for p in report.problems] == [("gross_kg", "too_large")]
     assert "超过 1,000,000" in report.messages("zh")[0]
+
+
+def _with_cached_value(path: Path, cell: str, value: str) -> None:
+    """Save ``value`` as the computed value of the formula in ``cell``, as Excel would."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        members = {name: book.read(name) for name in book.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = members[sheet].decode()
+    pattern = rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>\s*)(?:<v\s*/>|<v></v>)'
+    xml, count = re.subn(pattern, rf"\g<1><v>{value}</v>", xml)
+    assert count == 1, xml
+    members[sheet] = xml.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_formula_saved_without_its_value_is_named_not_called_empty(
+    tmp_path: Path, lang: str
+) -> None:
+    """A workbook written by a program holds formulas without their results until Excel opens
+    and saves it: such a cell reads empty, and the file must say why."""
+    openpyxl = pytest.importorskip("openpyxl")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["R1", "C1", "2018-10-01", "=100+2.5", 2.5, "一级", "=0.1+0.08", 0, "点"])
+    sheet.append(["R2", "C1", "2018-10-01", 88, 3.2, "二级", 0, 0, "点"])
+    sheet.append(["R3", "C1", "2018-10-01", 120.4, "=2+2", "一级", 0, 0, "点"])
+    path = tmp_path / "slips.xlsx"
+    workbook.save(path)
+    _with_cached_value(path, "E4", "4")  # opened and saved in Excel: the value is there
+    report = validate_file(path, "slips", today=TODAY)
+    assert (report.rows, report.valid, report.invalid) == (3, 2, 1)
+    assert [(p.row, p.column, p.code) for p in report.problems] == [
+        (2, "gross_kg", "formula_not_computed"),
+        (2, "moisture", "formula_not_computed"),
+    ]
+    said = _messages(report, lang)
+    if lang == "zh":
+        assert said.startswith("第 2 行「毛重（公斤）」：单元格是公式，但文件中没有公式的计算结果")
+        assert "请先用 Excel 打开并保存，再导入" in said and "不能为空" not in said
+    else:
+        assert said.startswith("row 2, gross_kg: the cell holds a formula without a computed")
+        assert "open it in Excel, save it" in said and "required" not in said

@@ -511,3 +511,27 @@ def test_a_dry_run_counts_the_rows_already_recorded_as_the_import_does(
         assert (quick.valid, quick.existing) == (general.valid, general.existing)
         committed = import_file(store, data, "slips", commit=True, today=TODAY)
         assert (committed.added, committed.existing) == (3, quick.existing)
+
+
+def test_a_slips_workbook_with_a_formula_saved_without_its_value_is_refused_and_says_why(
+    demo: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "slips.xlsx"
+    with Store.open(demo) as store:
+        write_xlsx(export_table(store, "slips", full=True), path)
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    row = [c.value for c in sheet[2]]
+    # a new slip, its moisture computed by a formula (left out, it would read as 0)
+    row[0], row[6] = "NEW-1", "=0.1+0.08"
+    sheet.append(row)
+    book.save(path)
+    with Store.open(demo) as store:
+        before = _snapshot(store)
+        for commit in (False, True):
+            report = import_file(store, path, "slips", commit=commit, today=TODAY)
+            assert [(p.row, p.column, p.code) for p in report.problems] == [
+                (sheet.max_row, "moisture", "formula_not_computed")
+            ]
+            assert "请先用 Excel 打开并保存" in report.messages("zh")[0]
+        assert _snapshot(store) == before

@@ -336,6 +336,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "the column {column} appears twice (columns {first} and {second})",
         "zh": "「{column}」列出现两次（第 {first} 列和第 {second} 列）",
     },
+    "formula_not_computed": {
+        "en": "the cell holds a formula without a computed value (the file was written by a "
+        "program and never opened in Excel): open it in Excel, save it, then import it",
+        "zh": "单元格是公式，但文件中没有公式的计算结果（文件由程序生成，未在 Excel 中打开过）："
+        "请先用 Excel 打开并保存，再导入",
+    },
     "short_row": {
         "en": "the row has {got} cells but the header has {expected}; the file may be truncated",
         "zh": "该行只有 {got} 个单元格，表头有 {expected} 列，文件可能不完整",

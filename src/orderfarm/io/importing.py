@@ -295,6 +295,7 @@ class RowStream:
         columns = {c.key: c for c in rt.columns}
         # XLSX leaves out trailing empty cells; in a CSV a short row means a cut-off file
         short_rows_matter = self._reader.format == "csv"
+        uncomputed = self._reader.uncomputed
         for raw in self._reader.rows():
             report.rows += 1
             cells_list = raw.cells
@@ -319,11 +320,19 @@ class RowStream:
                 for key, index in positions.items()
             }
             record: Record | None = None
-            if not row_problems:
+            # a formula saved without its value reads empty: say that, not "is required"
+            formulas = uncomputed.get(raw.number) if uncomputed else None
+            unread = [k for k, i in positions.items() if i in formulas] if formulas else []
+            for name in unread:
+                formula = Problem(name, "formula_not_computed")
+                row_problems.append(RowProblem(raw.number, name, "", formula, columns[name].zh))
+            if not row_problems or unread:
                 try:
                     record = convert(rt, cells, context)
                 except RowInvalid as exc:
                     for problem in exc.problems:
+                        if problem.field in unread:
+                            continue
                         column = columns.get(problem.field)
                         row_problems.append(
                             RowProblem(
@@ -334,6 +343,8 @@ class RowStream:
                                 column.zh if column else "",
                             )
                         )
+                if unread:
+                    record = None
             if record is not None:
                 key = record_key(record, context.lookup)
                 key_hash = hash(key)

@@ -26,7 +26,7 @@ from orderfarm.errors import OrderfarmError
 from orderfarm.io.columns import RecordType
 from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.importing import ImportReport, RowStream
-from orderfarm.io.readers import Source
+from orderfarm.io.readers import Source, TableReader
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
 from orderfarm.money import to_grams
@@ -191,9 +191,17 @@ def _rows(stream: RowStream, need: int) -> Iterator[tuple[int, Sequence[str]]]:
         return (
             (number, row) for number, row in enumerate(cells, reader.header_row + 1) if any(row)
         )
-    return (
-        (raw.number, raw.cells + ("",) * (need - len(raw.cells))) for raw in stream._reader.rows()
-    )
+    return _xlsx_rows(reader, need)
+
+
+def _xlsx_rows(reader: TableReader, need: int) -> Iterator[tuple[int, Sequence[str]]]:
+    """An XLSX's rows made ``need`` cells long; ``NotPlain`` at a formula saved without its
+    value (it reads empty: the general checks say why)."""
+    uncomputed = reader.uncomputed
+    for raw in reader.rows():
+        if raw.number in uncomputed:
+            raise NotPlain(raw.number, "a formula without its value")
+        yield raw.number, raw.cells + ("",) * (need - len(raw.cells))
 
 
 #: what the caches keep for a cell that is not plain

@@ -3,7 +3,9 @@ or UTF-16 (detected), and XLSX through openpyxl in read-only (streaming) mode.
 
 Every cell comes out as text: XLSX numbers as the decimal Excel shows (15 significant digits,
 never a float), dates as ``YYYY-MM-DD``. A file that cannot be read raises ``FileError`` with a
-message saying why (empty, garbled, truncated, not a workbook).
+message saying why (empty, garbled, truncated, not a workbook). An XLSX formula is read as the
+value Excel computed and saved with it; one saved without it (a file written by a program and
+never opened in Excel) reads empty, and ``TableReader.uncomputed`` names its cell.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import csv
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -29,6 +32,9 @@ _ZIP_MAGIC: Final = b"PK\x03\x04"
 _OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0"
 #: CSV cells may be long (addresses, notes) but not unbounded: 1 MB
 _FIELD_LIMIT: Final = 1 << 20
+
+#: a formula element in a sheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``)
+_FORMULA_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 
 csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
@@ -164,6 +170,9 @@ class TableReader:
         self._csv: Iterator[list[str]] | None = None
         self.header: tuple[str, ...] = ()
         self.header_row = 0
+        #: XLSX cells holding a formula without a computed value, which read empty: by row
+        #: number, the cells' indexes in the row
+        self.uncomputed: dict[int, frozenset[int]] = {}
 
     def __enter__(self) -> TableReader:
         try:
@@ -265,6 +274,9 @@ class TableReader:
             worksheet = workbook[self.sheet]
         else:
             raise file_error("no_sheet", sheet=self.sheet, known="、".join(workbook.sheetnames))
+        # a damaged sheet (bad XML, a truncated zip member) is left for its rows to report
+        with contextlib.suppress(Exception):
+            self.uncomputed = _uncomputed_formulas(worksheet)
         return self._xlsx_iter(worksheet)
 
     @staticmethod
@@ -280,6 +292,52 @@ class TableReader:
                 raise file_error("not_xlsx", reason=_short(exc)) from None
             number += 1
             yield RawRow(number, tuple(cell_text(v) for v in values))
+
+
+def _uncomputed_formulas(worksheet: object) -> dict[int, frozenset[int]]:
+    """The cells of a read-only ``worksheet`` whose formula was saved without its value (by
+    row number: the cells' indexes); most sheets have no formula and are only scanned."""
+    # openpyxl reading values (data_only) gives such a cell as empty, like a blank one: the
+    # sheet's XML is the only place that tells them apart
+    with worksheet._get_source() as src:  # type: ignore[attr-defined]  # ReadOnlyWorksheet
+        tail = b""
+        while chunk := src.read(_CHUNK):
+            if _FORMULA_TAG.search(tail + chunk):
+                break
+            tail = chunk[-64:]
+        else:
+            return {}
+    from openpyxl.utils.cell import coordinate_to_tuple  # type: ignore[import-untyped]
+    from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
+
+    found: dict[int, frozenset[int]] = {}
+    row_number = 0
+    with worksheet._get_source() as src:  # type: ignore[attr-defined]
+        for _, row in iterparse(src):
+            if _local(row.tag) != "row":
+                continue
+            row_number = int(row.get("r") or row_number + 1)
+            column = 0
+            cells: set[int] = set()
+            for cell in row:
+                if _local(cell.tag) != "c":
+                    continue
+                where = cell.get("r")
+                column = coordinate_to_tuple(where)[1] if where else column + 1
+                parts = {_local(part.tag): part for part in cell}
+                computed = parts.get("v") is not None and (
+                    parts["v"].text or cell.get("t") == "str"  # ="" computes to empty text
+                )
+                if "f" in parts and not computed:
+                    cells.add(column - 1)
+            if cells:
+                found[row_number] = frozenset(cells)
+            row.clear()
+    return found
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
 
 
 def _short(exc: BaseException) -> str:
