@@ -120,9 +120,23 @@ def _queries(homes: list[Household]) -> list[str]:
         *(h.resident_id[-4:] for h in picked),
         *(h.resident_id[-6:] for h in picked),
         *(h.resident_id[-6:].lower() for h in picked),
+        *(h.resident_id[-4:].translate(_WIDE) for h in picked),  # full-width
         *(h.resident_id[-1] for h in picked),
         *(helpers.pinyin_initials(h.head_name).replace("|", "")[:2] for h in picked),
     ]
+
+
+#: ASCII letters and digits to their full-width forms (２７１１, as an IME may type them)
+_WIDE = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+
+
+def test_full_width_digits_find_what_the_ordinary_ones_find(store: Store) -> None:
+    tail = store.households()[3].resident_id[-4:]
+    wide = tail.translate(_WIDE)
+    assert wide != tail
+    found = store.search_households(wide, limit=50)
+    assert found.households == store.search_households(tail, limit=50).households
+    assert found.matched >= 1
 
 
 def _expected(store: Store, query: str) -> list[Household]:

@@ -17,6 +17,7 @@ import math
 import operator
 import os
 import sqlite3
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -1408,7 +1409,7 @@ class Store:
         and how many it finds: those with ``query`` (stripped) in the head's name, the
         township or the village, those whose name's pinyin initials start with it (``zs``
         finds 张三), and those whose resident ID ends with it (ASCII letters and digits, any
-        case; only up to ``id_tail_max`` characters of it, when given). An empty query finds
+        case, full-width too; only up to ``id_tail_max`` characters of it, when given). An empty query finds
         every household. With ``season``, only households with a contract that season (in one
         of ``statuses``, when given) are found. Reads only the keys that match
         (``household_search``), not every household."""
@@ -1416,7 +1417,7 @@ class Store:
             raise ValueError("the limit is a whole number, 0 or more")
         if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
             raise TypeError("the season is a year, a whole number")
-        q = query.strip()
+        q = unicodedata.normalize("NFKC", query).strip()  # ２７１１ is 2711
         within: dict[str, object] = {"season": season, "statuses": _statuses(statuses)}
 
         def work(conn: sqlite3.Connection) -> HouseholdMatches:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Final, Protocol, TypeVar
@@ -84,8 +85,9 @@ S = TypeVar("S", bound=Searchable)
 
 def matches(query: str, head_name: str, resident_id: str, township: str, village: str) -> bool:
     """Whether a household matches a search: part of the name, its pinyin initials (``zs`` for
-    张三), the tail of the resident ID (``002X``), or part of the township or village."""
-    q = query.strip()
+    张三), the tail of the resident ID (``002X``), or part of the township or village. Full-width
+    letters and digits (``２７１１``) are read as the ordinary ones."""
+    q = unicodedata.normalize("NFKC", query).strip()
     if not q:
         return True
     if q in head_name or q in village or q in township:
