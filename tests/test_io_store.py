@@ -535,3 +535,20 @@ def test_a_slips_workbook_with_a_formula_saved_without_its_value_is_refused_and_
             ]
             assert "请先用 Excel 打开并保存" in report.messages("zh")[0]
         assert _snapshot(store) == before
+
+
+def test_a_missing_column_is_named_by_its_chinese_header_in_the_problem_table(demo: Path) -> None:
+    """The files page lists a file's problems with their column: in Chinese, the header the
+    clerk sees (小票号), not the key (receipt_no)."""
+    from orderfarm.io import validate_file
+
+    text = "合同编号,日期,毛重（公斤）,皮重（公斤）,等级\nC1,2018-10-01,2,1,一级\n"
+    with Store.open(demo) as store:
+        for report in (
+            import_file(store, text.encode(), "slips", today=TODAY),
+            import_file(store, text.encode(), "slips", commit=True, today=TODAY),
+            validate_file(text.encode(), "slips", today=TODAY),
+        ):
+            assert [(p.row, p.column, p.column_zh, p.code) for p in report.problems] == [
+                (0, "receipt_no", "小票号", "missing_column")
+            ]

@@ -407,10 +407,19 @@ def validate_file(
             for _ in stream:
                 pass
     except FileError as exc:
-        for found in exc.problems:
-            column = found.field if found.field in stream.rt.keys else ""
-            stream.report.note(RowProblem(0, column, "", found))
+        note_file_error(stream.report, exc, stream.rt)
     return stream.report
+
+
+def note_file_error(report: ImportReport, exc: FileError, rt: RecordType) -> None:
+    """Add the problems of a file that cannot be read as a whole to ``report`` (row 0), each
+    under its column (with its Chinese header) when it is about one."""
+    for found in exc.problems:
+        column = rt.column(found.field) if found.field in rt.keys else None
+        if column is None:
+            report.note(RowProblem(0, "", "", found))
+        else:
+            report.note(RowProblem(0, column.key, "", found, column.zh))
 
 
 def detect_kind(source: Source, *, format: str | None = None, sheet: str | None = None) -> str:

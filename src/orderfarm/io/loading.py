@@ -28,7 +28,7 @@ from orderfarm.ids import mask_resident_id
 from orderfarm.io.cells import neutralise, unneutralise
 from orderfarm.io.columns import RecordType, record_type
 from orderfarm.io.errors import FileError, RowProblem
-from orderfarm.io.importing import ImportReport, RowResult, RowStream
+from orderfarm.io.importing import ImportReport, RowResult, RowStream, note_file_error
 from orderfarm.io.plain import import_plain_slips
 from orderfarm.io.readers import Source
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
@@ -687,9 +687,7 @@ def import_file(
                     store, first, checked(first), rt, table, actor, rejects, lang, batch_size
                 )
     except FileError as exc:
-        for found in exc.problems:
-            column = found.field if found.field in rt.keys else ""
-            first.report.note(RowProblem(0, column, "", found))
+        note_file_error(first.report, exc, rt)
         return first.report
 
     # all or nothing: every row passed; write them in one transaction, so that a row the
