@@ -112,8 +112,12 @@ def test_a_disabled_user_cannot_log_in_and_roles_change(store: Store) -> None:
     add_user(store, "wang", Role.CLERK, PASSWORD, actor="boss")
     assert set_role(store, "wang", Role.VIEWER, actor="boss").role is Role.VIEWER
     assert not set_active(store, "wang", False, actor="boss").active
-    with pytest.raises(LoginFailed):
+    with pytest.raises(LoginFailed) as caught:
         authenticate(store, "wang", PASSWORD)
+    assert caught.value.reason == "disabled"  # told why, once the password is right
+    with pytest.raises(LoginFailed) as caught:
+        authenticate(store, "wang", "not-the-password")
+    assert caught.value.reason == "wrong"
     set_active(store, "wang", True, actor="boss")
     assert get_user(store, "wang").role is Role.VIEWER
     with pytest.raises(NotFoundError):

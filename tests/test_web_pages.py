@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from websupport import form_key, goto, login, ok, open_slip, start, texts
 
 from orderfarm import D, Household, Weighing
+from orderfarm.auth import Permission
 from orderfarm.io import RECORD_TYPES
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
@@ -504,10 +505,27 @@ def test_an_admin_adds_a_user_who_can_log_in(
     at.button(key="u_toggle").click().run()
     assert texts(at.success) == ["已保存"]
     assert listed()["wang"] == "" and at.button(key="u_toggle").label == "启用"
+    refused = start(demo_db, monkeypatch)
+    refused.text_input(key="login_name").input("wang")
+    refused.text_input(key="login_password").input(password)
+    refused.button(key="login_submit").click().run()
+    assert texts(refused.error) == ["此账户已停用，请联系管理员"]
     at.button(key="u_toggle").click().run()
+    # the role: a clerk made a viewer, listed so at once; the admin's own role cannot change
+    role = form_key(at, "u_new_role")
+    assert at.selectbox(key=role).value == "clerk" and at.button(key="u_set_role").disabled
+    at.selectbox(key=role).set_value("viewer").run()
+    at.button(key="u_set_role").click().run()
+    ok(at)
+    assert texts(at.success) == ["wang 的角色已改为查看者"]
+    table = at.dataframe[0].value
+    assert dict(zip(table["用户名"], table["角色"], strict=True))["wang"] == "查看者"
+    at.selectbox(key="u_who").set_value("admin").run()
+    assert at.button(key="u_set_role").disabled and at.button(key="u_toggle").disabled
     again = login(start(demo_db, monkeypatch), "wang", password)
     ok(again)
     assert texts(again.title) == ["总览"]
+    assert not again.session_state["user"].role.may(Permission.RECORD_DELIVERY)
 
 
 def test_an_unexpected_error_is_logged_and_shown_as_one_short_line(

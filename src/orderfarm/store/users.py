@@ -238,7 +238,10 @@ def authenticate(
         raise LoginFailed("locked", wait)
     stored = row["password_hash"] if row is not None else _DUMMY_HASH
     good = verify_password(password if isinstance(password, str) else "", stored)
-    if good and row is not None and row["active"]:
+    if good and row is not None and not row["active"]:
+        # the right password: the user may learn why, and whom to ask (no failure counted)
+        raise LoginFailed("disabled")
+    if good and row is not None:
 
         def clear(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM login_failures WHERE name = ?", (key,))

@@ -139,6 +139,12 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "By crop, a household growing several crops has its recovered, paid and outstanding "
         "amounts shared between them in proportion to each crop's proceeds (to the fen)",
     },
+    "login_disabled": {
+        "zh": "此账户已停用，请联系管理员",
+        "en": "This account is disabled: ask an administrator",
+    },
+    "change_role": {"zh": "修改角色", "en": "Change the role"},
+    "role_changed": {"zh": "{name} 的角色已改为{role}", "en": "{name} is now {role}"},
     "price_far": {
         "zh": "市场价 {price} 与模板保护价 {floor} 相差三倍以上：请核对单位（元/公斤，不是元/斤或"
         "元/吨）和小数点",

@@ -27,6 +27,8 @@ if submitted:
         if exc.reason == "locked" and exc.retry_after is not None:
             minutes = max(1, int(exc.retry_after.total_seconds() // 60) + 1)
             st.error(t("login_locked", lang, minutes=minutes))
+        elif exc.reason == "disabled":
+            st.error(t("login_disabled", lang))
         else:
             st.error(t("login_wrong", lang))
     except Exception:

@@ -57,10 +57,28 @@ def body(ctx: app.Ctx) -> None:
         st.caption(ctx.t("password_once"))
     current = next(u for u in users if u.name == who)
     label = ctx.t("disable") if current.active else ctx.t("enable")
-    if cols[1].button(label, key="u_toggle", disabled=who == s.user.name):
+    yourself = who == s.user.name  # an admin cannot lock themselves out
+    if cols[1].button(label, key="u_toggle", disabled=yourself):
         s.set_active(who, not current.active)
         st.session_state["u_flash"] = ctx.t("saved")
         st.rerun()  # the button's label follows the new state
+    roles = [r.value for r in Role]
+    new_role = st.selectbox(
+        ctx.t("role"),
+        roles,
+        index=roles.index(current.role.value),
+        key=app.owned_key("u_new_role", who),  # each user's own role shown first
+        format_func=lambda r: ctx.t(f"role_{r}"),
+        disabled=yourself,
+    )
+    if st.button(
+        ctx.t("change_role"), key="u_set_role", disabled=yourself or new_role == current.role.value
+    ):
+        s.set_role(who, str(new_role))
+        st.session_state["u_flash"] = ctx.t(
+            "role_changed", name=who, role=ctx.t(f"role_{new_role}")
+        )
+        st.rerun()
     _table(ctx, table)
 
 
