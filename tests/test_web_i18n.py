@@ -7,6 +7,7 @@ import string
 from pathlib import Path
 
 from orderfarm.auth import Permission, Role
+from orderfarm.supplies import ChargeMode
 from orderfarm.web import helpers
 from orderfarm.web.i18n import TEXTS, t
 
@@ -17,6 +18,7 @@ DYNAMIC = {
     "perm_": [p.value for p in Permission],
     "by_": ["township", "village", "crop"],
     "kind_": ["delivery", "supply", "payment"],
+    "charge_": [m.value for m in ChargeMode],
     "export_": ["settlement", "statements", "bank"],
 }
 

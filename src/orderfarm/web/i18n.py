@@ -10,6 +10,7 @@ import logging
 from typing import Final
 
 from orderfarm.messages import Lang
+from orderfarm.supplies import ChargeMode
 
 log = logging.getLogger("orderfarm.web")
 
@@ -139,6 +140,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "By crop, a household growing several crops has its recovered, paid and outstanding "
         "amounts shared between them in proportion to each crop's proceeds (to the fen)",
     },
+    # how an input is charged (ChargeMode), as the page says it
+    "charge_free": {"zh": ChargeMode.FREE.zh, "en": "free (not a household cost)"},
+    "charge_advance": {"zh": ChargeMode.ADVANCE.zh, "en": "advanced (recovered from proceeds)"},
+    "charge_paid": {"zh": ChargeMode.PAID.zh, "en": "paid at signing"},
     "login_disabled": {
         "zh": "此账户已停用，请联系管理员",
         "en": "This account is disabled: ask an administrator",

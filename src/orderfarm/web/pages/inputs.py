@@ -49,7 +49,7 @@ def body(ctx: app.Ctx) -> None:
             ctx.t("charge"),
             [m.value for m in ChargeMode],
             key=k["i_charge"],
-            format_func=lambda v: ChargeMode(v).zh if ctx.lang == "zh" else v,
+            format_func=lambda v: ctx.t(f"charge_{v}"),
         )
         day = st.date_input(ctx.t("day"), value=china_today(), key="i_day", format="YYYY-MM-DD")
         slots.add("day")
@@ -99,7 +99,7 @@ def body(ctx: app.Ctx) -> None:
             ctx.t("item"): r.supply.item,
             ctx.t("quantity"): f"{r.supply.quantity} {r.supply.unit}",
             ctx.t("unit_cost"): str(r.supply.unit_cost),
-            ctx.t("charge"): r.supply.charge.zh if ctx.lang == "zh" else r.supply.charge.value,
+            ctx.t("charge"): ctx.t(f"charge_{r.supply.charge.value}"),
             ctx.t("amount"): helpers.yuan(r.amount),
             ctx.t("voided"): "✓" if r.voided else "",
         }
