@@ -271,7 +271,9 @@ def test_a_dry_run_of_a_plain_file_takes_the_quick_path_reports_as_the_checks_an
             assert quick is not None
             checked = import_file(store, source, "slips", today=TODAY, batch_size=128)
             assert _report(quick) == _report(checked) == _report(_general_check(store, source, 128))
-            assert checked.ok and checked.dry_run and (checked.added, checked.existing) == (0, 0)
+            assert checked.ok and checked.dry_run and checked.added == 0
+            # after the file is written, the dry run finds every row recorded already
+            assert checked.existing == (0 if not store.counts()["deliveries"] else 900)
             assert (store.counts(), store.audit_head()) == before
             report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=128)
             assert report.committed

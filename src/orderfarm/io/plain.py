@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Final
@@ -74,9 +73,8 @@ def import_plain_slips(
     stream = RowStream(
         source, rt, today=today, catalog=catalog, lookup=lookup, format=format, sheet=sheet
     )
-    writer_type = PlainSlipWriter if commit else _CheckingWriter
     try:
-        with stream, writer_type(store, actor, batch_size, write=commit) as writer:
+        with stream, PlainSlipWriter(store, actor, batch_size, write=commit) as writer:
             writer.add_all(_read(stream))
     except (NotPlain, FileError, OrderfarmError, csv.Error):
         # nothing was written: the general path checks every row, and reports a malformed
@@ -86,28 +84,9 @@ def import_plain_slips(
     report.dry_run = not commit
     report.valid = report.rows
     report.added = writer.added
-    report.existing = writer.recorded if isinstance(writer, _CheckingWriter) else writer.existing
+    report.existing = writer.existing
     report.committed = commit
     return report
-
-
-class _CheckingWriter(PlainSlipWriter):
-    """A dry run's writer that counts the slips recorded before with the same data (which
-    ``PlainSlipWriter(write=False)`` skips without counting), for the report to say as the
-    general checks do."""
-
-    def __init__(self, store: Store, actor: str, batch_size: int, *, write: bool) -> None:
-        super().__init__(store, actor, batch_size, write=write)
-        self.recorded = 0
-
-    def _recorded_receipts(
-        self, conn: sqlite3.Connection, batch: list[PlainSlip], numbers: set[str]
-    ) -> set[int]:
-        # TODO(store/bulk.py): count these in PlainSlipWriter.existing when not writing too,
-        # and drop this class
-        skip = super()._recorded_receipts(conn, batch, numbers)
-        self.recorded += len(skip)
-        return skip
 
 
 def _read(stream: RowStream) -> Iterator[PlainSlip]:

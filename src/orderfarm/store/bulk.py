@@ -139,10 +139,11 @@ class PlainSlipWriter:
     those found recorded already with the same data.
 
     With ``write=False`` it checks and prices every slip the same way and writes nothing:
-    each batch is read in its own read transaction, so other writers are not held up, and
-    ``added`` and ``existing`` stay 0. A receipt twice in the file, which the table's unique
-    key stops when writing, is looked for among the receipts seen so far (by hash: a match
-    raises ``NotPlain``, and the general checks name the rows, or find nothing).
+    each batch is read in its own read transaction, so other writers are not held up;
+    ``added`` stays 0 and ``existing`` counts as when writing. A receipt twice in the file,
+    which the table's unique key stops when writing, is looked for among the receipts seen
+    so far (by hash: a match raises ``NotPlain``, and the general checks name the rows, or
+    find nothing).
     """
 
     def __init__(
@@ -374,9 +375,9 @@ class PlainSlipWriter:
                 sums[1] += amount_fen
                 sums[2] += 1
             next_id += 1
+        self.existing += len(skip)  # recorded before with the same data: a dry run says so too
         if not write:
             return  # nothing is written, nothing counted as written
-        self.existing += len(skip)
         if not rows:
             return
         conn.executemany(_INSERT, rows)
