@@ -378,6 +378,10 @@ def test_a_tampered_totals_row_is_found_by_verify(store: Store, statement: str) 
     assert not report.ok
     assert {p.check for p in report.problems} == {"totals"}
     assert all(p.seq is None for p in report.problems)
+    for problem in report.problems:  # an inspector reads it in Chinese
+        assert "records say" in problem.text("en")
+        assert "累计数" in problem.text("zh") and "与其记录之和不符" in problem.text("zh")
+        assert not problem.text("zh").startswith(("season_totals", "contract_totals"))
 
 
 def test_rebuild_repairs_tampered_totals(store: Store) -> None:

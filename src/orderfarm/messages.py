@@ -53,6 +53,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "input supply {id}: the amount is not quantity × unit cost",
         "zh": "投入品记录 {id} 的金额不等于数量 × 单价",
     },
+    "verify_totals": {
+        "en": "{table} {key}: {shown}",
+        "zh": "{table} {key} 与其记录之和不符（{shown}）：累计数被改动过，请技术人员按记录重算",
+    },
     "verify_delivery_contract": {
         "en": "delivery {id} disagrees with its contract (household, enterprise or season)",
         "zh": "过磅单 {id} 与其合同的农户、企业或年度不一致",
@@ -527,6 +531,8 @@ RECORD_NAMES: dict[str, dict[Lang, str]] = {
     "households": {"en": "households", "zh": "农户"},
     "enterprises": {"en": "enterprises", "zh": "企业"},
     "audit": {"en": "audit", "zh": "审计"},
+    "season_totals": {"en": "season_totals", "zh": "农户年度累计数"},
+    "contract_totals": {"en": "contract_totals", "zh": "合同累计数"},
     "market_price": {"en": "market price", "zh": "市场价"},
     "user": {"en": "user", "zh": "用户"},
     "export": {"en": "export", "zh": "导出"},

@@ -3051,7 +3051,9 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
     ):
         problems.append(_found("consistency", "verify_delivery_contract", seq=int(r[1]), id=r[0]))
     # The running totals (caches) against the money tables they sum.
-    for line in differences(conn):
-        problems.append(VerifyProblem("totals", line))
+    for table, key, shown in differences(conn):
+        problems.append(
+            _found("totals", "verify_totals", None, table=Named(table), key=key, shown=shown)
+        )
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return VerifyReport(tuple(problems), entries, rows)

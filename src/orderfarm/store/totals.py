@@ -221,10 +221,11 @@ _SEASON_COLUMNS: Final = ("proceeds_fen", "carry_fen", "waive_fen", "paid_fen", 
 _CONTRACT_COLUMNS: Final = ("net_g", "amount_fen", "slips")
 
 
-def differences(conn: sqlite3.Connection) -> list[str]:
-    """Where the totals tables differ from the sums of the money tables, one line each (empty
-    when they agree). A row of zeros and a missing row are the same."""
-    found: list[str] = []
+def differences(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    """Where the totals tables differ from the sums of the money tables, one row each: the
+    table, the row's key (``32/2018``) and what differs (``paid_fen 489000 (records say
+    589000)``); empty when they agree. A row of zeros and a missing row are the same."""
+    found: list[tuple[str, str, str]] = []
     checks = (
         (
             "season_totals",
@@ -255,5 +256,5 @@ def differences(conn: sqlite3.Connection) -> list[str]:
                     for name, h, w in zip(columns, have, want, strict=True)
                     if h != w
                 )
-                found.append(f"{table} {'/'.join(map(str, key))}: {shown}")
+                found.append((table, "/".join(map(str, key)), shown))
     return found
