@@ -395,7 +395,7 @@ def test_a_file_is_checked_then_imported(demo_db: Path, monkeypatch: pytest.Monk
     at.text_area(key="f_paste").input(bad).run()
     at.button(key="f_check").click().run()
     problems = at.dataframe[0].value
-    assert list(problems["行"]) == [2] and "校验码错误" in problems["问题"][0]
+    assert list(problems["行"]) == ["2"] and "校验码错误" in problems["问题"][0]
     assert at.button(key="f_commit").disabled
     good = _households_csv(Household("张三", NEW_ID, "大荆镇", "东沟村"))
     at.text_area(key="f_paste").input(good).run()
@@ -406,6 +406,15 @@ def test_a_file_is_checked_then_imported(demo_db: Path, monkeypatch: pytest.Monk
     ok(at)
     assert "已写入 1 条，已存在 0 条" in texts(at.success)
     assert _counts(demo_db)["households"] == before["households"] + 1
+    # checked again, the file is all recorded: said so, not "ready to import"
+    at.button(key="f_check").click().run()
+    assert "每一行都已登记且内容相同：导入不会写入新数据" in texts(at.info)
+    assert "全部行都正确，可以导入" not in texts(at.success)
+    # a file without the columns it needs: the problem is of the file, and said so
+    at.text_area(key="f_paste").input("姓名,电话\n张三,13800000000\n").run()
+    at.button(key="f_check").click().run()
+    whole = at.dataframe[0].value
+    assert set(whole["行"]) == {"文件"} and "身份证号" in set(whole["列"])
 
 
 def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(

@@ -379,6 +379,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "column": {"zh": "列", "en": "Column"},
     "value": {"zh": "值", "en": "Value"},
     "problem": {"zh": "问题", "en": "Problem"},
+    "whole_file": {"zh": "文件", "en": "file"},
+    "file_all_recorded": {
+        "zh": "每一行都已登记且内容相同：导入不会写入新数据",
+        "en": "Every row is recorded already with the same data: importing writes nothing new",
+    },
     "download_template": {
         "zh": "下载空白模板（XLSX，只有表头）",
         "en": "Download an empty template (XLSX, headers only)",

@@ -57,6 +57,8 @@ def _import(ctx: app.Ctx) -> None:
         st.info(report.summary(ctx.lang).replace("<data>", name))
         if report.problems:
             _rows(ctx, report.problems)
+        elif report.ok and report.rows and report.existing == report.rows:
+            st.info(ctx.t("file_all_recorded"))  # importing it again writes nothing
         elif report.ok:
             st.success(ctx.t("file_ok"))
         _to_check(ctx, report)
@@ -81,7 +83,7 @@ def _rows(ctx: app.Ctx, problems: list[RowProblem]) -> None:
     st.dataframe(
         [
             {
-                ctx.t("row"): p.row,
+                ctx.t("row"): str(p.row) if p.row else ctx.t("whole_file"),  # 0: the file
                 ctx.t("column"): p.column_zh or p.column if ctx.lang == "zh" else p.column,
                 ctx.t("value"): p.value,
                 ctx.t("problem"): p.reason(ctx.lang),
