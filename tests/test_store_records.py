@@ -26,6 +26,7 @@ from orderfarm import (
     VoidError,
     Weighing,
 )
+from orderfarm.ids import mask_resident_id
 from orderfarm.store import SCHEMA_VERSION
 from tests.test_store_support import (
     ENTERPRISE,
@@ -308,8 +309,12 @@ def test_payments_are_idempotent_by_reference_and_never_overpay(store: Store, hh
 def test_voiding_a_paid_delivery_is_refused_until_the_payment_is_voided(store: Store, hh) -> None:  # type: ignore[no-untyped-def]
     d = store.record_delivery("C1", slip(), SEP1, "R-1")
     p = store.record_payment(hh.resident_id, 2018, D("200.00"), SEP1, "BANK-1")
-    with pytest.raises(RefusedError, match="negative balance"):
+    with pytest.raises(RefusedError) as refused:
         store.void_delivery(d.id, "wrong household")
+    said = refused.value.message("zh")
+    assert f"{hh.head_name}（{mask_resident_id(hh.resident_id)}）2018 年度已付 200.00 元" in said
+    assert "超过应付 0.00 元" in said and hh.resident_id not in said
+    assert "paid 200.00 yuan" in refused.value.message("en")
     store.void_payment(p.id, "退回")
     store.void_delivery(d.id, "wrong household")
     assert store.totals(hh.resident_id, 2018).balance == D("0.00")

@@ -287,8 +287,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "{day} 不在合同交售期（{start} 至 {end}）内",
     },
     "negative_balance": {
-        "en": "would leave household {household} a negative balance ({balance}) in season {season}; void the payment first",
-        "zh": "将使农户 {household} {season} 年度余额为负（{balance} 元），请先作废付款",
+        "en": "would leave {name} ({household}) paid {paid} yuan in season {season}, more than "
+        "the {payable} yuan payable (balance {balance}); void the payment paid too much first",
+        "zh": "将使 {name}（{household}）{season} 年度已付 {paid} 元超过应付 {payable} 元（余额 "
+        "{balance} 元）；如确需如此，请先作废多付的付款",
     },
     "not_whole_fen": {
         "en": "must be a whole number of fen (at most two decimal places): {value}",

@@ -2532,18 +2532,21 @@ class Store:
         """Refuse the write in progress if any season from ``season`` on has a negative balance."""
         for year, totals in _fold(self._season_sums(conn, 10**6, household)).items():
             if year >= season and totals.balance < ZERO:
-                resident = conn.execute(
-                    "SELECT resident_id FROM households WHERE id = ?", (household,)
-                ).fetchone()[0]
+                name, resident = conn.execute(
+                    "SELECT head_name, resident_id FROM households WHERE id = ?", (household,)
+                ).fetchone()
                 raise RefusedError(
                     [
                         Problem(
                             "balance",
                             "negative_balance",
                             {
-                                "household": resident,
+                                "name": name,
+                                "household": mask_resident_id(resident),
                                 "season": year,
-                                "balance": totals.balance,
+                                "paid": f"{totals.paid:,.2f}",
+                                "payable": f"{totals.payable:,.2f}",
+                                "balance": f"{totals.balance:,.2f}",
                             },
                         )
                     ]
