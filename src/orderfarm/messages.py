@@ -14,7 +14,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     # what verify finds (VerifyProblem.text); the English names the tables by their codes
     "verify_terms_unreadable": {
         "en": "contract {contract_no}'s price terms cannot be read: {reason}",
-        "zh": "合同 {contract_no} 的价格条款无法读取，其过磅单未能重新计价",
+        "zh": "合同 {contract_no} 的价格条款无法读取，其收购小票未能重新计价",
     },
     "verify_missing_parent": {
         "en": "{table} row {row} points to a missing {parent}",
@@ -47,7 +47,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "verify_repriced": {
         "en": "delivery {id} (receipt {receipt}) is stored as {stored} but its slip prices at "
         "{priced}",
-        "zh": "过磅单 {id}（小票 {receipt}）存储金额 {stored} 元，按小票重新计价为 {priced} 元",
+        "zh": "收购小票 {id}（小票号 {receipt}）存储金额 {stored} 元，按小票重新计价为 {priced} 元",
     },
     "verify_supply_amount": {
         "en": "input supply {id}: the amount is not quantity × unit cost",
@@ -59,7 +59,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "verify_delivery_contract": {
         "en": "delivery {id} disagrees with its contract (household, enterprise or season)",
-        "zh": "过磅单 {id} 与其合同的农户、企业或年度不一致",
+        "zh": "收购小票 {id} 与其合同的农户、企业或年度不一致",
     },
     # the store's refusals (StoreError.message)
     "store_full": {
@@ -116,7 +116,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "receipt_taken": {
         "en": "{receipt} is already recorded as delivery {id} ({day}) with other "
         "weights; nothing was saved",
-        "zh": "{receipt} 已登记为第 {id} 号过磅单（{day}），内容与本单不同，未保存",
+        "zh": "{receipt} 已登记为第 {id} 号收购小票（{day}），内容与本单不同，未保存",
     },
     "supply_reference_taken": {
         "en": "{reference} is already recorded ({item}, {day}) with other "
@@ -515,15 +515,15 @@ def field_label(field: str, lang: Lang = "en") -> str:
 #: The records of money and the other things the store keeps, by the codes the store uses
 #: for them (a record's kind, a table, an audit entry's entity), in each language.
 RECORD_NAMES: dict[str, dict[Lang, str]] = {
-    "delivery": {"en": "delivery", "zh": "过磅单"},
-    "deliveries": {"en": "deliveries", "zh": "过磅单"},
+    "delivery": {"en": "delivery", "zh": "收购小票"},
+    "deliveries": {"en": "deliveries", "zh": "收购小票"},
     "supply": {"en": "input supply", "zh": "投入品"},
     "input supply": {"en": "input supply", "zh": "投入品"},
     "input_supply": {"en": "input supply", "zh": "投入品"},
     "input_supplies": {"en": "input supplies", "zh": "投入品记录"},
     "payment": {"en": "payment", "zh": "付款"},
     "payments": {"en": "payments", "zh": "付款记录"},
-    "delivery_voids": {"en": "delivery voids", "zh": "过磅单作废记录"},
+    "delivery_voids": {"en": "delivery voids", "zh": "收购小票作废记录"},
     "supply_voids": {"en": "input supply voids", "zh": "投入品作废记录"},
     "payment_voids": {"en": "payment voids", "zh": "付款作废记录"},
     "enterprise": {"en": "enterprise", "zh": "企业"},

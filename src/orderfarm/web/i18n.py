@@ -354,7 +354,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "enter_price": {"zh": "录入当日市场价", "en": "Enter the day's market price"},
     "price_per_kg": {"zh": "价格（元/公斤）", "en": "Price (yuan/kg)"},
     "price_exists": {
-        "zh": "该日已有市场价 {price}，保存将替换它（已登记的过磅单仍按登记时的价格）",
+        "zh": "该日已有市场价 {price}，保存将替换它（已登记的收购小票仍按登记时的价格）",
         "en": "That day already has the market price {price}; saving replaces it (slips already recorded keep the price they were recorded at)",
     },
     "price_saved": {"zh": "市场价 {price} 已保存", "en": "Market price {price} saved"},
@@ -417,7 +417,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     },
     "run_verify": {"zh": "校验数据库与审计链", "en": "Verify the database and the audit chain"},
     "verifying": {
-        "zh": "正在校验：每张过磅单都要重新计价，一个县的数据库约需一分钟……",
+        "zh": "正在校验：每张收购小票都要重新计价，一个县的数据库约需一分钟……",
         "en": "Verifying: every slip is priced again; a county's file takes about a minute…",
     },
     "verify_ok": {
@@ -445,11 +445,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "audit_action_close_contract": {"zh": "合同结清", "en": "close contract"},
     "audit_action_terminate_contract": {"zh": "终止合同", "en": "terminate contract"},
     "audit_action_set_market_price": {"zh": "录入市场价", "en": "set market price"},
-    "audit_action_record_delivery": {"zh": "登记过磅单", "en": "record delivery"},
-    "audit_action_record_deliveries": {"zh": "批量登记过磅单", "en": "record deliveries"},
+    "audit_action_record_delivery": {"zh": "登记收购小票", "en": "record delivery"},
+    "audit_action_record_deliveries": {"zh": "批量登记收购小票", "en": "record deliveries"},
     "audit_action_supply_input": {"zh": "登记投入品", "en": "record input supply"},
     "audit_action_record_payment": {"zh": "登记付款", "en": "record payment"},
-    "audit_action_void_delivery": {"zh": "作废过磅单", "en": "void delivery"},
+    "audit_action_void_delivery": {"zh": "作废收购小票", "en": "void delivery"},
     "audit_action_void_supply": {"zh": "作废投入品记录", "en": "void supply"},
     "audit_action_void_payment": {"zh": "作废付款", "en": "void payment"},
     "audit_action_add_user": {"zh": "添加用户", "en": "add user"},
