@@ -228,11 +228,16 @@ def test_the_inspection_checklist_lists_every_sampled_slip_and_a_household_witho
     body = rows[2:]
     assert len(body) == len(slips) + len(empty)
     assert [r[3] for r in body if r[3]] == [d.receipt_no for d in slips]
-    assert sum(Decimal(str(r[10])) for r in body if r[10] is not None) == sum(
+    header = list(rows[1])
+    amount, rejected = header.index("金额（元）"), header.index("拒收")
+    assert {"水分", "杂质"} <= set(header)  # what makes a net weight, beside it
+    assert sum(Decimal(str(r[amount])) for r in body if r[amount] is not None) == sum(
         (d.amount for d in slips), Decimal(0)
     )
+    refused = [r[3] for r in body if r[rejected] == "是"]
+    assert refused == [d.receipt_no for d in slips if not d.quote.accepted]
     assert body[[r[0] for r in body].index("张三")][:2] == ("张三", "大荆镇东沟村")
-    assert all(r[12] is None and r[13] is None for r in body)  # for the inspector to fill
+    assert all(r[-2] is None and r[-1] is None for r in body)  # for the inspector to fill
     with pytest.raises(PermissionDenied):
         Session(demo_store, CLERK).inspection_table(2018, 5, 3)
 
