@@ -552,3 +552,24 @@ def test_a_missing_column_is_named_by_its_chinese_header_in_the_problem_table(de
             assert [(p.row, p.column, p.column_zh, p.code) for p in report.problems] == [
                 (0, "receipt_no", "小票号", "missing_column")
             ]
+
+
+def test_a_payment_dated_before_its_season_is_refused_in_a_file_and_by_the_store(
+    demo: Path,
+) -> None:
+    from orderfarm.errors import ValidationError
+
+    with Store.open(demo) as store:
+        settled = next(s for s in store.settle(2018) if s.totals.balance > 10)
+        header = "付款流水号,农户身份证号,年度,付款日期,金额（元）\n"
+        early = f"E1,{settled.household_id},2018,2017-01-01,10\n"
+        before = store.counts()["payments"]
+        report = import_file(store, (header + early).encode(), "payments", commit=True)
+        assert [(p.row, p.column, p.code) for p in report.problems] == [
+            (2, "day", "paid_before_season")
+        ]
+        assert "2018 年度的付款日期为 2017-01-01，早于该年度" in report.messages("zh")[0]
+        with pytest.raises(ValidationError) as caught:
+            store.record_payment(settled.household_id, 2018, D("10"), dt.date(2017, 12, 31), "E2")
+        assert caught.value.problems[0].code == "paid_before_season"
+        assert store.counts()["payments"] == before

@@ -286,6 +286,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{day} is outside the contract's delivery window ({start} to {end})",
         "zh": "{day} 不在合同交售期（{start} 至 {end}）内",
     },
+    "paid_before_season": {
+        "en": "a payment for season {season} dated {day}, before the season began: check the "
+        "day or the season",
+        "zh": "{season} 年度的付款日期为 {day}，早于该年度：请核对日期或年度",
+    },
     "negative_balance": {
         "en": "would leave {name} ({household}) paid {paid} yuan in season {season}, more than "
         "the {payable} yuan payable (balance {balance}); void the payment paid too much first",

@@ -632,6 +632,8 @@ def _payment(row: _Row) -> PaymentRecord:
     if season is not None and not 2000 <= season <= 2100:
         row.add("season", "season_range", value=season)
     day = row.date("day")
+    if season is not None and day is not None and day.year < season:  # as the store refuses it
+        row.add("day", "paid_before_season", day=day.isoformat(), season=season)
     amount = row.number("amount", positive=True, places=2)
     if household:
         try:

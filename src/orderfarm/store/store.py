@@ -2225,6 +2225,10 @@ class Store:
         same reference a ``ConflictError``."""
         actor = _check_actor(actor)
         day = _check_day("day", day)
+        if isinstance(season, int) and day.year < season:  # the season's money is paid after it
+            raise ValidationError.one(
+                "day", "paid_before_season", day=day.isoformat(), season=season
+            )
         reference = _check_text("reference", reference, limit=60)
         note = _check_text("note", note, limit=200, required=False)
         fen = _fen_of(amount, "amount")
