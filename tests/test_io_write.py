@@ -128,3 +128,20 @@ def test_neutralise_is_exactly_undone() -> None:
 
 def test_every_record_type_is_covered() -> None:
     assert set(RECORDS) == set(RECORD_TYPES)
+
+
+@pytest.mark.parametrize(("lang", "yes", "no"), [("zh", "是", "否"), ("en", "yes", "no")])
+def test_a_yes_no_cell_is_written_in_the_files_language(
+    tmp_path: Path, lang: str, yes: str, no: str
+) -> None:
+    import openpyxl
+
+    from orderfarm.io.writers import csv_rows
+
+    table = Table("t", (Column("voided", "已作废", Kind.BOOL, False, (), ""),), [[True], [False]])
+    assert [r[0] for r in csv_rows(table, lang)][1:] == [yes, no]
+    path = tmp_path / "t.xlsx"
+    write_xlsx(Table("t", table.columns, [[True], [False]]), path, lang)
+    sheet = openpyxl.load_workbook(path).active
+    assert sheet is not None
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [yes, no]

@@ -94,6 +94,13 @@ def _plain(value: Decimal) -> str:
     return text or "0"
 
 
+def _yes_no(value: bool, lang: str) -> str:
+    """A yes/no cell in the file's language."""
+    if lang == "zh":
+        return "是" if value else "否"
+    return "yes" if value else "no"
+
+
 def cell_text(value: Cell, kind: Kind, lang: str = "zh") -> str:
     """A cell as CSV text: numbers exact in their kind's form, text neutralised, text in two
     languages in ``lang``."""
@@ -102,7 +109,7 @@ def cell_text(value: Cell, kind: Kind, lang: str = "zh") -> str:
     if isinstance(value, Bilingual):
         return neutralise(value.text(lang))
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return _yes_no(value, lang)
     if isinstance(value, Decimal):
         if kind is Kind.MONEY:
             return f"{value:.2f}" if value.as_tuple().exponent == -2 else _min2(value)
@@ -189,7 +196,7 @@ def write_xlsx(
                     cells.append(None)
                     continue
                 if isinstance(value, bool):
-                    cell = WriteOnlyCell(sheet, value="是" if value else "否")
+                    cell = WriteOnlyCell(sheet, value=_yes_no(value, lang))
                     cell.data_type = "s"
                 elif isinstance(value, str):
                     cell = WriteOnlyCell(sheet, value=_xlsx_text(value))
