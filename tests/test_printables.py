@@ -10,7 +10,7 @@ import attrs
 
 from orderfarm.demo import generate
 from orderfarm.money import D
-from orderfarm.pricing import Weighing, price_delivery
+from orderfarm.pricing import Quote, Weighing, price_delivery
 from orderfarm.printables import contract_html, receipt_html, statement_html
 from orderfarm.settlement import LineKind, StatementLine, build_statement
 
@@ -43,8 +43,9 @@ def test_contract_page() -> None:
     assert "Contract farming purchase agreement" in english and 'lang="en"' in english
 
 
-def test_receipt_carries_the_price_explanation() -> None:
-    weighing = Weighing(gross_kg=D("128.40"), tare_kg=D("3.40"), grade=CONTRACT.terms.grades[0])
+def _receipt(gross: str, tare: str) -> tuple[Quote, str]:
+    """A slip of ``CONTRACT`` priced at market 1.00, and its receipt."""
+    weighing = Weighing(gross_kg=D(gross), tare_kg=D(tare), grade=CONTRACT.terms.grades[0])
     quote = price_delivery(CONTRACT.terms, weighing, market_price=D("1.00"))
     page = receipt_html(
         quote,
@@ -55,6 +56,11 @@ def test_receipt_carries_the_price_explanation() -> None:
         contract=CONTRACT,
         purchase_point="大荆镇收购点",
     )
+    return quote, page
+
+
+def test_receipt_carries_the_price_explanation() -> None:
+    quote, page = _receipt("128.40", "3.40")
     _self_contained(page)
     assert "size: 80mm auto" in page and "收购小票" in page
     for line in quote.explain("zh").splitlines():
@@ -63,16 +69,7 @@ def test_receipt_carries_the_price_explanation() -> None:
 
 
 def test_a_receipt_shows_the_weights_as_weighed() -> None:
-    weighing = Weighing(gross_kg=D("1128.456"), tare_kg=D("2.2"), grade=CONTRACT.terms.grades[0])
-    quote = price_delivery(CONTRACT.terms, weighing, market_price=D("1.00"))
-    page = receipt_html(
-        quote,
-        receipt_no="LST2018-000002",
-        day=dt.date(2018, 10, 1),
-        household=HOME,
-        enterprise=FIRM,
-        contract=CONTRACT,
-    )
+    _, page = _receipt("1128.456", "2.2")
     assert "1,128.456 kg" in page and "2.20 kg" in page  # as on the paper slip
     assert "1,128.46 kg" not in page
 
