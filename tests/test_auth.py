@@ -61,3 +61,16 @@ def test_five_failures_lock_the_login_for_fifteen_minutes() -> None:
     assert wait is not None and dt.timedelta(minutes=14) < wait <= dt.timedelta(minutes=15)
     # after the lockout, a new attempt is allowed
     assert throttle.retry_after(failures, start + dt.timedelta(minutes=16)) is None
+
+
+def test_a_refusal_by_role_is_said_in_either_language() -> None:
+    from orderfarm.auth import Permission, PermissionDenied
+
+    denied = PermissionDenied("wang", Role.VIEWER, Permission.RECORD_PAYMENT)
+    assert denied.message("zh") == "wang（查看者）无权录入付款"
+    assert denied.message("en") == str(denied) == "wang (viewer) may not record_payment"
+    assert (
+        PermissionDenied("li", None, Permission.IMPORT).message("zh")
+        == "li（不是本库的用户）无权导入文件"
+    )
+    assert all(p.zh for p in Permission)  # every permission has its Chinese name

@@ -25,6 +25,7 @@ from typing import Final
 import attrs
 
 from orderfarm.errors import OrderfarmError
+from orderfarm.messages import Lang
 
 #: scrypt cost: n=2**14, r=8, p=1 uses 16 MiB and ~50 ms per hash — memory-hard, yet quick
 #: enough for a clerk's laptop.
@@ -49,6 +50,27 @@ class Permission(enum.Enum):
     IMPORT = "import"
     VIEW_PERSONAL = "view_personal"  # full resident IDs and accounts
     VIEW_REPORTS = "view_reports"
+
+    @property
+    def zh(self) -> str:
+        """What the permission allows, in Chinese."""
+        return _PERMISSIONS_ZH[self.value]
+
+
+_PERMISSIONS_ZH: Final = {
+    "manage_users": "管理用户",
+    "set_prices": "设定价格",
+    "view_audit": "查看审计",
+    "write_parties": "登记农户和企业",
+    "write_contracts": "管理合同",
+    "record_delivery": "录入收购小票",
+    "record_input": "录入投入品配发",
+    "record_payment": "录入付款",
+    "void_record": "作废记录",
+    "import": "导入文件",
+    "view_personal": "查看完整身份证号和账号",
+    "view_reports": "查看报表",
+}
 
 
 _CLERK: Final = frozenset(
@@ -99,6 +121,12 @@ class PermissionDenied(OrderfarmError):
         self.actor, self.role, self.permission = actor, role, permission
         who = f"{actor} ({role.value})" if role else f"{actor} (not a user)"
         super().__init__(f"{who} may not {permission.value}")
+
+    def message(self, lang: Lang = "en") -> str:
+        if lang != "zh":
+            return str(self)
+        who = f"{self.actor}（{self.role.zh}）" if self.role else f"{self.actor}（不是本库的用户）"
+        return f"{who}无权{self.permission.zh}"
 
 
 class LoginFailed(OrderfarmError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from orderfarm.auth import Permission
 from orderfarm.messages import Lang
 from orderfarm.supplies import ChargeMode
 
@@ -52,18 +53,21 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "role_admin": {"zh": "管理员", "en": "administrator"},
     "role_clerk": {"zh": "业务员", "en": "clerk"},
     "role_viewer": {"zh": "查看者", "en": "viewer"},
-    "perm_manage_users": {"zh": "管理用户", "en": "manage users"},
-    "perm_set_prices": {"zh": "设定价格", "en": "set prices"},
-    "perm_view_audit": {"zh": "查看审计", "en": "view the audit"},
-    "perm_write_parties": {"zh": "登记农户和企业", "en": "register households and enterprises"},
-    "perm_write_contracts": {"zh": "管理合同", "en": "manage contracts"},
-    "perm_record_delivery": {"zh": "录入收购小票", "en": "record weighing slips"},
-    "perm_record_input": {"zh": "录入投入品配发", "en": "record inputs"},
-    "perm_record_payment": {"zh": "录入付款", "en": "record payments"},
-    "perm_void_record": {"zh": "作废记录", "en": "void records"},
-    "perm_import": {"zh": "导入文件", "en": "import files"},
-    "perm_view_personal": {"zh": "查看完整身份证号和账号", "en": "see full IDs and accounts"},
-    "perm_view_reports": {"zh": "查看报表", "en": "view reports"},
+    "perm_manage_users": {"zh": Permission.MANAGE_USERS.zh, "en": "manage users"},
+    "perm_set_prices": {"zh": Permission.SET_PRICES.zh, "en": "set prices"},
+    "perm_view_audit": {"zh": Permission.VIEW_AUDIT.zh, "en": "view the audit"},
+    "perm_write_parties": {
+        "zh": Permission.WRITE_PARTIES.zh,
+        "en": "register households and enterprises",
+    },
+    "perm_write_contracts": {"zh": Permission.WRITE_CONTRACTS.zh, "en": "manage contracts"},
+    "perm_record_delivery": {"zh": Permission.RECORD_DELIVERY.zh, "en": "record weighing slips"},
+    "perm_record_input": {"zh": Permission.RECORD_INPUT.zh, "en": "record inputs"},
+    "perm_record_payment": {"zh": Permission.RECORD_PAYMENT.zh, "en": "record payments"},
+    "perm_void_record": {"zh": Permission.VOID_RECORD.zh, "en": "void records"},
+    "perm_import": {"zh": Permission.IMPORT.zh, "en": "import files"},
+    "perm_view_personal": {"zh": Permission.VIEW_PERSONAL.zh, "en": "see full IDs and accounts"},
+    "perm_view_reports": {"zh": Permission.VIEW_REPORTS.zh, "en": "view reports"},
     # -- navigation --
     "nav_dashboard": {"zh": "总览", "en": "Dashboard"},
     "nav_households": {"zh": "农户", "en": "Households"},
