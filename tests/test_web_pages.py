@@ -8,6 +8,7 @@ import re
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -368,8 +369,17 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     at.text_input(key="m_price").input("120").run()
     assert any("市场价 ¥120.00 与模板保护价 ¥1.20 相差三倍以上" in w for w in texts(at.warning))
     assert at.button(key="m_save").disabled
-    (checked,) = [c for c in at.checkbox if str(c.key).startswith("m_checked@")]
-    checked.check().run()
+
+    def box() -> Any:
+        (checked,) = [c for c in at.checkbox if str(c.key).startswith("m_checked@")]
+        return checked
+
+    box().check().run()
+    assert not at.button(key="m_save").disabled
+    at.selectbox(key="m_grade").set_value("二级").run()  # checked for another grade: asked again
+    assert not box().value and at.button(key="m_save").disabled
+    at.selectbox(key="m_grade").set_value("一级").run()
+    box().check().run()
     at.button(key="m_save").click().run()
     ok(at)
     assert texts(at.success) == ["市场价 ¥120.00 已保存"]
@@ -429,12 +439,12 @@ def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(
     at.text_area(key="f_paste").input(text).run()
     at.button(key="f_check").click().run()
     ok(at)
-    assert "1 处数值请核对（可以导入，导入后仍会写入）：" in texts(at.warning)
+    assert "1 处数值较少见，请与纸质单据核对（不妨碍导入）：" in texts(at.warning)
     assert "超过 5,000 kg" in at.dataframe[0].value["问题"][0]
     at.button(key="f_commit").click().run()
     ok(at)
     assert "已写入 1 条，已存在 0 条" in texts(at.success)
-    assert "1 处数值请核对（可以导入，导入后仍会写入）：" in texts(at.warning)
+    assert "1 处数值较少见，请与纸质单据核对（不妨碍导入）：" in texts(at.warning)
 
 
 def test_the_audit_page_verifies_and_samples(

@@ -114,6 +114,18 @@ def test_a_lot_too_wet_shows_why_it_is_rejected_in_chinese(
     assert row["拒收"] == "✓" and row["金额"] == "¥0.00"
 
 
+def _another_household(store: Store, number: str) -> str:
+    """The name (found once) of a household with a signed contract other than ``number``."""
+    names = [h.head_name for h in store.households()]
+    return next(
+        name
+        for c in store.contracts(season=2018)
+        if c.status.value == "signed"
+        and c.contract_no != number
+        and names.count(name := store.household(c.household_id).head_name) == 1
+    )
+
+
 def _save_a_slip(at: AppTest) -> str:
     """Save a slip of 52.4 kg on the weighing page; its receipt number."""
     at.text_input(key="w_gross").input("52.4").run()
@@ -185,8 +197,46 @@ def test_an_implausible_weight_is_questioned_before_saving(
     assert not at.checkbox[0].value and at.button(key="w_save").disabled
     at.text_input(key="w_gross").input(gross).run()
     at.checkbox[0].check().run()
+    at.text_input(key="w_impurity").input("1").run()  # another figure of the slip: asked again
+    assert not at.checkbox[0].value and at.button(key="w_save").disabled
+    at.checkbox[0].check().run()
     at.button(key="w_save").click().run()
     assert _deliveries(demo_db) == before + 1
+
+
+def test_a_checked_box_does_not_follow_the_clerk_to_another_household(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    at.text_input(key="w_gross").input("9999").run()
+    at.checkbox[0].check().run()
+    assert not at.button(key="w_save").disabled
+    with Store.open(demo_db) as store:
+        other = _another_household(store, number)
+    at.text_input(key="w_household_search").input(other).run()
+    ok(at)
+    assert at.selectbox(key="w_contract").value != number
+    # the weights typed for a household picked by mistake stay, the check is asked again
+    assert at.text_input(key="w_gross").value == "9999"
+    assert not at.checkbox[0].value and at.button(key="w_save").disabled
+
+
+@pytest.mark.parametrize(
+    ("impurity", "moisture", "said"),
+    [
+        ("99.99", "12", "扣除杂质和水分后净重为 0.00 kg：请核对杂质和水分"),
+        ("0", "0", "水分为 0%：干货不会不含水，请填实测水分"),
+    ],
+)
+def test_a_lot_left_with_no_net_weight_or_a_dried_lot_of_no_moisture_is_questioned(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, impurity: str, moisture: str, said: str
+) -> None:
+    at, _ = _weighing_page(demo_db, monkeypatch, dried=True)
+    at.text_input(key="w_gross").input("10").run()
+    at.text_input(key="w_impurity").input(impurity).run()
+    at.text_input(key="w_moisture").input(moisture).run()
+    assert said in texts(at.warning), texts(at.warning)
+    assert at.button(key="w_save").disabled
 
 
 @pytest.mark.parametrize(
@@ -212,14 +262,7 @@ def test_a_slip_saved_then_another_household_picked_starts_a_new_slip(
     taken = _save_a_slip(at)
     before = _deliveries(demo_db)
     with Store.open(demo_db) as store:  # another household's contract, without 下一张
-        names = [h.head_name for h in store.households()]
-        other = next(
-            name
-            for c in store.contracts(season=2018)
-            if c.status.value == "signed"
-            and c.contract_no != number
-            and names.count(name := store.household(c.household_id).head_name) == 1
-        )
+        other = _another_household(store, number)
     at.text_input(key="w_household_search").input(other).run()
     ok(at)
     assert at.selectbox(key="w_contract").value != number

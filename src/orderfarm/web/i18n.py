@@ -124,6 +124,15 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
         "en": "Slip {receipt} saved: {amount}",
     },
+    "net_nothing": {
+        "zh": "扣除杂质和水分后净重为 0.00 kg：请核对杂质和水分",
+        "en": "Nothing is left once impurity and water are taken off (net 0.00 kg): check "
+        "the impurity and the moisture",
+    },
+    "moisture_zero": {
+        "zh": "水分为 0%：干货不会不含水，请填实测水分",
+        "en": "Moisture 0%: a dried lot always holds some water; type the measured moisture",
+    },
     "moisture_blank": {
         "zh": "未填水分：按 0% 计，不扣水（合同水分标准 {standard}）。干货请填实测水分",
         "en": "No moisture typed: taken as 0%, no water deducted (the terms' standard is "
@@ -140,9 +149,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "− paid",
     },
     "shared_by_crop": {
-        "zh": "按作物分组时，种几种作物的农户，其扣回、已付和未付余额按各作物收购款的比例分摊（精确到分）",
-        "en": "By crop, a household growing several crops has its recovered, paid and outstanding "
-        "amounts shared between them in proportion to each crop's proceeds (to the fen)",
+        "zh": "按作物分组时，种几种作物的农户在每种作物下各计一户，其扣回、已付和未付余额按各作物收购款的比例分摊（精确到分）",
+        "en": "By crop, a household growing several crops counts under each, and its "
+        "recovered, paid and outstanding amounts are shared between them in proportion to each "
+        "crop's proceeds (to the fen)",
     },
     # how an input is charged (ChargeMode), as the page says it
     "charge_free": {"zh": ChargeMode.FREE.zh, "en": "free (not a household cost)"},
@@ -399,8 +409,9 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "inspection_file": {"zh": "督察抽查", "en": "inspection"},
     "file_ok": {"zh": "全部行都正确，可以导入", "en": "Every row is fine: ready to import"},
     "values_to_check": {
-        "zh": "{count} 处数值请核对（可以导入，导入后仍会写入）：",
-        "en": "{count} value(s) to check (they do not stop the import):",
+        "zh": "{count} 处数值较少见，请与纸质单据核对（不妨碍导入）：",
+        "en": "{count} unusual value(s): check them against the paper slips (they do not stop "
+        "the import):",
     },
     "commit_file": {"zh": "导入（全部写入）", "en": "Import (write all rows)"},
     "checking_file": {"zh": "正在检查文件的每一行……", "en": "Checking every row of the file…"},

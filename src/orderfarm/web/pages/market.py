@@ -18,9 +18,10 @@ from orderfarm.web import app, helpers
 _FAR: Final = 3
 
 
-def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str) -> bool:
+def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str, of: tuple[object, ...]) -> bool:
     """Whether the typed price may be saved: at once when it is near the template's floor of
-    its grade; otherwise once the user ticks that it was checked."""
+    its grade; otherwise once the user ticks that it was checked (for that price ``of`` that
+    crop, form, grade and day: any of them changed asks again)."""
     try:
         value = helpers.parse_decimal(typed, "market_price")
     except ValidationError:
@@ -28,7 +29,8 @@ def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str) -> bool:
     if value is None or value <= 0 or floor is None or floor / _FAR <= value <= floor * _FAR:
         return True  # near the floor, or refused by the save under the field
     st.warning(ctx.t("price_far", price=helpers.price(value), floor=helpers.price(floor)))
-    return bool(st.checkbox(ctx.t("checked_save_anyway"), key=app.owned_key("m_checked", typed)))
+    key = app.owned_key("m_checked", (*of, typed))
+    return bool(st.checkbox(ctx.t("checked_save_anyway"), key=key))
 
 
 def body(ctx: app.Ctx) -> None:
@@ -64,7 +66,8 @@ def body(ctx: app.Ctx) -> None:
             existing = s.market_price(crop, form, str(grade), day)
             if existing is not None:
                 st.warning(ctx.t("price_exists", price=helpers.price(existing)))
-        confirmed = _plausible(ctx, product.floors.get(str(grade)), str(price))
+        floor = product.floors.get(str(grade))
+        confirmed = _plausible(ctx, floor, str(price), (crop, form, grade, day))
         if st.button(ctx.t("save"), key="m_save", type="primary", disabled=not confirmed):
             try:
                 value = helpers.parse_decimal(str(price), "market_price")

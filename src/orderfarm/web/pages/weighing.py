@@ -64,12 +64,16 @@ def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
     doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
     if doubt is not None:
         said.append(render(doubt.code, doubt.params, ctx.lang))
+    elif quote.net_kg == ZERO:  # weighed, but nothing left once impurity and water are off
+        said.append(ctx.t("net_nothing"))
     standard = terms.moisture_standard
     if standard is not None:
         typed = str(st.session_state.get("w_moisture", "")).strip()
         if not typed:
             said.append(ctx.t("moisture_blank", standard=helpers.percent(standard)))
-        elif ZERO < quote.moisture < _ONE_PERCENT:
+        elif quote.moisture == ZERO:
+            said.append(ctx.t("moisture_zero"))
+        elif quote.moisture < _ONE_PERCENT:
             exact = helpers.percent_exact(quote.moisture)
             said.append(ctx.t("moisture_tiny", typed=typed, moisture=exact))
     return said
@@ -152,9 +156,8 @@ def body(ctx: app.Ctx) -> None:
     if quote is not None:
         doubts = _doubts(ctx, contract.terms, quote)
         _show_quote(ctx, quote, doubts)
-        if doubts:  # asked again for other figures: the box is keyed by the figures
-            figures = (quote.gross_kg, quote.tare_kg, st.session_state.get("w_moisture", ""))
-            key = app.owned_key("w_checked", figures)
+        if doubts:  # asked again for another contract, day or figures: the box is keyed by them
+            key = app.owned_key("w_checked", (contract.contract_no, day, weighing))
             confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
 
     # A slip saved in this session shows as saved (and is not saved twice on a second click)
