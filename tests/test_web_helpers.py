@@ -58,6 +58,12 @@ def test_form_numbers_parse_exactly_and_name_their_field() -> None:
     assert helpers.parse_percent("15", "moisture") == Decimal("0.15")
     assert helpers.parse_percent("12.5%", "moisture") == Decimal("0.125")
     assert helpers.parse_percent("", "impurity") == 0
+    for typed, shown in (("100", "100"), ("-1", "-1"), ("150%", "150")):  # said as typed
+        with pytest.raises(ValidationError) as exc:
+            helpers.parse_percent(typed, "impurity")
+        assert exc.value.messages("zh") == [
+            f"杂质: 须为 0 到 100 之间的百分数（不含 100），实为「{shown}」"
+        ]
     values, problems = helpers.collect(("a", "1", True), ("b", "x", True), ("c", "", False))
     assert values == {"a": Decimal(1), "b": None, "c": None}
     assert [p.field for p in problems] == ["b"]

@@ -365,6 +365,12 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
     with Store.open(demo_db) as store:
         assert str(store.market_price("菊芋", "fresh", "一级", dt.date(2018, 11, 5))) == "1.3525"
+    # a day to come: a typo, refused under the day
+    at.date_input(key="m_day").set_value(china_today() + dt.timedelta(days=30)).run()
+    at.text_input(key="m_price").input("1.25").run()
+    at.button(key="m_save").click().run()
+    assert "晚于今天" in _errors(at)
+    at.date_input(key="m_day").set_value(dt.date(2018, 11, 5)).run()
     # 120 for a floor of 1.20 (yuan per tonne? a point missed?): saved only once checked
     at.text_input(key="m_price").input("120").run()
     assert any("市场价 ¥120.00 与模板保护价 ¥1.20 相差三倍以上" in w for w in texts(at.warning))

@@ -484,8 +484,10 @@ class Session:
     def set_market_price(
         self, crop: str, form: str, grade: str, day: dt.date, price: Decimal
     ) -> Decimal:
-        """Record the day's market price (yuan/kg)."""
+        """Record the day's market price (yuan/kg) of a day that has come (a later day is a
+        typo: prices are posted as they are seen)."""
         self.need(P.SET_PRICES)
+        self._not_future("day", day)
         return self.store.set_market_price(crop, form, grade, day, price, actor=self.actor)
 
     def market_price(self, crop: str, form: str, grade: str, day: dt.date) -> Decimal | None:

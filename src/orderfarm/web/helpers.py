@@ -127,7 +127,10 @@ def parse_percent(text: str, field: str) -> Decimal:
     cleaned = text.strip().rstrip("%％").strip()
     if not cleaned:
         return Decimal(0)
-    return D(cleaned, field) / 100
+    percent = D(cleaned, field)
+    if not 0 <= percent < 100:  # said as typed, in percent, not as the fraction it becomes
+        raise ValidationError.one(field, "percent_range", value=cleaned)
+    return percent / 100
 
 
 def collect(*steps: tuple[str, str, bool]) -> tuple[dict[str, Decimal | None], list[Problem]]:
