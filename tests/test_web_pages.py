@@ -483,6 +483,8 @@ def test_the_audit_page_verifies_and_samples(
     log = at.dataframe[-1].value
     assert "登记付款" in set(log["操作"]) and not set(log["操作"]) & {"record_payment", "add_user"}
     assert any(str(r).startswith("付款 ") for r in log["记录"])
+    prices = [str(r) for r in log["记录"] if str(r).startswith("市场价 ")]
+    assert prices and not any("jerusalem_artichoke" in r or "chrysanthemum" in r for r in prices)
 
 
 def test_a_changed_record_is_shown_by_the_audit_page_in_chinese(

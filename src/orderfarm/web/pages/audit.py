@@ -37,6 +37,16 @@ def _verify(ctx: app.Ctx) -> None:
             )
 
 
+def _ref(ctx: app.Ctx, entity: str, ref: str) -> str:
+    """An entry's record as a person names it: a market price's crop and form by their names
+    (``杭白菊 干花 一级 2018-11-05``), not the catalogue's codes."""
+    parts = ref.split("/")
+    if entity == "market_price" and len(parts) == 4:
+        crop, form, grade, day = parts
+        return f"{helpers.crop_label(ctx.session.catalog, crop, form, ctx.lang)} {grade} {day}"
+    return ref
+
+
 def _log(ctx: app.Ctx) -> None:
     s = ctx.session
     st.subheader(ctx.t("audit_log"))
@@ -54,7 +64,7 @@ def _log(ctx: app.Ctx) -> None:
                 ctx.t("time"): e.at[:19].replace("T", " "),
                 ctx.t("actor"): e.actor,
                 ctx.t("action"): named("audit_action", e.action, ctx.lang),
-                ctx.t("record"): f"{record_name(e.entity, ctx.lang)} {e.ref}",
+                ctx.t("record"): f"{record_name(e.entity, ctx.lang)} {_ref(ctx, e.entity, e.ref)}",
                 ctx.t("hash"): e.hash[:12],
             }
             for e in reversed(entries)
