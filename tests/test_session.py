@@ -219,7 +219,10 @@ def test_the_inspection_checklist_lists_every_sampled_slip_and_a_household_witho
     slips = [d for item in items for d in item.deliveries]
     empty = [item for item in items if not item.deliveries]
     assert [item.household.head_name for item in empty] == ["张三"]
+    before = demo_store.audit_head()[0]
     path = write_table(admin.inspection_table(2018, everyone, 3), tmp_path / "抽查.xlsx")
+    (entry,) = demo_store.audit_log(since=before)  # full IDs left the store: audited
+    assert (entry.action, entry.actor, entry.ref) == ("export_full", "admin", "inspection")
     sheet = openpyxl.load_workbook(path).active
     assert sheet is not None
     rows = list(sheet.iter_rows(values_only=True))

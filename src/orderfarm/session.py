@@ -36,7 +36,12 @@ from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError, ValidationError
 from orderfarm.estimate import Estimate, GroupBy, GroupSummary, aggregate, estimate
 from orderfarm.ids import mask_account, mask_resident_id
-from orderfarm.io.exports import INSPECTION_COLUMNS, export_table, market_prices
+from orderfarm.io.exports import (
+    INSPECTION_COLUMNS,
+    audit_full_export,
+    export_table,
+    market_prices,
+)
 from orderfarm.io.importing import ImportReport
 from orderfarm.io.loading import import_file
 from orderfarm.io.records import MarketPriceRecord
@@ -838,6 +843,8 @@ class Session:
         a visit too), 核对结果 and 备注 left empty; the title says how to draw it again."""
         rows: list[list[Cell]] = []
         items = self.inspection_sample(season, size, seed)
+        if self.personal:  # full resident IDs leave the store in a file: audited, as exports are
+            audit_full_export(self.store, "inspection", season=season, actor=self.actor)
         for item in items:
             h = item.household
             home: list[Cell] = [h.head_name, h.place, h.resident_id]
