@@ -271,3 +271,18 @@ def test_a_slip_saved_then_another_household_picked_starts_a_new_slip(
     assert not texts(at.success)
     assert at.button(key="w_save").disabled
     assert _deliveries(demo_db) == before
+
+
+def test_the_receipt_number_the_page_gave_follows_the_day_until_the_clerk_types_one(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    day_key = owned_key("w_day", number)
+    day = at.date_input(key=day_key).value
+    assert str(at.text_input(key="w_receipt").value).startswith(f"W{day:%Y%m%d}-")
+    earlier = day - dt.timedelta(days=1)
+    at.date_input(key=day_key).set_value(earlier).run()
+    assert str(at.text_input(key="w_receipt").value).startswith(f"W{earlier:%Y%m%d}-")
+    at.text_input(key="w_receipt").input("PAPER-0042").run()  # the paper slip's own number
+    at.date_input(key=day_key).set_value(day).run()
+    assert at.text_input(key="w_receipt").value == "PAPER-0042"

@@ -172,11 +172,16 @@ def problems_by_field(
     return placed, other
 
 
+def receipt_stem(day: dt.date, point: str = "") -> str:
+    """What a receipt number for a slip of ``day`` at ``point`` starts with: ``W20181030-``."""
+    prefix = "".join(c for c in point if c.isascii() and c.isalnum())[:6].upper()
+    return f"{prefix or 'W'}{day:%Y%m%d}-"
+
+
 def new_receipt_no(day: dt.date, point: str = "") -> str:
     """A fresh receipt number for a slip typed at the scale: ``W20181030-3FA2C1``; one per
     form, so saving the same form twice records one slip."""
-    prefix = "".join(c for c in point if c.isascii() and c.isalnum())[:6].upper()
-    return f"{prefix or 'W'}{day:%Y%m%d}-{secrets.token_hex(3).upper()}"
+    return receipt_stem(day, point) + secrets.token_hex(3).upper()
 
 
 def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: dt.date) -> dt.date:

@@ -132,10 +132,15 @@ def body(ctx: app.Ctx) -> None:
         slots.add("day")
         point = st.text_input(ctx.t("purchase_point"), key="w_point")
         slots.add("purchase_point")
-        if not st.session_state.get("w_receipt"):
-            st.session_state["w_receipt"] = helpers.new_receipt_no(
-                day if isinstance(day, dt.date) else china_today(), point
-            )
+        numbered = st.session_state.get("w_receipt")
+        on = day if isinstance(day, dt.date) else china_today()
+        if not numbered or (
+            numbered == st.session_state.get("w_receipt_auto")  # the page's, not the clerk's
+            and numbered not in st.session_state.get("w_saved", {})
+            and not numbered.startswith(helpers.receipt_stem(on, point))  # another day, point
+        ):
+            st.session_state["w_receipt"] = helpers.new_receipt_no(on, point)
+            st.session_state["w_receipt_auto"] = st.session_state["w_receipt"]
         receipt = st.text_input(ctx.t("receipt_no"), key="w_receipt")
         slots.add("receipt_no")
 
