@@ -360,3 +360,26 @@ def test_a_formula_saved_without_its_value_is_named_not_called_empty(
     else:
         assert said.startswith("row 2, gross_kg: the cell holds a formula without a computed")
         assert "open it in Excel, save it" in said and "required" not in said
+
+
+@pytest.mark.parametrize(
+    ("typed", "code", "said"),
+    [
+        ("15", "rate_as_percent", "须为比例：15% 请填 0.15 或 15%，实为「15」"),
+        ("150%", "fraction", "必须是 0（含）到 1（不含）之间的比例"),
+        ("0.15", None, ""),
+        ("15%", None, ""),
+    ],
+)
+def test_a_moisture_written_as_a_percentage_without_its_sign_says_how_to_write_it(
+    typed: str, code: str | None, said: str
+) -> None:
+    line = f"R1,C1,2018-10-01,100,1,一级,{typed},0,点"
+    text = ",".join(RECORD_TYPES["slips"].headers("zh")) + "\n" + line + "\n"
+    report = validate_file(text.encode(), "slips", today=dt.date(2019, 1, 1))
+    moisture = [p for p in report.problems if p.column == "moisture"]
+    if code is None:
+        assert not moisture
+    else:
+        assert [p.code for p in moisture] == [code]
+        assert said in moisture[0].message("zh")

@@ -146,6 +146,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "must be a fraction from 0 up to (not including) 1, got {value}",
         "zh": "必须是 0（含）到 1（不含）之间的比例，实为 {value}",
     },
+    "rate_as_percent": {
+        "en": "is a fraction of 1: for {value}% write {fraction} or {value}%, got {value}",
+        "zh": "须为比例：{value}% 请填 {fraction} 或 {value}%，实为「{value}」",
+    },
     "percent_range": {
         "en": "must be a percentage from 0 up to (not including) 100, got {value}",
         "zh": "须为 0 到 100 之间的百分数（不含 100），实为「{value}」",

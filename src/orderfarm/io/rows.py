@@ -213,7 +213,10 @@ class _Row:
         if percent:
             value = value / 100
         if rate and not ZERO <= value < 1:
-            self.add(key, "fraction", value=raw[:40])
+            if not percent and 1 <= value < 100:  # 15 typed for 15%: say how to write it
+                self.add(key, "rate_as_percent", value=raw[:40], fraction=f"{value / 100:f}")
+            else:
+                self.add(key, "fraction", value=raw[:40])
             return None
         if minimum is not None and value < minimum:
             self.add(key, "non_negative")
