@@ -368,10 +368,11 @@ def test_an_empty_template_filled_in_excel_imports(demo: Path, tmp_path: Path, l
     from orderfarm.io.exporting import template_table
     from orderfarm.io.writers import write_table
 
-    path = write_table(template_table("households"), tmp_path / "农户.xlsx", lang=lang)
+    path = write_table(template_table("households", lang), tmp_path / "农户.xlsx", lang=lang)
     book = openpyxl.load_workbook(path)
     sheet = book.active
     assert sheet is not None
+    assert sheet.title == ("农户" if lang == "zh" else "households")
     header = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert header == RECORD_TYPES["households"].headers(lang)
     assert sheet.max_row == 1  # headers only

@@ -237,7 +237,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(
                 f"只有可导入的记录有模板：{kinds}", f"a template is of a record type: {kinds}"
             )
-        table = template_table(args.what)
+        table = template_table(args.what, args.lang)
         path = write_table(table, args.output, format=args.format, lang=args.lang)
         _say(out, f"已写出空白模板 {path}", f"empty template written to {path}", args.lang)
         return EXIT_OK

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
+import attrs
+
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
@@ -19,6 +21,7 @@ from orderfarm.io.columns import Kind, RecordType, record_type
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import CARRY_ZH, CHARGE_SHORT_ZH, Record, format_floors, format_inputs
 from orderfarm.io.writers import Cell, Table
+from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
 
 #: a resident ID standing alone in free text
@@ -172,6 +175,9 @@ def records_table(
     return Table(rt.zh, rt.columns, rows())
 
 
-def template_table(kind: RecordType | str) -> Table:
-    """An empty file of ``kind``'s columns (headers only), for staff to fill in and import."""
-    return records_table(kind, ())
+def template_table(kind: RecordType | str, lang: Lang = "zh") -> Table:
+    """An empty file of ``kind``'s columns (headers only), for staff to fill in and import;
+    its sheet named in ``lang`` (the headers are written in the file's language)."""
+    table = records_table(kind, ())
+    rt = kind if isinstance(kind, RecordType) else record_type(kind)
+    return table if lang == "zh" else attrs.evolve(table, name=rt.name)

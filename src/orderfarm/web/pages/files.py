@@ -29,11 +29,11 @@ def _import(ctx: app.Ctx) -> None:
             format_func=lambda k: RECORD_TYPES[k].zh if ctx.lang == "zh" else k,
         )
     )
-    headers = "，".join(RECORD_TYPES[kind].headers(ctx.lang))
+    headers = ("，" if ctx.lang == "zh" else ", ").join(RECORD_TYPES[kind].headers(ctx.lang))
     st.caption(ctx.t("columns_are", columns=headers))
     st.download_button(  # headers only: a few hundred bytes, made on each run
         ctx.t("download_template"),
-        data=app.table_bytes(template_table(kind), "xlsx", ctx.lang),
+        data=app.table_bytes(template_table(kind, ctx.lang), "xlsx", ctx.lang),
         file_name=f"{RECORD_TYPES[kind].zh if ctx.lang == 'zh' else kind}.xlsx",
         key="f_template",
     )
