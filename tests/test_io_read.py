@@ -139,9 +139,10 @@ def test_missing_column_is_named_in_both_languages() -> None:
     text = "小票号,合同编号,日期,皮重（公斤）,等级\nR1,C1,2018-10-01,1,一级\n"
     report = validate_file(text.encode(), "slips", today=TODAY)
     assert [(p.code, p.column) for p in report.problems] == [("missing_column", "gross_kg")]
-    assert "文件本身有 1 个问题；共 0 行" in report.summary(
-        "zh"
-    )  # not "0 rows with problems" alone
+    # not "0 rows, 0 with problems" for a file whose rows were never read
+    assert "文件本身有 1 个问题，各行未检查；" in report.summary("zh")
+    assert "共 0 行" not in report.summary("zh")
+    assert "1 problem(s) with the file itself, rows not checked;" in report.summary("en")
     assert "毛重（公斤） / gross_kg" in report.messages("zh")[0]
     assert "has no column" in report.messages("en")[0]
 

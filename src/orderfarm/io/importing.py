@@ -103,8 +103,10 @@ class ImportReport:
                     else "未写入任何数据"
                 )
             )
-            of_file = f"文件本身有 {whole} 个问题；" if whole else ""
             to_check = f"，{doubts} 处数值请核对" if doubts else ""
+            if whole and not self.rows:  # refused before any row was read
+                return f"{self.source}：文件本身有 {whole} 个问题，各行未检查；{action}"
+            of_file = f"文件本身有 {whole} 个问题；" if whole else ""
             return (
                 f"{self.source}：{of_file}共 {self.rows} 行，有效 {self.valid} 行，"
                 f"有问题 {self.invalid} 行{to_check}；{action}"
@@ -124,8 +126,10 @@ class ImportReport:
                 else "nothing written"
             )
         )
-        of_file = f"{whole} problem(s) with the file itself; " if whole else ""
         to_check = f", {doubts} value(s) to check" if doubts else ""
+        if whole and not self.rows:  # refused before any row was read
+            return f"{self.source}: {whole} problem(s) with the file itself, rows not checked; {action}"
+        of_file = f"{whole} problem(s) with the file itself; " if whole else ""
         return (
             f"{self.source}: {of_file}{self.rows} rows, {self.valid} valid, "
             f"{self.invalid} with problems{to_check}; {action}"
