@@ -299,6 +299,8 @@ def test_a_lot_of_no_weight_or_above_5_t_is_written_and_named_to_check_by_both_p
     tmp_path: Path,
 ) -> None:
     rows = slips(60, 4, 5)
+    for row in rows:  # moisture measured on every lot: the weights alone are questioned here
+        row[6] = row[6] or "0.1"
     rows[10][3:5] = ["99999", "1"]  # an extra digit
     rows[11][3:5] = ["0.004", "0"]  # no weight to the 0.01 kg
     rows[12][3:5] = [" 6000.5 ", "0.5"]  # a cell the general converter reads
@@ -331,3 +333,33 @@ def test_a_lot_of_no_weight_or_above_5_t_is_written_and_named_to_check_by_both_p
         assert [w.row for w in report.warnings] == [13, 14, 15]
         lot = store.find_delivery(store.contract(rows[10][1]).enterprise_uscc, SEASON, "R-00010")
         assert lot is not None and lot.quote.net_kg > 5000
+
+
+def test_a_lot_with_no_moisture_under_a_moisture_standard_is_named_by_both_paths(
+    tmp_path: Path,
+) -> None:
+    rows = slips(120, 8, 6)
+    db = tmp_path / "store.db"
+    season(db, 8)
+    source = write(tmp_path / "slips.csv", rows)
+    # contracts C-2 and C-6 have the terms with a moisture standard (TERMS[2])
+    expected = [
+        n + 2
+        for n, row in enumerate(rows)
+        if TERMS[int(row[1][2:]) % len(TERMS)].moisture_standard is not None and not row[6]
+    ]
+    assert expected  # the generated file has such lots
+    with Store.open(db) as store:
+        quick = _quick_check(store, source, 16)
+        assert quick is not None
+        general = _general_check(store, source, 16)
+        assert _report(quick) == _report(general)
+        named = [w.row for w in quick.warnings if w.code == "dried_lot_no_moisture"]
+        assert named == expected
+        assert (
+            "未填水分（或为 0）：按 0% 计，不扣水（合同水分标准 14%）"
+            in (quick.warning_messages("zh")[0])
+        )
+        report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=16)
+        assert report.committed and report.added == 120
+        assert [w.row for w in report.warnings if w.code == "dried_lot_no_moisture"] == expected

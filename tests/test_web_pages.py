@@ -439,7 +439,7 @@ def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(
     with Store.open(demo_db) as store:
         number, _, day, grade = open_slip(store)
     header = ",".join(RECORD_TYPES["slips"].headers("zh"))
-    text = f"{header}\nR-HEAVY-1,{number},{day},12500,2.5,{grade},,,\n"
+    text = f"{header}\nR-HEAVY-1,{number},{day},12500,2.5,{grade},0.12,,\n"
     at = _page(demo_db, monkeypatch, "clerk", "files")
     at.selectbox(key="f_kind").set_value("slips").run()
     at.text_area(key="f_paste").input(text).run()

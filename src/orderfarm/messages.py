@@ -163,6 +163,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "the tare",
         "zh": "毛重减皮重为 {mass} kg，不足 0.01 kg：请核对毛重和皮重",
     },
+    "dried_lot_no_moisture": {
+        "en": "no moisture (blank or 0) on a lot whose terms have a moisture standard "
+        "({standard}): taken as 0%, no water deducted; check it",
+        "zh": "未填水分（或为 0）：按 0% 计，不扣水（合同水分标准 {standard}），请核对",
+    },
     "lot_unusual": {
         "en": "one lot of {mass} kg (gross minus tare), above {limit} kg: check the gross for "
         "an extra digit",

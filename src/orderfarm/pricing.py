@@ -40,6 +40,16 @@ def weight_doubt(mass_kg: Decimal) -> Problem | None:
     return None
 
 
+def moisture_doubt(terms: PriceTerms, moisture: Decimal) -> Problem | None:
+    """Why a lot's moisture deserves a second look — none (0%, or left blank) under terms with
+    a moisture standard, which only dried produce has — or ``None``. A warning, not a refusal."""
+    standard = terms.moisture_standard
+    if standard is None or moisture != ZERO:
+        return None
+    shown = f"{(standard * 100).normalize():f}%"
+    return Problem("moisture", "dried_lot_no_moisture", {"standard": shown})
+
+
 @attrs.frozen
 class Weighing:
     """过磅 — what the scale and the grader say about one lot. Weights in kg, rates as fractions."""

@@ -8,6 +8,7 @@ whole: rows are read, checked and let go one at a time.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from array import array
 from collections.abc import Iterator, Mapping
@@ -69,10 +70,16 @@ class ImportReport:
             self.problems_not_listed += 1
 
     def warn(self, warning: RowProblem) -> None:
-        """Keep ``warning`` (up to ``MAX_PROBLEMS``; beyond, only counted)."""
-        if len(self.warnings) < MAX_PROBLEMS:
-            self.warnings.append(warning)
-        else:
+        """Keep ``warning`` in the order of the rows (found as they are read or as they are
+        priced, they are listed alike): the first ``MAX_PROBLEMS``, the rest only counted."""
+        kept = self.warnings
+        at = bisect.bisect_right(kept, warning.row, key=_row_of)
+        if at >= MAX_PROBLEMS:
+            self.warnings_not_listed += 1
+            return
+        kept.insert(at, warning)
+        if len(kept) > MAX_PROBLEMS:
+            kept.pop()
             self.warnings_not_listed += 1
 
     def warning_messages(self, lang: Lang = "zh") -> list[str]:
@@ -134,6 +141,10 @@ class ImportReport:
             f"{self.source}: {of_file}{self.rows} rows, {self.valid} valid, "
             f"{self.invalid} with problems{to_check}; {action}"
         )
+
+
+def _row_of(problem: RowProblem) -> int:
+    return problem.row
 
 
 def _sentences(found: list[RowProblem], not_listed: int, more: str, lang: Lang) -> list[str]:

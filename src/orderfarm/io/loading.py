@@ -35,7 +35,7 @@ from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, S
 from orderfarm.io.rows import Record
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
-from orderfarm.pricing import price_delivery
+from orderfarm.pricing import moisture_doubt, price_delivery
 from orderfarm.settlement import overpayment
 from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store, StoreError
 
@@ -471,6 +471,18 @@ def _row_problems(row: RowResult, problems: list[Problem], rt: RecordType) -> li
     return out
 
 
+def _look_at_moisture(rows: RowStream, row: RowResult, slip: SlipRecord) -> None:
+    """Warn of a dried lot with no moisture (written all the same), as the quick path does."""
+    contract = rows.context.lookup.contract(slip.contract_no)
+    if contract is None:
+        return
+    doubt = moisture_doubt(contract.terms, slip.weighing.moisture)
+    if doubt is not None:
+        rows.report.warn(
+            RowProblem(row.raw.number, "moisture", "", doubt, rows.rt.column("moisture").zh)
+        )
+
+
 def _refusal(exc: OrderfarmError) -> list[Problem]:
     if isinstance(exc, ValidationError):
         return list(exc.problems)
@@ -669,6 +681,8 @@ def import_file(
             else:
                 if pending is not None and not commit:
                     pending.add(row.record)
+                if isinstance(row.record, SlipRecord):
+                    _look_at_moisture(rows, row, row.record)
                 yield row, row.record, []
         # what a dry run says; a commit counts what it found written already instead
         rows.report.existing = checks.existing

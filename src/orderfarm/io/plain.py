@@ -28,8 +28,8 @@ from orderfarm.io.importing import ImportReport, RowStream
 from orderfarm.io.readers import Source, TableReader
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
-from orderfarm.money import to_grams
-from orderfarm.pricing import UNUSUAL_LOT_KG, weight_doubt
+from orderfarm.money import ZERO, to_grams
+from orderfarm.pricing import UNUSUAL_LOT_KG, moisture_doubt, weight_doubt
 from orderfarm.store import Store
 from orderfarm.store.bulk import NotPlain, PlainSlip, PlainSlipWriter
 
@@ -81,6 +81,11 @@ def import_plain_slips(
         # file or a refusal of the store (a full disk, a permission) in the user's words
         return None
     report = stream.report
+    column = stream.rt.column("moisture").zh
+    for row, terms in writer.no_moisture:
+        doubt = moisture_doubt(terms, ZERO)
+        assert doubt is not None
+        report.warn(RowProblem(row, "moisture", "", doubt, column))
     report.dry_run = not commit
     report.valid = report.rows
     report.added = writer.added

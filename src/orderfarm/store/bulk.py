@@ -172,6 +172,8 @@ class PlainSlipWriter:
         self._first_id: int | None = None
         #: what the written slips add to the running totals, by contract: net g, fen, slips
         self._sums: dict[int, list[int]] = {}
+        #: the rows of slips with no moisture under terms with a moisture standard, and the terms
+        self.no_moisture: list[tuple[int, PriceTerms]] = []
 
     def __enter__(self) -> Self:
         if not self.write:
@@ -268,6 +270,7 @@ class PlainSlipWriter:
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
         rules, seen, write = self._rules, self._seen, self.write
+        no_moisture = self.no_moisture
         for slip in batch:
             (
                 row_no,
@@ -287,6 +290,10 @@ class PlainSlipWriter:
                 impurity_text,
                 point,
             ) = slip
+            if moisture_n == 0:  # a dried lot's moisture left blank: named to look at again
+                lot_terms = contracts[contract_no].terms
+                if lot_terms.standard is not None:
+                    no_moisture.append((row_no, lot_terms.terms))
             if seen is not None:
                 mark = hash((contracts[contract_no].receipts_key, receipt_no))
                 if mark in seen:
