@@ -35,7 +35,7 @@ from orderfarm.contracts import Contract, PriceTerms
 from orderfarm.crops import Catalog, Crop, ProductForm, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO, D, format_price, round_yuan
+from orderfarm.money import ZERO, D, format_price, format_rate, round_yuan
 from orderfarm.parties import Household
 from orderfarm.supplies import ChargeMode, InputSupply
 
@@ -351,10 +351,6 @@ def _price(value: Decimal) -> str:
     return format_price(value, places=4)
 
 
-def _pct(value: Decimal) -> str:
-    return f"{format((value * 100).normalize(), 'f')}%"
-
-
 def _explain(e: Estimate, lang: Lang) -> list[str]:
     a = e.assumptions
     zh = lang == "zh"
@@ -368,7 +364,7 @@ def _explain(e: Estimate, lang: Lang) -> list[str]:
         head += f"，合同 {e.contract_no}"
         head_en += f", contract {e.contract_no}"
     lines.append(head if zh else head_en)
-    vol = _pct(a.price_volatility)
+    vol = format_rate(a.price_volatility)
     lines.append(
         f"假设：亩产 {_num(a.yield_kg_per_mu)} kg；预期市场价 {_price(a.market_price)} 元/kg"
         f"（价格波动率 {vol}）；亩成本 {_num(a.cost_per_mu)} 元；"
@@ -395,7 +391,9 @@ def _explain(e: Estimate, lang: Lang) -> list[str]:
         extra = ""
         if e.terms.market_linked and e.terms.premium:
             extra += (
-                f"，上浮 {_pct(e.terms.premium)}" if zh else f", premium {_pct(e.terms.premium)}"
+                f"，上浮 {format_rate(e.terms.premium)}"
+                if zh
+                else f", premium {format_rate(e.terms.premium)}"
             )
         if e.terms.ceiling is not None:
             extra += (

@@ -169,6 +169,12 @@ def format_price(price: Decimal, places: int | None = None, currency: str = "") 
     return f"{mark}{currency}{whole}.{frac.ljust(2, '0')}"
 
 
+def format_rate(rate: Decimal, sign: str = "%") -> str:
+    """A rate (a fraction) as a percentage with nothing rounded: ``18%``, ``0.18%``, ``14.5%``
+    (``sign=""`` under a column that says %)."""
+    return f"{format((rate * 100).normalize(), 'f')}{sign}"
+
+
 def format_weight(kg: Decimal) -> str:
     """A weight as the scale gave it: thousands grouped, at least two decimals and none of its
     own dropped (``1,280.50``, ``128.456``), so a receipt reads as the paper slip."""

@@ -19,7 +19,16 @@ from orderfarm.checks import Checks, require_decimal
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError, Problem
 from orderfarm.messages import Lang
-from orderfarm.money import ONE, ZERO, D, format_price, format_weight, round_kg, round_yuan
+from orderfarm.money import (
+    ONE,
+    ZERO,
+    D,
+    format_price,
+    format_rate,
+    format_weight,
+    round_kg,
+    round_yuan,
+)
 
 #: Working precision for the exact steps before the single rounding.
 _PRECISION = 60
@@ -46,8 +55,7 @@ def moisture_doubt(terms: PriceTerms, moisture: Decimal) -> Problem | None:
     standard = terms.moisture_standard
     if standard is None or moisture != ZERO:
         return None
-    shown = f"{(standard * 100).normalize():f}%"
-    return Problem("moisture", "dried_lot_no_moisture", {"standard": shown})
+    return Problem("moisture", "dried_lot_no_moisture", {"standard": format_rate(standard)})
 
 
 @attrs.frozen
@@ -145,13 +153,8 @@ class Quote:
 def rejection_text(moisture: Decimal, maximum: Decimal, lang: Lang = "en") -> str:
     """Why a lot of ``moisture`` is rejected under the ``maximum``, in ``lang``."""
     if lang == "zh":
-        return f"水分 {_pct(moisture)} 超过最高水分 {_pct(maximum)}"
-    return f"moisture {_pct(moisture)} exceeds the maximum {_pct(maximum)}"
-
-
-def _pct(rate: Decimal) -> str:
-    text = format((rate * 100).normalize(), "f")
-    return f"{text}%"
+        return f"水分 {format_rate(moisture)} 超过最高水分 {format_rate(maximum)}"
+    return f"moisture {format_rate(moisture)} exceeds the maximum {format_rate(maximum)}"
 
 
 def _kg(value: Decimal) -> str:
@@ -173,18 +176,18 @@ def _explain_lines(q: Quote, lang: Lang) -> list[str]:
         clean = mass * (ONE - q.impurity)
     if q.impurity:
         lines.append(
-            f"扣杂质 {_pct(q.impurity)}：{weighed} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+            f"扣杂质 {format_rate(q.impurity)}：{weighed} × (1 − {format_rate(q.impurity)}) ≈ {_kg(clean)} kg"
             if zh
-            else f"impurity {_pct(q.impurity)} deducted: {weighed} × (1 − {_pct(q.impurity)}) ≈ {_kg(clean)} kg"
+            else f"impurity {format_rate(q.impurity)} deducted: {weighed} × (1 − {format_rate(q.impurity)}) ≈ {_kg(clean)} kg"
         )
     std = q.moisture_standard
     if std is not None and q.moisture > std:
         lines.append(
-            f"水分 {_pct(q.moisture)} 高于标准 {_pct(std)}，按干物质折重："
-            f"{_kg(clean)} × (1 − {_pct(q.moisture)}) ÷ (1 − {_pct(std)})"
+            f"水分 {format_rate(q.moisture)} 高于标准 {format_rate(std)}，按干物质折重："
+            f"{_kg(clean)} × (1 − {format_rate(q.moisture)}) ÷ (1 − {format_rate(std)})"
             if zh
-            else f"moisture {_pct(q.moisture)} above the standard {_pct(std)}, water above standard "
-            f"removed: {_kg(clean)} × (1 − {_pct(q.moisture)}) ÷ (1 − {_pct(std)})"
+            else f"moisture {format_rate(q.moisture)} above the standard {format_rate(std)}, water above standard "
+            f"removed: {_kg(clean)} × (1 − {format_rate(q.moisture)}) ÷ (1 − {format_rate(std)})"
         )
     lines.append(
         f"净重 {_kg(q.net_kg)} kg（四舍五入到 0.01 kg），等级 {q.grade}"
@@ -228,9 +231,11 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
         return f"固定保护价 {floor} 元/kg" if zh else f"fixed protective price {floor} yuan/kg"
     if portion.basis is Basis.FLOOR:
         linked = q.market_price * (ONE + q.premium) if q.market_price is not None else ZERO
-        offer = f"（上浮 {_pct(q.premium)} 后 {format_price(linked)}）" if q.premium else ""
+        offer = f"（上浮 {format_rate(q.premium)} 后 {format_price(linked)}）" if q.premium else ""
         offer_en = (
-            f" ({format_price(linked)} with the {_pct(q.premium)} premium)" if q.premium else ""
+            f" ({format_price(linked)} with the {format_rate(q.premium)} premium)"
+            if q.premium
+            else ""
         )
         return (
             f"当日市场价 {market} 元/kg{offer} 不高于保护价 {floor} 元/kg，按保护价收购"
@@ -247,10 +252,10 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
         )
     if portion.basis is Basis.PREMIUM:
         return (
-            f"当日市场价 {market} 元/kg 上浮 {_pct(q.premium)} 后高于保护价 {floor} 元/kg，"
+            f"当日市场价 {market} 元/kg 上浮 {format_rate(q.premium)} 后高于保护价 {floor} 元/kg，"
             f"按 {format_price(portion.unit_price)} 元/kg 收购"
             if zh
-            else f"the day's market price {market} yuan/kg plus the {_pct(q.premium)} premium is above "
+            else f"the day's market price {market} yuan/kg plus the {format_rate(q.premium)} premium is above "
             f"the floor {floor} yuan/kg: paid {format_price(portion.unit_price)} yuan/kg"
         )
     ceiling = format_price(q.ceiling or ZERO)

@@ -19,7 +19,7 @@ from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.ids import mask_account, mask_resident_id
 from orderfarm.messages import Lang
-from orderfarm.money import format_price, format_weight, format_yuan
+from orderfarm.money import format_price, format_rate, format_weight, format_yuan
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import Quote
 from orderfarm.settlement import LineKind, Statement
@@ -185,10 +185,6 @@ def _e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _pct(rate: Decimal) -> str:
-    return f"{format((rate * 100).normalize(), 'f')}%"
-
-
 def _kg(value: Decimal) -> str:
     return f"{value:,.2f} kg"
 
@@ -247,7 +243,11 @@ def contract_html(
     rules: list[str] = []
     if terms.market_linked:
         premium = (
-            (f"上浮 {_pct(terms.premium)}" if lang == "zh" else f" plus {_pct(terms.premium)}")
+            (
+                f"上浮 {format_rate(terms.premium)}"
+                if lang == "zh"
+                else f" plus {format_rate(terms.premium)}"
+            )
             if terms.premium
             else ""
         )
@@ -257,9 +257,9 @@ def contract_html(
     if terms.ceiling is not None:
         rules.append(_t("ceiling", lang, value=format_price(terms.ceiling)))
     if terms.moisture_standard is not None:
-        rules.append(_t("moisture", lang, standard=_pct(terms.moisture_standard)))
+        rules.append(_t("moisture", lang, standard=format_rate(terms.moisture_standard)))
     if terms.moisture_max is not None:
-        rules.append(_t("moisture_max", lang, maximum=_pct(terms.moisture_max)))
+        rules.append(_t("moisture_max", lang, maximum=format_rate(terms.moisture_max)))
     if terms.quota_kg is not None:
         rules.append(_t("quota", lang, quota=f"{terms.quota_kg:,}"))
     inputs = "".join(
@@ -364,9 +364,9 @@ def _receipt_body(
         (_t("grade", lang), quote.grade),
     ]
     if quote.impurity:
-        weights.append((_t("impurity", lang), _pct(quote.impurity)))
+        weights.append((_t("impurity", lang), format_rate(quote.impurity)))
     if quote.moisture:
-        weights.append((_t("moisture_short", lang), _pct(quote.moisture)))
+        weights.append((_t("moisture_short", lang), format_rate(quote.moisture)))
     weights.append((_t("net", lang), _kg(quote.net_kg)))
     for portion in quote.portions:
         weights.append(

@@ -230,11 +230,6 @@ def day(value: dt.date | None) -> str:
 _TENTH: Final = Decimal("0.1")
 
 
-def percent_exact(rate: Decimal) -> str:
-    """A rate as a percentage with nothing rounded: ``18%``, ``0.18%``, ``14.5%``."""
-    return f"{(rate * 100).normalize():f}%"
-
-
 def percent(rate: Decimal | None) -> str:
     """``15.0%`` (to 0.1%, half-up)."""
     return "—" if rate is None else f"{(rate * 100).quantize(_TENTH, rounding=ROUND_HALF_UP)}%"

@@ -7,6 +7,7 @@ from decimal import Decimal
 import streamlit as st
 
 from orderfarm.messages import record_name
+from orderfarm.money import format_rate
 from orderfarm.web import app, helpers
 from orderfarm.web.i18n import named
 
@@ -117,8 +118,8 @@ def _sample(ctx: app.Ctx) -> None:
                         ctx.t("grade"): d.weighing.grade,
                         ctx.t("gross_kg"): str(d.weighing.gross_kg),
                         ctx.t("tare_kg"): str(d.weighing.tare_kg),
-                        ctx.t("moisture_pct"): helpers.percent_exact(d.weighing.moisture)[:-1],
-                        ctx.t("impurity_pct"): helpers.percent_exact(d.weighing.impurity)[:-1],
+                        ctx.t("moisture_pct"): format_rate(d.weighing.moisture, sign=""),
+                        ctx.t("impurity_pct"): format_rate(d.weighing.impurity, sign=""),
                         ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
                         ctx.t("amount"): helpers.yuan(d.amount),
                         ctx.t("rejected"): ""

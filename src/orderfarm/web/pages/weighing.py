@@ -11,7 +11,7 @@ import streamlit as st
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.messages import render
-from orderfarm.money import ZERO
+from orderfarm.money import ZERO, format_rate
 from orderfarm.pricing import Quote, Weighing, weight_doubt
 from orderfarm.store import ConflictError
 from orderfarm.units import china_today
@@ -74,7 +74,7 @@ def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
         elif quote.moisture == ZERO:
             said.append(ctx.t("moisture_zero"))
         elif quote.moisture < _ONE_PERCENT:
-            exact = helpers.percent_exact(quote.moisture)
+            exact = format_rate(quote.moisture)
             said.append(ctx.t("moisture_tiny", typed=typed, moisture=exact))
     return said
 
