@@ -319,3 +319,22 @@ def test_explanation_says_an_unprotected_grade_was_paid_the_market() -> None:
     assert "等级 等外 不在保护价范围，按当日市场价 0.90 元/kg 收购" in zh
     assert "100.00 kg × 0.90 元/kg = 90.00 元" in zh
     assert "has no floor price" in quote.explain("en")
+
+
+def test_what_on_a_slip_deserves_a_second_look() -> None:
+    from orderfarm.pricing import slip_doubts
+
+    dried = PriceTerms(floors={"一级": D("12.00")}, moisture_standard=D("0.14"))
+    fresh = PriceTerms(floors={"一级": D("1.20")})
+
+    def codes(terms: PriceTerms, gross: str, moisture: str = "0", impurity: str = "0") -> list[str]:
+        slip = Weighing(D(gross), D("0"), "一级", moisture=D(moisture), impurity=D(impurity))
+        quote = price_delivery(terms, slip, market_price=D("1.00"))
+        return [p.code for p in slip_doubts(terms, quote)]
+
+    assert codes(fresh, "52.4") == []  # an ordinary fresh lot
+    assert codes(dried, "52.4", moisture="0.12") == []  # a dried lot, its moisture measured
+    assert codes(dried, "52.4") == ["dried_lot_no_moisture"]
+    assert codes(fresh, "99999") == ["lot_unusual"]
+    assert codes(fresh, "0.001") == ["lot_weighs_nothing"]
+    assert codes(fresh, "10", impurity="0.9999") == ["lot_net_nothing"]

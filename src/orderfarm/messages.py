@@ -163,6 +163,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "the tare",
         "zh": "毛重减皮重为 {mass} kg，不足 0.01 kg：请核对毛重和皮重",
     },
+    "lot_net_nothing": {
+        "en": "Nothing is left once impurity and water are taken off (net 0.00 kg): check "
+        "the impurity and the moisture",
+        "zh": "扣除杂质和水分后净重为 0.00 kg：请核对杂质和水分",
+    },
     "dried_lot_no_moisture": {
         "en": "no moisture (blank or 0) on a lot whose terms have a moisture standard "
         "({standard}): taken as 0%, no water deducted; check it",

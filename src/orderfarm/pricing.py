@@ -58,6 +58,22 @@ def moisture_doubt(terms: PriceTerms, moisture: Decimal) -> Problem | None:
     return Problem("moisture", "dried_lot_no_moisture", {"standard": format_rate(standard)})
 
 
+def slip_doubts(terms: PriceTerms, quote: Quote) -> list[Problem]:
+    """Everything on a priced slip that deserves a second look before it is kept (warnings,
+    not refusals): its weight (``weight_doubt``), or nothing left once impurity and water are
+    off, and its moisture under the terms (``moisture_doubt``)."""
+    found = []
+    doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
+    if doubt is not None:
+        found.append(doubt)
+    elif quote.net_kg == ZERO:
+        found.append(Problem("impurity", "lot_net_nothing"))
+    doubt = moisture_doubt(terms, quote.moisture)
+    if doubt is not None:
+        found.append(doubt)
+    return found
+
+
 @attrs.frozen
 class Weighing:
     """过磅 — what the scale and the grader say about one lot. Weights in kg, rates as fractions."""

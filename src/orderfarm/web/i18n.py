@@ -124,11 +124,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
         "en": "Slip {receipt} saved: {amount}",
     },
-    "net_nothing": {
-        "zh": "扣除杂质和水分后净重为 0.00 kg：请核对杂质和水分",
-        "en": "Nothing is left once impurity and water are taken off (net 0.00 kg): check "
-        "the impurity and the moisture",
-    },
     "moisture_zero": {
         "zh": "水分为 0%：干货不会不含水，请填实测水分",
         "en": "Moisture 0%: a dried lot always holds some water; type the measured moisture",

@@ -12,7 +12,7 @@ from orderfarm.contracts import PriceTerms
 from orderfarm.errors import Problem, ValidationError
 from orderfarm.messages import render
 from orderfarm.money import ZERO, format_rate
-from orderfarm.pricing import Quote, Weighing, weight_doubt
+from orderfarm.pricing import Quote, Weighing, slip_doubts
 from orderfarm.store import ConflictError
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
@@ -57,25 +57,21 @@ def _weighing(grade: str, lang: str) -> tuple[Weighing | None, list[Problem]]:
 
 
 def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
-    """What on the slip deserves a second look before it is saved: a lot of no weight or above
-    5 t, and under a moisture standard, a moisture left blank or typed as a fraction (0.18 for
-    18%)."""
+    """What on the slip deserves a second look before it is saved (``slip_doubts``), a dried
+    lot's missing moisture worded by what was typed, and a moisture typed in this percent
+    field as a fraction (0.18 for 18%)."""
+    typed = str(st.session_state.get("w_moisture", "")).strip()
     said = []
-    doubt = weight_doubt(quote.gross_kg - quote.tare_kg)
-    if doubt is not None:
-        said.append(render(doubt.code, doubt.params, ctx.lang))
-    elif quote.net_kg == ZERO:  # weighed, but nothing left once impurity and water are off
-        said.append(ctx.t("net_nothing"))
-    standard = terms.moisture_standard
-    if standard is not None:
-        typed = str(st.session_state.get("w_moisture", "")).strip()
-        if not typed:
-            said.append(ctx.t("moisture_blank", standard=helpers.percent(standard)))
-        elif quote.moisture == ZERO:
-            said.append(ctx.t("moisture_zero"))
-        elif quote.moisture < _ONE_PERCENT:
-            exact = format_rate(quote.moisture)
-            said.append(ctx.t("moisture_tiny", typed=typed, moisture=exact))
+    for doubt in slip_doubts(terms, quote):
+        if doubt.code == "dried_lot_no_moisture":  # the page knows blank from a typed 0
+            standard = helpers.percent(terms.moisture_standard)
+            said.append(
+                ctx.t("moisture_blank", standard=standard) if not typed else ctx.t("moisture_zero")
+            )
+        else:
+            said.append(render(doubt.code, doubt.params, ctx.lang))
+    if terms.moisture_standard is not None and ZERO < quote.moisture < _ONE_PERCENT:
+        said.append(ctx.t("moisture_tiny", typed=typed, moisture=format_rate(quote.moisture)))
     return said
 
 
