@@ -338,3 +338,19 @@ def test_what_on_a_slip_deserves_a_second_look() -> None:
     assert codes(fresh, "99999") == ["lot_unusual"]
     assert codes(fresh, "0.001") == ["lot_weighs_nothing"]
     assert codes(fresh, "10", impurity="0.9999") == ["lot_net_nothing"]
+
+
+def test_a_market_price_far_off_the_floor_is_questioned_either_way() -> None:
+    from orderfarm.pricing import market_price_doubt
+
+    floor = D("1.20")
+    assert market_price_doubt(floor, D("3.60")) is None  # three times: a dear year, not a typo
+    assert market_price_doubt(floor, D("0.40")) is None
+    assert market_price_doubt(None, D("120")) is None  # a grade with no floor: nothing to judge by
+    high, low = market_price_doubt(floor, D("120")), market_price_doubt(floor, D("0.12"))
+    assert high is not None and low is not None
+    assert (high.field, high.code, low.code) == (
+        "market_price",
+        "market_price_far",
+        "market_price_far",
+    )

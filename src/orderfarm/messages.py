@@ -163,6 +163,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "the tare",
         "zh": "毛重减皮重为 {mass} kg，不足 0.01 kg：请核对毛重和皮重",
     },
+    "market_price_far": {
+        "en": "The market price {price} is more than three times off the template's floor "
+        "{floor}: check the unit (yuan per kg, not per jin or per tonne) and the decimal point",
+        "zh": "市场价 {price} 与模板保护价 {floor} 相差三倍以上：请核对单位（元/公斤，不是元/斤或"
+        "元/吨）和小数点",
+    },
     "lot_net_nothing": {
         "en": "Nothing is left once impurity and water are taken off (net 0.00 kg): check "
         "the impurity and the moisture",

@@ -58,6 +58,20 @@ def moisture_doubt(terms: PriceTerms, moisture: Decimal) -> Problem | None:
     return Problem("moisture", "dried_lot_no_moisture", {"standard": format_rate(standard)})
 
 
+#: a day's market price this many times a floor of its grade, or below the floor over it, is
+#: more likely typed in another unit (元/斤, 元/吨) or with the decimal point misplaced
+FAR_FROM_FLOOR: Final = 3
+
+
+def market_price_doubt(floor: Decimal | None, price: Decimal) -> Problem | None:
+    """Why a market ``price`` deserves a second look before it is kept — more than
+    ``FAR_FROM_FLOOR`` times off the ``floor`` of its grade either way — or ``None``."""
+    if floor is None or price <= ZERO or floor / FAR_FROM_FLOOR <= price <= floor * FAR_FROM_FLOOR:
+        return None
+    shown = {"price": format_price(price, currency="¥"), "floor": format_price(floor, currency="¥")}
+    return Problem("market_price", "market_price_far", shown)
+
+
 def slip_doubts(terms: PriceTerms, quote: Quote) -> list[Problem]:
     """Everything on a priced slip that deserves a second look before it is kept (warnings,
     not refusals): its weight (``weight_doubt``), or nothing left once impurity and water are

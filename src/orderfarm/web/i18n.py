@@ -159,12 +159,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     },
     "change_role": {"zh": "修改角色", "en": "Change the role"},
     "role_changed": {"zh": "{name} 的角色已改为{role}", "en": "{name} is now {role}"},
-    "price_far": {
-        "zh": "市场价 {price} 与模板保护价 {floor} 相差三倍以上：请核对单位（元/公斤，不是元/斤或"
-        "元/吨）和小数点",
-        "en": "The market price {price} is more than three times off the template's floor "
-        "{floor}: check the unit (yuan per kg, not per jin or per tonne) and the decimal point",
-    },
     "checked_save_anyway": {
         "zh": "已核对以上数值，仍然保存",
         "en": "I have checked the figures above: save anyway",

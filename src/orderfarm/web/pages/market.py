@@ -4,31 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Final
 
 import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
+from orderfarm.messages import render
+from orderfarm.pricing import market_price_doubt
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
-#: a day's price this many times the template's floor (or below the floor over it) is more
-#: likely typed in another unit (元/斤, 元/吨) or with the decimal point in the wrong place
-_FAR: Final = 3
-
 
 def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str, of: tuple[object, ...]) -> bool:
-    """Whether the typed price may be saved: at once when it is near the template's floor of
-    its grade; otherwise once the user ticks that it was checked (for that price ``of`` that
-    crop, form, grade and day: any of them changed asks again)."""
+    """Whether the typed price may be saved: at once unless the library questions it
+    (``market_price_doubt``); then once the user ticks that it was checked (for that price
+    ``of`` that crop, form, grade and day: any of them changed asks again)."""
     try:
         value = helpers.parse_decimal(typed, "market_price")
     except ValidationError:
         return True  # the save refuses it, under the field
-    if value is None or value <= 0 or floor is None or floor / _FAR <= value <= floor * _FAR:
-        return True  # near the floor, or refused by the save under the field
-    st.warning(ctx.t("price_far", price=helpers.price(value), floor=helpers.price(floor)))
+    doubt = None if value is None else market_price_doubt(floor, value)
+    if doubt is None:
+        return True
+    st.warning(render(doubt.code, doubt.params, ctx.lang))
     key = app.owned_key("m_checked", (*of, typed))
     return bool(st.checkbox(ctx.t("checked_save_anyway"), key=key))
 
