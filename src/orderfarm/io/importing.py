@@ -393,10 +393,14 @@ class RowStream:
                 if isinstance(record, SlipRecord):
                     doubt = record.weighing.doubt()
                     if doubt is not None:  # written all the same: a value to look at again
-                        column = columns[doubt.field]
-                        value = cells.get(doubt.field, "")
-                        report.warn(RowProblem(raw.number, doubt.field, value, doubt, column.zh))
+                        self.warn(raw.number, doubt, cells.get(doubt.field, ""))
                 yield RowResult(raw, cells, record, ())
+
+    def warn(self, row: int, doubt: Problem, value: str = "") -> None:
+        """Name a value of row ``row`` to look again at (the row is written all the same),
+        under its column."""
+        column = self.rt.column(doubt.field)
+        self.report.warn(RowProblem(row, doubt.field, value, doubt, column.zh))
 
 
 def validate_file(

@@ -478,9 +478,7 @@ def _look_at_moisture(rows: RowStream, row: RowResult, slip: SlipRecord) -> None
         return
     doubt = moisture_doubt(contract.terms, slip.weighing.moisture)
     if doubt is not None:
-        rows.report.warn(
-            RowProblem(row.raw.number, "moisture", "", doubt, rows.rt.column("moisture").zh)
-        )
+        rows.warn(row.raw.number, doubt)
 
 
 def _refusal(exc: OrderfarmError) -> list[Problem]:

@@ -23,7 +23,7 @@ from typing import Final
 from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError
 from orderfarm.io.columns import RecordType
-from orderfarm.io.errors import FileError, RowProblem
+from orderfarm.io.errors import FileError
 from orderfarm.io.importing import ImportReport, RowStream
 from orderfarm.io.readers import Source, TableReader
 from orderfarm.io.records import SlipRecord
@@ -80,12 +80,11 @@ def import_plain_slips(
         # nothing was written: the general path checks every row, and reports a malformed
         # file or a refusal of the store (a full disk, a permission) in the user's words
         return None
-    report = stream.report
-    column = stream.rt.column("moisture").zh
     for row, terms in writer.no_moisture:
         doubt = moisture_doubt(terms, ZERO)
         assert doubt is not None
-        report.warn(RowProblem(row, "moisture", "", doubt, column))
+        stream.warn(row, doubt)
+    report = stream.report
     report.dry_run = not commit
     report.valid = report.rows
     report.added = writer.added
@@ -109,7 +108,6 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
     rates: dict[str, tuple[str, int, int]] = {}
     day_of, weight, rate = days.get, weights.get, rates.get
     i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
-    gross_zh = stream.rt.column("gross_kg").zh
     lo, hi = _LOT_G
     for number, cells in _rows(stream, need):
         if len(cells) < need:  # a CSV cut off
@@ -154,13 +152,13 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
         ):
             slip = _general(number, stream, cells)
             if not lo <= slip.gross_g - slip.tare_g <= hi:
-                _look_again(report, number, slip.gross_g - slip.tare_g, cells[i_gross], gross_zh)
+                _look_again(stream, number, slip.gross_g - slip.tare_g, cells[i_gross])
             yield slip
             continue
         if t[1] >= g[1]:
             raise NotPlain(number, "tare not below gross")
         if not lo <= g[1] - t[1] <= hi:
-            _look_again(report, number, g[1] - t[1], cells[i_gross], gross_zh)
+            _look_again(stream, number, g[1] - t[1], cells[i_gross])
         yield PlainSlip(number, receipt, contract_no, day, g[1], g[0], t[1], t[0], grade, m[1], m[2], m[0], i[1], i[2], i[0], point)  # fmt: skip
 
 
@@ -204,12 +202,12 @@ def _weight(text: str) -> tuple[str, int]:
     return text, int(found[1]) * 1000 + (int(decimals) * _SCALE[len(decimals)] if decimals else 0)
 
 
-def _look_again(report: ImportReport, row: int, mass_g: int, text: str, column_zh: str) -> None:
+def _look_again(stream: RowStream, row: int, mass_g: int, text: str) -> None:
     """Warn of a lot of ``mass_g`` grams (gross − tare) that ``weight_doubt`` questions; the
     slip is written all the same."""
     doubt = weight_doubt(Decimal(mass_g) / 1000)
     if doubt is not None:
-        report.warn(RowProblem(row, "gross_kg", text, doubt, column_zh))
+        stream.warn(row, doubt, text)
 
 
 def _rate(text: str) -> tuple[str, int, int]:
