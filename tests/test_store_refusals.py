@@ -3,7 +3,6 @@ said in the user's language: Chinese on the page and in import reports, English 
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from orderfarm import D, InputSupply, OverpaymentError, Store, Weighing
+from orderfarm import D, InputSupply, OverpaymentError, Store
 from orderfarm.auth import Role
 from orderfarm.store import (
     StoreCorruptError,
@@ -23,6 +22,7 @@ from orderfarm.store import (
 from orderfarm.store.db import store_error
 from orderfarm.store.users import add_user, set_active
 from orderfarm.supplies import ChargeMode
+from tests.test_store_records import SEP1, slip
 from tests.test_store_support import (
     ENTERPRISE,
     chilli_contract,
@@ -32,21 +32,15 @@ from tests.test_store_support import (
     signed,
 )
 
-SEP1 = dt.date(2018, 9, 1)
-
-
-def _slip(gross: str) -> Weighing:
-    return Weighing(gross_kg=D(gross), tare_kg=D("2.00"), grade="一级")
-
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     with open_store(tmp_path / "season.db") as s:
         (h,) = seeded(s)
         signed(s, chilli_contract("C1", h))
-        d = s.record_delivery("C1", _slip("102.00"), SEP1, "R-1")
+        d = s.record_delivery("C1", slip("102.00"), SEP1, "R-1")
         s.void_delivery(d.id, "磅秤读数录错")
-        s.record_delivery("C1", _slip("52.00"), SEP1, "R-2")
+        s.record_delivery("C1", slip("52.00"), SEP1, "R-2")
         s.record_payment(h.resident_id, 2018, D("50.00"), SEP1, "BANK-1")
         seedlings = InputSupply("种苗", D("10"), "株", D("1.00"), ChargeMode.ADVANCE)
         s.supply_input("C1", seedlings, SEP1, "S-1")
@@ -60,7 +54,7 @@ def _home(store: Store) -> str:
 
 REFUSALS: dict[str, tuple[Callable[[Store], object], str]] = {
     "receipt taken": (
-        lambda s: s.record_delivery("C1", _slip("60.00"), SEP1, "R-2"),
+        lambda s: s.record_delivery("C1", slip("60.00"), SEP1, "R-2"),
         "小票号: R-2 已登记为第",
     ),
     "payment reference taken": (
