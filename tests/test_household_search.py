@@ -122,12 +122,27 @@ def _queries(homes: list[Household]) -> list[str]:
         *(h.resident_id[-6:].lower() for h in picked),
         *(h.resident_id[-4:].translate(_WIDE) for h in picked),  # full-width
         *(h.resident_id[-1] for h in picked),
+        *(f"{h.township} {h.village}" for h in picked),  # a place as the pages print it
+        *(f"{h.township}{h.village}" for h in picked),
+        *(f" {h.township[:2]}  {h.village[:2]} " for h in picked),
         *(helpers.pinyin_initials(h.head_name).replace("|", "")[:2] for h in picked),
     ]
 
 
 #: ASCII letters and digits to their full-width forms (２７１１, as an IME may type them)
 _WIDE = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
+
+
+def test_a_place_as_a_page_prints_it_finds_its_households(store: Store) -> None:
+    home = store.households()[5]
+    here = [
+        h for h in store.households() if (h.township, h.village) == (home.township, home.village)
+    ]
+    for query in (f"{home.township} {home.village}", f"{home.township}{home.village}"):
+        found = store.search_households(query, limit=1000)
+        assert set(found.households) == set(here), query
+        assert found.matched == len(here)
+    assert store.search_households(f"{home.township} 没有这个村", limit=10).matched == 0
 
 
 def test_full_width_digits_find_what_the_ordinary_ones_find(store: Store) -> None:

@@ -632,6 +632,17 @@ def pinyin_initials(text: str) -> str:
     return "|".join("".join(sorted({p[0].lower() for p in part if p})) for part in parts)
 
 
+def place_match(query: str, township: str, village: str) -> bool:
+    """Whether ``query`` names a place: part of the township or the village, or of both as
+    a page prints them (``三岔河镇 东沟村``, ``三岔河镇东沟村``, ``三岔河 东沟``): every word
+    of it part of one of them, or of the two written together."""
+    words = query.split()
+    if not words:
+        return False
+    both = township + village
+    return all(w in township or w in village or w in both for w in words)
+
+
 def initials_match(query: str, name: str) -> bool:
     """Whether ``query`` (latin letters) spells the start of ``name``'s pinyin initials."""
     query = query.strip().lower()
@@ -1320,7 +1331,7 @@ class Store:
         places = [
             [township, village]
             for township, village in conn.execute(_PLACES)
-            if query in township or query in village
+            if place_match(query, township, village)
         ]
         params["places"] = json.dumps(places, ensure_ascii=False) if places else None
         return params

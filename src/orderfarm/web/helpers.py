@@ -23,7 +23,7 @@ from orderfarm.io.records import MarketPriceRecord
 from orderfarm.messages import Lang
 from orderfarm.money import D, format_price, format_yuan
 from orderfarm.store import ReportRow
-from orderfarm.store.store import initials_match
+from orderfarm.store.store import initials_match, place_match
 from orderfarm.store.store import pinyin_initials as pinyin_initials
 
 if TYPE_CHECKING:
@@ -85,12 +85,13 @@ S = TypeVar("S", bound=Searchable)
 
 def matches(query: str, head_name: str, resident_id: str, township: str, village: str) -> bool:
     """Whether a household matches a search: part of the name, its pinyin initials (``zs`` for
-    张三), the tail of the resident ID (``002X``), or part of the township or village. Full-width
+    张三), the tail of the resident ID (``002X``), or part of the township or village, or of
+    both as printed (``三岔河镇 东沟村``, ``store.place_match``). Full-width
     letters and digits (``２７１１``) are read as the ordinary ones."""
     q = unicodedata.normalize("NFKC", query).strip()
     if not q:
         return True
-    if q in head_name or q in village or q in township:
+    if q in head_name or place_match(q, township, village):
         return True
     if q.isascii() and q.isalnum() and resident_id.upper().endswith(q.upper()):
         return True
