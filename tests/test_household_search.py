@@ -254,7 +254,7 @@ def test_the_migration_backfills_the_search_keys_of_an_older_file(tmp_path: Path
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP TABLE household_search")
     conn.execute("DROP INDEX households_place_name")
-    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.execute("PRAGMA user_version = 6")  # before household search
     conn.close()
     with Store.open(path) as store:
         assert store.schema_version == SCHEMA_VERSION

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import random
 import sqlite3
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -165,6 +166,37 @@ def test_cells_in_other_forms_are_read_as_the_general_converter_reads_them(
     with Store.open(general) as store:
         store.record_deliveries(as_slips(rows))
     assert deliveries(plain) == deliveries(general)
+
+
+@pytest.mark.parametrize("how", [str.lower, lambda n: n.translate(_WIDE)], ids=["case", "width"])
+def test_contract_numbers_typed_otherwise_late_in_the_file_are_their_contracts(
+    tmp_path: Path, how: Callable[[str], str]
+) -> None:
+    """Typed otherwise only after the first batches, so a contract is read again under its
+    other spelling with the kg of the file's earlier slips still to count for its quota."""
+    rows = slips(300, 6, 6)
+    typed = [list(r) for r in rows]
+    for r in typed[150:]:
+        r[1] = how(r[1])
+    plain, general = tmp_path / "plain.db", tmp_path / "general.db"
+    season(plain, 6)
+    season(general, 6)
+    source = write(tmp_path / "typed.csv", typed)
+    with Store.open(plain) as store:
+        report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=32)
+        assert report.committed and report.added == 300, report.messages("en")[:3]
+        again = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=32)
+        assert (again.committed, again.added, again.existing) == (True, 0, 300)
+        assert store.verify().ok
+    with Store.open(general) as store:
+        store.record_deliveries(as_slips(rows), batch_size=32)
+    assert deliveries(plain) == deliveries(general)
+    sql = "SELECT * FROM contract_totals ORDER BY 1"
+    assert table(plain, sql) == table(general, sql)
+
+
+#: ASCII to its full-width forms (Ｃ－３, as an IME may type it)
+_WIDE = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
 
 
 def test_importing_the_same_file_again_adds_nothing(tmp_path: Path) -> None:

@@ -88,6 +88,27 @@ def test_parties_round_trip_and_are_idempotent(store: Store) -> None:
     assert store.audit_log()[-1].action == "update_household"
 
 
+def test_a_contract_number_is_found_whatever_the_case_or_width_it_is_typed_in(
+    store: Store,
+) -> None:
+    (h,) = seeded(store)
+    signed(store, chilli_contract("SZ-JY-01", h))
+    assert store.contract("sz-jy-01").contract_no == "SZ-JY-01"
+    assert store.contract("ＳＺ－ＪＹ－０１").contract_no == "SZ-JY-01"
+    slip_ = store.record_delivery("sz-Jy-01", slip(), SEP1, "R-1")
+    assert slip_.contract_no == "SZ-JY-01"
+    assert [d.receipt_no for d in store.deliveries(contract_no="SZ-JY-01")] == ["R-1"]
+    with pytest.raises(ConflictError) as caught:  # nor may another contract take the number
+        store.add_contract(chilli_contract("sz-jy-01", h, area="3"))
+    assert (caught.value.code, caught.value.params["contract_no"]) == (
+        "contract_no_taken",
+        "SZ-JY-01",
+    )
+    with pytest.raises(NotFoundError):
+        store.contract("SZ-JY-1")
+    assert store.verify().ok
+
+
 def test_contract_lifecycle_is_audited(store: Store) -> None:
     (h,) = seeded(store)
     c = chilli_contract("C1", h)

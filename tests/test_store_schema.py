@@ -123,7 +123,12 @@ def test_a_version_1_file_is_migrated_and_keeps_its_records(tmp_path: Path) -> N
             D("50.00"),
             D("150.00"),
         )
-        store.record_delivery(contract_no, lot("50"), SEP, "R-2")
+        store.record_delivery(contract_no.lower(), lot("50"), SEP, "R-2")  # c-1 is C-1
+        plan = store._db.connection().execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM contracts WHERE contract_no = ? COLLATE NOCASE",
+            ("c-1",),
+        )
+        assert "contracts_no_nocase" in str([tuple(r) for r in plan])  # by index, not a scan
         store.record_payment(resident, 2018, D("100.00"), SEP, "P-2", note="现金")
         assert store.totals(resident, 2018).balance == D("150.00")
         assert store.verify().ok

@@ -266,7 +266,7 @@ class StoreChecks:
         found = self._stored.pop(key) if key in self._stored else self.store.find_delivery(*key)
         if found is not None and not found.voided:
             same = (
-                found.contract_no == slip.contract_no
+                found.contract_no == contract.contract_no  # as stored, however typed
                 and found.day == slip.day
                 and found.weighing == slip.weighing
                 and found.purchase_point == slip.purchase_point

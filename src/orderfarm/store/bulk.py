@@ -31,7 +31,7 @@ from orderfarm.errors import PricingError
 from orderfarm.money import D
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
-from orderfarm.store.store import Store, _check_actor, same_delivery
+from orderfarm.store.store import Store, _check_actor, contract_any_case, same_delivery
 
 __all__ = ["NotPlain", "PlainSlip", "PlainSlipWriter"]
 
@@ -104,11 +104,12 @@ class _PricedGrade(NamedTuple):
         )
 
 
-_CONTRACTS: Final = (
+_CONTRACT: Final = (
     "SELECT id, contract_no, enterprise_id, household_id, crop, form, season, status, "
     "delivery_start, delivery_end, json_extract(data, '$.terms') FROM contracts "
-    "WHERE contract_no IN (SELECT value FROM json_each(?))"
 )
+_CONTRACTS: Final = _CONTRACT + "WHERE contract_no IN (SELECT value FROM json_each(?))"  # noqa: S608
+_CONTRACT_ANY_CASE: Final = _CONTRACT + "WHERE contract_no = ? COLLATE NOCASE LIMIT 2"
 _RECEIPTS: Final = (
     "SELECT d.id, d.receipt_no, d.contract_id, d.day, d.purchase_point, d.grade, d.gross_kg, "
     "d.tare_kg, d.moisture, d.impurity, (v.delivery_id IS NOT NULL) AS voided "
@@ -416,30 +417,41 @@ class PlainSlipWriter:
         wanted = sorted(n for n in numbers if n not in known)
         if wanted:
             for row in conn.execute(_CONTRACTS, (json.dumps(wanted, ensure_ascii=False),)):
-                terms_text = row[10]
-                terms = self._terms.get(terms_text)
-                if terms is None:
-                    terms = self._terms[terms_text] = IntTerms(
-                        structure(json.loads(terms_text), PriceTerms)
-                    )
-                self._contracts[row[1]] = _Contract(
-                    int(row[0]),
-                    int(row[2]),
-                    int(row[3]),
-                    row[4],
-                    row[5],
-                    int(row[6]),
-                    row[7] == _SIGNED,
-                    row[8],
-                    row[9],
-                    terms,
-                )
+                self._contracts[row[1]] = self._contract(row)
+            for number in wanted:  # sz-jy-0001 typed for SZ-JY-0001
+                if number not in self._contracts:
+                    row = contract_any_case(conn, number, _CONTRACT_ANY_CASE)
+                    if row is not None:
+                        self._contracts[number] = self._contract(row)
             missing = [n for n in wanted if n not in self._contracts]
             if missing:
                 row_no = next(s.row for s in batch if s.contract_no == missing[0])
                 raise NotPlain(row_no, "unknown contract")
-            ids = [self._contracts[n].id for n in wanted]
+            # (a contract typed in two ways is read twice: what this file delivered under it
+            # so far is kept, not read again from totals the file has not added to yet)
+            ids = [c.id for n in wanted if (c := self._contracts[n]).id not in self._delivered]
             self._delivered.update(self.store._delivered_grams(conn, ids))
+
+    def _contract(self, row: sqlite3.Row) -> _Contract:
+        """A contract of ``_CONTRACTS``' row, its terms read once a file."""
+        terms_text = row[10]
+        terms = self._terms.get(terms_text)
+        if terms is None:
+            terms = self._terms[terms_text] = IntTerms(
+                structure(json.loads(terms_text), PriceTerms)
+            )
+        return _Contract(
+            int(row[0]),
+            int(row[2]),
+            int(row[3]),
+            row[4],
+            row[5],
+            int(row[6]),
+            row[7] == _SIGNED,
+            row[8],
+            row[9],
+            terms,
+        )
 
     def _recorded_receipts(
         self, conn: sqlite3.Connection, batch: list[PlainSlip], numbers: set[str]

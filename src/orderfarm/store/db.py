@@ -304,11 +304,17 @@ _V7: tuple[str, ...] = (
     "json_each(orderfarm_search_keys(h.head_name, h.resident_id)) j",
 )
 
+_V8: tuple[str, ...] = (
+    # A contract number is found whatever the case of its letters (Store._contract_row): a
+    # clerk's sz-jy-0001 is the contract SZ-JY-0001, and a new contract may not take it.
+    "CREATE INDEX IF NOT EXISTS contracts_no_nocase ON contracts (contract_no COLLATE NOCASE)",
+)
+
 #: Each connection's page cache, in KiB.
 CACHE_KIB = 65536
 
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

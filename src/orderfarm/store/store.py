@@ -100,7 +100,23 @@ _IN_LIMIT: Final = 500
 _CONTRACT_ROW: Final = (
     "SELECT id, contract_no, enterprise_id, household_id, crop, form, data FROM contracts "
 )
+_CONTRACT_ANY_CASE: Final = _CONTRACT_ROW + "WHERE contract_no = ? COLLATE NOCASE LIMIT 2"
 _KG: Final = Decimal("0.01")
+
+
+def contract_any_case(conn: sqlite3.Connection, typed: str, query: str) -> sqlite3.Row | None:
+    """The one row ``query`` finds for a contract whose number is ``typed`` but for the case
+    of its letters and the width of its characters (``sz-jy-0001``, ``ＳＺ－ＪＹ－０００１``
+    for ``SZ-JY-0001``); ``None`` when it finds none, or several. ``query`` selects from
+    ``contracts`` ``WHERE contract_no = ? COLLATE NOCASE LIMIT 2`` (an index serves it)."""
+    rows = conn.execute(query, (unicodedata.normalize("NFKC", typed).strip(),)).fetchall()
+    return rows[0] if len(rows) == 1 else None
+
+
+def _contract_any_case(conn: sqlite3.Connection, typed: str) -> sqlite3.Row | None:
+    return contract_any_case(conn, typed, _CONTRACT_ANY_CASE)
+
+
 _GROUPS: Final = ("township", "village", "crop", "enterprise")
 
 Clock = Callable[[], dt.datetime]
@@ -1035,6 +1051,8 @@ class Store:
     def _contract_row(self, conn: sqlite3.Connection, contract_no: str) -> _ContractRow:
         row = conn.execute(_CONTRACT_ROW + "WHERE contract_no = ?", (contract_no,)).fetchone()
         if row is None:
+            row = _contract_any_case(conn, contract_no)
+        if row is None:
             raise NotFoundError(
                 f"no contract {contract_no} (合同 {contract_no} 不存在)",
                 code="no_contract",
@@ -1052,6 +1070,9 @@ class Store:
             marks = ", ".join("?" * len(part))
             for row in conn.execute(_CONTRACT_ROW + f"WHERE contract_no IN ({marks})", part):
                 found[row["contract_no"]] = self._contract_of(row)
+        for number in numbers:
+            if number not in found and (row := _contract_any_case(conn, number)) is not None:
+                found[number] = self._contract_of(row)
         return found
 
     def _contract_of(self, row: sqlite3.Row) -> _ContractRow:
@@ -1471,18 +1492,23 @@ class Store:
             row = conn.execute(
                 "SELECT data FROM contracts WHERE contract_no = ?", (contract.contract_no,)
             ).fetchone()
+            if row is None:  # nor may it take a number but for its letters' case (sz-01, SZ-01)
+                row = conn.execute(
+                    "SELECT data FROM contracts WHERE contract_no = ? COLLATE NOCASE LIMIT 1",
+                    (unicodedata.normalize("NFKC", contract.contract_no).strip(),),
+                ).fetchone()
             if row is not None:
                 existing = from_json(row["data"], Contract)
                 if existing == contract:
                     return existing
                 raise ConflictError(
-                    f"contract number {contract.contract_no} is already used by the contract "
+                    f"contract number {existing.contract_no} is already used by the contract "
                     f"of household {existing.household_id} ({existing.crop}, {existing.season})",
                     existing=existing,
                     new=contract,
                     code="contract_no_taken",
                     field="contract_no",
-                    params={"contract_no": contract.contract_no, "season": existing.season},
+                    params={"contract_no": existing.contract_no, "season": existing.season},
                 )
             enterprise = conn.execute(
                 "SELECT id FROM enterprises WHERE uscc = ?", (contract.enterprise_uscc,)
