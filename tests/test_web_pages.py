@@ -134,6 +134,9 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
     with Store.open(demo_db) as store:
         assert store.contract("SZ2018-T-0001").status.value == "signed"
         assert store.audit_log()[-1].actor == "clerk"
+    at.text_input(key="c_number").input("sz2018-t-0001").run()  # the number in small letters
+    at.button(key="c_create").click().run()
+    assert "合同编号: SZ2018-T-0001 已被另一份合同使用（2018 年度）" in _errors(at)
 
 
 def test_the_contract_list_searches_the_store_and_filters_by_status(

@@ -241,7 +241,7 @@ def test_a_lot_left_with_no_net_weight_or_a_dried_lot_of_no_moisture_is_question
 
 @pytest.mark.parametrize(
     ("moisture", "said"),
-    [("", "未填水分：按 0% 计，不扣水（合同水分标准 14.0%）"), ("0.18", "水分「0.18」按 0.18% 计")],
+    [("", "未填水分：按 0% 计，不扣水（合同水分标准 14%）"), ("0.18", "水分「0.18」按 0.18% 计")],
 )
 def test_a_dried_lots_moisture_left_blank_or_typed_as_a_fraction_is_questioned(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, moisture: str, said: str

@@ -10,6 +10,7 @@ import streamlit as st
 
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import ValidationError
+from orderfarm.money import format_rate
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
@@ -87,7 +88,11 @@ def _create(ctx: app.Ctx, season: int) -> None:
             ctx.t(
                 "template_terms",
                 window=f"{helpers.day(contract.delivery_start)} – {helpers.day(contract.delivery_end)}",
-                moisture=helpers.percent(terms.moisture_standard),
+                moisture=(
+                    format_rate(terms.moisture_standard)
+                    if terms.moisture_standard is not None
+                    else "—"
+                ),
                 linked=ctx.t("yes") if terms.market_linked else ctx.t("no"),
                 inputs="、".join(f"{i.item} {i.quantity} {i.unit}" for i in contract.inputs) or "—",
             )

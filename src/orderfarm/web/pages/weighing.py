@@ -64,7 +64,7 @@ def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
     said = []
     for doubt in slip_doubts(terms, quote):
         if doubt.code == "dried_lot_no_moisture":  # the page knows blank from a typed 0
-            standard = helpers.percent(terms.moisture_standard)
+            standard = format_rate(terms.moisture_standard or ZERO)
             said.append(
                 ctx.t("moisture_blank", standard=standard) if not typed else ctx.t("moisture_zero")
             )
