@@ -100,6 +100,25 @@ def test_five_failures_lock_the_name_even_for_the_right_password(store: Store) -
     assert count == 0
 
 
+def test_a_name_in_other_letters_case_is_the_same_user(store: Store) -> None:
+    add_user(store, "wang", Role.CLERK, PASSWORD, actor="boss")
+    with pytest.raises(ConflictError) as taken:
+        add_user(store, "Wang", Role.ADMIN, PASSWORD, actor="boss")
+    assert taken.value.params["name"] == "wang"
+    assert authenticate(store, "WANG", PASSWORD).name == "wang"  # the actor of its writes
+    start = dt.datetime(2018, 11, 5, 9, 0, tzinfo=dt.UTC)
+    for i, typed in enumerate(["wang", "Wang", "wAng", "waNg", "wanG"]):  # no way around the lock
+        with pytest.raises(LoginFailed) as exc:
+            authenticate(store, typed, "guess-" + str(i), now=start + dt.timedelta(seconds=i))
+    assert exc.value.reason == "locked"
+    with pytest.raises(LoginFailed) as locked:
+        authenticate(store, "wang", PASSWORD, now=start + dt.timedelta(minutes=1))
+    assert locked.value.reason == "locked"
+    assert authenticate(store, "Wang", PASSWORD, now=start + dt.timedelta(minutes=20))
+    count = store._read(lambda c: c.execute("SELECT COUNT(*) FROM login_failures").fetchone()[0])
+    assert count == 0
+
+
 def test_a_short_throttle_can_be_configured(store: Store) -> None:
     add_user(store, "wang", Role.CLERK, PASSWORD, actor="boss")
     throttle = LoginThrottle(max_failures=1)

@@ -90,12 +90,16 @@ def add_user(store: Store, name: str, role: Role | str, password: str, *, actor:
 
     def work(conn: sqlite3.Connection) -> User:
         store._authorize(conn, actor, Permission.MANAGE_USERS)
-        if conn.execute("SELECT 1 FROM users WHERE name = ?", (name,)).fetchone():
+        # (Clerk and clerk are one name: whoever logs in as either is that user)
+        taken = conn.execute(
+            "SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,)
+        ).fetchone()
+        if taken:
             raise ConflictError(
-                f"the user name {name} is taken (用户名已存在)",
+                f"the user name {taken[0]} is taken (用户名已存在)",
                 code="user_name_taken",
                 field="user_name",
-                params={"name": name},
+                params={"name": taken[0]},
             )
         conn.execute(
             "INSERT INTO users (name, role, password_hash, active, created) VALUES (?, ?, ?, 1, ?)",
@@ -224,12 +228,21 @@ def authenticate(
     key = name.strip() if isinstance(name, str) else ""
     when = now or store.clock()
 
+    # A name is typed in any case of its letters (Clerk for clerk): the user it names, and
+    # the failures counted against it, are found that way too.
     def failures(conn: sqlite3.Connection) -> tuple[list[dt.datetime], sqlite3.Row | None]:
         stamps = [
             dt.datetime.fromisoformat(r[0])
-            for r in conn.execute("SELECT at FROM login_failures WHERE name = ?", (key,))
+            for r in conn.execute(
+                "SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,)
+            )
         ]
         row = conn.execute("SELECT * FROM users WHERE name = ?", (key,)).fetchone()
+        if row is None:
+            rows = conn.execute(
+                "SELECT * FROM users WHERE name = ? COLLATE NOCASE LIMIT 2", (key,)
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
         return stamps, row
 
     stamps, row = store._read(failures)
@@ -244,7 +257,7 @@ def authenticate(
     if good and row is not None:
 
         def clear(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM login_failures WHERE name = ?", (key,))
+            conn.execute("DELETE FROM login_failures WHERE name = ? COLLATE NOCASE", (key,))
 
         if stamps:
             store._write(clear)
@@ -253,7 +266,9 @@ def authenticate(
     def note(conn: sqlite3.Connection) -> None:
         # Keep the table small: failures older than the window no longer count.
         horizon = (when - throttle.window).isoformat()
-        conn.execute("DELETE FROM login_failures WHERE name = ? AND at < ?", (key, horizon))
+        conn.execute(
+            "DELETE FROM login_failures WHERE name = ? COLLATE NOCASE AND at < ?", (key, horizon)
+        )
         conn.execute("INSERT INTO login_failures (name, at) VALUES (?, ?)", (key, when.isoformat()))
 
     store._write(note)
