@@ -270,10 +270,10 @@ def test_helpers() -> None:
 
 def test_every_record_type_documents_both_names() -> None:
     for rt in RECORD_TYPES.values():
-        positions, unknown, repeated = rt.match_header(rt.headers("zh"))
-        assert set(positions) == set(rt.keys) and not unknown and not repeated
-        positions, unknown, repeated = rt.match_header(rt.headers("en"))
-        assert set(positions) == set(rt.keys) and not unknown and not repeated
+        for lang in ("zh", "en"):
+            found = rt.match_header(rt.headers(lang))
+            assert set(found.positions) == set(rt.keys)
+            assert not (found.unknown or found.repeated or found.scales or found.bad_units)
 
 
 def test_a_row_cut_short_says_the_file_may_be_truncated() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -13,6 +14,7 @@ from typing import Any
 import attrs
 import pytest
 import websupport
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from websupport import form_key, goto, login, ok, open_slip, start, texts
 
@@ -311,7 +313,7 @@ def test_voiding_a_slip_says_which_later_slips_were_priced_again(
 
 
 def test_the_statement_and_the_settlement_file(
-    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
 ) -> None:
     at = _page(demo_db, monkeypatch, "viewer", "settlement")
     name = _a_name(demo_db)
@@ -321,7 +323,99 @@ def test_the_statement_and_the_settlement_file(
     assert "bank" not in at.selectbox(key="s_what").options  # a viewer gets no bank list
     at.button(key="s_prepare").click().run()
     ok(at)
-    assert at.session_state["s_file"][1] == "settlement-2018.xlsx"
+    assert _served(at, served, "s_download")[0] == "settlement-2018.xlsx"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[str, bytes]]:
+    """What each download button serves, by its URL: (file name, content)."""
+    files: dict[str, tuple[str, bytes]] = {}
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def spy(
+        self: MemoryMediaFileStorage,
+        path_or_data: str | bytes,
+        mimetype: str,
+        kind: Any,
+        filename: str | None = None,
+    ) -> str:
+        file_id = load(self, path_or_data, mimetype, kind, filename)
+        if isinstance(path_or_data, bytes):
+            files[self.get_url(file_id)] = (filename or "", path_or_data)
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", spy)
+    return files
+
+
+def _served(
+    at: AppTest, served: dict[str, tuple[str, bytes]], key: str
+) -> tuple[str, bytes] | None:
+    """The file the download button ``key`` serves (None: no such button)."""
+    urls = [b.proto.url for b in at.get("download_button") if b.proto.id.endswith(f"-{key}")]
+    return served[urls[0]] if urls else None
+
+
+def _bank_amounts(data: bytes) -> dict[str, Decimal]:
+    """A bank list in CSV: each resident ID's amount."""
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    return {r["身份证号"]: Decimal(r["金额（元）"].replace(",", "")) for r in rows}
+
+
+def test_a_prepared_bank_list_is_dropped_once_a_payment_is_recorded(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", "settlement")
+    at.radio(key="s_format").set_value("csv")
+    at.selectbox(key="s_what").set_value("bank")
+    at.checkbox(key="s_full").check().run()
+    at.button(key="s_prepare").click().run()
+    ok(at)
+    found = _served(at, served, "s_download")
+    assert found is not None and found[0] == "bank-2018.csv"
+    owed = _bank_amounts(found[1])
+    rid, amount = next(iter(owed.items()))
+    with Store.open(demo_db) as store:  # paid on the payments page, by this clerk or another
+        store.record_payment(rid, 2018, D("1.00"), dt.date(2018, 12, 1), "BANK-STALE-1")
+    at.run()
+    assert _served(at, served, "s_download") is None  # the old list is not offered
+    at.button(key="s_prepare").click().run()
+    found = _served(at, served, "s_download")
+    assert found is not None and _bank_amounts(found[1])[rid] == amount - D("1.00")
+    # another choice than the file was made for drops it too
+    at.checkbox(key="s_full").uncheck().run()
+    assert _served(at, served, "s_download") is None
+
+
+def test_the_files_page_offers_the_file_of_the_kind_and_season_chosen(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    with Store.open(demo_db) as store:
+        home = store.households()[0]
+        signed(
+            store, chilli_contract("Q-2019", home, season=2019, enterprise=store.enterprises()[0])
+        )
+    at = _page(demo_db, monkeypatch, "clerk", "files")
+    at.selectbox(key="f_what").set_value("settlement")
+    at.selectbox(key="f_season").set_value(2019).run()
+    at.button(key="f_prepare").click().run()
+    ok(at)
+    found = _served(at, served, "f_download")
+    assert found is not None and found[0] == "settlement-2019.xlsx"
+    at.selectbox(key="f_what").set_value("bank")
+    at.selectbox(key="f_season").set_value(2018).run()
+    assert _served(at, served, "f_download") is None  # not the 2019 settlement
+    at.radio(key="f_format").set_value("csv").run()
+    at.button(key="f_prepare").click().run()
+    found = _served(at, served, "f_download")
+    assert found is not None and found[0] == "bank-2018.csv" and "金额（元）" in found[1].decode()
+    # a list of the whole store is named without a season, and kept whatever the season
+    at.selectbox(key="f_what").set_value("households").run()
+    at.button(key="f_prepare").click().run()
+    found = _served(at, served, "f_download")
+    assert found is not None and found[0] == "households.csv"
+    at.selectbox(key="f_season").set_value(2019).run()
+    assert _served(at, served, "f_download") == found
 
 
 def test_the_estimate_shows_what_the_floor_secures(

@@ -371,11 +371,32 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "the column {column} appears twice (columns {first} and {second})",
         "zh": "「{column}」列出现两次（第 {first} 列和第 {second} 列）",
     },
+    "unit_unknown": {
+        "en": "the column {header} gives a unit it cannot be read in (units it may give: "
+        "{known}); nothing was read",
+        "zh": "「{header}」列的单位无法识别（可用：{known}），未读取任何数据",
+    },
+    "unit_column": {
+        "en": "the file has a column {header}: the numbers' unit is read from each column's "
+        "header, as in 毛重（斤） or 保护价（元/斤）; without it they are kg and yuan/kg",
+        "zh": "文件有「{header}」列：单位要写在各列的列名里，如「毛重（斤）」「保护价（元/斤）」；"
+        "不写则按公斤、元/公斤读取",
+    },
+    "unused_column": {
+        "en": "the column {header} is not one of this record type's columns and was not read",
+        "zh": "「{header}」列不是本类记录的列，未读取",
+    },
     "formula_not_computed": {
         "en": "the cell holds a formula without a computed value (the file was written by a "
         "program and never opened in Excel): open it in Excel, save it, then import it",
         "zh": "单元格是公式，但文件中没有公式的计算结果（文件由程序生成，未在 Excel 中打开过）："
         "请先用 Excel 打开并保存，再导入",
+    },
+    "id_saved_as_number": {
+        "en": "row {row}, {column} ({value!r}): saved as a number, which lost digits (Excel "
+        "keeps 15): set the column to text and type the numbers again",
+        "zh": "第 {row} 行「{column}」（值「{value}」）：以数字保存，已丢失位数（Excel 只保留 15 "
+        "位数字），请将该列设为文本后重新填写",
     },
     "short_row": {
         "en": "the row has {got} cells but the header has {expected}; the file may be truncated",

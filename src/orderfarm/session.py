@@ -736,6 +736,12 @@ class Session:
         key = ("report", season, tuple(by))
         return list(_REPORTS.get(self.store, key, lambda: tuple(self.store.report(season, by=by))))
 
+    def revision(self) -> int:
+        """The number of the store's last audit entry: every write appends one, so what a page
+        made from the store (a file prepared to download) is current while this is unchanged."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.audit_head()[0]
+
     def export(
         self, what: str, *, season: int | None = None, full: bool = False, by: Sequence[str] = ()
     ) -> Table:

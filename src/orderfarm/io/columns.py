@@ -12,9 +12,11 @@ The same tables drive the exports, so a file written by ``export_records`` impor
 from __future__ import annotations
 
 import enum
+import re
 import unicodedata
 from collections.abc import Sequence
-from typing import Final
+from decimal import Decimal
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -46,6 +48,9 @@ class Column:
     #: personal numbers masked in exports unless asked for in full: ``"id"``, ``"account"``
     #: or ``"phone"``
     personal: str = ""
+    #: what its numbers measure (``"kg"``, ``"price"`` per kg, ``"rate"``, ``"area"``), so a
+    #: header may give their unit in brackets (``毛重（斤）``); see ``UNITS``
+    measure: str = ""
 
     def header(self, lang: str = "zh") -> str:
         """The header written to files: Chinese by default, the English key otherwise."""
@@ -54,6 +59,45 @@ class Column:
     def label(self) -> str:
         """``户主姓名 / head_name`` — both names, for messages and documentation."""
         return f"{self.zh} / {self.key}"
+
+
+#: The units a header may give in brackets after a column's name, by what the column
+#: measures: what a cell's number is multiplied by to be in the library's unit (kg, yuan/kg,
+#: mu); ``PERCENT`` for a rate column whose numbers are percentages (``水分（%）``: 14 is 14%).
+PERCENT: Final = Decimal(-1)
+UNITS: Final[dict[str, dict[str, Decimal]]] = {
+    "kg": {
+        "公斤": Decimal(1),
+        "kg": Decimal(1),
+        "千克": Decimal(1),
+        "斤": Decimal("0.5"),
+        "市斤": Decimal("0.5"),
+    },
+    "price": {
+        "元/公斤": Decimal(1),
+        "元/kg": Decimal(1),
+        "元/千克": Decimal(1),
+        "元/斤": Decimal(2),
+        "元/市斤": Decimal(2),
+    },
+    "rate": {"%": PERCENT},
+    "area": {"亩": Decimal(1)},
+}
+#: ``name(unit)`` of a folded header cell
+_WITH_UNIT: Final = re.compile(r"(.+?)\((.+)\)")
+
+
+class HeaderMatch(NamedTuple):
+    """What a header row says: the position of each known column, the cells that match none
+    (kept aside), the columns given twice ``(key, first, second)``, the factor of each column
+    whose header gives a unit other than the library's (``毛重（斤）``: 0.5; ``PERCENT``), and
+    the cells naming a known column in a unit it cannot be read in ``(cell, key)``."""
+
+    positions: dict[str, int]
+    unknown: list[str]
+    repeated: list[tuple[str, int, int]]
+    scales: dict[str, Decimal]
+    bad_units: list[tuple[str, str]]
 
 
 def fold(text: str) -> str:
@@ -88,34 +132,43 @@ class RecordType:
         """The header row written to files."""
         return [c.header(lang) for c in self.columns]
 
-    def match_header(
-        self, cells: Sequence[str]
-    ) -> tuple[dict[str, int], list[str], list[tuple[str, int, int]]]:
-        """Map header cells to column keys.
-
-        Returns ``(positions, unknown, repeated)``: the position of each known column, the header
-        cells that match no column (kept aside, e.g. an ``错误`` column of a rejects file), and
-        the columns given twice as ``(key, first position, second position)``.
-        """
+    def match_header(self, cells: Sequence[str]) -> HeaderMatch:
+        """Map header cells to column keys (``HeaderMatch``). A cell matches a column by its
+        names, or by a name without its unit and a unit of ``UNITS`` in brackets
+        (``保护价（元/斤）``, ``毛重(斤)``, ``水分（%）``)."""
         lookup: dict[str, str] = {}
+        bare: dict[str, str] = {}  # the names without their own unit: 毛重 of 毛重（公斤）
         for column in self.columns:
             for name in (column.key, column.zh, *column.aliases):
                 lookup[fold(name)] = column.key
-        positions: dict[str, int] = {}
-        unknown: list[str] = []
-        repeated: list[tuple[str, int, int]] = []
+                if column.measure:
+                    named = _WITH_UNIT.fullmatch(fold(name))
+                    bare.setdefault(named.group(1) if named else fold(name), column.key)
+        found = HeaderMatch({}, [], [], {}, [])
         for index, cell in enumerate(cells):
             text = cell or ""
             if not text.strip():
                 continue
-            key = lookup.get(fold(text))
+            folded = fold(text)
+            key = lookup.get(folded)
+            scale = Decimal(1)
+            named = _WITH_UNIT.fullmatch(folded) if key is None else None
+            if named is not None and named.group(1) in bare:
+                key = bare[named.group(1)]
+                units = UNITS[self.column(key).measure]
+                if named.group(2) not in units:
+                    found.bad_units.append((text, key))
+                    continue
+                scale = units[named.group(2)]
             if key is None:
-                unknown.append(text)
-            elif key in positions:
-                repeated.append((key, positions[key], index))
+                found.unknown.append(text)
+            elif key in found.positions:
+                found.repeated.append((key, found.positions[key], index))
             else:
-                positions[key] = index
-        return positions, unknown, repeated
+                found.positions[key] = index
+                if scale != 1:
+                    found.scales[key] = scale
+        return found
 
 
 def _c(
@@ -125,8 +178,9 @@ def _c(
     *aliases: str,
     required: bool = True,
     personal: str = "",
+    measure: str = "",
 ) -> Column:
-    return Column(key, zh, kind, required, aliases, personal)
+    return Column(key, zh, kind, required, aliases, personal, measure)
 
 
 HOUSEHOLDS: Final = RecordType(
@@ -183,22 +237,54 @@ CONTRACTS: Final = RecordType(
         _c("crop", "作物", Kind.TEXT, "品种"),
         _c("form", "产品形态", Kind.TEXT, "形态"),
         _c("season", "年度", Kind.INT, "年份"),
-        _c("area_mu", "面积（亩）", Kind.DECIMAL, "面积", "种植面积", "种植面积（亩）"),
-        _c("floors", "保护价（元/公斤）", Kind.TEXT, "保护价", "保护价格", required=False),
-        _c("market_linked", "随行就市", Kind.BOOL, required=False),
-        _c("premium", "上浮比例", Kind.RATE, "高于市场价比例", required=False),
-        _c("ceiling", "最高限价（元/公斤）", Kind.PRICE, "最高限价", required=False),
-        _c("moisture_standard", "标准水分", Kind.RATE, required=False),
-        _c("moisture_max", "最高水分", Kind.RATE, required=False),
-        _c("quota_kg", "保护收购量（公斤）", Kind.KG, "保护收购量", required=False),
+        _c(
+            "area_mu",
+            "面积（亩）",
+            Kind.DECIMAL,
+            "面积",
+            "种植面积",
+            "种植面积（亩）",
+            measure="area",
+        ),
+        _c(
+            "floors",
+            "保护价（元/公斤）",
+            Kind.TEXT,
+            "保护价",
+            "保护价格",
+            required=False,
+            measure="price",
+        ),
+        _c(
+            "market_linked",
+            "随行就市",
+            Kind.BOOL,
+            "是否随行就市",
+            "随行就市（是/否）",
+            required=False,
+        ),
+        _c("premium", "上浮比例", Kind.RATE, "高于市场价比例", required=False, measure="rate"),
+        _c(
+            "ceiling",
+            "最高限价（元/公斤）",
+            Kind.PRICE,
+            "最高限价",
+            required=False,
+            measure="price",
+        ),
+        _c("moisture_standard", "标准水分", Kind.RATE, required=False, measure="rate"),
+        _c("moisture_max", "最高水分", Kind.RATE, required=False, measure="rate"),
+        _c("quota_kg", "保护收购量（公斤）", Kind.KG, "保护收购量", required=False, measure="kg"),
         _c("grades", "等级", Kind.TEXT, "收购等级", required=False),
         _c("delivery_start", "交售开始日", Kind.DATE, required=False),
         _c("delivery_end", "交售结束日", Kind.DATE, required=False),
-        _c("unrecovered", "未扣回处理", Kind.TEXT, "未扣回垫付款", required=False),
+        _c(
+            "unrecovered", "未扣回处理", Kind.TEXT, "未扣回垫付款", "未扣回处理方式", required=False
+        ),
         _c("status", "状态", Kind.TEXT, "合同状态", required=False),
         _c("signed_on", "签约日期", Kind.DATE, required=False),
         _c("end_reason", "终止原因", Kind.TEXT, required=False),
-        _c("inputs", "投入品", Kind.TEXT, "统一配发", required=False),
+        _c("inputs", "投入品", Kind.TEXT, "统一配发", "投入品（统一配发）", required=False),
     ),
     ("contract_no",),
 )
@@ -211,7 +297,15 @@ MARKET_PRICES: Final = RecordType(
         _c("form", "产品形态", Kind.TEXT, "形态"),
         _c("grade", "等级", Kind.TEXT),
         _c("day", "日期", Kind.DATE, "date"),
-        _c("price", "市场价（元/公斤）", Kind.PRICE, "市场价", "价格", "market_price"),
+        _c(
+            "price",
+            "市场价（元/公斤）",
+            Kind.PRICE,
+            "市场价",
+            "价格",
+            "market_price",
+            measure="price",
+        ),
     ),
     ("crop", "form", "grade", "day"),
 )
@@ -223,11 +317,11 @@ SLIPS: Final = RecordType(
         _c("receipt_no", "小票号", Kind.ID, "小票编号", "票号", "receipt"),
         _c("contract_no", "合同编号", Kind.ID, "合同号"),
         _c("day", "日期", Kind.DATE, "收购日期", "过磅日期", "date"),
-        _c("gross_kg", "毛重（公斤）", Kind.KG, "毛重", "毛重(kg)", "gross"),
-        _c("tare_kg", "皮重（公斤）", Kind.KG, "皮重", "皮重(kg)", "tare"),
+        _c("gross_kg", "毛重（公斤）", Kind.KG, "毛重", "毛重(kg)", "gross", measure="kg"),
+        _c("tare_kg", "皮重（公斤）", Kind.KG, "皮重", "皮重(kg)", "tare", measure="kg"),
         _c("grade", "等级", Kind.TEXT),
-        _c("moisture", "水分", Kind.RATE, "含水率", required=False),
-        _c("impurity", "杂质", Kind.RATE, "含杂率", required=False),
+        _c("moisture", "水分", Kind.RATE, "含水率", required=False, measure="rate"),
+        _c("impurity", "杂质", Kind.RATE, "含杂率", required=False, measure="rate"),
         _c("purchase_point", "收购点", Kind.TEXT, required=False),
     ),
     ("receipt_no",),
@@ -317,8 +411,17 @@ def column_table_markdown() -> str:
         "Generated from `orderfarm.io.columns` (`column_table_markdown()`); a test keeps it",
         "current. A header matches by its Chinese name, its English name or an alias, ignoring",
         "full-width forms, case, spaces and underscores. Columns marked optional may be left",
-        "out; other columns (序号, 备注…) are ignored. Files: CSV in UTF-8 (with or without BOM),",
-        "GBK/GB18030 or UTF-16, or XLSX (the first sheet).",
+        "out; other columns (序号, 备注…) are not read, and the import report names them.",
+        "Files: CSV in UTF-8 (with or without BOM), GBK/GB18030 or UTF-16, or XLSX (the first",
+        "sheet).",
+        "",
+        "A column of weights, prices, rates or area may give its unit in brackets after its",
+        "name: "
+        + "; ".join(f"{measure}: {'、'.join(units)}" for measure, units in UNITS.items())
+        + " (毛重（斤）, 保护价（元/斤）, 水分（%） where 14 is 14%). A unit not listed, or a",
+        "单位 column beside them, refuses the file. In a contract, a blank cell takes the crop",
+        "form's default, as a column left out does; 无 (or 不限) says the terms have no such",
+        "rule (no moisture standard, no delivery window).",
         "",
     ]
     for rt in RECORD_TYPES.values():

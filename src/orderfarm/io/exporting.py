@@ -8,15 +8,16 @@ The store-backed exports (statements, settlement, bank list, reports, audit log)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
-from typing import Final
+from typing import Final, TypeVar
 
 import attrs
 
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
-from orderfarm.ids import mask_account, mask_resident_id
+from orderfarm.ids import is_valid_resident_id, mask_account, mask_resident_id
 from orderfarm.io.columns import Kind, RecordType, record_type
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import CARRY_ZH, CHARGE_SHORT_ZH, Record, format_floors, format_inputs
@@ -24,10 +25,20 @@ from orderfarm.io.writers import Cell, Table
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
 
-#: a resident ID standing alone in free text
-_ID_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-#: a mainland mobile number (11 digits, 13… to 19…) standing alone in free text
-_MOBILE_IN_TEXT: Final = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+#: a number standing alone in free text, its groups of 3 or more digits maybe apart by a
+#: space or a dash (611002 19610315 557X, 183-9502-8326, 6217 0000 1234 5678), with a
+#: resident ID's check character: not part of a word, a decimal or a longer number
+_NUMBER_IN_TEXT: Final = re.compile(
+    r"(?<![0-9A-Za-z.])\d{3,}(?:[ \u3000-]\d{3,})*[Xx]?(?![0-9A-Za-z]|\.\d)"
+)
+#: what ``_NUMBER_IN_TEXT`` may hold between its groups
+_GROUPING: Final = str.maketrans("", "", " \u3000-")
+#: a mainland mobile number (11 digits, 13… to 19…)
+_MOBILE: Final = re.compile(r"1[3-9]\d{9}")
+#: a telephone number with its area code (0914 2345678, 029-88881234)
+_LANDLINE: Final = re.compile(r"0\d{9,11}")
+#: a bank account (一卡通, bank card): 12 to 19 digits
+_ACCOUNT: Final = re.compile(r"\d{12,19}X?")
 #: the value of a JSON ``account`` or ``phone`` (an audit entry's record of a household)
 _PERSONAL_IN_JSON: Final = re.compile(r'("(?:account|phone)":")([^"]*)(")')
 
@@ -41,11 +52,34 @@ def mask(value: str, personal: str) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Free text with the resident IDs and mobile numbers in it masked, and the values of
-    JSON ``account`` and ``phone`` keys."""
+    """Free text with the resident IDs, account numbers and phone numbers in it masked, typed
+    whole or in groups (``611002 19610315 557X``, ``183-9502-8326``), and the values of JSON
+    ``account`` and ``phone`` keys."""
     text = _PERSONAL_IN_JSON.sub(lambda m: m[1] + mask_account(m[2]) + m[3], text)
-    text = _ID_IN_TEXT.sub(lambda m: mask_resident_id(m[0]), text)
-    return _MOBILE_IN_TEXT.sub(lambda m: mask_account(m[0]), text)
+    return _NUMBER_IN_TEXT.sub(_mask_number, text)
+
+
+def _mask_number(found: re.Match[str]) -> str:
+    """A number found in free text masked as what it is: a resident ID (first 6 + last 4),
+    an account or a phone (last 4); another number (a date, an amount) as it is."""
+    text = found[0]
+    if len(text) < 10:  # most numbers of a text (amounts, days, years) are shorter than any
+        return text
+    number = unicodedata.normalize("NFKC", text).translate(_GROUPING).upper()
+    if len(number) == 18 and is_valid_resident_id(number):
+        return mask_resident_id(number)
+    if any(kind.fullmatch(number) for kind in (_MOBILE, _LANDLINE, _ACCOUNT)):
+        return mask_account(number)
+    return text
+
+
+T = TypeVar("T")
+
+
+def _or_none(value: T) -> T | str:
+    """``value``, or ``无`` for a rule the terms do not have (read back as none, where a blank
+    cell would take the crop form's default)."""
+    return "无" if value is None else value
 
 
 def _names(catalog: Catalog, crop: str, form: str) -> tuple[str, str]:
@@ -87,12 +121,13 @@ def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
             "market_linked": terms.market_linked,
             "premium": terms.premium,
             "ceiling": terms.ceiling,
-            "moisture_standard": terms.moisture_standard,
-            "moisture_max": terms.moisture_max,
+            # none written as 无: a blank cell is read back as the crop form's default
+            "moisture_standard": _or_none(terms.moisture_standard),
+            "moisture_max": _or_none(terms.moisture_max),
             "quota_kg": terms.quota_kg,
             "grades": "、".join(terms.grades),
-            "delivery_start": record.delivery_start,
-            "delivery_end": record.delivery_end,
+            "delivery_start": _or_none(record.delivery_start),
+            "delivery_end": _or_none(record.delivery_end),
             "unrecovered": CARRY_ZH[record.unrecovered],
             "status": record.status.zh,
             "signed_on": record.signed_on,

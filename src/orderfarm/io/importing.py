@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
+import re
+import unicodedata
 from array import array
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -20,7 +24,15 @@ import attrs
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import Problem
-from orderfarm.io.columns import RecordType, record_type
+from orderfarm.io.columns import (
+    ERROR_COLUMN,
+    PERCENT,
+    ROW_COLUMN,
+    UNITS,
+    RecordType,
+    fold,
+    record_type,
+)
 from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.readers import RawRow, Source, TableReader, source_name
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
@@ -264,6 +276,8 @@ class RowStream:
         self.report = ImportReport(self.rt.name, source_name(source))
         self._reader = TableReader(source, format=format, sheet=sheet)
         self.positions: dict[str, int] = {}
+        #: the columns whose header gives another unit than the library's, and its factor
+        self.scales: dict[str, Decimal] = {}
         self.header: tuple[str, ...] = ()
 
     def __enter__(self) -> RowStream:
@@ -271,8 +285,15 @@ class RowStream:
         self.report.format = reader.format
         self.report.encoding = reader.encoding
         self.header = reader.header
-        positions, unknown, repeated = self.rt.match_header(list(reader.header))
+        positions, unknown, repeated, scales, bad_units = self.rt.match_header(list(reader.header))
         problems: list[Problem] = []
+        for header, key in bad_units:  # 保护价（元）: read in no unit rather than a wrong one
+            known = "、".join(UNITS[self.rt.column(key).measure])
+            problems.append(Problem(key, "unit_unknown", {"header": header, "known": known}))
+        measured = any(c.measure for c in self.rt.columns) and "unit" not in self.rt.keys
+        for header in unknown:  # a 单位 column of 斤 beside 毛重 would be read as kg
+            if measured and fold(header) in _UNIT_HEADERS:
+                problems.append(Problem("file", "unit_column", {"header": header}))
         for key, first, second in repeated:
             column = self.rt.column(key)
             problems.append(
@@ -296,14 +317,20 @@ class RowStream:
             reader.close()
             raise FileError(problems)
         self.positions = positions
+        self.scales = scales
         self.report.ignored_columns = unknown
+        for header in unknown:  # said, so a column with a name of its own is not lost unseen
+            if fold(header) in _REJECTS_HEADERS:  # a rejects file's reasons, fixed and sent back
+                continue
+            unused = Problem("file", "unused_column", {"header": header})
+            self.report.warn(RowProblem(0, "", header, unused))
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._reader.close()
 
     def __iter__(self) -> Iterator[RowResult]:
-        rt, context, positions = self.rt, self.context, self.positions
+        rt, context, positions, scales = self.rt, self.context, self.positions, self.scales
         width = len(self.header)
         seen = SeenKeys()
         report = self.report
@@ -343,7 +370,7 @@ class RowStream:
                 row_problems.append(RowProblem(raw.number, name, "", formula, columns[name].zh))
             if not row_problems or unread:
                 try:
-                    record = convert(rt, cells, context)
+                    record = convert(rt, in_library_units(cells, scales), context)
                 except RowInvalid as exc:
                     for problem in exc.problems:
                         if problem.field in unread:
@@ -441,6 +468,44 @@ def note_file_error(report: ImportReport, exc: FileError, rt: RecordType) -> Non
             report.note(RowProblem(0, column.key, "", found, column.zh))
 
 
+#: The columns a rejects file adds after the record's (``ERROR_COLUMN``, ``ROW_COLUMN``)
+_REJECTS_HEADERS: Final = frozenset(
+    fold(name) for c in (ERROR_COLUMN, ROW_COLUMN) for name in (c.key, c.zh)
+)
+#: Headers of a column that would give the unit of other columns' numbers
+_UNIT_HEADERS: Final = frozenset({"单位", "计量单位", "unit", "units"})
+_PRICE_IN_PAIR: Final = re.compile(r"(?<=[:：=\s])(\d+(?:\.\d+)?)")
+
+
+def in_library_units(cells: Mapping[str, str], scales: Mapping[str, Decimal]) -> Mapping[str, str]:
+    """``cells`` with the numbers of the columns in ``scales`` put in the library's unit
+    (斤 → kg, 元/斤 → 元/kg, ``14`` under ``水分（%）`` → ``14%``); a cell that is not a
+    number is left as typed, for its converter to name."""
+    if not scales:
+        return cells
+    out = dict(cells)
+    for key, factor in scales.items():
+        text = unicodedata.normalize("NFKC", out.get(key, "")).strip()
+        if not text:
+            continue
+        if factor == PERCENT:
+            out[key] = text if text.endswith("%") else text + "%"
+        elif key == "floors":  # 一级:0.90;二级:0.80 — each grade's price
+            out[key] = _PRICE_IN_PAIR.sub(functools.partial(_times, factor), text)
+        else:
+            try:
+                number = Decimal(text.replace(",", ""))
+            except ArithmeticError:
+                continue
+            if number.is_finite():
+                out[key] = str(number * factor)
+    return out
+
+
+def _times(factor: Decimal, number: re.Match[str]) -> str:
+    return str(Decimal(number[1]) * factor)
+
+
 def detect_kind(source: Source, *, format: str | None = None, sheet: str | None = None) -> str:
     """The record type whose columns the file's header has: every required column, and the
     most columns of all the types that qualify. ``FileError`` if none (or two) fit."""
@@ -450,7 +515,7 @@ def detect_kind(source: Source, *, format: str | None = None, sheet: str | None 
         header = list(reader.header)
     fits: list[tuple[int, str]] = []
     for rt in RECORD_TYPES.values():
-        positions, _, _ = rt.match_header(header)
+        positions = rt.match_header(header).positions
         if all(c.key in positions for c in rt.columns if c.required):
             fits.append((len(positions), rt.name))
     fits.sort(reverse=True)

@@ -98,6 +98,8 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
 
     A county's file repeats its weights, rates and days many times over, so each distinct
     cell text is read once: ``_weight``, ``_rate`` and ``_day`` keep what they found."""
+    if stream.scales:  # a header in 斤 or %: the general converter reads those cells
+        raise NotPlain(1, "a unit in the header")
     positions = stream.positions
     at = [positions.get(key, -1) for key in _FIELDS]
     need = max(at) + 1

@@ -114,7 +114,10 @@ _MAX_KG: Final = Decimal(10) ** 6
 #: digits with an optional fraction (group 1 without the point): the fast path of ``number``
 _PLAIN_NUMBER: Final = re.compile(r"\d{1,15}(?:\.(\d{0,15}))?")
 _TRUE: Final = frozenset({"是", "y", "yes", "true", "1", "t", "✓", "√"})
-_FALSE: Final = frozenset({"否", "n", "no", "false", "0", "f", "×", ""})
+_FALSE: Final = frozenset({"否", "n", "no", "false", "0", "f", "×"})
+#: A contract's cell saying its terms have no such rule (no moisture standard, no window),
+#: where a blank cell takes the crop form's default, as a column left out does
+_NONE_WORDS: Final = frozenset({"无", "不限", "没有", "none", "-", "—", "/"})
 _PAIR_SPLIT: Final = re.compile(r"[;；,，、\n]+")
 _FLOOR_PAIR: Final = re.compile(r"\s*([^:：=\s]+)\s*[:：=\s]\s*([^\s]+)\s*")
 _INPUT_ITEM: Final = re.compile(
@@ -264,7 +267,8 @@ class _Row:
         return day
 
     def boolean(self, key: str, default: bool) -> bool:
-        if not self.has(key):
+        """是/否 (and their like); a blank cell, as a column left out, is ``default``."""
+        if not self.text(key):
             return default
         raw = unicodedata.normalize("NFKC", self.text(key)).lower()
         if raw in _TRUE:
@@ -453,18 +457,27 @@ def _contract(row: _Row) -> Contract:
         if floors is None and row.text("floors"):
             row.add("floors", "bad_floors", value=row.text("floors")[:60])
         terms_values["floors"] = floors
-    for key in ("premium", "moisture_standard", "moisture_max"):
-        if row.has(key):
-            terms_values[key] = row.number(key, required=False, minimum=ZERO, rate=True)
+    # A blank cell takes the crop form's default, as a column left out does (a template's
+    # columns are all there, most of them left blank); 无 says the terms have no such rule.
+    for key in ("moisture_standard", "moisture_max"):
+        if _says_none(row, key):
+            terms_values[key] = None
+        elif row.text(key):
+            terms_values[key] = row.number(key, minimum=ZERO, rate=True)
+    if row.text("premium"):
+        terms_values["premium"] = row.number("premium", minimum=ZERO, rate=True)
     for key in ("ceiling", "quota_kg"):
-        if row.has(key):
-            terms_values[key] = row.number(key, required=False, positive=True)
+        if row.text(key) and not _says_none(row, key):
+            terms_values[key] = row.number(key, positive=True)
     terms_values["market_linked"] = row.boolean("market_linked", True)
     if row.has("grades") and row.text("grades"):
         grades = tuple(g for g in _PAIR_SPLIT.split(row.text("grades")) if g.strip())
         terms_values["grades"] = tuple(g.strip() for g in grades)
-    start = row.date("delivery_start", required=False, not_future=False)
-    end = row.date("delivery_end", required=False, not_future=False)
+    window = {
+        key: None if _says_none(row, key) else row.date(key, required=False, not_future=False)
+        for key in ("delivery_start", "delivery_end")
+        if row.text(key)
+    }
     signed_on = row.date("signed_on", required=False)
     status = _choice(row, "status", _status, "、".join(s.zh for s in ContractStatus))
     carry = _choice(row, "unrecovered", _carry, "结转、核销")
@@ -484,18 +497,14 @@ def _contract(row: _Row) -> Contract:
     terms_values.setdefault("grades", form.grades)
     for key in ("moisture_standard", "moisture_max"):
         terms_values.setdefault(key, getattr(form, key))
-    for key in ("premium",):
-        if terms_values.get(key) is None:
-            terms_values.pop(key, None)
     try:
         terms = PriceTerms(**terms_values)  # type: ignore[arg-type]  # checked by the validators
     except ValidationError as exc:
         row.absorb(exc)
         row.done()
-    if not row.has("delivery_start") or not row.has("delivery_end"):
-        default_start, default_end = form.delivery_window(season)
-        start = start if row.has("delivery_start") else default_start
-        end = end if row.has("delivery_end") else default_end
+    default_start, default_end = form.delivery_window(season)
+    start = window.get("delivery_start", default_start)
+    end = window.get("delivery_end", default_end)
     if inputs is None:
         inputs = tuple(
             InputSupply(d.item, d.quantity_per_mu * area, d.unit, d.unit_cost, d.charge)
@@ -529,6 +538,11 @@ def _contract(row: _Row) -> Contract:
     _check_parties(row, contract.enterprise_uscc, contract.household_id)
     row.done()
     return contract
+
+
+def _says_none(row: _Row, key: str) -> bool:
+    """Whether the cell says the terms have no such rule (``无``, ``不限``)."""
+    return unicodedata.normalize("NFKC", row.text(key)).lower() in _NONE_WORDS
 
 
 def _check_parties(row: _Row, enterprise: str | None, household: str | None) -> None:

@@ -266,6 +266,47 @@ def table_bytes(table: Table, fmt: str, lang: Lang) -> bytes:
     return buffer.getvalue()
 
 
+def export_download(
+    ctx: Ctx,
+    *,
+    key: str,
+    what: str,
+    season: int | None,
+    fmt: str,
+    full: bool,
+    by: Sequence[str] = (),
+) -> None:
+    """生成文件, then 下载: the export ``what`` (of ``season``, when it is kept by season) as
+    ``fmt``, named for both (``bank-2018.csv``, ``households.xlsx``).
+
+    The file is kept for the choices it was made for and the store as it was then
+    (``Session.revision``): another kind, season, format, language or full/masked choice, or
+    any write since (a payment on the payments page), drops it, so the button never serves
+    figures the page no longer shows. Widgets ``{key}_prepare`` and ``{key}_download``.
+    """
+    s = ctx.session
+    slot = f"{key}_file"
+    made_for = (what, season, fmt, full, tuple(by), ctx.lang)
+    if st.button(ctx.t("prepare_file"), key=f"{key}_prepare"):
+        before = s.revision()
+        data = table_bytes(s.export(what, season=season, full=full, by=by), fmt, ctx.lang)
+        after = s.revision()
+        # a full export writes its own audit entry before it reads; another entry since may be
+        # a write the file missed, so the file is then taken as made before it (and dropped)
+        made_on = after if after == before + int(full) else before
+        name = f"{what}.{fmt}" if season is None else f"{what}-{season}.{fmt}"
+        st.session_state[slot] = (made_for, made_on, data, name)
+    prepared = st.session_state.get(slot)
+    if prepared is None:
+        return
+    if prepared[:2] != (made_for, s.revision()):
+        del st.session_state[slot]
+        return
+    st.download_button(
+        ctx.t("download"), data=prepared[2], file_name=prepared[3], key=f"{key}_download"
+    )
+
+
 # -- the shell ---------------------------------------------------------------------------------
 
 

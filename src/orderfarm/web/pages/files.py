@@ -4,6 +4,7 @@ it all or nothing; download any record type, the settlement, the report or the a
 from __future__ import annotations
 
 import hashlib
+from typing import Final
 
 import streamlit as st
 
@@ -15,6 +16,9 @@ from orderfarm.io.exports import EXPORTS
 from orderfarm.io.importing import ImportReport
 from orderfarm.session import IMPORT_PERMISSIONS
 from orderfarm.web import app
+
+#: Exports of the whole store, whatever the season chosen.
+_EVERY_SEASON: Final = ("households", "enterprises", "audit")
 
 
 def _import(ctx: app.Ctx) -> None:
@@ -125,14 +129,15 @@ def _export(ctx: app.Ctx) -> None:
     season = st.selectbox(ctx.t("season"), seasons, key="f_season") if seasons else None
     fmt = str(st.radio(ctx.t("file_format"), ["xlsx", "csv"], key="f_format", horizontal=True))
     full = s.personal and st.checkbox(ctx.t("full_ids"), key="f_full")
-    if st.button(ctx.t("prepare_file"), key="f_prepare"):
-        table = s.export(what, season=season, full=bool(full), by=("township", "crop"))
-        st.session_state["f_file"] = (app.table_bytes(table, fmt, ctx.lang), f"{what}.{fmt}")
-    prepared = st.session_state.get("f_file")
-    if prepared:
-        st.download_button(
-            ctx.t("download"), data=prepared[0], file_name=prepared[1], key="f_download"
-        )
+    app.export_download(
+        ctx,
+        key="f",
+        what=what,
+        season=None if what in _EVERY_SEASON else season,
+        fmt=fmt,
+        full=bool(full),
+        by=("township", "crop"),
+    )
 
 
 def body(ctx: app.Ctx) -> None:

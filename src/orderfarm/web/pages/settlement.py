@@ -79,17 +79,7 @@ def _season(ctx: app.Ctx, season: int) -> None:
         ctx.t("download_what"), exports, key="s_what", format_func=lambda w: ctx.t(f"export_{w}")
     )
     full = s.personal and st.checkbox(ctx.t("full_ids"), key="s_full")
-    if st.button(ctx.t("prepare_file"), key="s_prepare"):
-        table = s.export(str(what), season=season, full=bool(full))
-        st.session_state["s_file"] = (
-            app.table_bytes(table, str(fmt), ctx.lang),
-            f"{what}-{season}.{fmt}",
-        )
-    prepared = st.session_state.get("s_file")
-    if prepared:
-        st.download_button(
-            ctx.t("download"), data=prepared[0], file_name=prepared[1], key="s_download"
-        )
+    app.export_download(ctx, key="s", what=str(what), season=season, fmt=str(fmt), full=bool(full))
 
 
 def body(ctx: app.Ctx) -> None:

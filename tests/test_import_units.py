@@ -1,0 +1,160 @@
+"""A file's header may give its numbers' unit (毛重（斤）, 保护价（元/斤）, 水分（%）); a unit
+that cannot be read, or a 单位 column, refuses the file; a column of no use is named; a
+contract's blank cell takes the crop form's default, as a column left out does."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from orderfarm import D, Store
+from orderfarm.io.exporting import records_table
+from orderfarm.io.loading import import_file
+from orderfarm.io.writers import write_csv
+from tests.test_store_support import chilli_contract, seeded, signed
+
+TODAY = dt.date(2019, 6, 1)
+BASE = ["合同编号", "企业信用代码", "农户身份证号", "作物", "产品形态", "年度", "面积（亩）"]
+
+
+def write(path: Path, header: list[str], *rows: list[str]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        out.writerows(rows)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    with Store.open(tmp_path / "season.db") as s:
+        yield s
+
+
+def contract_row(store: Store, no: str, crop: str = "朝天椒", form: str = "干椒") -> list[str]:
+    (hh,) = seeded(store) if not store.households() else store.households()[:1]
+    enterprise = store.enterprises()[0].uscc
+    return [no, enterprise, hh.resident_id, crop, form, "2018", "2"]
+
+
+def test_a_contract_file_in_jin_and_percent_is_read_in_kg_and_fractions(
+    store: Store, tmp_path: Path
+) -> None:
+    header = [*BASE, "保护价（元/斤）", "保护收购量（斤）", "标准水分（%）", "最高水分(%)"]
+    row = [*contract_row(store, "J-100"), "一等:6.10;二等:5.55", "1200", "13.5", "22"]
+    report = import_file(store, write(tmp_path / "c.csv", header, row), "contracts", commit=True)
+    assert report.committed, report.messages("zh")
+    terms = store.contract("J-100").terms
+    assert terms.floors["一等"] == D("12.20") and terms.floors["二等"] == D("11.10")
+    assert terms.quota_kg == D("600")
+    assert (terms.moisture_standard, terms.moisture_max) == (D("0.135"), D("0.22"))
+
+
+def test_a_unit_that_cannot_be_read_refuses_the_file_and_names_the_column(
+    store: Store, tmp_path: Path
+) -> None:
+    header = [*BASE, "保护价（元）"]
+    row = [*contract_row(store, "J-101"), "一等:6.10"]
+    report = import_file(store, write(tmp_path / "c.csv", header, row), "contracts", commit=True)
+    assert not report.committed and store.contracts() == []
+    (message,) = report.messages("zh")
+    assert "「保护价（元）」列的单位无法识别" in message and "元/斤" in message
+
+
+def slips_file(path: Path, gross: str, tare: str, header: tuple[str, str]) -> Path:
+    return write(
+        path,
+        ["小票号", "合同编号", "日期", *header, "等级"],
+        ["R-1", "C-1", "2018-09-01", gross, tare, "一级"],
+        ["R-2", "C-1", "2018-09-01", "100", "0", "一级"],
+    )
+
+
+def test_slips_weighed_in_jin_are_recorded_in_kg(store: Store, tmp_path: Path) -> None:
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+    source = slips_file(tmp_path / "s.csv", "241", "3.5", ("毛重（斤）", "皮重(斤)"))
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert report.committed and report.added == 2, report.messages("zh")
+    first, second = store.deliveries()
+    assert (first.weighing.gross_kg, first.weighing.tare_kg) == (D("120.5"), D("1.75"))
+    assert first.quote.net_kg == D("118.75")
+    assert second.weighing.gross_kg == D("50")
+    again = import_file(store, source, "slips", commit=True, today=TODAY)  # the same slips
+    assert (again.committed, again.added, again.existing) == (True, 0, 2)
+
+
+def test_a_unit_column_refuses_a_slips_file(store: Store, tmp_path: Path) -> None:
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+    source = write(
+        tmp_path / "s.csv",
+        ["小票号", "合同编号", "日期", "毛重", "皮重", "单位", "等级"],
+        ["R-1", "C-1", "2018-09-01", "241", "3", "斤", "一级"],
+    )
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert not report.committed and store.deliveries() == []
+    assert "文件有「单位」列：单位要写在各列的列名里" in report.messages("zh")[0]
+
+
+def test_a_column_of_no_use_is_named_and_the_rest_is_read(store: Store, tmp_path: Path) -> None:
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+    source = write(
+        tmp_path / "s.csv",
+        ["小票号", "合同编号", "日期", "毛重", "皮重", "等级", "备注"],
+        ["R-1", "C-1", "2018-09-01", "100", "2", "一级", "雨天"],
+    )
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert report.committed and report.added == 1
+    assert report.warning_messages("zh") == ["「备注」列不是本类记录的列，未读取"]
+    assert "1 处数值请核对" in report.summary("zh")
+
+
+def test_a_template_left_blank_takes_the_crop_forms_defaults(store: Store, tmp_path: Path) -> None:
+    from orderfarm import Contract
+    from orderfarm.io import RECORD_TYPES
+
+    header = RECORD_TYPES["contracts"].headers("zh")
+    row = dict.fromkeys(header, "")
+    row.update(dict(zip(BASE, contract_row(store, "T-1"), strict=True)))
+    row["签约日期"] = "2018-03-01"
+    source = write(tmp_path / "t.csv", header, [row[h] for h in header])
+    report = import_file(store, source, "contracts", commit=True, today=TODAY)
+    assert report.committed, report.messages("zh")
+    stored = store.contract("T-1")
+    template = Contract.from_template(
+        "朝天椒",
+        "dried",
+        contract_no="T-1",
+        enterprise=stored.enterprise_uscc,
+        household=stored.household_id,
+        season=2018,
+        area_mu="2",
+    )
+    assert stored.terms == template.terms  # market-linked, 14% / 22% moisture
+    assert stored.terms.market_linked and stored.terms.moisture_max == D("0.22")
+    window = (stored.delivery_start, stored.delivery_end)
+    assert window == (template.delivery_start, template.delivery_end)
+
+
+def test_none_written_in_a_cell_is_no_such_rule_and_exports_read_back(
+    store: Store, tmp_path: Path
+) -> None:
+    header = [*BASE, "标准水分", "最高水分", "交售开始日", "交售结束日", "签约日期"]
+    row = [*contract_row(store, "N-1"), "无", "不限", "无", "2018-12-31", "2018-03-01"]
+    report = import_file(store, write(tmp_path / "n.csv", header, row), "contracts", commit=True)
+    assert report.committed, report.messages("zh")
+    stored = store.contract("N-1")
+    assert (stored.terms.moisture_standard, stored.terms.moisture_max) == (None, None)
+    assert (stored.delivery_start, stored.delivery_end) == (None, dt.date(2018, 12, 31))
+    exported = tmp_path / "out.csv"
+    write_csv(records_table("contracts", [stored], full=True), exported)
+    with Store.open(tmp_path / "other.db") as other:
+        contract_row(other, "N-1")
+        again = import_file(other, exported, "contracts", commit=True)
+        assert again.committed, again.messages("zh")
+        assert other.contract("N-1") == stored
