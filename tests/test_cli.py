@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from orderfarm import cli
+from orderfarm import CarryPolicy, cli
 from orderfarm.store import Store
 from orderfarm.web.settings import PAGE_SETTINGS, page_options
+from tests.test_store_support import advance_above_proceeds, household
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,6 +156,31 @@ def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> 
         assert code == 0 and out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     code, _ = run("statement", "110101199001011234", "--db", str(db), "--season", "2018")
     assert code == 1  # no such household: a domain failure
+
+
+@pytest.mark.parametrize(
+    ("policy", "carried", "waived"),
+    [(CarryPolicy.CARRY, "200.00", "0.00"), (CarryPolicy.WAIVE, "0.00", "200.00")],
+)
+def test_the_statement_says_what_is_carried_over_or_waived(
+    db: Path, policy: CarryPolicy, carried: str, waived: str
+) -> None:
+    home = household(999, township="大荆镇", village="新建村")
+    with Store.open(db) as store:
+        store.add_household(home)
+        advance_above_proceeds(store, home, policy)
+    code, text = run("statement", home.resident_id, "--db", str(db), "--season", "2018")
+    totals = dict(line.split() for line in text.splitlines()[-7:])
+    assert code == 0 and " ".join(totals) == "收购款 扣回垫付 结转下季 核销 应付 已付 余额"
+    assert (totals["收购款"], totals["扣回垫付"], totals["应付"]) == ("800.00", "800.00", "0.00")
+    assert (totals["结转下季"], totals["核销"]) == (carried, waived)
+    args = ("statement", home.resident_id, "--db", str(db), "--season", "2018", "--lang", "en")
+    code, text = run(*args)
+    totals = dict(line.split() for line in text.splitlines()[-7:])
+    assert code == 0 and (totals["carried_out"], totals["waived"]) == (carried, waived)
+    code, text = run("settle", "--db", str(db), "--season", "2018")  # the demo's own carry none
+    totals = dict(line.split() for line in text.splitlines()[-7:])
+    assert code == 0 and (totals["结转下季"], totals["核销"]) == (carried, waived)
 
 
 def test_the_page_settings_are_those_of_the_checkout_config() -> None:

@@ -13,9 +13,11 @@ from orderfarm import (
     D,
     Enterprise,
     Household,
+    InputSupply,
     PovertyStatus,
     PriceTerms,
     Store,
+    Weighing,
 )
 from orderfarm.ids import resident_id_check_character, uscc_check_character
 
@@ -104,3 +106,17 @@ def seeded(store: Store, households: int = 1) -> list[Household]:
     store.add_enterprise(ENTERPRISE)
     store.add_enterprise(SECOND_ENTERPRISE)
     return [store.add_household(household(i + 1)) for i in range(households)]
+
+
+def advance_above_proceeds(store: Store, hh: Household, policy: CarryPolicy) -> Contract:
+    """``hh``'s chilli of 2018 (with the store's first enterprise): 1,000.00 of seedlings on
+    advance, a harvest of 800.00, so 200.00 is left to carry over or waive, as ``policy`` says."""
+    contract = signed(
+        store,
+        chilli_contract("Q-CARRY", hh, enterprise=store.enterprises()[0], policy=policy),
+    )
+    seedlings = InputSupply("辣椒苗", D("10000"), "株", D("0.10"))
+    store.supply_input("Q-CARRY", seedlings, dt.date(2018, 5, 2), "S-CARRY")
+    lot = Weighing(gross_kg=D("401.00"), tare_kg=D("1.00"), grade="一级")  # 400 kg × 2.00
+    store.record_delivery("Q-CARRY", lot, dt.date(2018, 9, 1), "R-CARRY")
+    return contract

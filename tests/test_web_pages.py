@@ -18,7 +18,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 from websupport import form_key, goto, login, ok, open_slip, start, texts
 
-from orderfarm import D, Household, Weighing
+from orderfarm import CarryPolicy, D, Household, Weighing
 from orderfarm.auth import Permission
 from orderfarm.io import RECORD_TYPES
 from orderfarm.io.exporting import records_table
@@ -26,7 +26,7 @@ from orderfarm.io.writers import csv_rows
 from orderfarm.store import Store
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
-from tests.test_store_support import chilli_contract, fixed_terms, signed
+from tests.test_store_support import advance_above_proceeds, chilli_contract, fixed_terms, signed
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
 
@@ -416,6 +416,30 @@ def test_the_files_page_offers_the_file_of_the_kind_and_season_chosen(
     assert found is not None and found[0] == "households.csv"
     at.selectbox(key="f_season").set_value(2019).run()
     assert _served(at, served, "f_download") == found
+
+
+@pytest.mark.parametrize(
+    ("policy", "carried", "waived"), [("carry", "200.00", "0.00"), ("waive", "0.00", "200.00")]
+)
+def test_the_settlement_page_shows_what_is_carried_over_or_waived(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, policy: str, carried: str, waived: str
+) -> None:
+    with Store.open(demo_db) as store:
+        home = store.add_household(Household("结转户", NEW_ID, "大荆镇", "新建村"))
+        advance_above_proceeds(store, home, CarryPolicy(policy))
+    at = _page(demo_db, monkeypatch, "viewer", "settlement")
+    _pick(at, "s", "结转户")
+    ok(at)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["收购款"] == "¥800.00" and shown["扣回垫付款"] == "¥800.00"
+    assert (shown["结转下季"], shown["核销"]) == (f"¥{carried}", f"¥{waived}")
+    (season,) = [d.value for d in at.dataframe if "结转下季" in d.value.columns]
+    row = season[season["户主姓名"] == "结转户"].iloc[0]
+    assert (row["结转下季"], row["核销"], row["余额（未付）"]) == (
+        f"¥{carried}",
+        f"¥{waived}",
+        "¥0.00",
+    )
 
 
 def test_the_estimate_shows_what_the_floor_secures(

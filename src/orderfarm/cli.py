@@ -44,6 +44,19 @@ _KINDS: Final = (
     "payments",
 )
 
+#: A season's totals as the command line names them (``settlement.Totals``' fields, in
+#: English as they are): the advances proceeds did not recover are carried to the next season
+#: or waived, as each contract says.
+_TOTALS: Final = {
+    "proceeds": "收购款",
+    "recovered": "扣回垫付",
+    "carried_out": "结转下季",
+    "waived": "核销",
+    "payable": "应付",
+    "paid": "已付",
+    "balance": "余额",
+}
+
 
 class UsageError(Exception):
     """A command line that cannot be carried out as given (exit code 2), said in Chinese and
@@ -307,15 +320,10 @@ def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
         label = _pad(LINE_NAMES[line.kind.value][args.lang], width)
         day = line.day.isoformat() if line.day else "          "
         print(f"  {day}  {label} {line.reference:<16} {line.amount:>12,.2f}", file=out)
-    t = statement.totals
-    for key, zh_name, value in (
-        ("proceeds", "收购款", t.proceeds),
-        ("recovered", "扣回垫付", t.recovered),
-        ("payable", "应付", t.payable),
-        ("paid", "已付", t.paid),
-        ("balance", "余额", t.balance),
-    ):
-        print(f"  {zh_name if zh else key:<10} {value:>14,.2f}", file=out)
+    labels = {name: zh_name if zh else name for name, zh_name in _TOTALS.items()}
+    width = max(_width(label) for label in labels.values())
+    for name, label in labels.items():
+        print(f"  {_pad(label, width)} {getattr(statement.totals, name):>14,.2f}", file=out)
     return EXIT_OK
 
 
@@ -326,10 +334,7 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
 
     with _open_store(args) as store:
         settled = store.settle(args.season)
-        totals = {
-            name: sum((getattr(s.totals, name) for s in settled), ZERO)
-            for name in ("proceeds", "recovered", "payable", "paid", "balance")
-        }
+        totals = {name: sum((getattr(s.totals, name) for s in settled), ZERO) for name in _TOTALS}
         if args.output:
             write_table(settlement_table(store, args.season, full=False), args.output)
         if args.bank:
@@ -341,13 +346,13 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
     owed = sum(1 for s in settled if s.totals.balance > 0)
     if args.lang == "zh":
         print(f"{args.season} 年度结算：{len(settled)} 户，待付 {owed} 户", file=out)
-        labels = {"proceeds": "收购款", "recovered": "扣回垫付", "payable": "应付",
-                  "paid": "已付", "balance": "余额"}  # fmt: skip
+        labels = dict(_TOTALS)
     else:
         print(f"season {args.season}: {len(settled)} households, {owed} to pay", file=out)
-        labels = {k: k for k in totals}
+        labels = {name: name for name in _TOTALS}
+    width = max(_width(label) for label in labels.values())
     for name, value in totals.items():
-        print(f"  {labels[name]:<10} {value:>16,.2f}", file=out)
+        print(f"  {_pad(labels[name], width)} {value:>16,.2f}", file=out)
     if args.output:
         _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)
     if args.bank:

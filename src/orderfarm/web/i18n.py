@@ -232,7 +232,23 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "signed_count": {"zh": "已签约 {count} 份合同", "en": "{count} contracts signed"},
     "status": {"zh": "状态", "en": "Status"},
     "found_contracts": {"zh": "共 {count} 份合同", "en": "{count} contracts"},
-    "print_which": {"zh": "打印合同", "en": "Contract to print"},
+    "print_which": {"zh": "选择合同", "en": "Contract"},
+    "end_contract": {"zh": "结束这份合同", "en": "End this contract"},
+    "end_how": {"zh": "结束方式", "en": "How"},
+    "end_cancel": {"zh": "作废（未签约）", "en": "cancel (not signed)"},
+    "end_terminate": {"zh": "提前终止", "en": "terminate early"},
+    "end_close": {"zh": "到期结清关闭", "en": "close at the season's end"},
+    "end_reason": {"zh": "原因", "en": "Reason"},
+    "end_confirm": {
+        "zh": "确认{step}合同 {number}（户主 {name}）：此后不能再交售或配发",
+        "en": "{step} contract {number} (head {name}): no slip or input may follow",
+    },
+    "end_do": {"zh": "确认结束", "en": "End it"},
+    "contract_ended": {
+        "zh": "合同已{status}，不能再变更",
+        "en": "The contract is {status}: it cannot change any more",
+    },
+    "contract_ended_now": {"zh": "合同 {number} 已{step}", "en": "Contract {number}: {step}"},
     "print_contract": {
         "zh": "下载合同（A4，可打印）",
         "en": "Download the contract (A4, printable)",
@@ -249,6 +265,8 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     # -- payments and voids --
     "proceeds": {"zh": "收购款", "en": "Proceeds"},
     "recovered": {"zh": "扣回垫付款", "en": "Advances recovered"},
+    "carried_out": {"zh": "结转下季", "en": "Carried to next season"},
+    "waived": {"zh": "核销", "en": "Waived"},
     "payable": {"zh": "应付", "en": "Payable"},
     "paid": {"zh": "已付", "en": "Paid"},
     "balance": {"zh": "余额（未付）", "en": "Balance (to pay)"},

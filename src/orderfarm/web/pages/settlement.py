@@ -18,11 +18,15 @@ def _statement(ctx: app.Ctx, season: int) -> None:
         return
     statement = s.statement(home.ref, season)
     t = statement.totals
-    cols = st.columns(4)
+    # the advances proceeds did not recover are carried to the next season or waived, as each
+    # contract says: shown beside what was recovered, so the advances add up
+    cols = st.columns(6)
     cols[0].metric(ctx.t("proceeds"), helpers.yuan(t.proceeds))
     cols[1].metric(ctx.t("recovered"), helpers.yuan(t.recovered))
-    cols[2].metric(ctx.t("paid"), helpers.yuan(t.paid))
-    cols[3].metric(ctx.t("balance"), helpers.yuan(t.balance))
+    cols[2].metric(ctx.t("carried_out"), helpers.yuan(t.carried_out))
+    cols[3].metric(ctx.t("waived"), helpers.yuan(t.waived))
+    cols[4].metric(ctx.t("paid"), helpers.yuan(t.paid))
+    cols[5].metric(ctx.t("balance"), helpers.yuan(t.balance))
     kinds = {
         LineKind.CARRIED: ctx.t("line_carried"),
         LineKind.INPUT: ctx.t("line_input"),
@@ -64,6 +68,8 @@ def _season(ctx: app.Ctx, season: int) -> None:
             ctx.t("village"): f"{x.township} {x.village}",
             ctx.t("proceeds"): helpers.yuan(x.totals.proceeds),
             ctx.t("recovered"): helpers.yuan(x.totals.recovered),
+            ctx.t("carried_out"): helpers.yuan(x.totals.carried_out),
+            ctx.t("waived"): helpers.yuan(x.totals.waived),
             ctx.t("payable"): helpers.yuan(x.totals.payable),
             ctx.t("paid"): helpers.yuan(x.totals.paid),
             ctx.t("balance"): helpers.yuan(x.totals.balance),
