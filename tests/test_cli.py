@@ -183,6 +183,50 @@ def test_the_statement_says_what_is_carried_over_or_waived(
     assert code == 0 and (totals["结转下季"], totals["核销"]) == (carried, waived)
 
 
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            "zh",
+            "orderfarm: --by 不能按「村」分组，可按：township（镇/街道办）、village（村）、"
+            "crop（作物）、enterprise（订单企业）",
+        ),
+        (
+            "en",
+            "orderfarm: --by cannot group by 村; it groups by township, village, crop, enterprise",
+        ),
+    ],
+)
+def test_a_report_by_an_unknown_group_is_a_usage_error(
+    db: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
+) -> None:
+    code, _ = run("report", "--db", str(db), "--season", "2018", "--by", "村", "--lang", lang)
+    assert code == 2 and capsys.readouterr().err.strip() == said
+    code, _ = run("report", "--db", str(db), "--season", "2018", "--by", "township,grade")
+    assert code == 2 and "「grade」" in capsys.readouterr().err
+    code, _ = run("export", "report", str(db.with_suffix(".csv")), "--db", str(db), "--by", "村")
+    assert code == 2 and not db.with_suffix(".csv").exists()
+
+
+def test_a_report_by_village_keeps_villages_of_one_name_in_other_townships_apart(
+    db: Path, tmp_path: Path
+) -> None:
+    with Store.open(db) as store:
+        places = {(r.township, r.village) for r in store.report(2018, by=("township", "village"))}
+    twice = {v for _, v in places if sum(1 for _, w in places if w == v) > 1}
+    assert twice  # the demo has villages of one name in two townships (东沟村)
+    code, text = run("report", "--db", str(db), "--season", "2018", "--by", "village")
+    rows = [line.split()[:2] for line in text.splitlines()[1:]]
+    assert code == 0 and text.split()[:2] == ["镇/街道办", "村"]
+    assert {(t, v) for t, v in rows} == places and len(rows) == len(places)
+    out = tmp_path / "by-village.csv"
+    code, _ = run(
+        "export", "report", str(out), "--db", str(db), "--season", "2018", "--by", "village"
+    )
+    lines = out.read_text(encoding="utf-8-sig").splitlines()
+    assert code == 0 and len(lines) == 1 + len(places) and lines[0].startswith("镇/街道办,村,")
+
+
 def test_the_page_settings_are_those_of_the_checkout_config() -> None:
     """``orderfarm app`` passes the settings ``streamlit run app_streamlit.py`` reads from
     ``.streamlit/config.toml``: the two say the same."""

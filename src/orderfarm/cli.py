@@ -56,6 +56,13 @@ _TOTALS: Final = {
     "paid": "已付",
     "balance": "余额",
 }
+#: What a report is grouped by (``--by``), each with its column's name in the report.
+_REPORT_GROUPS: Final = {
+    "township": "镇/街道办",
+    "village": "村",
+    "crop": "作物",
+    "enterprise": "订单企业",
+}
 
 
 class UsageError(Exception):
@@ -260,7 +267,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             args.what,
             season=args.season,
             full=args.full,
-            by=tuple(args.by.split(",")) if args.by else ("township", "crop"),
+            by=_report_by(args.by) if args.by else ("township", "crop"),
             actor=args.actor,
         )
         path = write_table(table, args.output, format=args.format, lang=args.lang)
@@ -364,7 +371,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.io.exports import report_table
     from orderfarm.io.writers import csv_rows, write_table
 
-    by = tuple(args.by.split(","))
+    by = _report_by(args.by)
     with _open_store(args) as store:
         if args.output:
             write_table(report_table(store, args.season, by), args.output)
@@ -375,6 +382,21 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     for row in rows:
         print("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)), file=out)
     return EXIT_OK
+
+
+def _report_by(text: str) -> tuple[str, ...]:
+    """``--by`` as the report's groups, a village within its township (东沟村 of 大荆镇 and of
+    三岔河镇 are two rows), as the dashboard groups; a usage error names the groups there are."""
+    keys = [key.strip() for key in text.split(",") if key.strip()]
+    unknown = [key for key in keys if key not in _REPORT_GROUPS]
+    if unknown:
+        raise UsageError(
+            f"--by 不能按「{'、'.join(unknown)}」分组，可按："
+            + "、".join(f"{key}（{zh}）" for key, zh in _REPORT_GROUPS.items()),
+            f"--by cannot group by {', '.join(unknown)}; it groups by " + ", ".join(_REPORT_GROUPS),
+        )
+    groups = [g for key in keys for g in (("township", key) if key == "village" else (key,))]
+    return tuple(dict.fromkeys(groups))  # each once, in the order given
 
 
 def _width(text: str) -> int:
@@ -677,7 +699,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report", cmd_report, "收购统计 / season report")
     p.add_argument("--season", type=int, required=True, help="年度 / season")
     p.add_argument(
-        "--by", default="township,crop", help="分组 / grouping: township,village,crop,enterprise"
+        "--by",
+        default="township,crop",
+        help="分组 / grouping: township,village,crop,enterprise (a village within its township)",
     )
     p.add_argument("--output", help="输出文件 / output file (.csv/.xlsx); default: print")
 
