@@ -20,6 +20,7 @@ DYNAMIC = {
     "kind_": ["delivery", "supply", "payment"],
     "charge_": [m.value for m in ChargeMode],
     "export_": ["settlement", "statements", "bank"],
+    "end_": ["cancel", "terminate", "close"],
 }
 
 

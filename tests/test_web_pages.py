@@ -141,6 +141,38 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
     assert "合同编号: SZ2018-T-0001 已被另一份合同使用（2018 年度）" in _errors(at)
 
 
+def _owned(at: AppTest, kind: str, key: str) -> str:
+    (found,) = {str(w.key) for w in at.get(kind) if str(w.key).startswith(f"{key}@")}
+    return found
+
+
+def test_a_clerk_ends_a_contract_from_the_list_with_its_reason(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(demo_db) as store:
+        signed = next(c for c in store.contracts(season=2018) if c.status.value == "signed")
+        name = store.household(signed.household_id).head_name
+    at = _page(demo_db, monkeypatch, "clerk", "contracts")
+    at.text_input(key="c_filter_search").input(name).run()
+    at.selectbox(key="c_print_pick").select(signed.contract_no).run()
+    assert at.radio(key=_owned(at, "radio", "c_end_step")).options == ["提前终止", "到期结清关闭"]
+    assert at.button(key="c_end").disabled  # not before the clerk says it is meant
+    at.checkbox(key=_owned(at, "checkbox", "c_end_sure_terminate")).check().run()
+    at.button(key="c_end").click().run()
+    assert "终止原因: 终止合同必须填写原因" in _errors(at)
+    with Store.open(demo_db) as store:
+        assert store.contract(signed.contract_no).status.value == "signed"
+    at.text_input(key=_owned(at, "text_input", "c_end_reason")).input("农户外出务工，弃种").run()
+    at.button(key="c_end").click().run()
+    ok(at)
+    assert f"合同 {signed.contract_no} 已提前终止" in texts(at.success)
+    with Store.open(demo_db) as store:
+        ended = store.contract(signed.contract_no)
+        assert (ended.status.value, ended.end_reason) == ("terminated", "农户外出务工，弃种")
+        assert store.audit_log()[-1].actor == "clerk"
+    assert "合同已终止，不能再变更" in texts(at.caption)
+
+
 def test_the_contract_list_searches_the_store_and_filters_by_status(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

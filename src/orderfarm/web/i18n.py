@@ -245,7 +245,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     },
     "end_do": {"zh": "确认结束", "en": "End it"},
     "contract_ended": {
-        "zh": "合同已{status}，不能再变更",
+        "zh": "合同{status}，不能再变更",
         "en": "The contract is {status}: it cannot change any more",
     },
     "contract_ended_now": {"zh": "合同 {number} 已{step}", "en": "Contract {number}: {step}"},

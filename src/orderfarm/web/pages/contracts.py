@@ -1,5 +1,5 @@
 """合同 Contracts: create from a crop template, sign a village's contracts at once, list and
-filter, print a contract."""
+filter, print a contract, end one (cancel a draft; terminate or close a signed one)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from typing import Any
 
 import streamlit as st
 
+from orderfarm.auth import Permission
 from orderfarm.contracts import Contract, ContractStatus
-from orderfarm.errors import ValidationError
+from orderfarm.errors import ContractStateError, ValidationError
 from orderfarm.money import format_rate
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
@@ -175,6 +176,9 @@ def _list(ctx: app.Ctx, season: int) -> None:
     ]
     st.caption(ctx.t("found_contracts", count=len(shown)))
     st.dataframe(rows, hide_index=True, width="stretch")
+    done = st.session_state.pop("c_end_done", None)
+    if done:
+        st.success(done)
     if shown:
         number = st.selectbox(
             ctx.t("print_which"), [c.contract_no for _, c in shown], key="c_print_pick"
@@ -187,6 +191,69 @@ def _list(ctx: app.Ctx, season: int) -> None:
                 mime="text/html",
                 key="c_print",
             )
+            home, contract = next((h, c) for h, c in shown if c.contract_no == number)
+            _end(ctx, contract, home.head_name)
+
+
+#: How a contract of each status may end, and the step's name in the catalogue
+_ENDINGS: dict[ContractStatus, tuple[str, ...]] = {
+    ContractStatus.DRAFT: ("cancel",),
+    ContractStatus.SIGNED: ("terminate", "close"),
+}
+
+
+def _end(ctx: app.Ctx, contract: Contract, head_name: str) -> None:
+    """End the picked contract: cancel a draft (a reason may be given), terminate a signed one
+    early (with its reason) or close it at the end of its season. Its own step's widgets are
+    keyed by the contract, so nothing typed for one follows the clerk to another."""
+    s = ctx.session
+    if not s.may(Permission.WRITE_CONTRACTS):
+        return
+    steps = _ENDINGS.get(contract.status, ())
+    with st.expander(ctx.t("end_contract")):
+        if not steps:
+            st.caption(ctx.t("contract_ended", status=_status(ctx, contract.status)))
+            return
+        owner = contract.contract_no
+        step = st.radio(
+            ctx.t("end_how"),
+            steps,
+            key=app.owned_key("c_end_step", owner),
+            format_func=lambda k: ctx.t(f"end_{k}"),
+            horizontal=True,
+        )
+        slots = app.Slots()
+        reason = ""
+        if step != "close":
+            reason = st.text_input(ctx.t("end_reason"), key=app.owned_key("c_end_reason", owner))
+            slots.add("end_reason")
+        sure = st.checkbox(
+            ctx.t(
+                "end_confirm",
+                number=contract.contract_no,
+                name=head_name,
+                step=ctx.t(f"end_{step}"),
+            ),
+            key=app.owned_key(f"c_end_sure_{step}", owner),
+        )
+        if st.button(ctx.t("end_do"), key="c_end", type="primary", disabled=not sure):
+            try:
+                if step == "cancel":
+                    s.cancel_contract(contract.contract_no, reason.strip())
+                elif step == "terminate":
+                    s.terminate_contract(contract.contract_no, reason.strip())
+                else:
+                    s.close_contract(contract.contract_no)
+            except ValidationError as exc:  # a termination without its reason
+                slots.refuse(exc, ctx.lang)
+                return
+            except ContractStateError as exc:  # changed meanwhile, by someone else
+                st.error(exc.message(ctx.lang))
+                return
+            st.session_state["c_end_done"] = ctx.t(
+                "contract_ended_now", number=contract.contract_no, step=ctx.t(f"end_{step}")
+            )
+            st.rerun()
 
 
 def body(ctx: app.Ctx) -> None:
