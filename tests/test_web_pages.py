@@ -123,13 +123,20 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
         assert contract.status.value == "draft" and contract.crop == "jerusalem_artichoke"
     at.run()  # the sign tab now lists the new draft under its village
     assert at.multiselect(key="c_sign_numbers").value == ["SZ2018-T-0001"]
+    at.date_input(key="c_sign_day").set_value(dt.date(2018, 3, 1)).run()
+    assert not at.warning and not at.button(key="c_sign").disabled  # a day of its season
     tomorrow = china_today() + dt.timedelta(days=1)
     at.date_input(key="c_sign_day").set_value(tomorrow).run()
+    at.checkbox(key=_owned(at, "checkbox", "c_sign_checked")).check().run()
     at.button(key="c_sign").click().run()
     assert f"签约日期: 日期 {tomorrow.isoformat()} 晚于今天" in _errors(at)  # a typo
     with Store.open(demo_db) as store:
         assert store.contract("SZ2018-T-0001").status.value == "draft"
     at.date_input(key="c_sign_day").set_value(china_today()).run()
+    # today is after the 2018 season's deliveries ended: asked before it is taken
+    assert "晚于这些合同的交售期" in " ".join(texts(at.warning))
+    assert at.button(key="c_sign").disabled
+    at.checkbox(key=_owned(at, "checkbox", "c_sign_checked")).check().run()
     at.button(key="c_sign").click().run()
     ok(at)
     assert "已签约 1 份合同" in texts(at.success)

@@ -230,6 +230,15 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "signed_on": {"zh": "签约日期", "en": "Signing date"},
     "sign": {"zh": "签约", "en": "Sign"},
     "signed_count": {"zh": "已签约 {count} 份合同", "en": "{count} contracts signed"},
+    "signed_after_window": {
+        "zh": "签约日期 {day} 晚于这些合同的交售期（至 {end}）：是否把今天的日期当成了签约日期？",
+        "en": "The signing day {day} is after these contracts' deliveries end ({end}): is it "
+        "today's date left as it was?",
+    },
+    "checked_sign_anyway": {
+        "zh": "已核对签约日期，仍然签约",
+        "en": "I have checked the signing day: sign anyway",
+    },
     "status": {"zh": "状态", "en": "Status"},
     "found_contracts": {"zh": "共 {count} 份合同", "en": "{count} contracts"},
     "print_which": {"zh": "选择合同", "en": "Contract"},

@@ -129,9 +129,24 @@ def _sign(ctx: app.Ctx, season: int) -> None:
     )
     slots = app.Slots()
     slots.add("signed_on")
-    if st.button(ctx.t("sign"), key="c_sign", type="primary", disabled=not numbers):
+    day = on if isinstance(on, dt.date) else china_today()
+    # a day after the season's deliveries ended is more likely today's date left as it was
+    ends = [
+        c.delivery_end
+        for c in s.contracts(season=season, statuses=drafts_only, place=(place[0], place[1]))
+        if c.contract_no in numbers and c.delivery_end is not None
+    ]
+    late = bool(ends) and day > max(ends)
+    checked = True
+    if late:
+        st.warning(ctx.t("signed_after_window", day=day.isoformat(), end=max(ends).isoformat()))
+        checked = st.checkbox(
+            ctx.t("checked_sign_anyway"),
+            key=app.owned_key("c_sign_checked", (season, place, day, tuple(numbers))),
+        )
+    if st.button(ctx.t("sign"), key="c_sign", type="primary", disabled=not numbers or not checked):
         try:
-            results = s.sign_contracts(numbers, on if isinstance(on, dt.date) else china_today())
+            results = s.sign_contracts(numbers, day)
         except ValidationError as exc:  # a signing day after today
             slots.refuse(exc, ctx.lang)
             return
