@@ -158,3 +158,18 @@ def test_none_written_in_a_cell_is_no_such_rule_and_exports_read_back(
         again = import_file(other, exported, "contracts", commit=True)
         assert again.committed, again.messages("zh")
         assert other.contract("N-1") == stored
+
+
+def test_a_row_of_sums_is_named_and_not_read(store: Store, tmp_path: Path) -> None:
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+    source = write(
+        tmp_path / "s.csv",
+        ["小票号", "合同编号", "日期", "毛重", "皮重", "等级"],
+        ["R-1", "C-1", "2018-09-01", "100", "2", "一级"],
+        ["R-2", "C-1", "2018-09-01", "50", "1", "一级"],
+        ["合计：", "", "", "150", "3", ""],
+    )
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert report.committed and (report.rows, report.added) == (2, 2), report.messages("zh")
+    assert report.warning_messages("zh") == ["第 4 行：合计行，不是一条记录，未读取"]

@@ -382,6 +382,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "文件有「{header}」列：单位要写在各列的列名里，如「毛重（斤）」「保护价（元/斤）」；"
         "不写则按公斤、元/公斤读取",
     },
+    "total_row": {
+        "en": "a row of sums (合计), not a record: not read",
+        "zh": "合计行，不是一条记录，未读取",
+    },
     "unused_column": {
         "en": "the column {header} is not one of this record type's columns and was not read",
         "zh": "「{header}」列不是本类记录的列，未读取",

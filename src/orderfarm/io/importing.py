@@ -14,7 +14,7 @@ import functools
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Final
@@ -339,8 +339,11 @@ class RowStream:
         short_rows_matter = self._reader.format == "csv"
         uncomputed = self._reader.uncomputed
         for raw in self._reader.rows():
-            report.rows += 1
             cells_list = raw.cells
+            if _is_total_row(cells_list):  # 合计 under a column of sums: not a record
+                report.warn(RowProblem(raw.number, "", "", Problem("row", "total_row")))
+                continue
+            report.rows += 1
             row_problems: list[RowProblem] = []
             if (
                 short_rows_matter
@@ -500,6 +503,16 @@ def in_library_units(cells: Mapping[str, str], scales: Mapping[str, Decimal]) ->
             if number.is_finite():
                 out[key] = str(number * factor)
     return out
+
+
+#: What the first cell of a row of sums says (合计, 总计：, 小计, Total)
+_TOTAL_ROW: Final = re.compile(r"(合计|总计|小计|共计|total|sum)[:：]?", re.IGNORECASE)
+
+
+def _is_total_row(cells: Sequence[str]) -> bool:
+    """Whether a row is a sheet's row of sums: its first non-blank cell says so."""
+    first = next((c for c in cells if c.strip()), "")
+    return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", first).strip()) is not None
 
 
 def _times(factor: Decimal, number: re.Match[str]) -> str:
