@@ -6,6 +6,11 @@ never a float), dates as ``YYYY-MM-DD``. A file that cannot be read raises ``Fil
 message saying why (empty, garbled, truncated, not a workbook). An XLSX formula is read as the
 value Excel computed and saved with it; one saved without it (a file written by a program and
 never opened in Excel) reads empty, and ``TableReader.uncomputed`` names its cell.
+
+A column whose header names an identifier (身份证号, 一卡通账号, 电话, 小票号…: ``Kind.ID`` in
+``orderfarm.io.columns``) must hold text: a number cell there of more than 15 digits, or a CSV
+cell as Excel shows such a number (``6.23E+18``), has lost its last digits, and the file is
+refused at that cell (``id_saved_as_number``) before the row is read.
 """
 
 from __future__ import annotations
@@ -18,12 +23,14 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import IO, Final, NamedTuple
 
-from orderfarm.io.errors import file_error
+from orderfarm.io.columns import RECORD_TYPES, Kind, fold
+from orderfarm.io.errors import FileError, file_error
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 
@@ -35,6 +42,11 @@ _FIELD_LIMIT: Final = 1 << 20
 
 #: a formula element in a sheet's XML (``<f>``, ``<f t="shared" …/>``, ``<x:f>``)
 _FORMULA_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+
+#: a number as Excel shows it when it is too long for its cell (``6.23E+18``, ``1.2E+11``)
+_SCIENTIFIC: Final = re.compile(r"[+-]?\d(?:\.\d+)?[Ee]\+\d{1,3}")
+#: Excel keeps 15 significant digits of a number: a longer identifier typed as one loses the rest
+_EXACT_BELOW: Final = 10**15
 
 csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
@@ -152,6 +164,36 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+@cache
+def _identifier_names() -> dict[str, str]:
+    """The header names of every identifier column (``Kind.ID``) of every record type, folded
+    as headers are matched: the column's key by name."""
+    names: dict[str, str] = {}
+    for rt in RECORD_TYPES.values():
+        for column in rt.columns:
+            if column.kind is Kind.ID:
+                for name in (column.key, column.zh, *column.aliases):
+                    names.setdefault(fold(name), column.key)
+    return names
+
+
+def identifier_columns(header: Sequence[str]) -> dict[int, str]:
+    """The positions of ``header``'s cells that name an identifier column: its key by
+    position."""
+    names = _identifier_names()
+    return {i: names[fold(cell)] for i, cell in enumerate(header) if fold(cell) in names}
+
+
+def lost_digits(value: object) -> bool:
+    """Whether ``value``, a cell of an identifier column, is a number that Excel cannot keep
+    whole (more than 15 digits), or text as Excel shows such a number (``6.23E+18``)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return abs(value) >= _EXACT_BELOW
+    return isinstance(value, str) and "+" in value and bool(_SCIENTIFIC.fullmatch(value.strip()))
+
+
 class TableReader:
     """A file opened for reading rows: ``header`` then ``rows()``; use as a context manager.
 
@@ -173,6 +215,8 @@ class TableReader:
         #: XLSX cells holding a formula without a computed value, which read empty: by row
         #: number, the cells' indexes in the row
         self.uncomputed: dict[int, frozenset[int]] = {}
+        #: the header's identifier columns (their key by position), whose cells must be text
+        self.identifiers: dict[int, str] = {}
 
     def __enter__(self) -> TableReader:
         try:
@@ -202,6 +246,7 @@ class TableReader:
             if any(cell.strip() for cell in row.cells):
                 self.header = row.cells
                 self.header_row = row.number
+                self.identifiers = identifier_columns(row.cells)
                 break
         else:
             raise file_error("empty_file")
@@ -215,9 +260,35 @@ class TableReader:
 
     def csv_cells(self) -> Iterator[list[str]] | None:
         """For a CSV, the rows after the header as the ``csv`` module reads them: blank rows
-        kept, a malformed row raising ``csv.Error`` (``rows()`` words it); ``None`` for XLSX.
-        Read this or ``rows()``, not both."""
-        return self._csv
+        kept, a malformed row raising ``csv.Error`` (``rows()`` words it), an identifier as
+        Excel shows a long number refused (``FileError``); ``None`` for XLSX. Read this or
+        ``rows()``, not both."""
+        if self._csv is None or not self.identifiers:
+            return self._csv
+        return self._checked_cells(self._csv)
+
+    def _checked_cells(self, cells: Iterator[list[str]]) -> Iterator[list[str]]:
+        identifiers = tuple(self.identifiers)
+        number = self.header_row
+        for row in cells:
+            number += 1
+            for index in identifiers:
+                # "+" first: a receipt or contract number seldom has one, and it is cheap
+                if index < len(row) and "+" in row[index] and lost_digits(row[index]):
+                    raise self._lost(number, index, row[index])
+            yield row
+
+    def _check_identifiers(self, number: int, values: Sequence[object]) -> None:
+        """Refuse row ``number`` if a cell of an identifier column lost digits as a number."""
+        for index in self.identifiers:
+            if index < len(values) and lost_digits(values[index]):
+                raise self._lost(number, index, cell_text(values[index]))
+
+    def _lost(self, number: int, index: int, value: str) -> FileError:
+        column = self.header[index].strip()
+        return file_error(
+            "id_saved_as_number", self.identifiers[index], row=number, column=column, value=value
+        )
 
     # -- CSV --
 
@@ -234,8 +305,7 @@ class TableReader:
         self._csv = reader
         return self._csv_iter(reader)
 
-    @staticmethod
-    def _csv_iter(reader: Iterator[list[str]]) -> Iterator[RawRow]:
+    def _csv_iter(self, reader: Iterator[list[str]]) -> Iterator[RawRow]:
         number = 0
         while True:
             try:
@@ -248,6 +318,8 @@ class TableReader:
                     raise file_error("truncated_quote") from None
                 raise file_error("malformed_csv", line=line, reason=str(exc)) from None
             number += 1
+            if self.identifiers:  # known once the header is read
+                self._check_identifiers(number, cells)
             yield RawRow(number, tuple(cells))
 
     # -- XLSX --
@@ -279,8 +351,7 @@ class TableReader:
             self.uncomputed = _uncomputed_formulas(worksheet)
         return self._xlsx_iter(worksheet)
 
-    @staticmethod
-    def _xlsx_iter(worksheet: object) -> Iterator[RawRow]:
+    def _xlsx_iter(self, worksheet: object) -> Iterator[RawRow]:
         rows = worksheet.iter_rows(values_only=True)  # type: ignore[attr-defined]  # ReadOnlyWorksheet
         number = 0
         while True:
@@ -291,6 +362,8 @@ class TableReader:
             except Exception as exc:  # damaged sheet XML, a truncated zip member
                 raise file_error("not_xlsx", reason=_short(exc)) from None
             number += 1
+            if self.identifiers:  # known once the header is read
+                self._check_identifiers(number, values)
             yield RawRow(number, tuple(cell_text(v) for v in values))
 
 
@@ -365,6 +438,8 @@ __all__ = [
     "TableReader",
     "cell_text",
     "detect_encoding",
+    "identifier_columns",
+    "lost_digits",
     "open_table",
     "sniff_format",
     "source_name",

@@ -159,7 +159,8 @@ def write_xlsx(
     lang: str = "zh",
 ) -> None:
     """Write one sheet per table, streamed (openpyxl write-only mode), with number formats:
-    amounts ``0.00``, rates as percentages, dates ``yyyy-mm-dd``, identifiers as text."""
+    amounts ``0.00``, rates as percentages, dates ``yyyy-mm-dd``, identifiers as text (their
+    whole column, so that a row typed in Excel keeps them as text too)."""
     from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs in the project's deps
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
@@ -171,7 +172,12 @@ def write_xlsx(
         sheet = workbook.create_sheet(title=_sheet_title(table.name))
         for index, column in enumerate(table.columns, start=1):
             width = max(_WIDTHS[column.kind], len(column.header(lang)) * 2 + 2)
-            sheet.column_dimensions[get_column_letter(index)].width = width
+            dimension = sheet.column_dimensions[get_column_letter(index)]
+            dimension.width = width
+            if column.kind is Kind.ID:
+                # the whole column is text, so what a clerk types below the rows (an empty
+                # template's first row) stays as typed, not a number cut to 15 digits
+                dimension.number_format = "@"
         sheet.freeze_panes = "A3" if table.title else "A2"
         if table.title:
             title = WriteOnlyCell(sheet, value=_xlsx_text(table.title))
