@@ -418,6 +418,27 @@ def test_masked_exports_hide_phones_and_full_ones_show_them(demo: Path, tmp_path
         assert "13800138000" in audit.read_text(encoding="utf-8-sig")
 
 
+def test_masked_exports_hide_an_account_and_grouped_numbers_written_in_a_note(
+    demo: Path, tmp_path: Path
+) -> None:
+    """A clerk writes the account, the phone and the ID of whoever collected the money in a
+    payment's note, with the spaces they were read out with: no masked export shows them."""
+    note = "卡号6230128263167863520 电话 183 9502 8326 身份证 611002 19610315 557X"
+    secrets = ["6230128263167863520", "183 9502 8326", "19610315", "8263167863"]
+    with Store.open(demo) as store:
+        payee = next(s for s in store.settle(2018) if s.totals.balance > 10)
+        store.record_payment(payee.household_id, 2018, D("1.00"), TODAY, "P-NOTE", note=note)
+        for what in ("payments", "statements", "audit"):
+            masked = tmp_path / f"{what}.csv"
+            write_csv(export_table(store, what, season=2018), masked)
+            text = masked.read_text(encoding="utf-8-sig")
+            assert "卡号***************3520 电话 *******8326 身份证 611002********557X" in text
+            assert not [s for s in secrets if s in text], what
+        full = tmp_path / "payments-full.csv"
+        write_csv(export_table(store, "payments", season=2018, full=True), full)
+        assert note in full.read_text(encoding="utf-8-sig")
+
+
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_a_masked_export_imported_says_its_numbers_are_masked(
     demo_db: Path, scratch: Path, lang: str

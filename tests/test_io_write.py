@@ -14,7 +14,7 @@ import pytest
 from orderfarm.demo import generate
 from orderfarm.io import RECORD_TYPES, RowStream, neutralise, unneutralise
 from orderfarm.io.columns import Column, Kind
-from orderfarm.io.exporting import records_table
+from orderfarm.io.exporting import mask_text, records_table
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.parties import Household
 
@@ -118,6 +118,31 @@ def test_masked_export_shows_only_first_6_and_last_4() -> None:
     assert home.resident_id[6:14] not in out.getvalue().decode("utf-8-sig")
     if home.account:
         assert row[8] == "*" * (len(home.account) - 4) + home.account[-4:]
+
+
+NOTE = "卡号6230128263167863520 电话 183 9502 8326 身份证 611002 19610315 557X"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        (NOTE, "卡号***************3520 电话 *******8326 身份证 611002********557X"),
+        (
+            "一卡通 6217-0000-1234-5678，手机183-9502-8326",
+            "一卡通 ************5678，手机*******8326",
+        ),
+        ("代领人 611002 1961 0315 557X", "代领人 611002********557X"),
+        ("座机 0914-2345678", "座机 *******5678"),
+        ("卡号 ６２３０１２８２６３１６７８６３５２０", "卡号 ***************3520"),
+        # what is not a personal number stays as it is
+        ("2018-11-05 付款 1391.88 元，小票 W20181105-0012，合同 SZ-2018-LJ-0001", None),
+        ("交售 3 次，共 1250 公斤，单价 0.123456789012 元", None),
+    ],
+)
+def test_masked_free_text_hides_accounts_and_grouped_phones_and_ids(
+    text: str, masked: str | None
+) -> None:
+    assert mask_text(text) == (text if masked is None else masked)
 
 
 def test_neutralise_is_exactly_undone() -> None:
