@@ -245,6 +245,37 @@ def test_a_new_or_changed_household_is_found_by_its_new_name(tmp_path: Path) -> 
         assert store.search_households("西岔", limit=5).households == (changed,)
 
 
+def test_a_name_typed_with_blanks_is_found_by_the_name_and_its_initials(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "s.db") as store:
+        padded = store.add_household(Household("  李　四 ", rid(1), "大荆镇", "东沟村"))
+        assert padded.head_name == "李四"
+        for query in ("李四", "ls", "四"):
+            assert store.search_households(query, limit=5).households == (padded,), query
+        # the same household typed with other blanks is the same: added or updated again,
+        # nothing is written
+        before = store.counts()
+        assert store.add_household(Household("李 四", rid(1), "大荆镇", "东沟村")) == padded
+        assert store.update_household(attrs.evolve(padded, head_name=" 李四")) == padded
+        assert store.counts() == before
+
+
+def test_a_name_stored_with_blanks_by_an_older_version_reads_as_it_is_now(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    with Store.open(path) as store:
+        store.add_household(Household("李四", rid(1), "大荆镇", "东沟村"))
+    with sqlite3.connect(path) as conn:  # as a version that kept the blanks typed wrote it
+        conn.execute("UPDATE households SET head_name = '李 四'")
+    conn.close()
+    with Store.open(path) as store:
+        (home,) = store.households()
+        assert home.head_name == "李四"
+        before = store.counts()
+        assert store.add_household(Household("李　四", rid(1), "大荆镇", "东沟村")) == home
+        assert store.counts() == before
+
+
 def test_the_migration_backfills_the_search_keys_of_an_older_file(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     homes = county(120, seed=3)

@@ -38,6 +38,37 @@ def test_a_phone_typed_in_full_width_digits_is_kept_in_ordinary_digits() -> None
     assert household(phone="１３９ ９１４０ １２３４").phone == "139 9140 1234"
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("  李 四 ", "李四"),
+        ("李\u3000四", "李四"),  # a two-character name padded to three, as documents do
+        ("欧阳  娜娜", "欧阳娜娜"),
+        ("买买提 · 艾力", "买买提·艾力"),
+        (" Li   Ming ", "Li Ming"),  # a name in Latin letters keeps a space between words
+        ("李 Ming", "李 Ming"),
+    ],
+)
+def test_a_head_name_is_stored_without_blanks_between_chinese_characters(
+    typed: str, stored: str
+) -> None:
+    assert household(head_name=typed).head_name == stored
+    assert household(head_name=typed) == household(head_name=stored)
+
+
+def test_a_name_of_blanks_only_is_blank() -> None:
+    with pytest.raises(ValidationError) as caught:
+        household(head_name="\u3000 ")
+    assert caught.value.messages("zh") == ["户主姓名: 不能为空白"]
+
+
+def test_a_household_read_back_from_json_has_its_name_as_stored() -> None:
+    from orderfarm.serial import from_json, to_json
+
+    text = to_json(household(head_name="李四")).replace("李四", "  李　四 ")
+    assert from_json(text, Household).head_name == "李四"
+
+
 def test_a_blank_id_is_said_to_be_missing_not_of_the_wrong_length() -> None:
     with pytest.raises(ValidationError) as caught:
         household(resident_id="  ")

@@ -13,6 +13,25 @@ from orderfarm.errors import IdentifierError, ValidationError
 from orderfarm.ids import mask_resident_id, validate_resident_id, validate_uscc
 
 _PHONE = re.compile(r"\+?[0-9][0-9 -]{5,19}")
+#: a character of a name written in Chinese: a Han character, or the dot between the parts
+#: of a transcribed name (买买提·艾力)
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff·・]")
+
+
+def person_name(text: str) -> str:
+    """A person's name as the bank list must carry it: without blanks around it, and none
+    (ASCII or full-width, as a two-character name is padded in Chinese documents) between
+    Chinese characters; a name in Latin letters keeps one space between its words.
+
+    >>> person_name("  李　四 "), person_name("Li  Ming")
+    ('李四', 'Li Ming')
+    """
+    words = text.split()
+    joined = words[:1]
+    for word in words[1:]:
+        apart = not (_HAN.match(joined[-1][-1]) and _HAN.match(word[0]))
+        joined.append(" " + word if apart else word)
+    return "".join(joined)
 
 
 class PovertyStatus(enum.Enum):
@@ -93,6 +112,8 @@ class Household:
 
     def __attrs_post_init__(self) -> None:
         checks = Checks()
+        if isinstance(self.head_name, str):  # 「李 四」 and 「李　四」 are 李四, found as such
+            object.__setattr__(self, "head_name", person_name(self.head_name))
         checks.text("head_name", self.head_name, limit=40)
         checks.text("township", self.township, limit=40)
         checks.text("village", self.village, limit=40)
