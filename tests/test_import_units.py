@@ -173,3 +173,34 @@ def test_a_row_of_sums_is_named_and_not_read(store: Store, tmp_path: Path) -> No
     report = import_file(store, source, "slips", commit=True, today=TODAY)
     assert report.committed and (report.rows, report.added) == (2, 2), report.messages("zh")
     assert report.warning_messages("zh") == ["第 4 行：合计行，不是一条记录，未读取"]
+
+
+def test_a_workbook_opening_on_a_notes_sheet_is_read_from_the_sheet_chosen(
+    store: Store, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    from orderfarm.auth import Role
+    from orderfarm.io import RECORD_TYPES
+    from orderfarm.io.importing import detect_kind, sheet_names
+    from orderfarm.session import Session
+    from orderfarm.store.users import User
+    from tests.test_store_support import household
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["这是说明页：请填写第二页"])
+    homes = book.create_sheet("农户")
+    homes.append(RECORD_TYPES["households"].headers("zh"))
+    home = household(7)
+    homes.append([home.head_name, home.resident_id, home.township, home.village])
+    path = tmp_path / "homes.xlsx"
+    book.save(path)
+    data = path.read_bytes()
+    assert sheet_names(data) == ["说明", "农户"]
+    assert detect_kind(data, format="xlsx", sheet="农户") == "households"
+    session = Session(store, User("script", Role.ADMIN))
+    first = session.import_file(data, "households", commit=True, format="xlsx")
+    assert not first.committed and "文件缺少「户主姓名 / head_name」列" in first.messages("zh")[0]
+    chosen = session.import_file(data, "households", commit=True, format="xlsx", sheet="农户")
+    assert chosen.committed and store.household(home.resident_id).head_name == home.head_name

@@ -766,9 +766,11 @@ class Session:
         format: str | None = None,
         lang: Lang = "zh",
         today: dt.date | None = None,
+        sheet: str | None = None,
     ) -> ImportReport:
-        """Check a file (dry run) or write it, all or nothing; the import needs both ``IMPORT``
-        and the permission to write that kind of record by hand."""
+        """Check a file (dry run) or write it, all or nothing (an XLSX's ``sheet``, the first
+        by default); the import needs both ``IMPORT`` and the permission to write that kind
+        of record by hand."""
         self.need(P.IMPORT)
         self.need(IMPORT_PERMISSIONS.get(kind, P.MANAGE_USERS))
         return import_file(
@@ -780,6 +782,7 @@ class Session:
             format=format,
             lang=lang,
             today=today,
+            sheet=sheet,
         )
 
     # -- estimates -----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import os
 import re
 import unicodedata
 from array import array
@@ -517,6 +518,23 @@ def _is_total_row(cells: Sequence[str]) -> bool:
 
 def _times(factor: Decimal, number: re.Match[str]) -> str:
     return str(Decimal(number[1]) * factor)
+
+
+def sheet_names(source: bytes | str | os.PathLike[str]) -> list[str]:
+    """The names of an XLSX workbook's sheets, in order (none when it cannot be read)."""
+    import io
+
+    import openpyxl  # type: ignore[import-untyped]  # no stubs in the project's deps
+
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+    except Exception:  # not a workbook, or a damaged one: its import will say why
+        return []
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
 
 
 def detect_kind(source: Source, *, format: str | None = None, sheet: str | None = None) -> str:

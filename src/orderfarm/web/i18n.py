@@ -241,6 +241,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     },
     "status": {"zh": "状态", "en": "Status"},
     "found_contracts": {"zh": "共 {count} 份合同", "en": "{count} contracts"},
+    "sheet": {"zh": "工作表", "en": "Sheet"},
     "print_which": {"zh": "选择合同", "en": "Contract"},
     "end_contract": {"zh": "结束这份合同", "en": "End this contract"},
     "end_how": {"zh": "结束方式", "en": "How"},

@@ -10,10 +10,10 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.io.columns import RECORD_TYPES
-from orderfarm.io.errors import RowProblem
+from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.exporting import template_table
 from orderfarm.io.exports import EXPORTS
-from orderfarm.io.importing import ImportReport
+from orderfarm.io.importing import ImportReport, detect_kind, sheet_names
 from orderfarm.session import IMPORT_PERMISSIONS
 from orderfarm.web import app
 
@@ -53,10 +53,11 @@ def _import(ctx: app.Ctx) -> None:
         data, fmt, name = str(pasted).encode("utf-8"), "csv", ctx.t("pasted")
     if data is None:
         return
-    digest = hashlib.sha256(kind.encode() + b"\0" + data).hexdigest()
+    sheet = _sheet(ctx, data, kind) if fmt == "xlsx" else None
+    digest = hashlib.sha256(f"{kind}\0{sheet}\0".encode() + data).hexdigest()
     if st.button(ctx.t("check_file"), key="f_check"):
         with st.spinner(ctx.t("checking_file")):
-            report = s.import_file(data, kind, commit=False, format=fmt, lang=ctx.lang)
+            report = s.import_file(data, kind, commit=False, format=fmt, lang=ctx.lang, sheet=sheet)
         st.session_state["f_checked"] = (digest, report.ok)
         st.info(report.summary(ctx.lang).replace("<data>", name))
         if report.problems:
@@ -70,7 +71,7 @@ def _import(ctx: app.Ctx) -> None:
     ready = checked is not None and checked == (digest, True)
     if st.button(ctx.t("commit_file"), key="f_commit", type="primary", disabled=not ready):
         with st.spinner(ctx.t("writing_file")):
-            report = s.import_file(data, kind, commit=True, format=fmt, lang=ctx.lang)
+            report = s.import_file(data, kind, commit=True, format=fmt, lang=ctx.lang, sheet=sheet)
         st.session_state.pop("f_checked", None)
         if report.committed:
             st.success(ctx.t("file_committed", added=report.added, existing=report.existing))
@@ -80,6 +81,30 @@ def _import(ctx: app.Ctx) -> None:
                 st.error(message)
     if not ready:
         st.caption(ctx.t("check_first"))
+
+
+def _sheet(ctx: app.Ctx, data: bytes, kind: str) -> str | None:
+    """The sheet of a workbook to read: the clerk's choice when it has several, first offered
+    the one whose header has the record type's columns (a workbook may open on a 说明 sheet)."""
+    names = sheet_names(data)
+    if len(names) < 2:
+        return None
+    fitting = next((i for i, name in enumerate(names) if _fits(data, name, kind)), 0)
+    return str(
+        st.selectbox(
+            ctx.t("sheet"),
+            names,
+            index=fitting,
+            key=app.owned_key("f_sheet", hashlib.sha256(data).hexdigest()),
+        )
+    )
+
+
+def _fits(data: bytes, sheet: str, kind: str) -> bool:
+    try:
+        return detect_kind(data, format="xlsx", sheet=sheet) == kind
+    except FileError:
+        return False
 
 
 def _rows(ctx: app.Ctx, problems: list[RowProblem]) -> None:
