@@ -395,3 +395,40 @@ def test_a_lot_with_no_moisture_under_a_moisture_standard_is_named_by_both_paths
         report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=16)
         assert report.committed and report.added == 120
         assert [w.row for w in report.warnings if w.code == "dried_lot_no_moisture"] == expected
+
+
+@pytest.mark.parametrize(("first", "then"), [("0001", "1"), ("7", "007")])
+def test_a_receipt_whose_zeros_a_spreadsheet_dropped_is_the_slip_recorded(
+    tmp_path: Path, first: str, then: str
+) -> None:
+    """Imported from a CSV as 0001, then from an XLSX where Excel made it 1: one slip, not
+    two paid twice; with other weights the second is refused under the receipt recorded."""
+    db = tmp_path / "store.db"
+    season(db, 2)
+    rows = slips(2, 2, 8)
+    rows[0][0], rows[1][0] = first, "R-9"
+    again = [list(r) for r in rows]
+    again[0][0] = then
+    with Store.open(db) as store:
+        assert import_file(store, write(tmp_path / "a.csv", rows), "slips", commit=True).added == 2
+        for commit in (False, True):
+            report = import_file(store, write(tmp_path / "b.csv", again), "slips", commit=commit)
+            assert report.ok and (report.added, report.existing) == (0, 2)
+        assert len(store.deliveries()) == 2
+        assert store.record_deliveries(as_slips(again)).existing == 2  # the general path too
+        changed = [list(r) for r in again]
+        changed[0][3] = "99.5"
+        report = import_file(store, write(tmp_path / "c.csv", changed), "slips", commit=True)
+        assert not report.committed and len(store.deliveries()) == 2
+        assert f"{first} 已登记为第 1 号收购小票" in report.messages("zh")[0]
+
+
+def test_one_receipt_twice_in_a_file_with_other_zeros_is_named(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    season(db, 2)
+    rows = slips(3, 2, 9)
+    rows[0][0], rows[1][0], rows[2][0] = "0001", "0002", "1"
+    with Store.open(db) as store:
+        report = import_file(store, write(tmp_path / "a.csv", rows), "slips", commit=True)
+        assert not report.committed and store.deliveries() == []
+        assert [(p.row, p.column) for p in report.problems] == [(4, "receipt_no")]

@@ -191,10 +191,14 @@ def record_key(record: Record, lookup: Lookup) -> tuple[object, ...]:
     if isinstance(record, MarketPriceRecord):
         return ("price", record.crop, record.form, record.grade, record.day)
     if isinstance(record, SlipRecord):
+        # 0001 and 1 are one receipt (a spreadsheet drops the zeros of one of them)
+        receipt = record.receipt_no
+        if receipt.isascii() and receipt.isdigit():
+            receipt = receipt.lstrip("0") or "0"
         contract = lookup.contract(record.contract_no)
         if contract is not None:
-            return ("slip", contract.enterprise_uscc, contract.season, record.receipt_no)
-        return ("slip", record.receipt_no)
+            return ("slip", contract.enterprise_uscc, contract.season, receipt)
+        return ("slip", receipt)
     if isinstance(record, SupplyRecord):
         return ("supply", record.supply_no)
     if isinstance(record, PaymentRecord):

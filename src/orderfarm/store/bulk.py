@@ -31,7 +31,13 @@ from orderfarm.errors import PricingError
 from orderfarm.money import D
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
-from orderfarm.store.store import Store, _check_actor, contract_any_case, same_delivery
+from orderfarm.store.store import (
+    Store,
+    _check_actor,
+    contract_any_case,
+    receipt_otherwise,
+    same_delivery,
+)
 
 __all__ = ["NotPlain", "PlainSlip", "PlainSlipWriter"]
 
@@ -117,6 +123,13 @@ _RECEIPTS: Final = (
     "WHERE d.enterprise_id = ? AND d.season = ? "
     "AND d.receipt_no IN (SELECT value FROM json_each(?))"
 )
+_RECEIPTS_OTHERWISE: Final = (
+    "SELECT d.id, d.receipt_no, d.contract_id, d.day, d.purchase_point, d.grade, d.gross_kg, "
+    "d.tare_kg, d.moisture, d.impurity, (v.delivery_id IS NOT NULL) AS voided "
+    "FROM deliveries d LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+    "WHERE d.enterprise_id = ? AND d.season = ? "
+    "AND d.receipt_no IN (SELECT value FROM json_each(?))"
+)
 _ANY_RECEIPT: Final = "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? LIMIT 1"
 _MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices"
 _NO_PRICE: Final[tuple[None, None]] = (None, None)
@@ -158,6 +171,9 @@ class PlainSlipWriter:
         self.existing = 0
         #: without writing: the hashes of (enterprise, season, receipt) of the slips seen
         self._seen: set[int] | None = None if write else set()
+        #: the hashes of (enterprise, season, receipt without its leading zeros) of the
+        #: all-digit receipts seen (0001 and 1 are one receipt, whichever comes first)
+        self._digits: set[int] = set()
         self._batch: list[PlainSlip] = []
         #: the open transaction (with foreign key lookups off), while in the ``with`` block
         self._open: ExitStack | None = None
@@ -270,7 +286,7 @@ class PlainSlipWriter:
         contracts, prices, delivered = self._contracts, self._prices, self._delivered
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
-        rules, seen, write = self._rules, self._seen, self.write
+        rules, seen, write, digits = self._rules, self._seen, self.write, self._digits
         no_moisture = self.no_moisture
         for slip in batch:
             (
@@ -295,6 +311,11 @@ class PlainSlipWriter:
                 lot_terms = contracts[contract_no].terms
                 if lot_terms.standard is not None:
                     no_moisture.append((row_no, lot_terms.terms))
+            if receipt_no.isdigit() and receipt_no.isascii():  # 0001 and 1: one receipt
+                mark = hash((contracts[contract_no].receipts_key, receipt_no.lstrip("0")))
+                if mark in digits:
+                    raise NotPlain(row_no, "receipt twice in the file, with other zeros")
+                digits.add(mark)
             if seen is not None:
                 mark = hash((contracts[contract_no].receipts_key, receipt_no))
                 if mark in seen:
@@ -481,13 +502,20 @@ class PlainSlipWriter:
         skip: set[int] = set()
         for key, slips in groups.items():
             receipts = json.dumps(sorted(slips), ensure_ascii=False)
+            unfound = dict(slips)
             for found in conn.execute(_RECEIPTS, (*key, receipts)):
                 slip = slips[found["receipt_no"]]
+                unfound.pop(slip.receipt_no, None)
                 if self._first_id is not None and found["id"] >= self._first_id:
                     raise NotPlain(slip.row, "receipt twice in the file")
                 if found["voided"] or not self._same(found, slip):
                     raise NotPlain(slip.row, "receipt recorded before")
                 skip.add(slip.row)
+            for receipt_no, slip in unfound.items():  # 1 for a slip recorded as 0001
+                for found in receipt_otherwise(conn, *key, receipt_no, _RECEIPTS_OTHERWISE):
+                    if not self._same(found, slip):
+                        raise NotPlain(slip.row, "receipt recorded before with other zeros")
+                    skip.add(slip.row)
         return skip
 
     def _same(self, found: sqlite3.Row, slip: PlainSlip) -> bool:

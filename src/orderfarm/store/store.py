@@ -366,6 +366,46 @@ _RECEIPT_SELECT: Final = (
     "WHERE d.enterprise_id = ? AND d.season = ? "
 )
 
+#: Whether an enterprise's season has a receipt number starting with 0 (by the receipt index)
+_ZERO_LED: Final = (
+    "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? "
+    "AND receipt_no >= '0' AND receipt_no < '1' LIMIT 1"
+)
+
+
+def receipt_spellings(receipt_no: str, zero_led: bool) -> list[str]:
+    """The other spellings of an all-digit receipt number by its leading zeros, which a
+    spreadsheet drops (0001 saved as 1): without them and, when ``zero_led`` (its season has
+    receipts starting with 0), with 1 to 11 of them. One slip, whichever way it is written."""
+    if not (receipt_no.isascii() and receipt_no.isdigit()):
+        return []
+    bare = receipt_no.lstrip("0") or "0"
+    spellings = {bare}
+    if zero_led:
+        spellings.update("0" * k + bare for k in range(1, 12))
+    spellings.discard(receipt_no)
+    return sorted(spellings)
+
+
+def receipt_otherwise(
+    conn: sqlite3.Connection, enterprise_id: int, season: int, receipt_no: str, select: str
+) -> list[sqlite3.Row]:
+    """The live records (by ``select``, which ends ``… WHERE d.enterprise_id = ? AND d.season
+    = ? AND d.receipt_no IN (SELECT value FROM json_each(?))`` and gives ``voided``) of
+    ``receipt_no`` written with other leading zeros (0001 for 1)."""
+    zero_led = conn.execute(_ZERO_LED, (enterprise_id, season)).fetchone() is not None
+    spellings = receipt_spellings(receipt_no, zero_led)
+    if not spellings:
+        return []
+    rows = conn.execute(select, (enterprise_id, season, json.dumps(spellings))).fetchall()
+    return [r for r in rows if not r["voided"]]
+
+
+_RECEIPT_OTHERWISE: Final = (
+    _RECEIPT_SELECT  # noqa: S608 (constant SQL)
+    + "AND d.receipt_no IN (SELECT value FROM json_each(?)) ORDER BY d.revision"
+)
+
 _DELIVERED_GRAMS: Final = (
     "SELECT contract_id, net_g FROM contract_totals WHERE contract_id IN ({marks})"
 )
@@ -376,6 +416,12 @@ _DELIVERY_SELECT = (
     "JOIN contracts c ON c.id = d.contract_id JOIN households h ON h.id = d.household_id "
     "JOIN enterprises e ON e.id = d.enterprise_id "
     "LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
+)
+
+_DELIVERY_OTHERWISE: Final = (
+    _DELIVERY_SELECT  # noqa: S608 (constant SQL)
+    + "WHERE d.enterprise_id = ? AND d.season = ? "
+    "AND d.receipt_no IN (SELECT value FROM json_each(?)) ORDER BY d.revision"
 )
 
 _SUPPLY_SELECT = (
@@ -1810,6 +1856,8 @@ class Store:
                 key = (c.enterprise_id, c.contract.season, receipt_no)
                 before = stored[key] if key in stored else self._same_receipt(conn, key)
                 found = before + pending[key]
+                if not found:  # 1 for a slip recorded as 0001 (a spreadsheet drops zeros)
+                    found = [dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE)]
                 # the live record of the same slip, else (not ``again``) a voided one
                 same = [r for r in found if self._same_slip(r, c, slip)]
                 live_same = [r for r in same if not r.get("voided")]
@@ -1834,7 +1882,11 @@ class Store:
                         new=slip,
                         code="receipt_taken",
                         field="receipt_no",
-                        params={"receipt": receipt_no, "id": other["id"], "day": other["day"]},
+                        params={
+                            "receipt": other["receipt_no"],  # as recorded: 0001 for a 1
+                            "id": other["id"],
+                            "day": other["day"],
+                        },
                     )
                 revision = max((int(r["revision"]) for r in found), default=-1) + 1
                 if not again:  # a slip priced again was deliverable when first recorded
@@ -2061,6 +2113,15 @@ class Store:
                 "ORDER BY d.revision DESC LIMIT 1",
                 (enterprise_uscc, season, receipt_no),
             ).fetchone()
+            if row is None:  # written with other leading zeros (0001 for 1): the same slip
+                enterprise = conn.execute(
+                    "SELECT id FROM enterprises WHERE uscc = ?", (enterprise_uscc,)
+                ).fetchone()
+                if enterprise is not None:
+                    live = receipt_otherwise(
+                        conn, int(enterprise[0]), season, receipt_no, _DELIVERY_OTHERWISE
+                    )
+                    row = live[-1] if live else None
             return self._delivery_of(row, {}) if row is not None else None
 
         result: Delivery | None = self._read(work)
