@@ -155,6 +155,15 @@ def test_grade_without_floor_is_paid_the_market() -> None:
     assert est.gross == D("3000.00")  # 1,500 × 2.00
 
 
+def test_terms_written_with_one_floor_pay_the_crops_other_grades_the_market() -> None:
+    terms = PriceTerms(floors={"一级": D("1.60")}, market_linked=False)  # grades: 一级 only
+    est = estimate(
+        "朝天椒", "fresh", "1", terms=terms, grade="等外", market_price="1.10", price_volatility="0"
+    )
+    assert est.floor is None and est.protected_kg == 0
+    assert est.gross == D("1650.00")  # 1,500 × 1.10
+
+
 def test_ceiling_caps_the_expected_price() -> None:
     terms = PriceTerms(
         floors={"一级": D("1.60")}, ceiling=D("1.80"), grades=("一级", "二级", "等外")

@@ -432,3 +432,25 @@ def test_one_receipt_twice_in_a_file_with_other_zeros_is_named(tmp_path: Path) -
         report = import_file(store, write(tmp_path / "a.csv", rows), "slips", commit=True)
         assert not report.committed and store.deliveries() == []
         assert [(p.row, p.column) for p in report.problems] == [(4, "receipt_no")]
+
+
+def test_a_grade_without_a_floor_in_hand_written_terms_is_priced_alike_by_both_paths(
+    tmp_path: Path,
+) -> None:
+    rows = slips(60, 4, 10)
+    for r in rows[::3]:
+        r[5] = "等外"
+    plain, general = tmp_path / "plain.db", tmp_path / "general.db"
+    for db in (plain, general):
+        season(db, 4)
+        with Store.open(db) as store:
+            for day in (dt.date(SEASON, 9, 1), dt.date(SEASON, 9, 2)):
+                store.set_market_price("chilli", "fresh", "等外", day, D("0.80"))
+    with Store.open(plain) as store:
+        report = import_file(store, write(tmp_path / "s.csv", rows), "slips", commit=True)
+        assert report.committed and report.added == 60, report.messages("zh")[:3]
+        assert store.verify().ok
+    with Store.open(general) as store:
+        store.record_deliveries(as_slips(rows))
+    assert deliveries(plain) == deliveries(general)
+    assert any(r[11] == "等外" for r in deliveries(plain))

@@ -18,6 +18,7 @@ from orderfarm import (
     InputSupply,
     NotFoundError,
     OverpaymentError,
+    PriceTerms,
     PricingError,
     RefusedError,
     Slip,
@@ -106,6 +107,25 @@ def test_a_contract_number_is_found_whatever_the_case_or_width_it_is_typed_in(
     )
     with pytest.raises(NotFoundError):
         store.contract("SZ-JY-1")
+    assert store.verify().ok
+
+
+def test_a_grade_the_crop_knows_without_a_floor_in_hand_written_terms_is_paid_the_market(
+    store: Store,
+) -> None:
+    """DESIGN §4: a grade with no floor is not protected; only a grade the crop does not know
+    is an error — also when the terms were written with one floor and no list of grades."""
+    (h,) = seeded(store)
+    terms = PriceTerms(floors={"一级": D("2.00")}, market_linked=False)
+    assert terms.grades == ("一级",)
+    signed(store, chilli_contract("C-G", h, terms=terms))
+    store.set_market_price("chilli", "fresh", "等外", SEP1, D("1.00"))
+    lot = store.record_delivery("C-G", slip("11", "1", "等外"), SEP1, "R-1")
+    assert (lot.quote.protected_kg, lot.quote.amount) == (D("0"), D("10.00"))
+    with pytest.raises(PricingError):  # no market price for 二级 that day
+        store.record_delivery("C-G", slip("11", "1", "二级"), SEP1, "R-2")
+    with pytest.raises((PricingError, ValidationError)):  # a grade chilli does not have
+        store.record_delivery("C-G", slip("11", "1", "特级"), SEP1, "R-3")
     assert store.verify().ok
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeVar
 
@@ -18,6 +18,14 @@ from orderfarm.parties import Enterprise, Household
 from orderfarm.supplies import InputSupply
 
 _E = TypeVar("_E", bound=enum.Enum)
+
+
+def widened_terms(terms: PriceTerms, known: Sequence[str]) -> PriceTerms:
+    """``terms`` with every grade of ``known`` (a crop form's) among its grades, its own first:
+    terms written by hand with a floor per grade (and so those grades only) then price a
+    grade they have no floor for at the market price, as DESIGN §4 says."""
+    extra = tuple(g for g in known if g not in terms.grades)
+    return attrs.evolve(terms, grades=terms.grades + extra) if extra else terms
 
 
 @attrs.frozen
@@ -220,6 +228,12 @@ class Contract:
                     known="、".join(form.grades),
                 )
         checks.done()
+
+    def priced_terms(self, catalog: Catalog) -> PriceTerms:
+        """The terms its slips are priced under: any grade its crop form knows (DESIGN §4: a
+        grade without a floor is not protected but paid the market price; only a grade the
+        crop does not know is an error), the terms' own grades first."""
+        return widened_terms(self.terms, catalog.form(self.crop, self.form).grades)
 
     def in_window(self, day: dt.date) -> bool:
         """Whether ``day`` falls in the delivery window (an open end admits any day)."""

@@ -31,7 +31,7 @@ from typing import Final, Literal
 import attrs
 
 from orderfarm.checks import Checks
-from orderfarm.contracts import Contract, PriceTerms
+from orderfarm.contracts import Contract, PriceTerms, widened_terms
 from orderfarm.crops import Catalog, Crop, ProductForm, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.messages import Lang
@@ -556,6 +556,8 @@ def _build(
     checks.positive("area_mu", area)
     if terms is not None and not isinstance(terms, PriceTerms):
         raise TypeError(f"terms must be PriceTerms, 'default' or None, got {type(terms).__name__}")
+    if terms is not None:  # a grade of the crop's with no floor in the terms: market price
+        terms = widened_terms(terms, product.grades)
     if a.grade not in product.grades:
         checks.add(
             "grade",
@@ -564,8 +566,6 @@ def _build(
             crop=crop.name_zh,
             known="、".join(product.grades),
         )
-    elif terms is not None and a.grade not in terms.grades:
-        checks.add("grade", "grade_not_in_terms", grade=a.grade, known="、".join(terms.grades))
     for supply in inputs:
         if not isinstance(supply, InputSupply):
             raise TypeError(f"inputs must be InputSupply, got {type(supply).__name__}")

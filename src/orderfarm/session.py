@@ -531,7 +531,7 @@ class Session:
         Store._check_deliverable(contract, day)
         market = self.store.market_price(contract.crop, contract.form, weighing.grade, day)
         return price_delivery(
-            contract.terms,
+            contract.priced_terms(self.catalog),
             weighing,
             market_price=market,
             delivered_before_kg=self.delivered_kg(contract_no),

@@ -298,7 +298,7 @@ class StoreChecks:
             self._delivered.update(self.store.delivered_kg([slip.contract_no]))
         try:
             quote = price_delivery(
-                contract.terms,
+                contract.priced_terms(self.store.catalog),
                 slip.weighing,
                 market_price=self._prices[price_key],
                 delivered_before_kg=self._delivered[slip.contract_no],

@@ -583,7 +583,7 @@ def _slip(row: _Row) -> SlipRecord:
     contract = row.context.lookup.contract(contract_no) if contract_no else None
     if grade:
         if contract is not None:
-            known = contract.terms.grades
+            known = contract.priced_terms(row.context.catalog).grades
             if grade not in known:
                 crop_name = row.context.catalog.crop(contract.crop).name_zh
                 row.add(

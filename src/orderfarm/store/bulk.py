@@ -26,7 +26,7 @@ from typing import Final, NamedTuple, Self
 
 from orderfarm.auth import Permission
 from orderfarm.bulkpricing import GradeRule, IntTerms
-from orderfarm.contracts import ContractStatus, PriceTerms
+from orderfarm.contracts import ContractStatus, PriceTerms, widened_terms
 from orderfarm.errors import PricingError
 from orderfarm.money import D
 from orderfarm.serial import structure
@@ -178,7 +178,8 @@ class PlainSlipWriter:
         #: the open transaction (with foreign key lookups off), while in the ``with`` block
         self._open: ExitStack | None = None
         self._contracts: dict[str, _Contract] = {}
-        self._terms: dict[str, IntTerms] = {}
+        #: a contract's terms as its slips are priced, by their text and its crop and form
+        self._terms: dict[tuple[str, str, str], IntTerms] = {}
         self._delivered: dict[int, int] = {}
         self._prices: dict[tuple[str, str, str, str], tuple[Decimal, str]] | None = None
         #: a grade's prices under one set of terms on one market price, with their text
@@ -455,12 +456,12 @@ class PlainSlipWriter:
 
     def _contract(self, row: sqlite3.Row) -> _Contract:
         """A contract of ``_CONTRACTS``' row, its terms read once a file."""
-        terms_text = row[10]
-        terms = self._terms.get(terms_text)
+        key = (row[10], row[4], row[5])  # the terms' text, the crop and form
+        terms = self._terms.get(key)
         if terms is None:
-            terms = self._terms[terms_text] = IntTerms(
-                structure(json.loads(terms_text), PriceTerms)
-            )
+            written = structure(json.loads(key[0]), PriceTerms)
+            known = self.store.catalog.form(key[1], key[2]).grades
+            terms = self._terms[key] = IntTerms(widened_terms(written, known))
         return _Contract(
             int(row[0]),
             int(row[2]),

@@ -27,7 +27,7 @@ from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 import attrs
 
 from orderfarm.auth import Permission, PermissionDenied, Role
-from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
+from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms, widened_terms
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.ids import mask_resident_id
@@ -176,6 +176,8 @@ class _ContractRow:
     household_id: int
     crop_code: str
     form_code: str
+    #: the terms its slips are priced under (``Contract.priced_terms``)
+    terms: PriceTerms
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -1130,13 +1132,15 @@ class Store:
         cached = self._contracts.get(row["contract_no"])
         if cached is not None and cached[0] == digest and cached[1].id == row["id"]:
             return cached[1]
+        contract = from_json(data, Contract)
         result = _ContractRow(
             int(row["id"]),
-            from_json(data, Contract),
+            contract,
             int(row["enterprise_id"]),
             int(row["household_id"]),
             row["crop"],
             row["form"],
+            contract.priced_terms(self.catalog),
         )
         if len(self._contracts) >= _CONTRACT_CACHE:
             self._contracts.clear()
@@ -1908,7 +1912,7 @@ class Store:
                         ).fetchone()[0]
                     )
                 quote = price_delivery(
-                    c.contract.terms,
+                    c.terms,
                     slip.weighing,
                     market_price=prices[price_key],
                     delivered_before_kg=_kg(delivered[c.id]),
@@ -2953,7 +2957,7 @@ class Store:
         ``totals``, with no entry: they are caches of the records, which
         ``orderfarm.store.totals.rebuild`` recomputes).
         ``first_bad_seq`` names the first broken audit entry."""
-        result: VerifyReport = self._read(_verify)
+        result: VerifyReport = self._read(lambda conn: _verify(conn, self.catalog))
         return result
 
 
@@ -2966,26 +2970,29 @@ def _found(check: str, code: str, seq: int | None = None, **params: object) -> V
 
 #: Each contract's price terms as JSON text (``None`` when its record is not JSON).
 _CONTRACT_TERMS: Final = (
-    "SELECT id, contract_no, "
+    "SELECT id, contract_no, crop, form, "
     "CASE WHEN json_valid(data) THEN COALESCE(json_extract(data, '$.terms'), 'null') END "
     "FROM contracts"
 )
 
 
 def _contract_terms(
-    conn: sqlite3.Connection, problems: list[VerifyProblem]
+    conn: sqlite3.Connection, problems: list[VerifyProblem], catalog: Catalog
 ) -> dict[int, PriceTerms]:
-    """Every contract's price terms by contract id, each distinct text read once; a contract
-    whose terms cannot be read is named in ``problems`` and left out."""
-    by_text: dict[str, PriceTerms | str] = {}  # the terms, or why they cannot be read
+    """Every contract's price terms by contract id, as its slips are priced
+    (``Contract.priced_terms``), each distinct text read once; a contract whose terms cannot
+    be read is named in ``problems`` and left out."""
+    by_text: dict[tuple[str, str, str], PriceTerms | str] = {}  # or why it cannot be read
     terms: dict[int, PriceTerms] = {}
-    for contract_id, contract_no, text in conn.execute(_CONTRACT_TERMS):
-        found = by_text.get(text) if text is not None else "its record is not JSON"
+    for contract_id, contract_no, crop, form, text in conn.execute(_CONTRACT_TERMS):
+        key = (text, crop, form)
+        found = by_text.get(key) if text is not None else "its record is not JSON"
         if found is None:
             try:
-                found = by_text[text] = from_json(text, PriceTerms)
+                read = from_json(text, PriceTerms)
+                found = by_text[key] = widened_terms(read, catalog.form(crop, form).grades)
             except OrderfarmError as exc:
-                found = by_text[text] = str(exc)
+                found = by_text[key] = str(exc)
         if isinstance(found, str):
             problems.append(
                 _found(
@@ -2997,7 +3004,7 @@ def _contract_terms(
     return terms
 
 
-def _verify(conn: sqlite3.Connection) -> VerifyReport:
+def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
     problems: list[VerifyProblem] = []
     for (line,) in conn.execute("PRAGMA integrity_check"):
         if line != "ok":
@@ -3106,7 +3113,7 @@ def _verify(conn: sqlite3.Connection) -> VerifyReport:
 
     # Stored amounts against re-pricing of the stored slips.
     # Every contract's terms are read once, in one pass, not joined onto every delivery row.
-    terms = _contract_terms(conn, problems)
+    terms = _contract_terms(conn, problems, catalog)
     for r in conn.execute("SELECT * FROM deliveries ORDER BY id"):
         t = terms.get(r["contract_id"])
         if t is None:

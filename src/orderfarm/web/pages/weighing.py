@@ -96,7 +96,7 @@ def body(ctx: app.Ctx) -> None:
     if picked is None:
         return
     season, _home, contract = picked
-    grades = contract.terms.grades or s.catalog.form(contract.crop, contract.form).grades
+    grades = contract.priced_terms(s.catalog).grades
 
     def default_day() -> dict[str, dt.date]:
         days = helpers.price_days(s.market_prices(season), contract.crop, contract.form, grades[0])
