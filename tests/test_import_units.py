@@ -204,3 +204,28 @@ def test_a_workbook_opening_on_a_notes_sheet_is_read_from_the_sheet_chosen(
     assert not first.committed and "文件缺少「户主姓名 / head_name」列" in first.messages("zh")[0]
     chosen = session.import_file(data, "households", commit=True, format="xlsx", sheet="农户")
     assert chosen.committed and store.household(home.resident_id).head_name == home.head_name
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_title_above_the_header_is_passed_over(store: Store, tmp_path: Path, kind: str) -> None:
+    import openpyxl
+
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+    rows = [
+        ["2018年9月1日 东沟村收购点 收购小票汇总"],
+        [],
+        ["小票号", "合同编号", "日期", "毛重", "皮重", "等级"],
+        ["R-1", "C-1", "2018-09-01", "100", "2", "一级"],
+    ]
+    if kind == "csv":
+        source = write(tmp_path / "s.csv", *rows)
+    else:
+        book = openpyxl.Workbook()
+        for r in rows:
+            book.active.append(r)
+        source = tmp_path / "s.xlsx"
+        book.save(source)
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert report.committed and report.added == 1, report.messages("zh")
+    assert store.deliveries()[0].weighing.gross_kg == D("100")

@@ -194,6 +194,11 @@ def lost_digits(value: object) -> bool:
     return isinstance(value, str) and "+" in value and bool(_SCIENTIFIC.fullmatch(value.strip()))
 
 
+#: A row of one filled cell among a sheet's first rows is its title, not its header (every
+#: record type has two columns or more)
+_TITLE_ROWS: Final = 3
+
+
 class TableReader:
     """A file opened for reading rows: ``header`` then ``rows()``; use as a context manager.
 
@@ -242,14 +247,21 @@ class TableReader:
             raise file_error("bad_value", reason=f"unknown format {self.format!r}")
         self._stream = _open_binary(self.source)
         rows = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
+        title: RawRow | None = None
         for row in rows:
-            if any(cell.strip() for cell in row.cells):
-                self.header = row.cells
-                self.header_row = row.number
-                self.identifiers = identifier_columns(row.cells)
+            filled = sum(1 for cell in row.cells if cell.strip())
+            if filled == 1 and row.number <= _TITLE_ROWS:
+                title = title or row  # a sheet's title above its header (2018年9月1日 …)
+                continue
+            if filled:
                 break
         else:
-            raise file_error("empty_file")
+            if title is None:
+                raise file_error("empty_file")
+            row = title  # no header below it: it is what the file has for one
+        self.header = row.cells
+        self.header_row = row.number
+        self.identifiers = identifier_columns(row.cells)
         self._rows = rows
 
     def rows(self) -> Iterator[RawRow]:
