@@ -170,3 +170,14 @@ def test_a_yes_no_cell_is_written_in_the_files_language(
     sheet = openpyxl.load_workbook(path).active
     assert sheet is not None
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [yes, no]
+
+
+def test_a_weight_with_three_decimals_shows_all_three_in_excel(tmp_path: Path) -> None:
+    columns = (Column("receipt_no", "小票号", Kind.ID), Column("gross_kg", "毛重", Kind.KG))
+    table = Table("t", columns, [["R-1", Decimal("100.125")]])
+    path = tmp_path / "t.xlsx"
+    write_xlsx(table, path)
+    cell = openpyxl.load_workbook(path).active["B2"]
+    assert cell.value == 100.125
+    # Excel shows at least two decimals and the third when there is one (not 100.13)
+    assert cell.number_format == "0.00#"

@@ -43,7 +43,7 @@ Cell = str | Decimal | int | bool | dt.date | Bilingual | None
 
 _NUMBER_FORMATS: Final = {
     Kind.MONEY: "0.00",
-    Kind.KG: "0.00",
+    Kind.KG: "0.00#",  # a weight as weighed: 100.125 shows 100.125, 100.5 shows 100.50
     Kind.PRICE: "0.00##",
     Kind.RATE: "0.0#%",
     Kind.DECIMAL: "0.####",
