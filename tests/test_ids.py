@@ -44,6 +44,17 @@ def test_1965_birth_with_a_region_created_later_is_valid() -> None:
     assert resident_id_birth_date(SHANGZHOU_1965) == dt.date(1965, 3, 1)
 
 
+def test_a_birth_date_after_a_day_is_named_as_a_typo() -> None:
+    from orderfarm.ids import birth_after
+
+    body = "611002" + "20300101" + "002"
+    number = body + resident_id_check_character(body)
+    assert is_valid_resident_id(number)  # read back from a store as it was stored
+    problem = birth_after(number, dt.date(2026, 12, 2))
+    assert problem is not None and "出生日期 2030-01-01 晚于今天" in problem.message("zh")
+    assert birth_after(number, dt.date(2030, 1, 1)) is None  # born that day: a newborn
+
+
 def test_resident_id_is_normalised_from_what_a_clerk_types() -> None:
     # lower-case x, spaces and full-width digits from a Chinese input method
     assert validate_resident_id(" 611002 19650301 002x ") == SHANGZHOU_1965

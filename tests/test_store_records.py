@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
 from orderfarm import (
@@ -127,6 +128,27 @@ def test_a_grade_the_crop_knows_without_a_floor_in_hand_written_terms_is_paid_th
     with pytest.raises((PricingError, ValidationError)):  # a grade chilli does not have
         store.record_delivery("C-G", slip("11", "1", "特级"), SEP1, "R-3")
     assert store.verify().ok
+
+
+def test_a_household_born_after_today_is_not_registered(store: Store, tmp_path: Path) -> None:
+    from orderfarm.ids import resident_id_check_character
+    from orderfarm.io.loading import import_file
+
+    tomorrow = store.today() + dt.timedelta(days=1)
+    body = f"611002{tomorrow:%Y%m%d}002"
+    later = attrs.evolve(household(1), resident_id=body + resident_id_check_character(body))
+    with pytest.raises(ValidationError) as caught:
+        store.add_household(later)
+    assert caught.value.fields == ("resident_id",)
+    assert "晚于今天" in caught.value.messages("zh")[0]
+    source = tmp_path / "homes.csv"
+    source.write_text(
+        f"户主姓名,身份证号,镇/街道办,村\n{later.head_name},{later.resident_id},大荆镇,东沟村\n",
+        encoding="utf-8",
+    )
+    report = import_file(store, source, "households", commit=True, today=store.today())
+    assert not report.committed and [p.column for p in report.problems] == ["resident_id"]
+    assert store.households() == []
 
 
 def test_contract_lifecycle_is_audited(store: Store) -> None:

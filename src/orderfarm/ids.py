@@ -92,6 +92,16 @@ def validate_resident_id(number: str, field: str = "resident_id") -> str:
     return number
 
 
+def birth_after(number: str, day: dt.date, field: str = "resident_id") -> Problem | None:
+    """The problem of a valid ID whose holder was born after ``day`` (today, when a household
+    is registered): a typo in its date, which the checksum may not catch. (A stored ID is not
+    refused for it when read back.)"""
+    born = resident_id_birth_date(number)
+    if born > day:
+        return Problem(field, "id_birth_future", {"value": born.isoformat()})
+    return None
+
+
 def is_valid_resident_id(number: str) -> bool:
     """Whether ``number`` is a valid resident ID."""
     try:

@@ -253,6 +253,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "region code {region} is not a province of China",
         "zh": "地区码 {region} 不是有效的省级行政区",
     },
+    "id_birth_future": {
+        "en": "birth date {value} is after today: check the ID's digits",
+        "zh": "出生日期 {value} 晚于今天，请核对身份证号",
+    },
     "id_birth_date": {
         "en": "birth date {value} is not a real date",
         "zh": "出生日期 {value} 不是有效日期",

@@ -21,6 +21,7 @@ import attrs
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms
 from orderfarm.crops import Catalog, ProductForm, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
+from orderfarm.ids import birth_after
 from orderfarm.io.cells import unneutralise
 from orderfarm.io.columns import (
     CONTRACTS,
@@ -353,6 +354,10 @@ def _household(row: _Row) -> Household:
     except ValidationError as exc:
         row.absorb(exc)
     row.done()
+    born_later = birth_after(household.resident_id, row.context.today)
+    if born_later is not None:  # a typo in the ID's date, which its checksum may not catch
+        row.problems.append(born_later)
+        row.done()
     return household
 
 

@@ -30,7 +30,7 @@ from orderfarm.auth import Permission, PermissionDenied, Role
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms, widened_terms
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
-from orderfarm.ids import mask_resident_id
+from orderfarm.ids import birth_after, mask_resident_id
 from orderfarm.messages import Named, render
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
@@ -1255,6 +1255,10 @@ class Store:
             row = conn.execute(
                 "SELECT * FROM households WHERE resident_id = ?", (household.resident_id,)
             ).fetchone()
+            if row is None:  # a holder born after today: a typo in the ID's date
+                born_later = birth_after(household.resident_id, self.today())
+                if born_later is not None:
+                    raise ValidationError([born_later])
             if row is not None:
                 existing = self._household_of(row)
                 if existing == household:
