@@ -374,3 +374,39 @@ def test_contracts_are_found_by_status_and_place(
     assert [c.contract_no for c in every] == sorted(c.contract_no for c in every)
     assert len(every) == len(ids["2018"])
     assert store.contract_places(2017) == []
+
+
+def test_a_name_stored_with_blanks_by_an_earlier_version_is_put_right_and_found(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    homes = county(30, seed=5)
+    with Store.open(path) as store:
+        for household in homes:
+            store.add_household(household)
+    spaced = homes[4]
+    name = spaced.head_name
+    conn = sqlite3.connect(path, isolation_level=None)
+    # as an earlier version kept a name typed with a full-width space, and its search keys
+    padded = f"{name[0]}\u3000{name[1:]}"
+    conn.execute(
+        "UPDATE households SET head_name = ? WHERE resident_id = ?", (padded, spaced.resident_id)
+    )
+    conn.execute("UPDATE household_search SET head_name = ? WHERE head_name = ?", (padded, name))
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        stored = (
+            sqlite3.connect(path)
+            .execute(
+                "SELECT head_name FROM households WHERE resident_id = ?", (spaced.resident_id,)
+            )
+            .fetchone()[0]
+        )
+        assert stored == name
+        assert spaced in store.search_households(name, limit=100).households
+        for query in ["王", "zs", name[:1], ""]:
+            want = _expected(store, query)
+            found = store.search_households(query, limit=1000)
+            assert (list(found.households), found.matched) == (want, len(want)), query

@@ -310,11 +310,26 @@ _V8: tuple[str, ...] = (
     "CREATE INDEX IF NOT EXISTS contracts_no_nocase ON contracts (contract_no COLLATE NOCASE)",
 )
 
+_V9: tuple[str, ...] = (
+    # A head's name is kept without blanks between Chinese characters (parties.person_name:
+    # 李　四 is 李四), so search and the bank list find and carry it as typed elsewhere; names
+    # stored before are put so, and their search keys made again. (orderfarm_person_name:
+    # a Python function migrate() registers.)
+    "UPDATE households SET head_name = orderfarm_person_name(head_name) "
+    "WHERE head_name <> orderfarm_person_name(head_name)",
+    "DELETE FROM household_search WHERE EXISTS (SELECT 1 FROM households h "
+    "WHERE h.id = household_search.household_id AND h.head_name <> household_search.head_name)",
+    "INSERT OR IGNORE INTO household_search (key, township, village, head_name, household_id) "
+    "SELECT j.value, h.township, h.village, h.head_name, h.id FROM households h, "
+    "json_each(orderfarm_search_keys(h.head_name, h.resident_id)) j "
+    "WHERE NOT EXISTS (SELECT 1 FROM household_search s WHERE s.household_id = h.id)",
+)
+
 #: Each connection's page cache, in KiB.
 CACHE_KIB = 65536
 
 #: ``MIGRATIONS[i]`` takes a file from schema version ``i`` to ``i + 1``.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8, _V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -625,11 +640,13 @@ class Database:
                 )
             if found < target:
                 # the Python the migrations' SQL calls (imported here: store.py imports this)
+                from orderfarm.parties import person_name
                 from orderfarm.store.store import search_keys_json
 
                 conn.create_function(
                     "orderfarm_search_keys", 2, search_keys_json, deterministic=True
                 )
+                conn.create_function("orderfarm_person_name", 1, person_name, deterministic=True)
             for version in range(found, target):
                 for statement in MIGRATIONS[version]:
                     conn.execute(statement)
