@@ -69,6 +69,25 @@ def test_voiding_a_slip_gives_its_quota_to_the_later_slips(store: Store) -> None
     assert store.verify().ok
 
 
+def test_a_slip_priced_again_keeps_the_market_price_it_was_weighed_under(store: Store) -> None:
+    """The day's market price replaced after the slips were recorded: a void prices the later
+    slips' protected kg again, at the market price each was first priced at."""
+    quota_contract(store, fixed_terms(quota_kg=D("150")))
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")  # 100 kg at 2.00
+    second = store.record_delivery("Q1", kg("102.00"), SEP1, "R-2")  # 50 at 2.00, 50 at 1.20
+    store.set_market_price("chilli", "fresh", "一级", SEP1, D("3.00"))  # replaced afterwards
+    assert store.delivery(second.id).amount == D("160.00")  # recorded slips keep their price
+    third = store.record_delivery("Q1", kg("102.00"), SEP1, "R-3")  # 100 kg at 3.00
+    assert third.amount == D("300.00")
+    store.set_market_price("chilli", "fresh", "一级", SEP1, D("5.00"))  # and again
+    void = store.void_delivery(first.id, "磅秤读数录错")
+    again = [store.delivery(i) for i in void.repriced]
+    # R-2: 100 kg now protected at 2.00; R-3: 50 kg at 2.00, 50 kg at its own 3.00
+    assert [d.amount for d in again] == [D("200.00"), D("250.00")]
+    assert [d.quote.market_price for d in again] == [D("1.20"), D("3.00")]
+    assert store.verify().ok
+
+
 def test_a_closed_contract_is_priced_again_all_the_same(store: Store) -> None:
     quota_contract(store, fixed_terms(quota_kg=D("150")))
     first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")

@@ -1828,10 +1828,13 @@ class Store:
         *,
         single: bool,
         again: bool = False,
+        markets: Sequence[Decimal | None] | None = None,
     ) -> tuple[list[int], BatchResult]:
         """Write ``slips`` in ``conn``'s transaction: their record ids, and the batch's counts.
         A slip the same as a record of its receipt is that record (``existing``), unless
-        ``again``: slips voided to be priced again are recorded anew, as new revisions."""
+        ``again``: slips voided to be priced again are recorded anew, as new revisions, at
+        the market prices they were first priced at (``markets``, one per slip), not the day's
+        price as it stands now."""
         self._authorize(conn, actor, Permission.RECORD_DELIVERY)
         now = self._now().isoformat()
         seq, prev = audit.next_seq(conn)
@@ -1918,7 +1921,7 @@ class Store:
                 quote = price_delivery(
                     c.terms,
                     slip.weighing,
-                    market_price=prices[price_key],
+                    market_price=prices[price_key] if markets is None else markets[index],
                     delivered_before_kg=_kg(delivered[c.id]),
                 )
                 row_data = _delivery_row(
@@ -2584,7 +2587,7 @@ class Store:
         c = self._contract_of(
             conn.execute(_CONTRACT_ROW + "WHERE id = ?", (contract_id,)).fetchone()
         )
-        terms = c.contract.terms
+        terms = c.terms
         if terms.quota_kg is None:
             return ()
         later = conn.execute(_LATER_SLIPS, (contract_id, voided_id)).fetchall()
@@ -2618,7 +2621,13 @@ class Store:
             )
             for r in redo
         ]
-        ids, _ = self._record_slips(conn, slips, actor, single=False, again=True)
+        # each at the market price it was weighed under (the day's price may have been
+        # replaced since: recorded slips keep theirs)
+        markets = [
+            _stored_decimal(r["market_price"]) if r["market_price"] is not None else None
+            for r in redo
+        ]
+        ids, _ = self._record_slips(conn, slips, actor, single=False, again=True, markets=markets)
         return tuple(ids)
 
     # -- settlement --------------------------------------------------------------------------------
