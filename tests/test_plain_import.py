@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from orderfarm import D, PriceTerms, Store, Weighing
+from orderfarm import ConflictError, D, PriceTerms, Store, Weighing
 from orderfarm.io import RECORD_TYPES
 from orderfarm.io.columns import record_type
 from orderfarm.io.importing import ImportReport
@@ -420,7 +420,7 @@ def test_a_receipt_whose_zeros_a_spreadsheet_dropped_is_the_slip_recorded(
         changed[0][3] = "99.5"
         report = import_file(store, write(tmp_path / "c.csv", changed), "slips", commit=True)
         assert not report.committed and len(store.deliveries()) == 2
-        assert f"{first} 已登记为第 1 号收购小票" in report.messages("zh")[0]
+        assert f"「{then}」已登记且内容不同（{first} C-0" in report.messages("zh")[0]
 
 
 def test_one_receipt_twice_in_a_file_with_other_zeros_is_named(tmp_path: Path) -> None:
@@ -454,3 +454,52 @@ def test_a_grade_without_a_floor_in_hand_written_terms_is_priced_alike_by_both_p
         store.record_deliveries(as_slips(rows))
     assert deliveries(plain) == deliveries(general)
     assert any(r[11] == "等外" for r in deliveries(plain))
+
+
+def test_one_slip_twice_in_a_batch_with_other_zeros_is_recorded_once(tmp_path: Path) -> None:
+    db = tmp_path / "store.db"
+    season(db, 2)
+    rows = slips(2, 2, 11)
+    rows[0][0] = "0001"
+    rows[1] = [*rows[0]]
+    rows[1][0] = "1"
+    with Store.open(db) as store:
+        result = store.record_deliveries(as_slips(rows))
+        assert (result.recorded, result.existing) == (1, 1)
+        other = [list(r) for r in rows[:1]]
+        other[0][0], other[0][3] = "01", "77.7"
+        with pytest.raises(ConflictError):
+            store.record_deliveries(as_slips(rows[:1] + other))
+        assert len(store.deliveries()) == 1
+
+
+def test_the_general_paths_dry_run_says_what_its_import_does_with_other_zeros(
+    tmp_path: Path,
+) -> None:
+    """A header in 斤 sends the file to the general checks: its dry run and its import agree
+    on a receipt recorded with other zeros, the same slip or another."""
+    db = tmp_path / "store.db"
+    season(db, 2)
+    rows = slips(1, 2, 12)
+    rows[0][0] = "0001"
+    with Store.open(db) as store:
+        assert import_file(store, write(tmp_path / "a.csv", rows), "slips", commit=True).added == 1
+        jin = [[*rows[0]]]
+        jin[0][0] = "1"
+        jin[0][3] = str(D(jin[0][3]) * 2)  # the same gross, written in 斤
+        jin[0][4] = str(D(jin[0][4]) * 2)
+        header = RECORD_TYPES["slips"].headers("zh")
+        header[3], header[4] = "毛重（斤）", "皮重（斤）"
+        source = tmp_path / "jin.csv"
+        with source.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *jin])
+        for commit in (False, True):
+            report = import_file(store, source, "slips", commit=commit)
+            assert report.ok and (report.added, report.existing) == (0, 1), report.messages()
+        jin[0][3] = "300"  # other weights under the receipt recorded as 0001
+        with source.open("w", newline="", encoding="utf-8") as f:
+            csv.writer(f).writerows([header, *jin])
+        for commit in (False, True):
+            report = import_file(store, source, "slips", commit=commit)
+            assert not report.ok and "「1」已登记且内容不同（0001 C-" in report.messages("zh")[0]
+        assert len(store.deliveries()) == 1

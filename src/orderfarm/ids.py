@@ -102,6 +102,14 @@ def birth_after(number: str, day: dt.date, field: str = "resident_id") -> Proble
     return None
 
 
+def receipt_key(receipt_no: str) -> str:
+    """What makes two receipt numbers one: an all-digit number without its leading zeros,
+    which a spreadsheet drops (0001 and 1 are one slip); any other number as it is."""
+    if receipt_no.isascii() and receipt_no.isdigit():
+        return receipt_no.lstrip("0") or "0"
+    return receipt_no
+
+
 def is_valid_resident_id(number: str) -> bool:
     """Whether ``number`` is a valid resident ID."""
     try:

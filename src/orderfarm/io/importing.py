@@ -25,6 +25,7 @@ import attrs
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import Problem
+from orderfarm.ids import receipt_key
 from orderfarm.io.columns import (
     ERROR_COLUMN,
     PERCENT,
@@ -40,7 +41,7 @@ from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, S
 from orderfarm.io.rows import Context, Lookup, NoLookup, Record, RowInvalid, convert
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
-from orderfarm.units import china_today
+from orderfarm.units import KG_PER_JIN, china_today
 
 #: Problems kept in a report; the rest are counted.
 MAX_PROBLEMS: Final = 1000
@@ -191,10 +192,7 @@ def record_key(record: Record, lookup: Lookup) -> tuple[object, ...]:
     if isinstance(record, MarketPriceRecord):
         return ("price", record.crop, record.form, record.grade, record.day)
     if isinstance(record, SlipRecord):
-        # 0001 and 1 are one receipt (a spreadsheet drops the zeros of one of them)
-        receipt = record.receipt_no
-        if receipt.isascii() and receipt.isdigit():
-            receipt = receipt.lstrip("0") or "0"
+        receipt = receipt_key(record.receipt_no)  # 0001 and 1 are one receipt
         contract = lookup.contract(record.contract_no)
         if contract is not None:
             return ("slip", contract.enterprise_uscc, contract.season, receipt)
@@ -323,6 +321,7 @@ class RowStream:
             raise FileError(problems)
         self.positions = positions
         self.scales = scales
+        self.context.in_jin = frozenset(k for k, f in scales.items() if f == KG_PER_JIN)
         self.report.ignored_columns = unknown
         for header in unknown:  # said, so a column with a name of its own is not lost unseen
             if fold(header) in _REJECTS_HEADERS:  # a rejects file's reasons, fixed and sent back

@@ -279,7 +279,9 @@ class StoreChecks:
                 "already_recorded",
                 value=slip.receipt_no,
                 existing=(
-                    f"{found.contract_no} {found.day} {found.weighing.gross_kg}/"
+                    # the receipt as recorded, when its zeros differ (0001 for a 1)
+                    (f"{found.receipt_no} " if found.receipt_no != slip.receipt_no else "")
+                    + f"{found.contract_no} {found.day} {found.weighing.gross_kg}/"
                     f"{found.weighing.tare_kg} kg {found.weighing.grade}"
                 ),
             )

@@ -83,6 +83,8 @@ class Context:
     today: dt.date
     catalog: Catalog = attrs.field(factory=default_catalog)
     lookup: Lookup = attrs.field(factory=NoLookup)
+    #: the weight columns the file gives in 斤 (their cells are put in kg before conversion)
+    in_jin: frozenset[str] = frozenset()
 
     @cached_property
     def all_grades(self) -> tuple[str, ...]:
@@ -574,12 +576,18 @@ def _market_price(row: _Row) -> MarketPriceRecord:
     return MarketPriceRecord(crop_code, form.code, grade, day, price)
 
 
+def _places(row: _Row, key: str) -> int:
+    """A weight's decimals: to the gram, or to half a gram when the file gives it in 斤
+    (three decimals of 斤 are four of kg)."""
+    return 4 if key in row.context.in_jin else 3
+
+
 def _slip(row: _Row) -> SlipRecord:
     receipt_no = row.text("receipt_no", required=True)
     contract_no = row.text("contract_no", required=True)
     day = row.date("day")
-    gross = row.number("gross_kg", minimum=ZERO, places=3, maximum=_MAX_KG)
-    tare = row.number("tare_kg", minimum=ZERO, places=3, maximum=_MAX_KG)
+    gross = row.number("gross_kg", minimum=ZERO, places=_places(row, "gross_kg"), maximum=_MAX_KG)
+    tare = row.number("tare_kg", minimum=ZERO, places=_places(row, "tare_kg"), maximum=_MAX_KG)
     moisture = row.number("moisture", required=False, minimum=ZERO, rate=True)
     impurity = row.number("impurity", required=False, minimum=ZERO, rate=True)
     grade = row.text("grade", required=True)

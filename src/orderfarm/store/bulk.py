@@ -28,6 +28,7 @@ from orderfarm.auth import Permission
 from orderfarm.bulkpricing import GradeRule, IntTerms
 from orderfarm.contracts import ContractStatus, PriceTerms, widened_terms
 from orderfarm.errors import PricingError
+from orderfarm.ids import receipt_key
 from orderfarm.money import D
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
@@ -35,7 +36,8 @@ from orderfarm.store.store import (
     Store,
     _check_actor,
     contract_any_case,
-    receipt_otherwise,
+    has_zero_led,
+    receipt_spellings,
     same_delivery,
 )
 
@@ -123,13 +125,6 @@ _RECEIPTS: Final = (
     "WHERE d.enterprise_id = ? AND d.season = ? "
     "AND d.receipt_no IN (SELECT value FROM json_each(?))"
 )
-_RECEIPTS_OTHERWISE: Final = (
-    "SELECT d.id, d.receipt_no, d.contract_id, d.day, d.purchase_point, d.grade, d.gross_kg, "
-    "d.tare_kg, d.moisture, d.impurity, (v.delivery_id IS NOT NULL) AS voided "
-    "FROM deliveries d LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
-    "WHERE d.enterprise_id = ? AND d.season = ? "
-    "AND d.receipt_no IN (SELECT value FROM json_each(?))"
-)
 _ANY_RECEIPT: Final = "SELECT 1 FROM deliveries WHERE enterprise_id = ? AND season = ? LIMIT 1"
 _MARKET_PRICES: Final = "SELECT crop, form, grade, day, price FROM market_prices"
 _NO_PRICE: Final[tuple[None, None]] = (None, None)
@@ -174,6 +169,8 @@ class PlainSlipWriter:
         #: the hashes of (enterprise, season, receipt without its leading zeros) of the
         #: all-digit receipts seen (0001 and 1 are one receipt, whichever comes first)
         self._digits: set[int] = set()
+        #: whether each (enterprise, season) has receipts starting with 0, read once a file
+        self._zero_led: dict[tuple[int, int], bool] = {}
         self._batch: list[PlainSlip] = []
         #: the open transaction (with foreign key lookups off), while in the ``with`` block
         self._open: ExitStack | None = None
@@ -313,7 +310,7 @@ class PlainSlipWriter:
                 if lot_terms.standard is not None:
                     no_moisture.append((row_no, lot_terms.terms))
             if receipt_no.isdigit() and receipt_no.isascii():  # 0001 and 1: one receipt
-                mark = hash((contracts[contract_no].receipts_key, receipt_no.lstrip("0")))
+                mark = hash((contracts[contract_no].receipts_key, receipt_key(receipt_no)))
                 if mark in digits:
                     raise NotPlain(row_no, "receipt twice in the file, with other zeros")
                 digits.add(mark)
@@ -512,11 +509,32 @@ class PlainSlipWriter:
                 if found["voided"] or not self._same(found, slip):
                     raise NotPlain(slip.row, "receipt recorded before")
                 skip.add(slip.row)
-            for receipt_no, slip in unfound.items():  # 1 for a slip recorded as 0001
-                for found in receipt_otherwise(conn, *key, receipt_no, _RECEIPTS_OTHERWISE):
-                    if not self._same(found, slip):
-                        raise NotPlain(slip.row, "receipt recorded before with other zeros")
-                    skip.add(slip.row)
+            skip.update(self._recorded_otherwise(conn, key, unfound))
+        return skip
+
+    def _recorded_otherwise(
+        self, conn: sqlite3.Connection, key: tuple[int, int], unfound: dict[str, PlainSlip]
+    ) -> set[int]:
+        """The rows of slips whose all-digit receipt is recorded with other leading zeros
+        (0001 for 1) with the same data, in one query for the batch; ``NotPlain`` for one
+        recorded so with other data."""
+        digits = {
+            receipt_key(number): slip
+            for number, slip in unfound.items()
+            if number.isascii() and number.isdigit()
+        }
+        if not digits:
+            return set()
+        led = has_zero_led(conn, *key, self._zero_led)
+        spellings = {s for n in unfound if n.isdigit() for s in receipt_spellings(n, led)}
+        skip: set[int] = set()
+        for found in conn.execute(_RECEIPTS, (*key, json.dumps(sorted(spellings)))):
+            slip = digits.get(receipt_key(found["receipt_no"]))
+            if slip is None or found["voided"] or found["receipt_no"] == slip.receipt_no:
+                continue
+            if not self._same(found, slip):
+                raise NotPlain(slip.row, "receipt recorded before with other zeros")
+            skip.add(slip.row)
         return skip
 
     def _same(self, found: sqlite3.Row, slip: PlainSlip) -> bool:

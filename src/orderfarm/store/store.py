@@ -30,7 +30,7 @@ from orderfarm.auth import Permission, PermissionDenied, Role
 from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms, widened_terms
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
-from orderfarm.ids import birth_after, mask_resident_id
+from orderfarm.ids import birth_after, mask_resident_id, receipt_key
 from orderfarm.messages import Named, render
 from orderfarm.money import ZERO, D, from_fen, round_yuan, to_fen, to_grams
 from orderfarm.parties import Enterprise, Household, PovertyStatus
@@ -378,10 +378,11 @@ _ZERO_LED: Final = (
 def receipt_spellings(receipt_no: str, zero_led: bool) -> list[str]:
     """The other spellings of an all-digit receipt number by its leading zeros, which a
     spreadsheet drops (0001 saved as 1): without them and, when ``zero_led`` (its season has
-    receipts starting with 0), with 1 to 11 of them. One slip, whichever way it is written."""
+    receipts starting with 0), with 1 to 11 of them. One slip (``ids.receipt_key``),
+    whichever way it is written."""
     if not (receipt_no.isascii() and receipt_no.isdigit()):
         return []
-    bare = receipt_no.lstrip("0") or "0"
+    bare = receipt_key(receipt_no)
     spellings = {bare}
     if zero_led:
         spellings.update("0" * k + bare for k in range(1, 12))
@@ -389,14 +390,34 @@ def receipt_spellings(receipt_no: str, zero_led: bool) -> list[str]:
     return sorted(spellings)
 
 
+def has_zero_led(
+    conn: sqlite3.Connection, enterprise_id: int, season: int, seen: dict[tuple[int, int], bool]
+) -> bool:
+    """Whether an enterprise's season has a receipt number starting with 0 (by its index),
+    read once into ``seen``."""
+    key = (enterprise_id, season)
+    if key not in seen:
+        seen[key] = conn.execute(_ZERO_LED, key).fetchone() is not None
+    return seen[key]
+
+
 def receipt_otherwise(
-    conn: sqlite3.Connection, enterprise_id: int, season: int, receipt_no: str, select: str
+    conn: sqlite3.Connection,
+    enterprise_id: int,
+    season: int,
+    receipt_no: str,
+    select: str,
+    zero_led: dict[tuple[int, int], bool] | None = None,
 ) -> list[sqlite3.Row]:
-    """The live records (by ``select``, which ends ``… WHERE d.enterprise_id = ? AND d.season
-    = ? AND d.receipt_no IN (SELECT value FROM json_each(?))`` and gives ``voided``) of
-    ``receipt_no`` written with other leading zeros (0001 for 1)."""
-    zero_led = conn.execute(_ZERO_LED, (enterprise_id, season)).fetchone() is not None
-    spellings = receipt_spellings(receipt_no, zero_led)
+    """The live records (by ``select``, which takes ``… d.enterprise_id = ? AND d.season = ?
+    AND d.receipt_no IN (SELECT value FROM json_each(?))`` and gives ``voided``) of
+    ``receipt_no`` written with other leading zeros (0001 for 1). Whether the season has
+    receipts starting with 0 is read once into ``zero_led``, when given; a number that is not
+    all digits reads nothing."""
+    if not (receipt_no.isascii() and receipt_no.isdigit()):
+        return []
+    led = has_zero_led(conn, enterprise_id, season, {} if zero_led is None else zero_led)
+    spellings = receipt_spellings(receipt_no, led)
     if not spellings:
         return []
     rows = conn.execute(select, (enterprise_id, season, json.dumps(spellings))).fetchall()
@@ -1844,6 +1865,7 @@ class Store:
         delivered: dict[int, int] = {}
         prices: dict[tuple[str, str, str, str], Decimal | None] = {}
         pending: dict[tuple[int, int, str], list[dict[str, Any]]] = defaultdict(list)
+        zero_led: dict[tuple[int, int], bool] = {}
         rows: list[dict[str, Any]] = []
         ids: list[int] = []
         existing = 0
@@ -1865,10 +1887,14 @@ class Store:
                 if c is None:
                     c = contracts[slip.contract_no] = self._contract_row(conn, slip.contract_no)
                 key = (c.enterprise_id, c.contract.season, receipt_no)
+                # this batch's slips by receipt_key: 0001 and 1 in one batch are one slip
+                held = (c.enterprise_id, c.contract.season, receipt_key(receipt_no))
                 before = stored[key] if key in stored else self._same_receipt(conn, key)
-                found = before + pending[key]
+                found = before + pending[held]
                 if not found:  # 1 for a slip recorded as 0001 (a spreadsheet drops zeros)
-                    found = [dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE)]
+                    found = [
+                        dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE, zero_led)
+                    ]
                 # the live record of the same slip, else (not ``again``) a voided one
                 same = [r for r in found if self._same_slip(r, c, slip)]
                 live_same = [r for r in same if not r.get("voided")]
@@ -1942,7 +1968,7 @@ class Store:
             if quote.accepted:
                 delivered[c.id] += row_data["net_g"]
             rows.append(row_data)
-            pending[key].append({**row_data, "contract_no": slip.contract_no})
+            pending[held].append({**row_data, "contract_no": slip.contract_no})
             ids.append(next_id)
             next_id += 1
         if rows:
@@ -2150,6 +2176,7 @@ class Store:
         def work(conn: sqlite3.Connection) -> dict[tuple[str, int, str], Delivery]:
             found: dict[tuple[str, int, str], Delivery] = {}
             terms: dict[str, PriceTerms] = {}
+            zero_led: dict[tuple[int, int], bool] = {}
             for (uscc, season), numbers in wanted.items():
                 for part in _chunks(sorted(numbers), _IN_LIMIT):
                     marks = ", ".join("?" * len(part))
@@ -2159,6 +2186,23 @@ class Store:
                         (uscc, season, *part),
                     ):
                         found[(uscc, season, row["receipt_no"])] = self._delivery_of(row, terms)
+                enterprise = conn.execute(
+                    "SELECT id FROM enterprises WHERE uscc = ?", (uscc,)
+                ).fetchone()
+                if enterprise is None:
+                    continue
+                for number in numbers:  # 1 for a slip recorded as 0001, as find_delivery
+                    if (uscc, season, number) not in found:
+                        live = receipt_otherwise(
+                            conn,
+                            int(enterprise[0]),
+                            season,
+                            number,
+                            _DELIVERY_OTHERWISE,
+                            zero_led,
+                        )
+                        if live:
+                            found[(uscc, season, number)] = self._delivery_of(live[-1], terms)
             return found
 
         result: dict[tuple[str, int, str], Delivery] = self._read(work)
