@@ -390,6 +390,23 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "a row of sums (合计), not a record: not read",
         "zh": "合计行，不是一条记录，未读取",
     },
+    "percent_below_one": {
+        "en": "{value} under a % header: write 16 or 16% for sixteen percent, 0.16% for less "
+        "than one (a cell Excel formats as a percentage keeps 0.16: format the column as "
+        "numbers)",
+        "zh": "列名写了 %，「{value}」是百分之几不明确：16% 请写 16 或 16%，不到 1% 请写 0.16%"
+        "（Excel 的百分比格式单元格存的是 0.16，请把该列设为常规或数值）",
+    },
+    "unit_title": {
+        "en": "the title «{title}» gives a unit: write it in each column's header, as in "
+        "毛重（斤） or 保护价（元/斤）; without it the numbers are kg and yuan/kg",
+        "zh": "标题「{title}」写有单位：单位要写在各列的列名里，如「毛重（斤）」「保护价（元/斤）」；"
+        "不写则按公斤、元/公斤读取",
+    },
+    "title_row": {
+        "en": "the title above the header, not read: {title}",
+        "zh": "表头上方的标题，未读取：{title}",
+    },
     "unused_column": {
         "en": "the column {header} is not one of this record type's columns and was not read",
         "zh": "「{header}」列不是本类记录的列，未读取",

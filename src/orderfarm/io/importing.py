@@ -43,6 +43,9 @@ from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
 from orderfarm.units import KG_PER_JIN, china_today
 
+#: Warnings of parts of a file passed over (not values written to look at again)
+_PASSED_OVER: Final = frozenset({"unused_column", "title_row", "total_row"})
+
 #: Problems kept in a report; the rest are counted.
 MAX_PROBLEMS: Final = 1000
 
@@ -108,7 +111,8 @@ class ImportReport:
         """One line: what was read, what was wrong (with the file itself, and in its rows),
         what was written."""
         whole = sum(1 for p in self.problems if p.row == 0)
-        doubts = len(self.warnings) + self.warnings_not_listed
+        unread = sum(1 for w in self.warnings if w.code in _PASSED_OVER)
+        doubts = len(self.warnings) - unread + self.warnings_not_listed
         if lang == "zh":
             recorded = (
                 f"；其中 {self.existing} 行已登记且内容相同，导入时不再写入"
@@ -125,6 +129,7 @@ class ImportReport:
                 )
             )
             to_check = f"，{doubts} 处数值请核对" if doubts else ""
+            to_check += f"，{unread} 处未读取（列、标题或合计行）" if unread else ""
             if whole and not self.rows:  # refused before any row was read
                 return f"{self.source}：文件本身有 {whole} 个问题，各行未检查；{action}"
             of_file = f"文件本身有 {whole} 个问题；" if whole else ""
@@ -148,6 +153,7 @@ class ImportReport:
             )
         )
         to_check = f", {doubts} value(s) to check" if doubts else ""
+        to_check += f", {unread} not read (columns, titles or sums)" if unread else ""
         if whole and not self.rows:  # refused before any row was read
             return f"{self.source}: {whole} problem(s) with the file itself, rows not checked; {action}"
         of_file = f"{whole} problem(s) with the file itself; " if whole else ""
@@ -297,6 +303,10 @@ class RowStream:
         for header in unknown:  # a 单位 column of 斤 beside 毛重 would be read as kg
             if measured and fold(header) in _UNIT_HEADERS:
                 problems.append(Problem("file", "unit_column", {"header": header}))
+        for title in reader.titles:  # 收购台账（单位：斤）: the numbers below are not kg
+            text = next(cell.strip() for cell in title.cells if cell.strip())
+            if measured and _UNIT_IN_TITLE.search(text):
+                problems.append(Problem("file", "unit_title", {"title": text[:60]}))
         for key, first, second in repeated:
             column = self.rt.column(key)
             problems.append(
@@ -323,6 +333,10 @@ class RowStream:
         self.scales = scales
         self.context.in_jin = frozenset(k for k, f in scales.items() if f == KG_PER_JIN)
         self.report.ignored_columns = unknown
+        for title in reader.titles:
+            text = next(cell.strip() for cell in title.cells if cell.strip())
+            passed = Problem("row", "title_row", {"title": text[:60]})
+            self.report.warn(RowProblem(title.number, "", "", passed))
         for header in unknown:  # said, so a column with a name of its own is not lost unseen
             if fold(header) in _REJECTS_HEADERS:  # a rejects file's reasons, fixed and sent back
                 continue
@@ -344,7 +358,7 @@ class RowStream:
         uncomputed = self._reader.uncomputed
         for raw in self._reader.rows():
             cells_list = raw.cells
-            if _is_total_row(cells_list):  # 合计 under a column of sums: not a record
+            if is_total_row(cells_list):  # 合计 under a column of sums: not a record
                 report.warn(RowProblem(raw.number, "", "", Problem("row", "total_row")))
                 continue
             report.rows += 1
@@ -377,7 +391,10 @@ class RowStream:
                 row_problems.append(RowProblem(raw.number, name, "", formula, columns[name].zh))
             if not row_problems or unread:
                 try:
-                    record = convert(rt, in_library_units(cells, scales), context)
+                    in_units, unit_problems = in_library_units(cells, scales)
+                    if unit_problems:
+                        raise RowInvalid(unit_problems)
+                    record = convert(rt, in_units, context)
                 except RowInvalid as exc:
                     for problem in exc.problems:
                         if problem.field in unread:
@@ -479,41 +496,52 @@ def note_file_error(report: ImportReport, exc: FileError, rt: RecordType) -> Non
 _REJECTS_HEADERS: Final = frozenset(
     fold(name) for c in (ERROR_COLUMN, ROW_COLUMN) for name in (c.key, c.zh)
 )
+#: A title that gives the numbers below it a unit other than kg and yuan/kg
+_UNIT_IN_TITLE: Final = re.compile(r"(?<!公)斤|吨|单位")
 #: Headers of a column that would give the unit of other columns' numbers
 _UNIT_HEADERS: Final = frozenset({"单位", "计量单位", "unit", "units"})
 _PRICE_IN_PAIR: Final = re.compile(r"(?<=[:：=\s])(\d+(?:\.\d+)?)")
 
 
-def in_library_units(cells: Mapping[str, str], scales: Mapping[str, Decimal]) -> Mapping[str, str]:
+def in_library_units(
+    cells: Mapping[str, str], scales: Mapping[str, Decimal]
+) -> tuple[Mapping[str, str], list[Problem]]:
     """``cells`` with the numbers of the columns in ``scales`` put in the library's unit
-    (斤 → kg, 元/斤 → 元/kg, ``14`` under ``水分（%）`` → ``14%``); a cell that is not a
-    number is left as typed, for its converter to name."""
+    (斤 → kg, 元/斤 → 元/kg, ``14`` under ``水分（%）`` → ``14%``), and the problems of the
+    cells that cannot be: a number between 0 and 1 under a % header, which is 16% written as
+    Excel keeps a percentage (0.16) or 0.16% — the file must say which. A cell that is not a
+    number (``无``) is left as typed, for its converter to read or name."""
     if not scales:
-        return cells
+        return cells, []
     out = dict(cells)
+    problems: list[Problem] = []
     for key, factor in scales.items():
         text = unicodedata.normalize("NFKC", out.get(key, "")).strip()
         if not text:
             continue
-        if factor == PERCENT:
-            out[key] = text if text.endswith("%") else text + "%"
-        elif key == "floors":  # 一级:0.90;二级:0.80 — each grade's price
+        if key == "floors":  # 一级:0.90;二级:0.80 — each grade's price
             out[key] = _PRICE_IN_PAIR.sub(functools.partial(_times, factor), text)
+            continue
+        try:
+            number = Decimal(text.replace(",", ""))
+        except ArithmeticError:
+            continue
+        if not number.is_finite():
+            continue
+        if factor != PERCENT:
+            out[key] = str(number * factor)
+        elif 0 < number < 1:
+            problems.append(Problem(key, "percent_below_one", {"value": text}))
         else:
-            try:
-                number = Decimal(text.replace(",", ""))
-            except ArithmeticError:
-                continue
-            if number.is_finite():
-                out[key] = str(number * factor)
-    return out
+            out[key] = f"{text}%"
+    return out, problems
 
 
 #: What the first cell of a row of sums says (合计, 总计：, 小计, Total)
 _TOTAL_ROW: Final = re.compile(r"(合计|总计|小计|共计|total|sum)[:：]?", re.IGNORECASE)
 
 
-def _is_total_row(cells: Sequence[str]) -> bool:
+def is_total_row(cells: Sequence[str]) -> bool:
     """Whether a row is a sheet's row of sums: its first non-blank cell says so."""
     first = next((c for c in cells if c.strip()), "")
     return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", first).strip()) is not None

@@ -21,10 +21,10 @@ from decimal import Decimal
 from typing import Final
 
 from orderfarm.crops import Catalog
-from orderfarm.errors import OrderfarmError
+from orderfarm.errors import OrderfarmError, Problem
 from orderfarm.io.columns import RecordType
-from orderfarm.io.errors import FileError
-from orderfarm.io.importing import ImportReport, RowStream
+from orderfarm.io.errors import FileError, RowProblem
+from orderfarm.io.importing import ImportReport, RowStream, is_total_row
 from orderfarm.io.readers import Source, TableReader
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
@@ -112,6 +112,9 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
     i_receipt, i_contract, i_day, i_gross, i_tare, i_grade, i_moist, i_impur, i_point = at
     lo, hi = _LOT_G
     for number, cells in _rows(stream, need):
+        if is_total_row(cells):  # 合计 under a column of sums: named, not read
+            report.warn(RowProblem(number, "", "", Problem("row", "total_row")))
+            continue
         if len(cells) < need:  # a CSV cut off
             raise NotPlain(number, "short row")
         report.rows += 1

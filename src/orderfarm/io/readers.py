@@ -217,6 +217,8 @@ class TableReader:
         self._csv: Iterator[list[str]] | None = None
         self.header: tuple[str, ...] = ()
         self.header_row = 0
+        #: the rows of one cell above the header passed over as the sheet's title
+        self.titles: list[RawRow] = []
         #: XLSX cells holding a formula without a computed value, which read empty: by row
         #: number, the cells' indexes in the row
         self.uncomputed: dict[int, frozenset[int]] = {}
@@ -252,6 +254,7 @@ class TableReader:
             filled = sum(1 for cell in row.cells if cell.strip())
             if filled == 1 and row.number <= _TITLE_ROWS:
                 title = title or row  # a sheet's title above its header (2018年9月1日 …)
+                self.titles.append(row)
                 continue
             if filled:
                 break
@@ -259,6 +262,7 @@ class TableReader:
             if title is None:
                 raise file_error("empty_file")
             row = title  # no header below it: it is what the file has for one
+            self.titles = []
         self.header = row.cells
         self.header_row = row.number
         self.identifiers = identifier_columns(row.cells)
