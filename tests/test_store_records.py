@@ -100,6 +100,11 @@ def test_a_contract_number_is_found_whatever_the_case_or_width_it_is_typed_in(
     slip_ = store.record_delivery("sz-Jy-01", slip(), SEP1, "R-1")
     assert slip_.contract_no == "SZ-JY-01"
     assert [d.receipt_no for d in store.deliveries(contract_no="SZ-JY-01")] == ["R-1"]
+    assert [d.receipt_no for d in store.deliveries(contract_no="sz-jy-01")] == ["R-1"]
+    assert store.delivered_kg(["SZ-JY-01", "sz-jy-01"]) == {
+        "SZ-JY-01": D("100.00"),
+        "sz-jy-01": D("100.00"),
+    }
     with pytest.raises(ConflictError) as caught:  # nor may another contract take the number
         store.add_contract(chilli_contract("sz-jy-01", h, area="3"))
     assert (caught.value.code, caught.value.params["contract_no"]) == (

@@ -47,7 +47,6 @@ from orderfarm.io.loading import import_file
 from orderfarm.io.records import MarketPriceRecord
 from orderfarm.io.writers import Cell, Table
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Quote, Weighing, price_delivery
 from orderfarm.printables import (
@@ -510,14 +509,7 @@ class Session:
     def delivered_kg(self, contract_no: str) -> Decimal:
         """Accepted kg already delivered under a contract (voided slips left out)."""
         self.need(P.VIEW_REPORTS)
-        return sum(
-            (
-                d.quote.net_kg
-                for d in self.store.deliveries(contract_no=contract_no, include_voided=False)
-                if d.accepted
-            ),
-            ZERO,
-        )
+        return self.store.delivered_kg([contract_no])[contract_no]
 
     def quote_slip(self, contract_no: str, weighing: Weighing, day: dt.date) -> Quote:
         """The price a slip would get if recorded now — the preview shown before saving.

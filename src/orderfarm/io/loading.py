@@ -165,8 +165,8 @@ class StoreChecks:
             if contract is None:
                 continue
             receipts.append((contract.enterprise_uscc, contract.season, record.receipt_no))
-            if record.contract_no not in self._delivered:
-                contract_nos.add(record.contract_no)
+            if contract.contract_no not in self._delivered:  # as stored, however typed
+                contract_nos.add(contract.contract_no)
         if receipts:
             found = self.store.find_deliveries(receipts)
             self._stored.update((key, found.get(key)) for key in receipts)
@@ -296,14 +296,15 @@ class StoreChecks:
             # is one of the contract's (checked with the row); the store prices it when it
             # writes it
             return []
-        if slip.contract_no not in self._delivered:
-            self._delivered.update(self.store.delivered_kg([slip.contract_no]))
+        number = contract.contract_no  # as stored: sz-01 and SZ-01 share one quota
+        if number not in self._delivered:
+            self._delivered.update(self.store.delivered_kg([number]))
         try:
             quote = price_delivery(
                 contract.priced_terms(self.store.catalog),
                 slip.weighing,
                 market_price=self._prices[price_key],
-                delivered_before_kg=self._delivered[slip.contract_no],
+                delivered_before_kg=self._delivered[number],
             )
         except ValidationError as exc:
             return [
@@ -311,7 +312,7 @@ class StoreChecks:
                 for p in exc.problems
             ]
         if quote.accepted:
-            self._delivered[slip.contract_no] += quote.net_kg
+            self._delivered[number] += quote.net_kg
         return []
 
     def _supply(self, record: SupplyRecord) -> list[Problem]:

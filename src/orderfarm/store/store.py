@@ -2121,13 +2121,19 @@ class Store:
 
         def work(conn: sqlite3.Connection) -> list[Delivery]:
             household = self._household_pk(conn, household_id) if household_id is not None else None
+            contract: int | None = None
+            if contract_no is not None:  # however its letters' case is typed
+                found = self._contract_rows(conn, [contract_no]).get(contract_no)
+                if found is None:
+                    return []
+                contract = found.id
             rows = conn.execute(
-                _DELIVERY_SELECT + "WHERE (? IS NULL OR c.contract_no = ?) "
+                _DELIVERY_SELECT + "WHERE (? IS NULL OR d.contract_id = ?) "
                 "AND (? IS NULL OR d.household_id = ?) AND (? IS NULL OR d.season = ?) "
                 "AND (? OR v.delivery_id IS NULL) ORDER BY d.id",
                 (
-                    contract_no,
-                    contract_no,
+                    contract,
+                    contract,
                     household,
                     household,
                     season,
@@ -2214,9 +2220,10 @@ class Store:
         numbers = sorted(set(contract_nos))
 
         def work(conn: sqlite3.Connection) -> dict[str, Decimal]:
-            ids = {c.id: n for n, c in self._contract_rows(conn, numbers).items()}
-            grams = self._delivered_grams(conn, list(ids))
-            return {n: _kg(grams.get(i, 0)) for i, n in ids.items()}
+            # by the number as asked (SZ-01 and sz-01 are one contract, asked twice)
+            found = self._contract_rows(conn, numbers)
+            grams = self._delivered_grams(conn, sorted({c.id for c in found.values()}))
+            return {n: _kg(grams.get(c.id, 0)) for n, c in found.items()}
 
         found: dict[str, Decimal] = self._read(work)
         return {n: found.get(n, _kg(0)) for n in numbers}
