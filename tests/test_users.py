@@ -117,6 +117,17 @@ def test_a_name_in_other_letters_case_is_the_same_user(store: Store) -> None:
     assert authenticate(store, "Wang", PASSWORD, now=start + dt.timedelta(minutes=20))
     count = store._read(lambda c: c.execute("SELECT COUNT(*) FROM login_failures").fetchone()[0])
     assert count == 0
+    # every step on the user finds it so, and a new password clears a lock gained so
+    for i in range(5):
+        with pytest.raises(LoginFailed):
+            authenticate(store, "WANG", f"guess-{i}", now=start + dt.timedelta(minutes=30))
+    set_password(store, "Wang", "another-password", actor="boss")
+    later = start + dt.timedelta(minutes=31)
+    assert authenticate(store, "wang", "another-password", now=later).name == "wang"
+    assert get_user(store, "WANG").name == "wang"
+    assert set_role(store, "Wang", Role.VIEWER, actor="boss").name == "wang"
+    assert set_active(store, "wANG", False, actor="boss").active is False
+    assert [u.name for u in list_users(store)] == ["wang"]
 
 
 def test_a_short_throttle_can_be_configured(store: Store) -> None:

@@ -78,6 +78,22 @@ def _user_of(row: sqlite3.Row) -> User:
     return User(row["name"], Role(row["role"]), bool(row["active"]))
 
 
+def _user_row(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    """The user named ``name``, in any case of its letters (Clerk for clerk): the one of
+    that exact name, else the only one of it in another case."""
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        rows = conn.execute(
+            "SELECT * FROM users WHERE name = ? COLLATE NOCASE LIMIT 2", (name,)
+        ).fetchall()
+        row = rows[0] if len(rows) == 1 else None
+    return row
+
+
+def _no_user(name: str) -> NotFoundError:
+    return NotFoundError(f"no user {name} (用户不存在)", code="no_user", params={"name": name})
+
+
 def add_user(store: Store, name: str, role: Role | str, password: str, *, actor: str) -> User:
     """Add a user with ``password`` (hashed with scrypt; at least 8 characters).
 
@@ -119,15 +135,17 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
     stored = hash_password(_check_password(password))
 
     def work(conn: sqlite3.Connection) -> None:
-        if actor != name:  # anyone may set their own password
+        row = _user_row(conn, name)
+        if row is None:
+            if actor != name:  # who may not manage users learns nothing of who exists
+                store._authorize(conn, actor, Permission.MANAGE_USERS)
+            raise _no_user(name)
+        user = str(row["name"])
+        if actor != user:  # anyone may set their own password
             store._authorize(conn, actor, Permission.MANAGE_USERS)
-        cursor = conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (stored, name))
-        if cursor.rowcount == 0:
-            raise NotFoundError(
-                f"no user {name} (用户不存在)", code="no_user", params={"name": name}
-            )
-        conn.execute("DELETE FROM login_failures WHERE name = ?", (name,))
-        store._audit(conn, actor, "set_password", "user", name, {"record": {"name": name}})
+        conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (stored, user))
+        conn.execute("DELETE FROM login_failures WHERE name = ? COLLATE NOCASE", (user,))
+        store._audit(conn, actor, "set_password", "user", user, {"record": {"name": user}})
 
     store._write(work)
 
@@ -149,25 +167,28 @@ def _change(
 
     def work(conn: sqlite3.Connection) -> User:
         store._authorize(conn, actor, Permission.MANAGE_USERS)
-        row = conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        row = _user_row(conn, name)
         if row is None:
-            raise NotFoundError(
-                f"no user {name} (用户不存在)", code="no_user", params={"name": name}
-            )
+            raise _no_user(name)
         before = _user_of(row)
         after = User(
-            name,
+            before.name,
             role if role is not None else before.role,
             active if active is not None else before.active,
         )
         conn.execute(
             "UPDATE users SET role = ?, active = ? WHERE name = ?",
-            (after.role.value, int(after.active), name),
+            (after.role.value, int(after.active), before.name),
         )
-        record = {"name": name, "role": after.role.value, "active": after.active}
+        record = {"name": before.name, "role": after.role.value, "active": after.active}
         before_record = {"role": before.role.value, "active": before.active}
         store._audit(
-            conn, actor, "change_user", "user", name, {"record": record, "before": before_record}
+            conn,
+            actor,
+            "change_user",
+            "user",
+            before.name,
+            {"record": record, "before": before_record},
         )
         return after
 
@@ -183,11 +204,9 @@ def list_users(store: Store) -> list[User]:
 
 def get_user(store: Store, name: str) -> User:
     """The user with this name (``NotFoundError`` if none)."""
-    row = store._read(
-        lambda conn: conn.execute("SELECT * FROM users WHERE name = ?", (name.strip(),)).fetchone()
-    )
+    row = store._read(lambda conn: _user_row(conn, name.strip()))
     if row is None:
-        raise NotFoundError(f"no user {name} (用户不存在)", code="no_user", params={"name": name})
+        raise _no_user(name)
     return _user_of(row)
 
 
@@ -237,13 +256,7 @@ def authenticate(
                 "SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,)
             )
         ]
-        row = conn.execute("SELECT * FROM users WHERE name = ?", (key,)).fetchone()
-        if row is None:
-            rows = conn.execute(
-                "SELECT * FROM users WHERE name = ? COLLATE NOCASE LIMIT 2", (key,)
-            ).fetchall()
-            row = rows[0] if len(rows) == 1 else None
-        return stamps, row
+        return stamps, _user_row(conn, key)
 
     stamps, row = store._read(failures)
     wait = throttle.retry_after(stamps, when)
