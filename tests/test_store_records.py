@@ -478,3 +478,20 @@ def test_a_statement_line_reads_in_either_language_with_its_correction(store: St
     (line,) = [x for x in store.statement(hh.resident_id, 2018).lines if x.reference == "R-1"]
     assert line.description_in("zh") == "一级 净重 100.00 kg（更正后第 2 次记录）"
     assert line.description_in("en") == "一级 net 100.00 kg (corrected: record 2 of this receipt)"
+
+
+def test_a_store_opened_with_a_catalog_without_the_crop_still_reads_and_verifies(
+    tmp_path: Path,
+) -> None:
+    from orderfarm.crops import Catalog, default_catalog
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        (h,) = seeded(store)
+        signed(store, chilli_contract("C1", h))
+        store.record_delivery("C1", slip("10", "1"), SEP1, "R1")
+    other = Catalog(tuple(c for c in default_catalog().crops if c.code != "chilli"))
+    with Store.open(path, catalog=other) as store:
+        assert store.contract("C1").contract_no == "C1"
+        assert len(store.deliveries()) == 1
+        assert store.verify().ok

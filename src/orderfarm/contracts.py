@@ -28,6 +28,16 @@ def widened_terms(terms: PriceTerms, known: Sequence[str]) -> PriceTerms:
     return attrs.evolve(terms, grades=terms.grades + extra) if extra else terms
 
 
+def terms_in(catalog: Catalog, crop: str, form: str, terms: PriceTerms) -> PriceTerms:
+    """``terms`` of a contract of ``crop`` and ``form`` as its slips are priced
+    (``Contract.priced_terms``)."""
+    try:
+        known = catalog.form(crop, form).grades
+    except ValidationError:  # a catalog without the crop: only the terms' own grades
+        return terms
+    return widened_terms(terms, known)
+
+
 @attrs.frozen
 class PriceTerms:
     """保护价条款 — how a delivery is priced (DESIGN §4). Prices in yuan/kg, rates as fractions.
@@ -232,8 +242,9 @@ class Contract:
     def priced_terms(self, catalog: Catalog) -> PriceTerms:
         """The terms its slips are priced under: any grade its crop form knows (DESIGN §4: a
         grade without a floor is not protected but paid the market price; only a grade the
-        crop does not know is an error), the terms' own grades first."""
-        return widened_terms(self.terms, catalog.form(self.crop, self.form).grades)
+        crop does not know is an error), the terms' own grades first; the terms as written
+        when ``catalog`` does not know the crop form."""
+        return terms_in(catalog, self.crop, self.form, self.terms)
 
     def in_window(self, day: dt.date) -> bool:
         """Whether ``day`` falls in the delivery window (an open end admits any day)."""

@@ -26,7 +26,7 @@ from typing import Final, NamedTuple, Self
 
 from orderfarm.auth import Permission
 from orderfarm.bulkpricing import GradeRule, IntTerms
-from orderfarm.contracts import ContractStatus, PriceTerms, widened_terms
+from orderfarm.contracts import ContractStatus, PriceTerms, terms_in
 from orderfarm.errors import PricingError
 from orderfarm.ids import receipt_key
 from orderfarm.money import D
@@ -457,8 +457,8 @@ class PlainSlipWriter:
         terms = self._terms.get(key)
         if terms is None:
             written = structure(json.loads(key[0]), PriceTerms)
-            known = self.store.catalog.form(key[1], key[2]).grades
-            terms = self._terms[key] = IntTerms(widened_terms(written, known))
+            priced = terms_in(self.store.catalog, key[1], key[2], written)
+            terms = self._terms[key] = IntTerms(priced)
         return _Contract(
             int(row[0]),
             int(row[2]),

@@ -27,7 +27,7 @@ from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 import attrs
 
 from orderfarm.auth import Permission, PermissionDenied, Role
-from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms, widened_terms
+from orderfarm.contracts import CarryPolicy, Contract, ContractStatus, PriceTerms, terms_in
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.ids import birth_after, mask_resident_id, receipt_key
@@ -3054,7 +3054,7 @@ def _contract_terms(
         if found is None:
             try:
                 read = from_json(text, PriceTerms)
-                found = by_text[key] = widened_terms(read, catalog.form(crop, form).grades)
+                found = by_text[key] = terms_in(catalog, crop, form, read)
             except OrderfarmError as exc:
                 found = by_text[key] = str(exc)
         if isinstance(found, str):
