@@ -277,7 +277,7 @@ def test_explanation_in_chinese_shows_what_a_clerk_checks() -> None:
         "净重 117.99 kg",
         "40.00 kg × 12.18 元/kg = 487.20 元",
         "超出保护收购量 600.00 kg",
-        "77.99 kg × 11.60 元/kg = 904.68 元",
+        "77.99 kg × 11.60 元/kg = 904.684 ≈ 904.68 元",  # rounded half-up to the fen
         "合计 1,391.88 元",
     ):
         assert part in text, part
@@ -294,6 +294,70 @@ def test_explanation_in_english_shows_what_a_clerk_checks() -> None:
     ):
         assert part in text, part
     assert "元" not in text
+
+
+def test_every_figure_before_the_net_weight_is_printed_as_it_is() -> None:
+    # 33.333 − 0.333 = 33.000; × (1 − 0.5%) = 32.835 exactly; × 0.855 ÷ 0.86 = 32.6440… → 32.64.
+    # Printed as 32.84, the next line would work out to 32.65 by hand.
+    lot = slip("33.333", "0.333", "二等", moisture="0.145", impurity="0.005")
+    quote = price_delivery(DRIED, lot, market_price=D("10.00"))
+    assert quote.net_kg == D("32.64")
+    zh = quote.explain("zh").splitlines()
+    assert zh[:4] == [
+        "毛重 33.333 kg − 皮重 0.333 kg = 33.00 kg",
+        "扣杂质 0.5%：33.00 × (1 − 0.5%) = 32.835 kg",
+        "水分 14.5% 高于标准 14%，按干物质折重：32.835 × (1 − 14.5%) ÷ (1 − 14%)",
+        "净重 32.64 kg（四舍五入到 0.01 kg），等级 二等",
+    ]
+    en = quote.explain("en")
+    assert "33.00 × (1 − 0.5%) = 32.835 kg" in en and "32.835 × (1 − 14.5%)" in en
+    assert "≈" not in quote.explain("zh")  # 32.64 × 11.00 = 359.04: nothing else rounded
+    # without moisture, the net weight is the exact figure above it rounded half-up
+    lot = slip("33.333", "0.333", "二等", impurity="0.005")
+    dry = price_delivery(DRIED, lot, market_price=D("10.00"))
+    assert "= 32.835 kg" in dry.explain("zh") and "净重 32.84 kg" in dry.explain("zh")
+
+
+def test_an_amount_rounded_to_the_fen_shows_the_product_it_was_rounded_from() -> None:
+    # 226.00 kg × 2.0685 = 467.481 → 467.48
+    fixed = PriceTerms(floors={"一级": D("2.0685")}, market_linked=False)
+    quote = price_delivery(fixed, slip("230", "4"))
+    assert "226.00 kg × 2.0685 元/kg = 467.481 ≈ 467.48 元" in quote.explain("zh")
+    assert "226.00 kg × 2.0685 yuan/kg = 467.481 ≈ 467.48 yuan" in quote.explain("en")
+
+
+def test_a_lot_split_at_the_quota_says_what_was_delivered_before_and_what_was_left() -> None:
+    quota = PriceTerms(floors={"一级": D("11.00")}, quota_kg=D("100"))
+    split = price_delivery(
+        quota, slip("60", "0"), market_price=D("10.50"), delivered_before_kg=D("59")
+    )
+    zh = split.explain("zh")
+    assert "保护收购量 100.00 kg − 此前已交售 59.00 kg = 剩余 41.00 kg" in zh
+    assert "41.00 kg × 11.00 元/kg = 451.00 元" in zh and "19.00 kg × 10.50 元/kg" in zh
+    assert "protected quantity 100.00 kg − 59.00 kg delivered before = 41.00 kg left" in (
+        split.explain("en")
+    )
+    beyond = price_delivery(
+        quota, slip("60", "0"), market_price=D("10.50"), delivered_before_kg=D("120")
+    )
+    assert "保护收购量 100.00 kg，此前已交售 120.00 kg，已用完" in beyond.explain("zh")
+    assert "100.00 kg delivered before" not in beyond.explain("en")
+    assert "120.00 kg delivered before: used up" in beyond.explain("en")
+    # a lot all within the quota needs no such line
+    within = price_delivery(
+        quota, slip("10", "0"), market_price=D("10.50"), delivered_before_kg=D("59")
+    )
+    assert "此前已交售" not in within.explain("zh")
+
+
+def test_every_price_in_the_explanation_has_its_unit() -> None:
+    premium = PriceTerms(floors={"一级": D("1.60")}, premium=D("0.05"), ceiling=D("2.00"))
+    capped = price_delivery(premium, HUNDRED_KG, market_price=D("2.40"))
+    assert "（保护价 1.60 元/kg，市场价 2.40 元/kg）" in capped.explain("zh")
+    assert "(floor 1.60 yuan/kg, market 2.40 yuan/kg)" in capped.explain("en")
+    floored = price_delivery(premium, HUNDRED_KG, market_price=D("1.40"))
+    assert "（上浮 5% 后 1.47 元/kg）" in floored.explain("zh")
+    assert "(1.47 yuan/kg with the 5% premium)" in floored.explain("en")
 
 
 def test_explanation_names_why_each_price_was_paid() -> None:

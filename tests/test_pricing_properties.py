@@ -21,7 +21,7 @@ from strategies import (
 )
 
 from orderfarm import Basis, D, PriceTerms, Quote, Weighing, price_delivery
-from orderfarm.money import round_kg, round_yuan
+from orderfarm.money import format_price, format_weight, round_kg, round_yuan
 
 FEN = Decimal("0.01")
 
@@ -323,8 +323,44 @@ def test_receipt_explanation_shows_net_weight_each_portion_and_total(
         assert "拒收" in zh and "rejected" in en
         return
     for portion in quote.portions:
-        assert f"{portion.kg:,.2f} kg × " in zh
-        assert f" 元/kg = {portion.amount:,.2f} 元" in zh
-        assert f" yuan/kg = {portion.amount:,.2f} yuan" in en
+        # each amount line works out by hand: the product as it is, then the fen it rounds to
+        product = portion.kg * portion.unit_price
+        exact = "" if product == portion.amount else f"{product.normalize():,f} ≈ "
+        figures = f"{format_weight(portion.kg)} kg × {format_price(portion.unit_price)}"
+        assert f"{figures} 元/kg = {exact}{portion.amount:,.2f} 元" in zh
+        assert f"{figures} yuan/kg = {exact}{portion.amount:,.2f} yuan" in en
+        assert round_yuan(product) == portion.amount
     assert f"合计 {quote.amount:,.2f} 元" in zh
     assert f"total {quote.amount:,.2f} yuan" in en
+
+
+def _figure(text: str) -> Decimal:
+    return Decimal(text.replace(",", ""))
+
+
+@given(deliveries())
+def test_each_weight_line_of_the_explanation_works_out_by_hand_to_the_next(
+    delivery: tuple[PriceTerms, Weighing, Decimal, Decimal],
+) -> None:
+    # Every figure before the net weight is printed as it is: working a line by hand from the
+    # figures printed on it gives the next one, and only the net weight is rounded.
+    terms, slip, _, _ = delivery
+    quote = quote_of(delivery)
+    for lang, cut in (("zh", "："), ("en", ": ")):
+        lines = quote.explain(lang).splitlines()
+        weighed = _figure(lines[0].rsplit("= ", 1)[1].removesuffix(" kg"))
+        assert weighed == slip.gross_kg - slip.tare_kg
+        clean = weighed
+        if slip.impurity:
+            working, result = lines[1].split(cut, 1)[1].rsplit(" = ", 1)
+            assert working.startswith(f"{lines[0].rsplit('= ', 1)[1].removesuffix(' kg')} × ")
+            clean = _figure(result.removesuffix(" kg"))
+            assert clean == weighed * (1 - slip.impurity)
+        net = clean
+        standard = terms.moisture_standard
+        if standard is not None and slip.moisture > standard:
+            (line,) = [x for x in lines if "÷" in x]
+            assert line.split(cut, 1)[1].startswith(f"{format_weight(clean)} × ")
+            net = clean * (1 - slip.moisture) / (1 - standard)
+        assert round_kg(net) == quote.net_kg
+        assert not any("≈" in x for x in lines if " kg ×" not in x)

@@ -191,10 +191,44 @@ def _kg(value: Decimal) -> str:
     return f"{value:,.2f}"
 
 
+def _amount_line(portion: Portion, zh: bool) -> str:
+    """``kg × unit price = amount``: the product as it is, then, when it has more than two
+    decimals, the amount rounded half-up to the fen (``= 467.481 ≈ 467.48 元``)."""
+    kg, price = format_weight(portion.kg), format_price(portion.unit_price)
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        product = portion.kg * portion.unit_price
+    exact = f"{format(product.normalize(), ',f')} ≈ " if product != portion.amount else ""
+    if zh:
+        return f"  {kg} kg × {price} 元/kg = {exact}{portion.amount:,.2f} 元"
+    return f"  {kg} kg × {price} yuan/kg = {exact}{portion.amount:,.2f} yuan"
+
+
+def _quota_line(q: Quote, zh: bool) -> str | None:
+    """Where the protected quantity splits a lot, or is used up before it: the quota, the kg
+    delivered before under the contract and what was left of it (DESIGN §4 step 6)."""
+    if q.quota_kg is None or q.floor is None or q.unprotected_kg == ZERO:
+        return None  # no quota, a grade it does not protect, or a lot all within it
+    quota, before = format_weight(q.quota_kg), format_weight(q.delivered_before_kg)
+    if q.delivered_before_kg < q.quota_kg:
+        left = format_weight(q.quota_kg - q.delivered_before_kg)
+        return (
+            f"保护收购量 {quota} kg − 此前已交售 {before} kg = 剩余 {left} kg"
+            if zh
+            else f"protected quantity {quota} kg − {before} kg delivered before = {left} kg left"
+        )
+    return (
+        f"保护收购量 {quota} kg，此前已交售 {before} kg，已用完"
+        if zh
+        else f"protected quantity {quota} kg, {before} kg delivered before: used up"
+    )
+
+
 def _explain_lines(q: Quote, lang: Lang) -> list[str]:
     zh = lang == "zh"
     mass = q.gross_kg - q.tare_kg
-    # the scale's figures as weighed (128.456 stays 128.456), so the sum is exact
+    # every figure before the net weight as it is (128.456 stays 128.456, 33.00 less 0.5% is
+    # 32.835), so each line can be worked by hand into the next; only the net is rounded
     gross, tare, weighed = format_weight(q.gross_kg), format_weight(q.tare_kg), format_weight(mass)
     lines = [
         f"毛重 {gross} kg − 皮重 {tare} kg = {weighed} kg"
@@ -203,21 +237,24 @@ def _explain_lines(q: Quote, lang: Lang) -> list[str]:
     ]
     with localcontext() as ctx:
         ctx.prec = _PRECISION
-        clean = mass * (ONE - q.impurity)
+        clean = mass * (ONE - q.impurity)  # exact: a product of finite decimals
+    cleaned = format_weight(clean)
     if q.impurity:
+        rate = format_rate(q.impurity)
         lines.append(
-            f"扣杂质 {format_rate(q.impurity)}：{weighed} × (1 − {format_rate(q.impurity)}) ≈ {_kg(clean)} kg"
+            f"扣杂质 {rate}：{weighed} × (1 − {rate}) = {cleaned} kg"
             if zh
-            else f"impurity {format_rate(q.impurity)} deducted: {weighed} × (1 − {format_rate(q.impurity)}) ≈ {_kg(clean)} kg"
+            else f"impurity {rate} deducted: {weighed} × (1 − {rate}) = {cleaned} kg"
         )
     std = q.moisture_standard
     if std is not None and q.moisture > std:
+        moisture, standard = format_rate(q.moisture), format_rate(std)
         lines.append(
-            f"水分 {format_rate(q.moisture)} 高于标准 {format_rate(std)}，按干物质折重："
-            f"{_kg(clean)} × (1 − {format_rate(q.moisture)}) ÷ (1 − {format_rate(std)})"
+            f"水分 {moisture} 高于标准 {standard}，按干物质折重："
+            f"{cleaned} × (1 − {moisture}) ÷ (1 − {standard})"
             if zh
-            else f"moisture {format_rate(q.moisture)} above the standard {format_rate(std)}, water above standard "
-            f"removed: {_kg(clean)} × (1 − {format_rate(q.moisture)}) ÷ (1 − {format_rate(std)})"
+            else f"moisture {moisture} above the standard {standard}, water above standard "
+            f"removed: {cleaned} × (1 − {moisture}) ÷ (1 − {standard})"
         )
     lines.append(
         f"净重 {_kg(q.net_kg)} kg（四舍五入到 0.01 kg），等级 {q.grade}"
@@ -230,13 +267,12 @@ def _explain_lines(q: Quote, lang: Lang) -> list[str]:
             f"拒收：{reason}，金额 0.00 元" if zh else f"rejected: {reason}; amount 0.00 yuan"
         )
         return lines
+    quota = _quota_line(q, zh)
+    if quota is not None:
+        lines.append(quota)
     for portion in q.portions:
         lines.append(_portion_reason(q, portion, zh))
-        lines.append(
-            f"  {_kg(portion.kg)} kg × {format_price(portion.unit_price)} 元/kg = {portion.amount:,.2f} 元"
-            if zh
-            else f"  {_kg(portion.kg)} kg × {format_price(portion.unit_price)} yuan/kg = {portion.amount:,.2f} yuan"
-        )
+        lines.append(_amount_line(portion, zh))
     lines.append(f"合计 {q.amount:,.2f} 元" if zh else f"total {q.amount:,.2f} yuan")
     return lines
 
@@ -251,7 +287,7 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
                 if zh
                 else f"grade {q.grade} has no floor price: paid the day's market price {market} yuan/kg"
             )
-        quota = _kg(q.quota_kg or ZERO)
+        quota = format_weight(q.quota_kg or ZERO)
         return (
             f"超出保护收购量 {quota} kg 的部分按当日市场价 {market} 元/kg 收购"
             if zh
@@ -261,9 +297,13 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
         return f"固定保护价 {floor} 元/kg" if zh else f"fixed protective price {floor} yuan/kg"
     if portion.basis is Basis.FLOOR:
         linked = q.market_price * (ONE + q.premium) if q.market_price is not None else ZERO
-        offer = f"（上浮 {format_rate(q.premium)} 后 {format_price(linked)}）" if q.premium else ""
+        offer = (
+            f"（上浮 {format_rate(q.premium)} 后 {format_price(linked)} 元/kg）"
+            if q.premium
+            else ""
+        )
         offer_en = (
-            f" ({format_price(linked)} with the {format_rate(q.premium)} premium)"
+            f" ({format_price(linked)} yuan/kg with the {format_rate(q.premium)} premium)"
             if q.premium
             else ""
         )
@@ -290,10 +330,11 @@ def _portion_reason(q: Quote, portion: Portion, zh: bool) -> str:
         )
     ceiling = format_price(q.ceiling or ZERO)
     return (
-        f"随行就市价格超过最高限价，按最高限价 {ceiling} 元/kg 收购（保护价 {floor}，市场价 {market}）"
+        f"随行就市价格超过最高限价，按最高限价 {ceiling} 元/kg 收购"
+        f"（保护价 {floor} 元/kg，市场价 {market} 元/kg）"
         if zh
         else f"the market-linked price is above the ceiling: paid the ceiling {ceiling} yuan/kg "
-        f"(floor {floor}, market {market})"
+        f"(floor {floor} yuan/kg, market {market} yuan/kg)"
     )
 
 
