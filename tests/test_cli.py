@@ -371,3 +371,24 @@ def test_backup_takes_its_database_from_db_as_every_command_does(
     code, _ = run("backup", "--db", str(db), str(copy), str(tmp_path / "two.db"), "--lang", "en")
     assert code == 2 and "which database to back up" in capsys.readouterr().err
     assert not (tmp_path / "two.db").exists()
+
+
+def test_import_reads_the_sheet_whose_header_fits(db: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    from orderfarm.io import RECORD_TYPES
+
+    book = openpyxl.Workbook()
+    book.active.title = "说明"
+    book.active.append(["请填写第二页"])
+    sheet = book.create_sheet("农户")
+    sheet.append(RECORD_TYPES["households"].headers("zh"))
+    home = household(88)
+    sheet.append([home.head_name, home.resident_id, home.township, home.village])
+    path = tmp_path / "homes.xlsx"
+    book.save(path)
+    for kind in ("households", "auto"):
+        code, text = run("import", kind, str(path), "--db", str(db), "--dry-run")
+        assert code == 0 and "读取工作表「农户」" in text and "有效 1 行" in text, text
+    code, text = run("import", "households", str(path), "--db", str(db), "--sheet", "说明")
+    assert code == 1 and "文件缺少「户主姓名 / head_name」列" in text

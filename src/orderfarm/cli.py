@@ -209,10 +209,18 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             if not Path(file).exists():
                 raise UsageError(f"没有文件 {file}", f"no such file: {file}")
             kind = args.kind
+            sheet = args.sheet
+            if sheet is None and Path(file).suffix.lower() == ".xlsx":
+                from orderfarm.io.importing import fitting_sheet
+
+                # a workbook opening on a 说明 sheet: the one whose header fits
+                sheet = fitting_sheet(file, None if kind == "auto" else kind)
+                if sheet is not None:
+                    _say(out, f"读取工作表「{sheet}」", f"reading the sheet {sheet}", args.lang)
             if kind == "auto":
                 from orderfarm.io.importing import detect_kind
 
-                kind = detect_kind(file, sheet=args.sheet)
+                kind = detect_kind(file, sheet=sheet)
             report = import_file(
                 store,
                 file,
@@ -222,7 +230,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
                 today=args.today,
                 actor=args.actor,
                 rejects=args.rejects,
-                sheet=args.sheet,
+                sheet=sheet,
                 lang=args.lang,
                 pending=pending,
             )
@@ -660,7 +668,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rejects", help="问题行文件 / rejects file (default NAME.rejected.csv)")
     p.add_argument("--today", type=_date, help="今天的日期（检查未来日期）/ today (YYYY-MM-DD)")
-    p.add_argument("--sheet", help="XLSX 工作表名 / XLSX sheet name (default: the first)")
+    p.add_argument(
+        "--sheet",
+        help="XLSX 工作表名 / XLSX sheet name (default: the one whose header fits, else the first)",
+    )
 
     exports = "; ".join(f"{k} = {v}" for k, v in EXPORTS.items())
     p = add("export", cmd_export, "导出为 CSV 或 XLSX / export to CSV or XLSX")

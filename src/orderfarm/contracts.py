@@ -246,6 +246,11 @@ class Contract:
         when ``catalog`` does not know the crop form."""
         return terms_in(catalog, self.crop, self.form, self.terms)
 
+    def signed_after_deliveries(self, day: dt.date) -> bool:
+        """Whether signing on ``day`` would come after its deliveries end: more likely
+        today's date left as it was than the day it was signed."""
+        return self.delivery_end is not None and day > self.delivery_end
+
     def in_window(self, day: dt.date) -> bool:
         """Whether ``day`` falls in the delivery window (an open end admits any day)."""
         if self.delivery_start is not None and day < self.delivery_start:

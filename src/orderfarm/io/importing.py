@@ -568,6 +568,24 @@ def sheet_names(source: bytes | str | os.PathLike[str]) -> list[str]:
         workbook.close()
 
 
+def fitting_sheet(source: bytes | str | os.PathLike[str], kind: str | None) -> str | None:
+    """The sheet of a workbook of several whose header has ``kind``'s columns (any record
+    type's, when ``None``), the first such; ``None`` when the workbook has one sheet, or no
+    sheet fits (the first is then read, and its header's problems named). A workbook may open
+    on a 说明 sheet."""
+    names = sheet_names(source)
+    if len(names) < 2:
+        return None
+    for name in names:
+        try:
+            found = detect_kind(source, format="xlsx", sheet=name)
+        except FileError:
+            continue
+        if kind is None or found == kind:
+            return name
+    return None
+
+
 def detect_kind(source: Source, *, format: str | None = None, sheet: str | None = None) -> str:
     """The record type whose columns the file's header has: every required column, and the
     most columns of all the types that qualify. ``FileError`` if none (or two) fit."""

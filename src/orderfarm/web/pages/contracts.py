@@ -117,10 +117,8 @@ def _sign(ctx: app.Ctx, season: int) -> None:
     )
     if place is None:
         return
-    chosen = [
-        c.contract_no
-        for c in s.contracts(season=season, statuses=drafts_only, place=(place[0], place[1]))
-    ]
+    drafts = s.contracts(season=season, statuses=drafts_only, place=(place[0], place[1]))
+    chosen = [c.contract_no for c in drafts]
     numbers = st.multiselect(
         ctx.t("contracts_to_sign"), chosen, default=chosen, key="c_sign_numbers"
     )
@@ -130,16 +128,11 @@ def _sign(ctx: app.Ctx, season: int) -> None:
     slots = app.Slots()
     slots.add("signed_on")
     day = on if isinstance(on, dt.date) else china_today()
-    # a day after the season's deliveries ended is more likely today's date left as it was
-    ends = [
-        c.delivery_end
-        for c in s.contracts(season=season, statuses=drafts_only, place=(place[0], place[1]))
-        if c.contract_no in numbers and c.delivery_end is not None
-    ]
-    late = bool(ends) and day > max(ends)
+    late = [c for c in drafts if c.contract_no in numbers and c.signed_after_deliveries(day)]
     checked = True
     if late:
-        st.warning(ctx.t("signed_after_window", day=day.isoformat(), end=max(ends).isoformat()))
+        end = min(c.delivery_end for c in late if c.delivery_end is not None)
+        st.warning(ctx.t("signed_after_window", day=day.isoformat(), end=end.isoformat()))
         checked = st.checkbox(
             ctx.t("checked_sign_anyway"),
             key=app.owned_key("c_sign_checked", (season, place, day, tuple(numbers))),

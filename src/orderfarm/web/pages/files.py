@@ -10,10 +10,10 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.io.columns import RECORD_TYPES
-from orderfarm.io.errors import FileError, RowProblem
+from orderfarm.io.errors import RowProblem
 from orderfarm.io.exporting import template_table
 from orderfarm.io.exports import EXPORTS
-from orderfarm.io.importing import ImportReport, detect_kind, sheet_names
+from orderfarm.io.importing import ImportReport, fitting_sheet, sheet_names
 from orderfarm.session import IMPORT_PERMISSIONS
 from orderfarm.web import app
 
@@ -85,26 +85,19 @@ def _import(ctx: app.Ctx) -> None:
 
 def _sheet(ctx: app.Ctx, data: bytes, kind: str) -> str | None:
     """The sheet of a workbook to read: the clerk's choice when it has several, first offered
-    the one whose header has the record type's columns (a workbook may open on a 说明 sheet)."""
+    the one whose header has the record type's columns (``io.importing.fitting_sheet``)."""
     names = sheet_names(data)
     if len(names) < 2:
         return None
-    fitting = next((i for i, name in enumerate(names) if _fits(data, name, kind)), 0)
+    fitting = fitting_sheet(data, kind)
     return str(
         st.selectbox(
             ctx.t("sheet"),
             names,
-            index=fitting,
-            key=app.owned_key("f_sheet", hashlib.sha256(data).hexdigest()),
+            index=names.index(fitting) if fitting is not None else 0,
+            key=app.owned_key("f_sheet", (kind, hashlib.sha256(data).hexdigest())),
         )
     )
-
-
-def _fits(data: bytes, sheet: str, kind: str) -> bool:
-    try:
-        return detect_kind(data, format="xlsx", sheet=sheet) == kind
-    except FileError:
-        return False
 
 
 def _rows(ctx: app.Ctx, problems: list[RowProblem]) -> None:
