@@ -725,7 +725,7 @@ def place_match(query: str, township: str, village: str) -> bool:
     if not words:
         return False
     both = township + village
-    return all(w in township or w in village or w in both for w in words)
+    return all(w in both for w in words)
 
 
 def initials_match(query: str, name: str) -> bool:
