@@ -389,6 +389,23 @@ def test_voiding_a_paid_delivery_is_refused_until_the_payment_is_voided(store: S
     assert store.verify().ok
 
 
+def test_a_voided_payments_reference_says_so_when_other_figures_come_under_it(
+    store: Store, hh
+) -> None:  # type: ignore[no-untyped-def]
+    store.record_delivery("C1", slip(), SEP1, "R-1")
+    p = store.record_payment(hh.resident_id, 2018, D("150.00"), SEP1, "BANK-1")
+    store.void_payment(p.id, "金额录错")
+    with pytest.raises(ConflictError) as caught:
+        store.record_payment(hh.resident_id, 2018, D("105.00"), SEP1, "BANK-1")
+    assert caught.value.code == "payment_reference_voided"
+    assert f"BANK-1 已用于第 {p.id} 号付款（2018-09-01），该付款已作废" in caught.value.message(
+        "zh"
+    )
+    # the same payment again (its file imported twice) is still the one recorded
+    again = store.record_payment(hh.resident_id, 2018, D("150.00"), SEP1, "BANK-1")
+    assert again.id == p.id and store.totals(hh.resident_id, 2018).paid == D("0.00")
+
+
 def test_inputs_on_an_unsigned_contract_are_refused_for_that_reason_only(store: Store) -> None:
     (h,) = seeded(store)
     store.add_contract(chilli_contract("C1", h))

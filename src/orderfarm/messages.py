@@ -128,6 +128,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "other figures; nothing was saved",
         "zh": "{reference} 已登记为第 {id} 号付款（{day}），内容与本次不同，未保存",
     },
+    "payment_reference_voided": {
+        "en": "{reference} was the reference of payment {id} ({day}), which is voided: a "
+        "payment made again takes a reference of its own (for instance {reference}-2); "
+        "nothing was saved",
+        "zh": "{reference} 已用于第 {id} 号付款（{day}），该付款已作废：重新付款请用新的凭证号"
+        "（如 {reference}-2），未保存",
+    },
     "user_name_taken": {"en": "{name} is taken", "zh": "{name} 已存在"},
     "required": {"en": "is required", "zh": "不能为空"},
     "float": {

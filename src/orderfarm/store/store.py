@@ -2400,15 +2400,25 @@ class Store:
             self._authorize(conn, actor, Permission.RECORD_PAYMENT)
             household = self._household_pk(conn, household_id)
             row = conn.execute(_PAYMENT_SELECT + "WHERE p.reference = ?", (reference,)).fetchone()
-            if row is not None:
-                same = (
-                    row["household_id"] == household
-                    and row["season"] == season
-                    and row["amount_fen"] == fen
-                    and row["day"] == day.isoformat()
-                    and row["note"] == note
+            same = row is not None and (
+                row["household_id"] == household
+                and row["season"] == season
+                and row["amount_fen"] == fen
+                and row["day"] == day.isoformat()
+                and row["note"] == note
+            )
+            if row is not None and row["voided"] and not same:  # its correction: a new voucher
+                raise ConflictError(
+                    f"payment reference {reference} was used by payment {row['id']}, which is "
+                    f"voided; a payment made again takes another reference (付款凭证号已用于已作废的付款)",
+                    existing=self._payment_of(row),
+                    new=(household_id, season, value, day, reference),
+                    code="payment_reference_voided",
+                    field="reference",
+                    params={"reference": reference, "id": row["id"], "day": row["day"]},
                 )
-                if same:
+            if row is not None:
+                if same:  # the same payment again (a file imported twice): the one recorded
                     return int(row["id"])
                 raise ConflictError(
                     f"payment reference {reference} is already recorded as payment {row['id']}: "
