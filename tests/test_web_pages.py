@@ -519,8 +519,9 @@ def test_an_admin_enters_a_market_price(demo_db: Path, monkeypatch: pytest.Monke
     at.button(key="m_save").click().run()
     ok(at)
     assert texts(at.success) == ["市场价 ¥1.3525 已保存"]  # a unit price shown as it is
-    # the page is drawn again after the save: it knows the day has a price now
-    assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
+    # the page is drawn again after the save: it knows the day has that price now, and
+    # warns only when another price would replace it
+    assert "该日市场价为 ¥1.3525" in texts(at.caption) and not at.warning
     at.text_input(key="m_price").input("1.40").run()
     assert any("该日已有市场价 ¥1.3525，保存将替换它" in w for w in texts(at.warning))
     with Store.open(demo_db) as store:

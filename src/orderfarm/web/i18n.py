@@ -90,6 +90,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "name, pinyin initials (e.g. zs), the end of the ID, or the village",
     },
     "no_match": {"zh": "没有找到符合条件的农户", "en": "No household matches"},
+    "pick_household": {"zh": "请选择农户", "en": "Pick a household"},
+    "pick_household_first": {
+        "zh": "请先查找并选择农户：不会默认选中列表中的第一户",
+        "en": "Find and pick the household first: the first of the list is not picked for you",
+    },
     "picker_more": {
         "zh": "共 {count} 户符合，只列出前 {shown} 户；请多输入几个字（姓名、拼音首字母或身份证号后几位）缩小范围",
         "en": "{count} households match and the first {shown} are listed: type more (name, pinyin initials or the end of the ID) to narrow",
@@ -101,6 +106,8 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "amount": {"zh": "金额", "en": "Amount"},
     "none_yet": {"zh": "暂无记录", "en": "Nothing recorded yet"},
     "voided": {"zh": "已作废", "en": "Voided"},
+    "void_reason": {"zh": "作废原因", "en": "Why voided"},
+    "void_said": {"zh": "{reason}（{day} 作废）", "en": "{reason} (voided {day})"},
     "rejected": {"zh": "拒收", "en": "Rejected"},
     "saved": {"zh": "已保存", "en": "Saved"},
     # -- weighing --
@@ -123,6 +130,12 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "slip_saved": {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
         "en": "Slip {receipt} saved: {amount}",
+    },
+    "slip_priced_again": {
+        "zh": "小票 {receipt} 因同一合同之前的小票作废已重新计价：原记录 {old} 已作废，"
+        "现为记录 {id}。请重新打印小票。",
+        "en": "Slip {receipt} was priced again when an earlier slip of its contract was voided: "
+        "record {old} is voided, the slip is now record {id}. Print its receipt again.",
     },
     "moisture_zero": {
         "zh": "水分为 0%：干货不会不含水，请填实测水分",
@@ -384,6 +397,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     # -- market prices --
     "enter_price": {"zh": "录入当日市场价", "en": "Enter the day's market price"},
     "price_per_kg": {"zh": "价格（元/公斤）", "en": "Price (yuan/kg)"},
+    "price_is": {"zh": "该日市场价为 {price}", "en": "The day's market price is {price}"},
     "price_exists": {
         "zh": "该日已有市场价 {price}，保存将替换它（已登记的收购小票仍按登记时的价格）",
         "en": "That day already has the market price {price}; saving replaces it (slips already recorded keep the price they were recorded at)",

@@ -31,6 +31,14 @@ def _plausible(ctx: app.Ctx, floor: Decimal | None, typed: str, of: tuple[object
     return bool(st.checkbox(ctx.t("checked_save_anyway"), key=key))
 
 
+def _typed(text: str) -> Decimal | None:
+    """The price typed, or ``None`` when there is none or it is not a number."""
+    try:
+        return helpers.parse_decimal(text, "market_price", required=False)
+    except ValidationError:
+        return None
+
+
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_market"))
@@ -62,7 +70,9 @@ def body(ctx: app.Ctx) -> None:
             slots.add("market_price")
         if isinstance(day, dt.date):
             existing = s.market_price(crop, form, str(grade), day)
-            if existing is not None:
+            if existing is not None and existing == _typed(str(price)):  # saved just now
+                st.caption(ctx.t("price_is", price=helpers.price(existing)))
+            elif existing is not None:
                 st.warning(ctx.t("price_exists", price=helpers.price(existing)))
         floor = product.floors.get(str(grade))
         confirmed = _plausible(ctx, floor, str(price), (crop, form, grade, day))
