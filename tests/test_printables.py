@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from orderfarm.demo import generate
-from orderfarm.money import D
+from orderfarm.money import D, format_price
 from orderfarm.pricing import Quote, Weighing, price_delivery
 from orderfarm.printables import contract_html, receipt_html, statement_html
 from orderfarm.settlement import LineKind, StatementLine, build_statement
@@ -131,3 +131,40 @@ def test_a_rejected_lot_prints_as_rejected_in_either_language() -> None:
     en = receipt_html(quote, receipt_no="R9", day=dt.date(2018, 10, 1), lang="en")
     assert "拒收 ¥0.00" in zh and "REJECTED ¥0.00" in en
     assert "Weighing receipt" in en and "rejected: moisture" in en
+
+
+def test_a_voided_records_receipt_is_marked_with_the_reason_and_day() -> None:
+    quote, live = _receipt("128.40", "3.40")
+    assert "已作废" not in live and "更正后" not in live
+    args = {"receipt_no": "A-0008", "day": dt.date(2018, 10, 30), "enterprise": FIRM}
+    voided = receipt_html(
+        quote, **args, void_reason="毛重录错 <320>", voided_on=dt.date(2018, 10, 31)
+    )
+    _self_contained(voided)
+    assert '<div class="void">已作废</div>' in voided
+    assert "作废原因：毛重录错 &lt;320&gt;（2018-10-31 作废）。本小票不作付款凭证。" in voided
+    assert f"金额 ¥{quote.amount:,.2f}（已作废）" in voided
+    assert "<title>收购小票 A-0008 已作废</title>" in voided
+    english = receipt_html(
+        quote, **args, void_reason="gross typed wrong", voided_on=dt.date(2018, 10, 31), lang="en"
+    )
+    assert "Voided on 2018-10-31: gross typed wrong. This receipt is not to be paid." in english
+    assert '<div class="void">VOID</div>' in english and "(VOID)" in english
+
+
+def test_a_corrected_record_says_it_replaces_the_earlier_one() -> None:
+    quote, _ = _receipt("128.40", "3.40")
+    args = {"receipt_no": "A-0008", "day": dt.date(2018, 10, 30)}
+    assert "更正后第 2 次记录，取代此前的记录" in receipt_html(quote, **args, revision=1)
+    assert "record 3 of this receipt, replacing the earlier one" in receipt_html(
+        quote, **args, revision=2, lang="en"
+    )
+    assert "更正后" not in receipt_html(quote, **args)
+
+
+def test_each_portion_on_a_receipt_has_its_unit_price_unit() -> None:
+    quote, page = _receipt("128.40", "3.40")
+    for portion in quote.portions:
+        assert f"{portion.kg:,.2f} kg × {format_price(portion.unit_price)} 元/kg" in page
+    english = receipt_html(quote, receipt_no="R1", day=dt.date(2018, 10, 1), lang="en")
+    assert f"× {format_price(quote.portions[0].unit_price)} yuan/kg" in english

@@ -13,6 +13,7 @@ from websupport import open_slip
 from orderfarm import Contract, D, Household, InputSupply, Weighing
 from orderfarm.auth import Permission, PermissionDenied, Role, User
 from orderfarm.errors import ValidationError
+from orderfarm.ids import mask_resident_id
 from orderfarm.session import Session, sample_households
 from orderfarm.store import RefusedError, Store
 from orderfarm.supplies import ChargeMode
@@ -283,3 +284,48 @@ def test_admin_manages_users_and_anyone_sets_their_own_password(demo_store: Stor
         li.set_password("admin", "take-over-admin")
     assert admin.set_role("li", "clerk").role is Role.CLERK
     assert not admin.set_active("li", False).active
+
+
+def test_a_voided_slip_typed_again_is_recorded_again_and_its_receipts_say_which_counts(
+    demo_store: Store,
+) -> None:
+    contract_no, _, day, grade = open_slip(demo_store)
+    clerk = Session(demo_store, CLERK)
+    first = clerk.record_delivery(contract_no, _weighing(grade), day, "A-0008")
+    assert clerk.current_delivery(first.id) == first
+    clerk.void("delivery", first.id, "毛重录错")
+    assert clerk.current_delivery(first.id) is None  # voided, and not recorded again
+    # as a file imported again: the voided record, nothing written
+    assert clerk.record_delivery(contract_no, _weighing(grade), day, "A-0008").id == first.id
+    before = demo_store.counts()["deliveries"]
+    again = clerk.record_delivery(contract_no, _weighing(grade), day, "A-0008", anew=True)
+    assert (again.revision, again.voided, again.amount) == (1, False, first.amount)
+    assert demo_store.counts()["deliveries"] == before + 1
+    twice = clerk.record_delivery(contract_no, _weighing(grade), day, "A-0008", anew=True)
+    assert twice.id == again.id  # the live record is the slip: one slip
+    assert clerk.current_delivery(first.id) == again
+    assert demo_store.audit_log()[-1].actor == "clerk" and demo_store.verify().ok
+    # each paper says whether it counts
+    (void,) = clerk.voids("delivery", [first.id, again.id]).values()
+    assert (void.record_id, void.reason, void.actor) == (first.id, "毛重录错", "clerk")
+    old = clerk.receipt_html(first.id)
+    assert "已作废" in old and f"毛重录错（{demo_store.today().isoformat()} 作废）" in old
+    new = clerk.receipt_html(again.id)
+    assert "已作废" not in new and "更正后第 2 次记录" in new
+    both = clerk.receipts_html([first.id, again.id])
+    assert both.count('<div class="void">') == 1
+
+
+def test_a_void_reason_reaches_a_viewer_with_personal_numbers_masked(demo_store: Store) -> None:
+    contract_no, _, day, grade = open_slip(demo_store)
+    clerk = Session(demo_store, CLERK)
+    slip = clerk.record_delivery(contract_no, _weighing(grade), day, "A-0009")
+    rid = demo_store.households()[0].resident_id
+    clerk.void("delivery", slip.id, f"应记在 {rid} 名下")
+    viewer = Session(demo_store, VIEWER)
+    reason = viewer.voids("delivery", [slip.id])[slip.id].reason
+    assert reason == f"应记在 {mask_resident_id(rid)} 名下"
+    assert clerk.voids("delivery", [slip.id])[slip.id].reason == f"应记在 {rid} 名下"
+    assert viewer.voids("payment", []) == {}
+    with pytest.raises(ValueError, match="no voids"):
+        viewer.voids("contract", [1])

@@ -65,6 +65,9 @@ td {{ text-align: right; padding: 0.3mm 0; }}
 .amount {{ font-size: 14pt; font-weight: bold; text-align: center; margin: 1.5mm 0; }}
 .explain {{ white-space: pre-wrap; font-size: 8.5pt; margin: 1mm 0; }}
 .sign {{ margin-top: 5mm; font-size: 8.5pt; }}
+.void {{ border: 2px solid #000; text-align: center; font-size: 13pt; font-weight: bold;
+  letter-spacing: 2pt; margin: 1mm 0 0.5mm; padding: 0.5mm; }}
+.void-why {{ text-align: center; font-size: 8.5pt; margin-bottom: 1.5mm; }}
 .receipt {{ page-break-after: always; break-after: page; }}
 .receipt:last-child {{ page-break-after: auto; break-after: auto; }}
 """
@@ -146,6 +149,16 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "net": {"zh": "净重", "en": "Net"},
     "total": {"zh": "金额", "en": "Amount"},
     "rejected": {"zh": "拒收", "en": "REJECTED"},
+    "void_mark": {"zh": "已作废", "en": "VOID"},
+    "void_why": {
+        "zh": "作废原因：{reason}（{day} 作废）。本小票不作付款凭证。",
+        "en": "Voided on {day}: {reason}. This receipt is not to be paid.",
+    },
+    "record": {"zh": "记录", "en": "Record"},
+    "revision": {
+        "zh": "更正后第 {count} 次记录，取代此前的记录",
+        "en": "corrected: record {count} of this receipt, replacing the earlier one",
+    },
     "why": {"zh": "计价说明", "en": "How the price was set"},
     "weigher": {
         "zh": "过磅员：________  交售人：________",
@@ -344,11 +357,16 @@ def _receipt_body(
     catalog: Catalog,
     lang: Lang,
     full_ids: bool,
+    revision: int,
+    void_reason: str | None,
+    voided_on: dt.date | None,
 ) -> str:
     rows: list[tuple[str, str]] = [
         (_t("receipt_no", lang), receipt_no),
         (_t("day", lang), day.isoformat()),
     ]
+    if revision > 0:  # the paper of an earlier record of this receipt no longer counts
+        rows.append((_t("record", lang), _t("revision", lang, count=revision + 1)))
     if purchase_point:
         rows.append((_t("point", lang), purchase_point))
     if contract is not None:
@@ -371,7 +389,8 @@ def _receipt_body(
     for portion in quote.portions:
         weights.append(
             (
-                f"{_kg(portion.kg)} × {format_price(portion.unit_price)}",
+                f"{format_weight(portion.kg)} kg × {format_price(portion.unit_price)} "
+                + ("元/kg" if lang == "zh" else "yuan/kg"),
                 f"{portion.amount:,.2f}",
             )
         )
@@ -379,10 +398,18 @@ def _receipt_body(
     amount = format_yuan(quote.amount)
     if not quote.accepted:
         amount = f"{_t('rejected', lang)} {amount}"
+    void = ""
+    if void_reason is not None:  # so a voided record's paper cannot pass for the one that counts
+        amount = f"{amount}（{_t('void_mark', lang)}）" if lang == "zh" else f"{amount} (VOID)"
+        on = voided_on.isoformat() if voided_on is not None else "—"
+        void = (
+            f'<div class="void">{_e(_t("void_mark", lang))}</div>\n<div class="void-why">'
+            f"{_e(_t('void_why', lang, reason=void_reason, day=on))}</div>\n"
+        )
     title = enterprise.name if enterprise is not None else ""
     return f"""<div class="receipt">
 <h1>{_e(_t("receipt_title", lang))}</h1>
-<div class="sub">{_e(title)}</div>
+{void}<div class="sub">{_e(title)}</div>
 <table>{head}</table>
 <div class="rule"></div>
 <table>{middle}</table>
@@ -407,8 +434,16 @@ def receipt_html(
     catalog: Catalog | None = None,
     lang: Lang = "zh",
     full_ids: bool = False,
+    revision: int = 0,
+    void_reason: str | None = None,
+    voided_on: dt.date | None = None,
 ) -> str:
-    """收购小票 — one weighing receipt for 80 mm paper, with the reason for its price."""
+    """收购小票 — one weighing receipt for 80 mm paper, with the reason for its price.
+
+    A record after the first of its receipt number (``revision`` > 0) says it replaces the
+    earlier one; a voided record (``void_reason``, voided on ``voided_on``) is marked 已作废
+    with the reason and the day, so that of two papers of one receipt the one that counts is
+    plain to see."""
     body = _receipt_body(
         quote,
         receipt_no=receipt_no,
@@ -420,8 +455,14 @@ def receipt_html(
         catalog=catalog or default_catalog(),
         lang=lang,
         full_ids=full_ids,
+        revision=revision,
+        void_reason=void_reason,
+        voided_on=voided_on,
     )
-    return _page(f"{_t('receipt_title', lang)} {receipt_no}", _RECEIPT_CSS, body, lang)
+    title = f"{_t('receipt_title', lang)} {receipt_no}"
+    if void_reason is not None:
+        title += f" {_t('void_mark', lang)}"
+    return _page(title, _RECEIPT_CSS, body, lang)
 
 
 def receipts_html(bodies: Iterable[str], *, lang: Lang = "zh") -> str:
@@ -441,8 +482,11 @@ def receipt_body(
     catalog: Catalog | None = None,
     lang: Lang = "zh",
     full_ids: bool = False,
+    revision: int = 0,
+    void_reason: str | None = None,
+    voided_on: dt.date | None = None,
 ) -> str:
-    """One receipt as an HTML fragment, for ``receipts_html``."""
+    """One receipt as an HTML fragment, for ``receipts_html`` (as ``receipt_html`` marks it)."""
     return _receipt_body(
         quote,
         receipt_no=receipt_no,
@@ -454,6 +498,9 @@ def receipt_body(
         catalog=catalog or default_catalog(),
         lang=lang,
         full_ids=full_ids,
+        revision=revision,
+        void_reason=void_reason,
+        voided_on=voided_on,
     )
 
 

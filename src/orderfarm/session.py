@@ -20,8 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import json
 import random
 import secrets
+import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
@@ -36,6 +38,7 @@ from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError, ValidationError
 from orderfarm.estimate import Estimate, GroupBy, GroupSummary, aggregate, estimate
 from orderfarm.ids import mask_account, mask_resident_id
+from orderfarm.io.exporting import mask_text
 from orderfarm.io.exports import (
     INSPECTION_COLUMNS,
     audit_full_export,
@@ -65,12 +68,14 @@ from orderfarm.store import (
     NotFoundError,
     Payment,
     ReportRow,
+    Slip,
     Store,
     VerifyReport,
     Void,
 )
 from orderfarm.store import users as store_users
 from orderfarm.supplies import InputSupply
+from orderfarm.units import china_day
 
 P = Permission
 T = TypeVar("T")
@@ -85,6 +90,17 @@ IMPORT_PERMISSIONS: Final = {
     "slips": P.RECORD_DELIVERY,
     "supplies": P.RECORD_INPUT,
     "payments": P.RECORD_PAYMENT,
+}
+#: The voids of records of each kind, by the records' ids (a JSON list): the record, the
+#: reason, who voided it and when.
+_VOIDS_OF: Final = {
+    kind: f"SELECT {column}, reason, actor, recorded_at FROM {table} "  # noqa: S608 (constant SQL)
+    f"WHERE {column} IN (SELECT value FROM json_each(?))"
+    for kind, table, column in (
+        ("delivery", "delivery_voids", "delivery_id"),
+        ("supply", "supply_voids", "supply_id"),
+        ("payment", "payment_voids", "payment_id"),
+    )
 }
 #: Statuses of contracts that count for a season (a draft or a cancelled one does not).
 LIVE_STATUSES: Final = (ContractStatus.SIGNED, ContractStatus.CLOSED, ContractStatus.TERMINATED)
@@ -194,6 +210,11 @@ class VoidTarget:
     day: dt.date
     amount: Decimal
     voided: bool
+
+
+def void_day(void: Void) -> dt.date:
+    """The day, in China, a record was voided."""
+    return china_day(dt.datetime.fromisoformat(void.recorded_at))
 
 
 def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
@@ -537,8 +558,13 @@ class Session:
         receipt_no: str,
         *,
         purchase_point: str = "",
+        anew: bool = False,
     ) -> Delivery:
-        """Record a weighing slip; the same slip again returns the stored record (one slip)."""
+        """Record a weighing slip; the same slip again returns the stored record (one slip).
+
+        The store answers a slip the same as a voided record of its receipt with that record
+        (a file imported again adds nothing); with ``anew`` (the weighing page's Save, typed
+        again after a void) such a slip is recorded as the receipt's next revision instead."""
         self.need(P.RECORD_DELIVERY)
         self._not_future("day", day)
         delivery = self.store.record_delivery(
@@ -549,6 +575,16 @@ class Session:
             purchase_point=purchase_point,
             actor=self.actor,
         )
+        if anew and delivery.voided:
+            Store._check_deliverable(self.store.contract(contract_no), day)
+            slip = Slip(contract_no, weighing, day, receipt_no, purchase_point)
+            # ``again``: a live record of the same slip is still the slip, a voided one is not
+            ids, _ = self.store._write(
+                lambda conn: self.store._record_slips(
+                    conn, [slip], self.actor, single=True, again=True
+                )
+            )
+            delivery = self.store.delivery(int(ids[0]))
         return self._masked_delivery(delivery)
 
     def _masked_delivery(self, d: Delivery) -> Delivery:
@@ -596,8 +632,9 @@ class Session:
     def _receipt_parts(
         self, delivery_id: int, parties: dict[str, dict[str, Any]]
     ) -> tuple[Quote, dict[str, Any]]:
-        """A slip's quote and what its receipt prints besides; ``parties`` keeps each
-        contract's parties, read once for the slips of one contract."""
+        """A slip's quote and what its receipt prints besides (a correction's revision, a
+        void's reason and day); ``parties`` keeps each contract's parties, read once for the
+        slips of one contract."""
         d = self.store.delivery(delivery_id)
         if d.contract_no not in parties:
             contract = self.store.contract(d.contract_no)
@@ -606,12 +643,34 @@ class Session:
                 "enterprise": self.store.enterprise(contract.enterprise_uscc),
                 "contract": contract,
             }
+        void = self._voids("delivery", [delivery_id]).get(delivery_id) if d.voided else None
         return d.quote, {
             "receipt_no": d.receipt_no,
             "day": d.day,
             "purchase_point": d.purchase_point,
+            "revision": d.revision,
+            # masked as the receipt masks the household's ID, whoever prints it
+            "void_reason": mask_text(void.reason) if void is not None else None,
+            "voided_on": void_day(void) if void is not None else None,
             **parties[d.contract_no],
         }
+
+    def current_delivery(self, delivery_id: int) -> Delivery | None:
+        """The record that counts now for the slip recorded as ``delivery_id``: that record
+        while it stands; once voided, the live later revision of its receipt holding the same
+        slip (recorded again when a void before it re-priced it, DESIGN §4 step 6, or typed
+        again); ``None`` when the slip stands in no record."""
+        self.need(P.VIEW_REPORTS)
+        d = self.store.delivery(delivery_id)
+        if not d.voided:
+            return self._masked_delivery(d)
+        latest = self.store.find_delivery(d.enterprise_uscc, d.season, d.receipt_no)
+        if latest is None or latest.voided or latest.revision <= d.revision:
+            return None
+        same = (latest.contract_no, latest.weighing, latest.day, latest.purchase_point)
+        if same != (d.contract_no, d.weighing, d.day, d.purchase_point):
+            return None  # another slip under the number: this one stands nowhere
+        return self._masked_delivery(latest)
 
     # -- inputs and payments -------------------------------------------------------------------
 
@@ -678,6 +737,25 @@ class Session:
             raise ValueError(f"cannot void a {kind!r}")
         head = self.store.household(record.household_id).head_name
         return VoidTarget(kind, record_id, head, label, record.day, record.amount, record.voided)
+
+    def voids(self, kind: str, record_ids: Iterable[int]) -> dict[int, Void]:
+        """The voids of those of ``record_ids`` (of ``kind``: delivery, supply or payment)
+        that are voided, by record id: the reason, who voided it and when (``void_day``).
+        Personal numbers in a reason are masked for a role that may not see them."""
+        self.need(P.VIEW_REPORTS)
+        found = self._voids(kind, record_ids)
+        if self.personal:
+            return found
+        return {i: attrs.evolve(v, reason=mask_text(v.reason)) for i, v in found.items()}
+
+    def _voids(self, kind: str, record_ids: Iterable[int]) -> dict[int, Void]:
+        if kind not in _VOIDS_OF:
+            raise ValueError(f"no voids of a {kind!r}")
+        ids = json.dumps(sorted({int(i) for i in record_ids}))
+        rows: list[sqlite3.Row] = self.store._read(
+            lambda conn: conn.execute(_VOIDS_OF[kind], (ids,)).fetchall()
+        )
+        return {int(r[0]): Void(kind, int(r[0]), r[1], r[2], r[3]) for r in rows}
 
     def void(self, kind: str, record_id: int, reason: str) -> Void:
         """Void a delivery, supply or payment record, with a reason."""
