@@ -8,13 +8,20 @@ from pathlib import Path
 import pytest
 import websupport
 from streamlit.testing.v1 import AppTest
+from test_web_pages import _served, served
 from websupport import goto, login, ok, open_slip, start, texts
 
+from orderfarm import D, Household, Weighing
+from orderfarm.io.exports import market_prices
 from orderfarm.store import Store
 from orderfarm.units import china_today
+from orderfarm.web import helpers
 from orderfarm.web.app import owned_key
+from orderfarm.web.helpers import default_slip_day, price_days
+from tests.test_store_support import chilli_contract, fixed_terms, signed
 
 demo_template, demo_db = websupport.demo_template, websupport.demo_db
+__all__ = ["served"]  # the fixture: what each download button serves
 
 
 def _weighing_page(
@@ -286,3 +293,184 @@ def test_the_receipt_number_the_page_gave_follows_the_day_until_the_clerk_types_
     at.text_input(key="w_receipt").input("PAPER-0042").run()  # the paper slip's own number
     at.date_input(key=day_key).set_value(day).run()
     assert at.text_input(key="w_receipt").value == "PAPER-0042"
+
+
+def _void_on_the_payments_page(at: AppTest, record_id: int, reason: str) -> None:
+    goto(at, "payments")
+    at.selectbox(key="v_kind").set_value("delivery")
+    at.number_input(key="v_id").set_value(record_id).run()
+    at.text_input(key="v_reason").input(reason).run()
+    at.button(key="v_save").click().run()
+    assert f"记录 {record_id} 已作废" in texts(at.success), texts(at.success)
+
+
+def test_a_slip_voided_then_typed_again_is_not_shown_saved_and_saving_records_it_again(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    at.text_input(key="w_receipt").input("A-0008").run()
+    taken = _save_a_slip(at)
+    with Store.open(demo_db) as store:
+        (first,) = [d for d in store.deliveries(contract_no=number) if d.receipt_no == taken]
+    _void_on_the_payments_page(at, first.id, "毛重录错")
+    goto(at, "weighing")
+    ok(at)
+    # the same household, contract, figures and receipt on the form (as the clerk left it,
+    # or typed again): its record is voided, so the slip is not saved
+    at.text_input(key="w_household_search").input(_name_of(demo_db, number)).run()
+    at.selectbox(key="w_contract").set_value(number).run()
+    at.text_input(key="w_receipt").input(taken).run()
+    at.text_input(key="w_gross").input("52.4").run()
+    ok(at)
+    assert not any("已保存" in t for t in texts(at.success)), texts(at.success)
+    assert not at.button(key="w_save").disabled
+    before = _deliveries(demo_db)
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert _deliveries(demo_db) == before + 1
+    with Store.open(demo_db) as store:
+        again = store.deliveries(contract_no=number)[-1]
+    assert (again.receipt_no, again.revision, again.voided) == (taken, 1, False)
+    assert f"小票 {taken} 已保存，金额 {helpers.yuan(again.amount)}" in texts(at.success)
+    name, page = served_receipt(at, served)
+    assert name == f"receipt-{taken}.html"
+    assert "更正后第 2 次记录" in page and "已作废" not in page
+    # the table says why the first record was voided
+    table = at.dataframe[0].value
+    (row,) = table[table["记录编号"] == first.id].to_dict("records")
+    assert row["已作废"] == "✓" and row["作废原因"].startswith("毛重录错（")
+    at.button(key="w_save").click().run()  # a second click: still one slip
+    assert _deliveries(demo_db) == before + 1
+
+
+def test_a_saved_slip_priced_again_after_another_void_shows_and_prints_its_current_record(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        home = _a_lone_household(store)
+        signed(
+            store,
+            chilli_contract(
+                "Q-W", home, enterprise=store.enterprises()[0], terms=fixed_terms(quota_kg=D("150"))
+            ),
+        )
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级")
+        first = store.record_delivery("Q-W", lot, day, "Q-W-1")  # 100 kg of the 150 protected
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    at.text_input(key="w_household_search").input(home.head_name).run()
+    at.selectbox(key="w_contract").set_value("Q-W").run()
+    at.date_input(key=owned_key("w_day", "Q-W")).set_value(day).run()
+    at.text_input(key="w_receipt").input("Q-W-2").run()
+    at.text_input(key="w_gross").input("102").run()
+    at.text_input(key="w_tare").input("2").run()
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert "小票 Q-W-2 已保存，金额 ¥160.00" in texts(at.success)  # 50 kg at 2.00, 50 at 1.20
+    with Store.open(demo_db) as store:  # another clerk voids the first slip meanwhile
+        store.void_delivery(first.id, "重复录入", actor="clerk")
+        current = store.find_delivery(first.enterprise_uscc, 2018, "Q-W-2")
+    assert current is not None and current.amount == D("200.00")  # all 100 kg protected now
+    at.text_input(key="w_point").input("城关").run()  # any rerun of the page
+    at.text_input(key="w_point").input("").run()
+    ok(at)
+    assert "小票 Q-W-2 已保存，金额 ¥200.00" in texts(at.success), texts(at.success)
+    assert any(f"现为记录 {current.id}" in t for t in texts(at.info)), texts(at.info)
+    assert at.button(key="w_save").disabled  # the slip stands: not saved a third time
+    _, page = served_receipt(at, served)
+    assert "200.00" in page and "已作废" not in page and "更正后第 2 次记录" in page
+
+
+def test_back_from_another_page_the_form_is_as_the_clerk_left_it(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at, number = _weighing_page(demo_db, monkeypatch)
+    day_key = owned_key("w_day", number)
+    day = at.date_input(key=day_key).value - dt.timedelta(days=1)
+    at.date_input(key=day_key).set_value(day).run()
+    at.text_input(key="w_point").input("城关收购点").run()
+    grade = at.selectbox(key="w_grade").options[1]
+    at.selectbox(key="w_grade").set_value(grade).run()
+    at.text_input(key="w_receipt").input("PAPER-0042").run()
+    at.text_input(key="w_gross").input("40").run()
+    before = _deliveries(demo_db)
+    goto(at, "payments")
+    goto(at, "weighing")
+    ok(at)
+    assert at.selectbox(key="w_contract").value == number
+    assert at.date_input(key=day_key).value == day
+    assert at.text_input(key="w_point").value == "城关收购点"
+    assert at.selectbox(key="w_grade").value == grade
+    assert at.text_input(key="w_receipt").value == "PAPER-0042"
+    assert at.text_input(key="w_gross").value == "40"
+    assert _deliveries(demo_db) == before
+
+
+def test_no_household_is_picked_for_the_clerk_and_the_working_day_carries_over(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    ok(at)
+    # a list of households, none picked: no form to type a slip into for the first of them
+    assert len(at.selectbox(key="w_household").options) > 1
+    assert at.selectbox(key="w_household").value is None
+    assert not [w for w in at.text_input if w.key == "w_gross"]
+    assert any("请先查找并选择农户" in t for t in texts(at.info))
+    goto(at, "payments")
+    goto(at, "weighing")
+    assert at.selectbox(key="w_household").value is None  # nor when the clerk comes back
+    # a day set for one household's slip is the day the next household's form starts on
+    with Store.open(demo_db) as store:
+        number, name, day, _ = open_slip(store)
+        working = day - dt.timedelta(days=3)
+        other, other_name = _open_on(store, number, working)
+        days = price_days(market_prices(store), "chilli", store.contract(other).form, "一级")
+        assert default_slip_day(store.contract(other), days, china_today()) != working
+    at.text_input(key="w_household_search").input(name).run()
+    at.selectbox(key="w_contract").set_value(number).run()
+    at.date_input(key=owned_key("w_day", number)).set_value(working).run()
+    at.text_input(key="w_point").input("城关收购点").run()
+    at.text_input(key="w_household_search").input(other_name).run()
+    at.selectbox(key="w_contract").set_value(other).run()
+    ok(at)
+    assert at.date_input(key=owned_key("w_day", other)).value == working
+    assert at.text_input(key="w_point").value == "城关收购点"
+
+
+def _name_of(db: Path, number: str) -> str:
+    with Store.open(db) as store:
+        return store.household(store.contract(number).household_id).head_name
+
+
+def _a_lone_household(store: Store) -> Household:
+    """A household whose head's name no other household has."""
+    homes = store.households()
+    names = [h.head_name for h in homes]
+    return next(h for h in homes if names.count(h.head_name) == 1)
+
+
+def _open_on(store: Store, number: str, day: dt.date) -> tuple[str, str]:
+    """Another signed contract than ``number`` taking slips on ``day``, of a household whose
+    name no other has: its number and the head's name."""
+    this = store.contract(number)
+    names = [h.head_name for h in store.households()]
+    for c in store.contracts(season=this.season):
+        name = store.household(c.household_id).head_name
+        if (
+            c.status.value == "signed"
+            and c.household_id != this.household_id
+            and c.in_window(day)
+            and names.count(name) == 1
+        ):
+            return c.contract_no, name
+    raise LookupError(f"no other contract open on {day}")  # pragma: no cover
+
+
+def served_receipt(at: AppTest, served: dict[str, tuple[str, bytes]]) -> tuple[str, str]:
+    """The receipt the page's 打印小票 button serves: its file name and page."""
+    found = _served(at, served, "w_print")
+    assert found is not None, "no receipt to print"
+    return found[0], found[1].decode()

@@ -29,9 +29,9 @@ from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.io.writers import Table, write_csv, write_xlsx
 from orderfarm.messages import Lang
-from orderfarm.session import HouseholdView, Session
+from orderfarm.session import HouseholdView, Session, void_day
 from orderfarm.settlement import OverpaymentError
-from orderfarm.store import ConflictError, NotFoundError, Store
+from orderfarm.store import ConflictError, NotFoundError, Store, Void
 from orderfarm.store import users as store_users
 from orderfarm.web import helpers
 from orderfarm.web.i18n import t
@@ -163,6 +163,13 @@ def prefill(
     return widgets
 
 
+def void_said(ctx: Ctx, void: Void | None) -> str:
+    """Why and when a record was voided, for its row in a table (blank when it stands)."""
+    if void is None:
+        return ""
+    return ctx.t("void_said", reason=void.reason, day=helpers.day(void_day(void)))
+
+
 def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
     """Problems that belong to no field of the form, under it."""
     for problem in problems:
@@ -192,10 +199,15 @@ def household_picker(
     label_key: str = "household",
     season: int | None = None,
     statuses: Collection[ContractStatus] | None = None,
+    preselect: bool = True,
 ) -> HouseholdView | None:
     """A search box (name, pinyin initials, ID tail, village) and a choice of the first
     ``PICKER_LIMIT`` matches, searched in the store; ``season`` limits the choice to the
-    households with a contract that season (in one of ``statuses``, when given)."""
+    households with a contract that season (in one of ``statuses``, when given).
+
+    Without ``preselect`` no household is chosen until the user picks one, or a search finds
+    one alone: a form that writes for the household chosen never falls to the first of the
+    list by default."""
     query = st.text_input(ctx.t("search"), key=f"{key}_search", placeholder=ctx.t("search_hint"))
     found, matched = household_matches(ctx.session, query, season, statuses)
     if not found:
@@ -204,15 +216,23 @@ def household_picker(
     if matched > len(found):
         st.info(ctx.t("picker_more", count=matched, shown=len(found)))
     by_ref = {h.ref: h for h in found}
+    if not preselect and len(found) == 1 and st.session_state.get(key) not in by_ref:
+        st.session_state[key] = found[0].ref  # the search named one household: it is picked
     ref = st.selectbox(
         ctx.t(label_key),
         list(by_ref),
+        index=0 if preselect else None,
         key=key,
         format_func=lambda r: (
             f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
         ),
+        placeholder=ctx.t("pick_household"),
     )
-    return by_ref.get(ref) if ref is not None else None
+    if ref is None or ref not in by_ref:
+        if not preselect:
+            st.info(ctx.t("pick_household_first"))
+        return None
+    return by_ref[ref]
 
 
 def season_picker(ctx: Ctx, *, key: str) -> int | None:
@@ -225,8 +245,11 @@ def season_picker(ctx: Ctx, *, key: str) -> int | None:
     return int(chosen) if chosen is not None else None
 
 
-def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView, Contract] | None:
-    """Season, then a household with a signed contract that season, then that contract.
+def signed_contract_picker(
+    ctx: Ctx, *, prefix: str, preselect: bool = True
+) -> tuple[int, HouseholdView, Contract] | None:
+    """Season, then a household with a signed contract that season (the first of the list
+    unless not ``preselect``: ``household_picker``), then that contract.
 
     Widget keys are ``{prefix}_season``, ``{prefix}_household`` and ``{prefix}_contract``.
     """
@@ -235,7 +258,9 @@ def signed_contract_picker(ctx: Ctx, *, prefix: str) -> tuple[int, HouseholdView
     if season is None:
         return None
     signed = {ContractStatus.SIGNED}
-    home = household_picker(ctx, key=f"{prefix}_household", season=season, statuses=signed)
+    home = household_picker(
+        ctx, key=f"{prefix}_household", season=season, statuses=signed, preselect=preselect
+    )
     if home is None:
         return None
     mine = {

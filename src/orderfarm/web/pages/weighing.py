@@ -18,6 +18,20 @@ from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 _WEIGHTS = ("w_gross", "w_tare", "w_moisture", "w_impurity")
+#: The form's widgets, kept for the session: Streamlit forgets the widgets of a page that was
+#: left, and the clerk back from 付款 would find the first household of the list picked and
+#: the purchase point, grade and receipt typed gone. The contract's day is kept too (its
+#: widget's key is kept as ``w_day_key``).
+_KEPT = (
+    "w_season",
+    "w_household_search",
+    "w_household",
+    "w_contract",
+    "w_grade",
+    "w_point",
+    "w_receipt",
+    *_WEIGHTS,
+)
 #: a moisture below this, under a moisture standard, is more likely a fraction typed for a
 #: percentage (0.18 for 18%)
 _ONE_PERCENT = Decimal("0.01")
@@ -28,6 +42,33 @@ def _next_slip() -> None:
     for key in _WEIGHTS:
         st.session_state[key] = ""
     st.session_state.pop("w_receipt", None)
+    st.session_state.get("w_kept", {}).pop("w_receipt", None)  # not put back (``_restore``)
+
+
+def _kept(key: str) -> bool:
+    return key in _KEPT or key == st.session_state.get("w_day_key")
+
+
+def _restore() -> None:
+    """Put back what the form held when the clerk left the page (``_keep``)."""
+    state = st.session_state
+    for key, value in state.get("w_kept", {}).items():
+        if key not in state:
+            state[key] = value
+
+
+def _keep() -> None:
+    """Keep what the form holds now for when the clerk comes back from another page."""
+    state = st.session_state
+    state["w_kept"] = {key: state[key] for key in list(state.keys()) if _kept(str(key))}
+
+
+def _working_day(day_key: str) -> None:
+    """The day the clerk set: the working day, which the next contract's form starts on too
+    (a callback)."""
+    day = st.session_state.get(day_key)
+    if isinstance(day, dt.date):
+        st.session_state["w_work_day"] = day
 
 
 def _weighing(grade: str, lang: str) -> tuple[Weighing | None, list[Problem]]:
@@ -90,9 +131,42 @@ def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> None:
 
 
 def body(ctx: app.Ctx) -> None:
-    s = ctx.session
     st.title(ctx.t("nav_weighing"))
-    picked = app.signed_contract_picker(ctx, prefix="w")
+    _restore()
+    try:
+        _form(ctx)
+    finally:
+        _keep()
+
+
+def _slips_table(ctx: app.Ctx, contract_no: str) -> None:
+    """The contract's slips, each void with its reason and day."""
+    s = ctx.session
+    slips = s.deliveries(contract_no=contract_no)
+    voids = s.voids("delivery", [d.id for d in slips if d.voided])
+    rows: list[dict[str, Any]] = [
+        {
+            ctx.t("record_id"): d.id,  # what a void (on the 付款 page) asks for
+            ctx.t("receipt_no"): d.receipt_no,
+            ctx.t("day"): helpers.day(d.day),
+            ctx.t("grade"): d.weighing.grade,
+            ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
+            ctx.t("amount"): helpers.yuan(d.amount),
+            ctx.t("rejected"): "" if d.quote.accepted else "✓",  # a lot refused: nothing paid
+            ctx.t("voided"): "✓" if d.voided else "",
+            ctx.t("void_reason"): app.void_said(ctx, voids.get(d.id)),
+        }
+        for d in slips
+    ]
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
+
+
+def _form(ctx: app.Ctx) -> None:
+    s = ctx.session
+    picked = app.signed_contract_picker(ctx, prefix="w", preselect=False)
     if picked is None:
         return
     season, _home, contract = picked
@@ -104,9 +178,14 @@ def body(ctx: app.Ctx) -> None:
             _next_slip()  # the slip on the form was saved: this contract's starts empty
         else:
             st.session_state.pop("w_receipt", None)  # numbered for this contract's day
-        return {"w_day": helpers.default_slip_day(contract, days, china_today())}
+        today = china_today()
+        working = st.session_state.get("w_work_day")
+        if isinstance(working, dt.date) and working <= today and contract.in_window(working):
+            return {"w_day": working}  # the day the clerk is entering, for every household
+        return {"w_day": helpers.default_slip_day(contract, days, today)}
 
     day_key = app.prefill("w_day_for", contract.contract_no, ["w_day"], default_day)["w_day"]
+    st.session_state["w_day_key"] = day_key
     for key in _WEIGHTS:
         st.session_state.setdefault(key, "")
 
@@ -124,7 +203,13 @@ def body(ctx: app.Ctx) -> None:
         st.text_input(ctx.t("impurity_pct"), key="w_impurity", placeholder="0")
         slots.add("impurity")
     with right:
-        day = st.date_input(ctx.t("day"), key=day_key, format="YYYY-MM-DD")
+        day = st.date_input(
+            ctx.t("day"),
+            key=day_key,
+            format="YYYY-MM-DD",
+            on_change=_working_day,
+            args=(day_key,),
+        )
         slots.add("day")
         point = st.text_input(ctx.t("purchase_point"), key="w_point")
         slots.add("purchase_point")
@@ -162,13 +247,21 @@ def body(ctx: app.Ctx) -> None:
             confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
 
     # A slip saved in this session shows as saved (and is not saved twice on a second click)
-    # while the form still holds it; the same receipt number on other data is the store's
-    # to refuse, not a slip to show as saved.
+    # while the form still holds it and its record stands: voided, it is saved again as the
+    # receipt's next revision; priced again after another slip's void, its current record is
+    # the one shown and printed. The same receipt number on other data is the store's to
+    # refuse, not a slip to show as saved.
     saved: dict[str, tuple[int, tuple[object, ...]]] = st.session_state.setdefault("w_saved", {})
     receipt_no = receipt.strip()
     slip = (contract.contract_no, weighing, day, point.strip())
     found = saved.get(receipt_no)
-    done = found[0] if found is not None and found[1] == slip else None
+    done = None
+    if found is not None and found[1] == slip:
+        done = s.current_delivery(found[0])
+        if done is None:
+            del saved[receipt_no]
+        elif done.id != found[0]:
+            st.info(ctx.t("slip_priced_again", receipt=done.receipt_no, old=found[0], id=done.id))
     clicked = st.button(
         ctx.t("save_slip"),
         key="w_save",
@@ -178,46 +271,32 @@ def body(ctx: app.Ctx) -> None:
     if clicked and weighing is not None and isinstance(day, dt.date):
         try:
             recorded = s.record_delivery(
-                contract.contract_no, weighing, day, receipt_no, purchase_point=point.strip()
+                contract.contract_no,
+                weighing,
+                day,
+                receipt_no,
+                purchase_point=point.strip(),
+                anew=True,  # typed again after its record was voided: recorded again
             )
         except (ValidationError, ConflictError) as exc:
             slots.refuse(exc, ctx.lang)  # or the receipt is taken
         else:
             saved[receipt_no] = (recorded.id, slip)
-            done = recorded.id
+            done = recorded
     if done is not None:
-        stored = s.delivery(done)
-        st.success(
-            ctx.t("slip_saved", receipt=stored.receipt_no, amount=helpers.yuan(stored.amount))
-        )
+        st.success(ctx.t("slip_saved", receipt=done.receipt_no, amount=helpers.yuan(done.amount)))
         cols = st.columns(2)
         cols[0].download_button(
             ctx.t("print_receipt"),
-            data=s.receipt_html(done, lang=ctx.lang).encode(),
-            file_name=f"receipt-{stored.receipt_no}.html",
+            data=s.receipt_html(done.id, lang=ctx.lang).encode(),
+            file_name=f"receipt-{done.receipt_no}.html",
             mime="text/html",
             key="w_print",
         )
         cols[1].button(ctx.t("next_slip"), key="w_next", on_click=_next_slip)
 
     st.subheader(ctx.t("slips_of_contract"))
-    rows: list[dict[str, Any]] = [
-        {
-            ctx.t("record_id"): d.id,  # what a void (on the 付款 page) asks for
-            ctx.t("receipt_no"): d.receipt_no,
-            ctx.t("day"): helpers.day(d.day),
-            ctx.t("grade"): d.weighing.grade,
-            ctx.t("net_kg"): helpers.kg(d.quote.net_kg),
-            ctx.t("amount"): helpers.yuan(d.amount),
-            ctx.t("rejected"): "" if d.quote.accepted else "✓",  # a lot refused: nothing paid
-            ctx.t("voided"): "✓" if d.voided else "",
-        }
-        for d in s.deliveries(contract_no=contract.contract_no)
-    ]
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
-    else:
-        st.caption(ctx.t("none_yet"))
+    _slips_table(ctx, contract.contract_no)
 
 
 app.run(body)
