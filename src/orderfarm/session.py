@@ -201,7 +201,7 @@ class InspectionItem:
 @attrs.frozen
 class VoidTarget:
     """The record a void would cancel: whose it is, which slip, supply or payment, its day and
-    amount, and whether it is voided already."""
+    amount, and whether it is voided already (``void``: why and when)."""
 
     kind: str
     record_id: int
@@ -210,6 +210,7 @@ class VoidTarget:
     day: dt.date
     amount: Decimal
     voided: bool
+    void: Void | None = None
 
 
 def void_day(void: Void) -> dt.date:
@@ -736,7 +737,10 @@ class Session:
         else:
             raise ValueError(f"cannot void a {kind!r}")
         head = self.store.household(record.household_id).head_name
-        return VoidTarget(kind, record_id, head, label, record.day, record.amount, record.voided)
+        void = self.voids(kind, [record_id]).get(record_id) if record.voided else None
+        return VoidTarget(
+            kind, record_id, head, label, record.day, record.amount, record.voided, void
+        )
 
     def voids(self, kind: str, record_ids: Iterable[int]) -> dict[int, Void]:
         """The voids of those of ``record_ids`` (of ``kind``: delivery, supply or payment)

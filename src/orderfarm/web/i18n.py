@@ -284,6 +284,17 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "charge": {"zh": "结算方式", "en": "Charged as"},
     "supply_reference": {"zh": "配发单号", "en": "Supply reference"},
     "input_saved": {"zh": "已登记 {item}，金额 {amount}", "en": "{item} recorded: {amount}"},
+    "input_recorded": {
+        "zh": "配发单 {reference} 已登记为记录 {id}（{item}，{amount}），未重复登记",
+        "en": "Supply {reference} is recorded already as record {id} ({item}, {amount}): "
+        "not recorded again",
+    },
+    "input_recorded_voided": {
+        "zh": "配发单 {reference} 已登记为记录 {id}，但该记录已作废：{why}。未重复登记；"
+        "如需重新登记，请使用新的配发单号",
+        "en": "Supply {reference} was recorded as record {id}, which is voided: {why}. Nothing "
+        "recorded; a supply recorded again takes a new reference",
+    },
     "inputs_of_household": {"zh": "该户的投入品", "en": "Inputs of this household"},
     # -- payments and voids --
     "proceeds": {"zh": "收购款", "en": "Proceeds"},
@@ -299,6 +310,17 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "note": {"zh": "备注", "en": "Note"},
     "record_payment": {"zh": "登记付款", "en": "Record the payment"},
     "payment_saved": {"zh": "已登记付款 {amount}", "en": "Payment of {amount} recorded"},
+    "payment_recorded": {
+        "zh": "凭证号 {reference} 的付款 {amount} 已登记为记录 {id}，未重复登记",
+        "en": "The payment of {amount} under {reference} is recorded already as record {id}: "
+        "not recorded again",
+    },
+    "payment_recorded_voided": {
+        "zh": "凭证号 {reference} 的这笔付款已登记为记录 {id}，但该记录已作废：{why}。未重复登记；"
+        "如需重新付款，请使用新的凭证号",
+        "en": "This payment under {reference} was recorded as record {id}, which is voided: "
+        "{why}. Nothing recorded; a payment made again takes a new reference",
+    },
     "payments_of_household": {
         "zh": "该户本年度付款",
         "en": "Payments of this household this season",
@@ -320,7 +342,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "{kind} {id}：{name}，{label}，{day}，{amount}",
         "en": "{kind} {id}: {name}, {label}, {day}, {amount}",
     },
-    "already_voided": {"zh": "已作废：{what}", "en": "Voided already: {what}"},
+    "already_voided": {
+        "zh": "已作废：{what}。作废原因：{why}",
+        "en": "Voided already: {what}. Why: {why}",
+    },
     "repriced": {
         "zh": "同一合同之后的小票已按释放的保护收购量重新计价，新记录：{ids}。请重新打印这些小票。",
         "en": "Later slips of the same contract were priced again on the protected quantity "

@@ -8,6 +8,7 @@ import streamlit as st
 
 from orderfarm.messages import record_name
 from orderfarm.money import format_rate
+from orderfarm.store import AuditEntry
 from orderfarm.web import app, helpers
 from orderfarm.web.i18n import named
 
@@ -48,6 +49,14 @@ def _ref(ctx: app.Ctx, entity: str, ref: str) -> str:
     return ref
 
 
+def _reason(entry: AuditEntry) -> str:
+    """A void's reason, as its entry recorded it (blank for other entries)."""
+    if not entry.action.startswith("void_"):
+        return ""
+    record = entry.data().get("record")
+    return str(record.get("reason", "")) if isinstance(record, dict) else ""
+
+
 def _log(ctx: app.Ctx) -> None:
     s = ctx.session
     st.subheader(ctx.t("audit_log"))
@@ -66,6 +75,7 @@ def _log(ctx: app.Ctx) -> None:
                 ctx.t("actor"): e.actor,
                 ctx.t("action"): named("audit_action", e.action, ctx.lang),
                 ctx.t("record"): f"{record_name(e.entity, ctx.lang)} {_ref(ctx, e.entity, e.ref)}",
+                ctx.t("reason"): _reason(e),
                 ctx.t("hash"): e.hash[:12],
             }
             for e in reversed(entries)
@@ -103,6 +113,7 @@ def _sample(ctx: app.Ctx) -> None:
         st.download_button(
             ctx.t("download"), data=prepared[1], file_name=prepared[2], key="a_download"
         )
+    voids = s.voids("delivery", [d.id for item in items for d in item.deliveries if d.voided])
     for item in items:
         h = item.household
         total = sum((d.amount for d in item.deliveries if not d.voided), start=Decimal(0))
@@ -126,6 +137,7 @@ def _sample(ctx: app.Ctx) -> None:
                         if d.quote.accepted
                         else "✓",  # a lot refused: nothing paid
                         ctx.t("voided"): "✓" if d.voided else "",
+                        ctx.t("void_reason"): app.void_said(ctx, voids.get(d.id)),
                     }
                     for d in item.deliveries
                 ],

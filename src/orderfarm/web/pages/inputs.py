@@ -7,10 +7,34 @@ import datetime as dt
 import streamlit as st
 
 from orderfarm.errors import ValidationError
-from orderfarm.store import ConflictError
+from orderfarm.store import ConflictError, InputRecord
 from orderfarm.supplies import ChargeMode, InputSupply
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
+
+
+def _say_saved(ctx: app.Ctx, record: InputRecord, *, again: bool) -> None:
+    """Say the supply was recorded, or, saved ``again`` (a second click, or typed twice), under
+    which record it was recorded already, and why that one is voided if it is."""
+    amount = helpers.yuan(record.amount)
+    if not again:
+        st.success(ctx.t("input_saved", item=record.supply.item, amount=amount))
+    elif record.voided:
+        void = ctx.session.voids("supply", [record.id]).get(record.id)
+        why = app.void_said(ctx, void)
+        st.warning(
+            ctx.t("input_recorded_voided", id=record.id, reference=record.reference, why=why)
+        )
+    else:
+        st.info(
+            ctx.t(
+                "input_recorded",
+                id=record.id,
+                reference=record.reference,
+                item=record.supply.item,
+                amount=amount,
+            )
+        )
 
 
 def body(ctx: app.Ctx) -> None:
@@ -74,6 +98,8 @@ def body(ctx: app.Ctx) -> None:
         if problems or supply is None:
             app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
         else:
+            # the store answers the same supply again with the one recorded
+            recorded = {r.id for r in s.input_records(household=home.ref, season=season)}
             try:
                 record = s.supply_input(
                     contract.contract_no,
@@ -84,12 +110,10 @@ def body(ctx: app.Ctx) -> None:
             except (ValidationError, ConflictError) as exc:
                 slots.refuse(exc, ctx.lang)  # or the reference is taken
             else:
-                st.success(
-                    ctx.t(
-                        "input_saved", item=record.supply.item, amount=helpers.yuan(record.amount)
-                    )
-                )
+                _say_saved(ctx, record, again=record.id in recorded)
     st.subheader(ctx.t("inputs_of_household"))
+    records = s.input_records(household=home.ref, season=season)
+    voids = s.voids("supply", [r.id for r in records if r.voided])
     rows = [
         {
             ctx.t("record_id"): r.id,  # what a void (on the 付款 page) asks for
@@ -102,8 +126,9 @@ def body(ctx: app.Ctx) -> None:
             ctx.t("charge"): ctx.t(f"charge_{r.supply.charge.value}"),
             ctx.t("amount"): helpers.yuan(r.amount),
             ctx.t("voided"): "✓" if r.voided else "",
+            ctx.t("void_reason"): app.void_said(ctx, voids.get(r.id)),
         }
-        for r in s.input_records(household=home.ref, season=season)
+        for r in records
     ]
     if rows:
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -10,7 +10,7 @@ from orderfarm.auth import Permission
 from orderfarm.errors import ValidationError
 from orderfarm.session import VoidTarget
 from orderfarm.settlement import OverpaymentError, Statement
-from orderfarm.store import ConflictError, NotFoundError
+from orderfarm.store import ConflictError, NotFoundError, Payment
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
@@ -28,12 +28,31 @@ def _totals(ctx: app.Ctx, statement: Statement) -> None:
 _FORM = ("p_amount", "p_reference", "p_note")
 
 
-def _done(message: str) -> None:
-    """Say ``message`` on the page drawn again: the totals and tables above the form then
-    show what was just written, and the form starts empty."""
-    st.session_state["p_done"] = message
+def _done(message: str, level: str = "success") -> None:
+    """Say ``message`` on the page drawn again (as a ``success``, ``info`` or ``warning``):
+    the totals and tables above the form then show what was just written, and the form
+    starts empty."""
+    st.session_state["p_done"] = (level, message)
     st.session_state.pop("p_form_for", None)
     st.rerun()
+
+
+def _recorded_before(ctx: app.Ctx, payment: Payment) -> tuple[str, str]:
+    """What to say of a payment saved that was recorded already (the same payment again: a
+    second click, or typed twice), and how: under which record, and why it is voided if it
+    is (the payment then stands nowhere)."""
+    if payment.voided:
+        void = ctx.session.voids("payment", [payment.id]).get(payment.id)
+        why = app.void_said(ctx, void)
+        return (
+            ctx.t("payment_recorded_voided", id=payment.id, reference=payment.reference, why=why),
+            "warning",
+        )
+    amount = helpers.yuan(payment.amount)
+    return (
+        ctx.t("payment_recorded", id=payment.id, reference=payment.reference, amount=amount),
+        "info",
+    )
 
 
 def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
@@ -57,6 +76,8 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
         note = st.text_input(ctx.t("note"), key=keys["p_note"])
         slots.add("note")
     if st.button(ctx.t("record_payment"), key="p_save", type="primary"):
+        # the store answers the same payment again with the one recorded
+        recorded = {p.id for p in s.payments(household=ref, season=season)}
         try:
             value = helpers.parse_decimal(str(amount), "amount")
             assert value is not None
@@ -71,7 +92,12 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
         except (ValidationError, OverpaymentError, ConflictError) as exc:  # a reference taken
             slots.refuse(exc, ctx.lang)
         else:
-            _done(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
+            if payment.id in recorded:
+                _done(*_recorded_before(ctx, payment))
+            else:
+                _done(ctx.t("payment_saved", amount=helpers.yuan(payment.amount)))
+    payments = s.payments(household=ref, season=season)
+    voids = s.voids("payment", [p.id for p in payments if p.voided])
     rows = [
         {
             ctx.t("record_id"): p.id,
@@ -80,8 +106,9 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
             ctx.t("amount"): helpers.yuan(p.amount),
             ctx.t("note"): p.note,
             ctx.t("voided"): "✓" if p.voided else "",
+            ctx.t("void_reason"): app.void_said(ctx, voids.get(p.id)),
         }
-        for p in s.payments(household=ref, season=season)
+        for p in payments
     ]
     st.subheader(ctx.t("payments_of_household"))
     if rows:
@@ -110,7 +137,7 @@ def _target(ctx: app.Ctx, kind: str, record_id: int) -> VoidTarget | None:
         amount=helpers.yuan(target.amount),
     )
     if target.voided:
-        st.warning(ctx.t("already_voided", what=said))
+        st.warning(ctx.t("already_voided", what=said, why=app.void_said(ctx, target.void)))
     else:
         st.info(said)
     return target
@@ -171,7 +198,8 @@ def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_payments"))
     done = st.session_state.pop("p_done", None)
     if done:
-        st.success(done)
+        level, message = done
+        {"info": st.info, "warning": st.warning}.get(level, st.success)(message)
     season = app.season_picker(ctx, key="p_season")
     if season is None:
         return
