@@ -68,7 +68,6 @@ from orderfarm.store import (
     NotFoundError,
     Payment,
     ReportRow,
-    Slip,
     Store,
     VerifyReport,
     Void,
@@ -575,17 +574,8 @@ class Session:
             receipt_no,
             purchase_point=purchase_point,
             actor=self.actor,
+            anew=anew,
         )
-        if anew and delivery.voided:
-            Store._check_deliverable(self.store.contract(contract_no), day)
-            slip = Slip(contract_no, weighing, day, receipt_no, purchase_point)
-            # ``again``: a live record of the same slip is still the slip, a voided one is not
-            ids, _ = self.store._write(
-                lambda conn: self.store._record_slips(
-                    conn, [slip], self.actor, single=True, again=True
-                )
-            )
-            delivery = self.store.delivery(int(ids[0]))
         return self._masked_delivery(delivery)
 
     def _masked_delivery(self, d: Delivery) -> Delivery:

@@ -1803,18 +1803,29 @@ class Store:
         *,
         purchase_point: str = "",
         actor: str = DEFAULT_ACTOR,
+        anew: bool = False,
     ) -> Delivery:
         """Record one weighing slip, priced with the contract's terms, the day's market price
         and the accepted kg already delivered under the contract.
 
-        Recording the same slip again returns the existing record and writes nothing; the same
-        receipt number (per enterprise and season) with different data is a ``ConflictError``.
-        A contract that is not signed, or a day outside its delivery window, is a
-        ``RefusedError``; a lot over the maximum moisture is recorded as rejected, amount 0.
+        Recording the same slip again returns the existing record and writes nothing — also
+        a voided one (a file imported again adds nothing), unless ``anew`` (the slip typed
+        again after its void): it is then recorded as the receipt's next revision. The same
+        receipt number (per enterprise and season) with different data is a
+        ``ConflictError``. A contract that is not signed, or a day outside its delivery
+        window, is a ``RefusedError``; a lot over the maximum moisture is recorded as
+        rejected, amount 0.
         """
         slip = Slip(contract_no, weighing, day, receipt_no, purchase_point)
         actor = _check_actor(actor)
-        ids, _ = self._write(lambda conn: self._record_slips(conn, [slip], actor, single=True))
+
+        def work(conn: sqlite3.Connection) -> list[int]:
+            if anew:  # ``again`` takes deliverability as given: a slip typed anew is checked
+                self._check_deliverable(self._contract_row(conn, contract_no).contract, day)
+            ids, _ = self._record_slips(conn, [slip], actor, single=True, again=anew)
+            return ids
+
+        ids: list[int] = self._write(work)
         return self.delivery(ids[0])
 
     def record_deliveries(
