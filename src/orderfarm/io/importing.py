@@ -539,12 +539,20 @@ def in_library_units(
 
 #: What the first cell of a row of sums says (合计, 总计：, 小计, Total)
 _TOTAL_ROW: Final = re.compile(r"(合计|总计|小计|共计|total|sum)[:：]?", re.IGNORECASE)
+#: The first characters such a cell can start with (full-width letters too)
+_TOTAL_STARTS: Final = frozenset("合总小共TtSsＴｔＳｓ")
 
 
 def is_total_row(cells: Sequence[str]) -> bool:
     """Whether a row is a sheet's row of sums: its first non-blank cell says so."""
-    first = next((c for c in cells if c.strip()), "")
-    return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", first).strip()) is not None
+    for cell in cells:
+        if cell.strip():
+            break
+    else:
+        return False
+    if cell.lstrip()[:1] not in _TOTAL_STARTS:  # most rows: a receipt number, a name
+        return False
+    return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", cell).strip()) is not None
 
 
 def _times(factor: Decimal, number: re.Match[str]) -> str:

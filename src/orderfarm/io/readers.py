@@ -20,6 +20,7 @@ import contextlib
 import csv
 import datetime as dt
 import io
+import operator
 import os
 import re
 import zipfile
@@ -285,13 +286,17 @@ class TableReader:
 
     def _checked_cells(self, cells: Iterator[list[str]]) -> Iterator[list[str]]:
         identifiers = tuple(self.identifiers)
-        number = self.header_row
-        for row in cells:
-            number += 1
-            for index in identifiers:
-                # "+" first: a receipt or contract number seldom has one, and it is cheap
-                if index < len(row) and "+" in row[index] and lost_digits(row[index]):
-                    raise self._lost(number, index, row[index])
+        pick = operator.itemgetter(*identifiers, identifiers[0])  # a tuple, even for one
+        for number, row in enumerate(cells, self.header_row + 1):
+            # a receipt or contract number seldom has a "+": look closer only at a row that has
+            try:
+                plus = "+" in "".join(pick(row))
+            except IndexError:  # a short row: its own cells
+                plus = True
+            if plus:
+                for index in identifiers:
+                    if index < len(row) and "+" in row[index] and lost_digits(row[index]):
+                        raise self._lost(number, index, row[index])
             yield row
 
     def _check_identifiers(self, number: int, values: Sequence[object]) -> None:
