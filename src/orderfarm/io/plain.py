@@ -25,7 +25,7 @@ from orderfarm.errors import OrderfarmError, Problem
 from orderfarm.io.columns import RecordType
 from orderfarm.io.errors import FileError, RowProblem
 from orderfarm.io.importing import ImportReport, RowStream, is_total_row
-from orderfarm.io.readers import Source, TableReader
+from orderfarm.io.readers import Source, TableReader, lost_digits
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
 from orderfarm.money import ZERO, to_grams
@@ -120,6 +120,10 @@ def _read(stream: RowStream) -> Iterator[PlainSlip]:
         report.rows += 1
         receipt = cells[i_receipt].strip()
         contract_no = cells[i_contract].strip()
+        if ("+" in receipt or "+" in contract_no) and (
+            lost_digits(receipt) or lost_digits(contract_no)
+        ):  # 2.01811E+11: a number Excel cut to 15 digits, which the general reader refuses
+            raise NotPlain(number, "an identifier saved as a number")
         grade = cells[i_grade].strip()
         point = cells[i_point].strip() if i_point >= 0 else ""
         text = cells[i_day]

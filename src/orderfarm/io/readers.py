@@ -20,7 +20,6 @@ import contextlib
 import csv
 import datetime as dt
 import io
-import operator
 import os
 import re
 import zipfile
@@ -277,27 +276,11 @@ class TableReader:
 
     def csv_cells(self) -> Iterator[list[str]] | None:
         """For a CSV, the rows after the header as the ``csv`` module reads them: blank rows
-        kept, a malformed row raising ``csv.Error`` (``rows()`` words it), an identifier as
-        Excel shows a long number refused (``FileError``); ``None`` for XLSX. Read this or
-        ``rows()``, not both."""
-        if self._csv is None or not self.identifiers:
-            return self._csv
-        return self._checked_cells(self._csv)
-
-    def _checked_cells(self, cells: Iterator[list[str]]) -> Iterator[list[str]]:
-        identifiers = tuple(self.identifiers)
-        pick = operator.itemgetter(*identifiers, identifiers[0])  # a tuple, even for one
-        for number, row in enumerate(cells, self.header_row + 1):
-            # a receipt or contract number seldom has a "+": look closer only at a row that has
-            try:
-                plus = "+" in "".join(pick(row))
-            except IndexError:  # a short row: its own cells
-                plus = True
-            if plus:
-                for index in identifiers:
-                    if index < len(row) and "+" in row[index] and lost_digits(row[index]):
-                        raise self._lost(number, index, row[index])
-            yield row
+        kept, a malformed row raising ``csv.Error`` (``rows()`` words it); ``None`` for XLSX.
+        Its identifiers are not looked at (``rows()`` refuses one Excel cut to 15 digits,
+        ``lost_digits``): the caller looks at those it reads. Read this or ``rows()``, not
+        both."""
+        return self._csv
 
     def _check_identifiers(self, number: int, values: Sequence[object]) -> None:
         """Refuse row ``number`` if a cell of an identifier column lost digits as a number."""
