@@ -109,6 +109,10 @@ def test_a_contract_is_created_from_a_template_and_signed_with_its_village(
     _new_household(demo_db)
     at = _page(demo_db, monkeypatch, "clerk", "contracts")
     at.text_input(key="c_household_search").input("zs").run()
+    picker = at.selectbox(key="c_household")
+    assert picker.value is None  # not the first of the list for the clerk: picked by hand
+    (new,) = [i for i, o in enumerate(picker.options) if "张三" in o and "新建村" in o]
+    picker.select_index(new).run()
     at.text_input(key="c_area").input("abc").run()
     assert "面积（亩）: 不是有效数字" in _errors(at)
     assert at.button(key="c_create").disabled
@@ -795,3 +799,13 @@ def test_the_dashboard_shows_what_makes_the_outstanding_amount(
     at.radio(key="d_by").set_value("crop").run()
     assert any(c.startswith("按作物分组时") for c in texts(at.caption))
     assert "扣回垫付款" in at.dataframe[0].value.columns
+
+
+@pytest.mark.parametrize(("page", "key"), [("payments", "p_household"), ("inputs", "i_household")])
+def test_a_page_that_writes_money_picks_no_household_for_the_clerk(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, page: str, key: str
+) -> None:
+    at = _page(demo_db, monkeypatch, "clerk", page)
+    assert at.selectbox(key=key).value is None
+    assert "请先查找并选择农户" in " ".join(texts(at.info))
+    assert not [b for b in at.button if b.key in ("p_save", "i_save")]  # no form to save

@@ -50,7 +50,7 @@ def _create(ctx: app.Ctx, season: int) -> None:
         area = st.text_input(ctx.t("area_mu"), key="c_area", placeholder="1.5")
         slots.add("area_mu")
     with right:
-        home = app.household_picker(ctx, key="c_household")
+        home = app.household_picker(ctx, key="c_household", preselect=False)
         number = st.text_input(ctx.t("contract_no"), key="c_number")
         slots.add("contract_no")
     if home is None or uscc is None or crop_form is None:

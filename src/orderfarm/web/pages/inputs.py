@@ -40,7 +40,7 @@ def _say_saved(ctx: app.Ctx, record: InputRecord, *, again: bool) -> None:
 def body(ctx: app.Ctx) -> None:
     s = ctx.session
     st.title(ctx.t("nav_inputs"))
-    picked = app.signed_contract_picker(ctx, prefix="i")
+    picked = app.signed_contract_picker(ctx, prefix="i", preselect=False)
     if picked is None:
         return
     season, home, contract = picked

@@ -203,7 +203,7 @@ def body(ctx: app.Ctx) -> None:
     season = app.season_picker(ctx, key="p_season")
     if season is None:
         return
-    home = app.household_picker(ctx, key="p_household", season=season)
+    home = app.household_picker(ctx, key="p_household", season=season, preselect=False)
     if home is not None:
         _pay(ctx, home.ref, season)
     if s.may(Permission.VOID_RECORD):
