@@ -242,6 +242,17 @@ def test_the_inspection_checklist_lists_every_sampled_slip_and_a_household_witho
     assert refused == [d.receipt_no for d in slips if not d.quote.accepted]
     assert body[[r[0] for r in body].index("张三")][:2] == ("张三", "大荆镇东沟村")
     assert all(r[-2] is None and r[-1] is None for r in body)  # for the inspector to fill
+    # a voided slip says why, beside its 已作废 mark, as the paper in the village will not
+    for voided in slips:  # one whose household is not paid beyond what would be left
+        try:
+            admin.void("delivery", voided.id, "磅秤读数录错")
+        except RefusedError:
+            continue
+        break
+    table = admin.inspection_table(2018, everyone, 3)
+    reason = [c.key for c in table.columns].index("void_reason")
+    (row,) = [r for r in table.rows if r[3] == voided.receipt_no and r[reason]]
+    assert row[reason] == "磅秤读数录错"
     with pytest.raises(PermissionDenied):
         Session(demo_store, CLERK).inspection_table(2018, 5, 3)
 

@@ -918,6 +918,7 @@ class Session:
         items = self.inspection_sample(season, size, seed)
         if self.personal:  # full resident IDs leave the store in a file: audited, as exports are
             audit_full_export(self.store, "inspection", season=season, actor=self.actor)
+        voids = self.voids("delivery", (d.id for item in items for d in item.deliveries))
         for item in items:
             h = item.household
             home: list[Cell] = [h.head_name, h.place, h.resident_id]
@@ -936,6 +937,7 @@ class Session:
                     d.amount,
                     not d.quote.accepted,
                     d.voided,
+                    voids[d.id].reason if d.id in voids else "",
                     "",
                     "",
                 ]

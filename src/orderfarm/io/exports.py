@@ -120,6 +120,7 @@ INSPECTION_COLUMNS: Final = (
     _c("amount", "金额（元）", Kind.MONEY),
     _c("rejected", "拒收", Kind.BOOL),
     _c("voided", "已作废", Kind.BOOL),
+    _c("void_reason", "作废原因"),
     _c("checked", "核对结果"),
     _c("remark", "备注"),
 )
