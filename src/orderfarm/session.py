@@ -20,10 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import json
 import random
 import secrets
-import sqlite3
 import threading
 from collections.abc import Callable, Collection, Iterable, Sequence
 from decimal import Decimal
@@ -89,17 +87,6 @@ IMPORT_PERMISSIONS: Final = {
     "slips": P.RECORD_DELIVERY,
     "supplies": P.RECORD_INPUT,
     "payments": P.RECORD_PAYMENT,
-}
-#: The voids of records of each kind, by the records' ids (a JSON list): the record, the
-#: reason, who voided it and when.
-_VOIDS_OF: Final = {
-    kind: f"SELECT {column}, reason, actor, recorded_at FROM {table} "  # noqa: S608 (constant SQL)
-    f"WHERE {column} IN (SELECT value FROM json_each(?))"
-    for kind, table, column in (
-        ("delivery", "delivery_voids", "delivery_id"),
-        ("supply", "supply_voids", "supply_id"),
-        ("payment", "payment_voids", "payment_id"),
-    )
 }
 #: Statuses of contracts that count for a season (a draft or a cancelled one does not).
 LIVE_STATUSES: Final = (ContractStatus.SIGNED, ContractStatus.CLOSED, ContractStatus.TERMINATED)
@@ -634,7 +621,7 @@ class Session:
                 "enterprise": self.store.enterprise(contract.enterprise_uscc),
                 "contract": contract,
             }
-        void = self._voids("delivery", [delivery_id]).get(delivery_id) if d.voided else None
+        void = self.store.voids("delivery", [delivery_id]).get(delivery_id) if d.voided else None
         return d.quote, {
             "receipt_no": d.receipt_no,
             "day": d.day,
@@ -737,19 +724,10 @@ class Session:
         that are voided, by record id: the reason, who voided it and when (``void_day``).
         Personal numbers in a reason are masked for a role that may not see them."""
         self.need(P.VIEW_REPORTS)
-        found = self._voids(kind, record_ids)
+        found = self.store.voids(kind, record_ids)
         if self.personal:
             return found
         return {i: attrs.evolve(v, reason=mask_text(v.reason)) for i, v in found.items()}
-
-    def _voids(self, kind: str, record_ids: Iterable[int]) -> dict[int, Void]:
-        if kind not in _VOIDS_OF:
-            raise ValueError(f"no voids of a {kind!r}")
-        ids = json.dumps(sorted({int(i) for i in record_ids}))
-        rows: list[sqlite3.Row] = self.store._read(
-            lambda conn: conn.execute(_VOIDS_OF[kind], (ids,)).fetchall()
-        )
-        return {int(r[0]): Void(kind, int(r[0]), r[1], r[2], r[3]) for r in rows}
 
     def void(self, kind: str, record_id: int, reason: str) -> Void:
         """Void a delivery, supply or payment record, with a reason."""

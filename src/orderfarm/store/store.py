@@ -454,6 +454,18 @@ _SUPPLY_SELECT = (
     "LEFT JOIN supply_voids v ON v.supply_id = s.id "
 )
 
+#: The voids of records of each kind, by the records' ids (a JSON list): the record, the
+#: reason, who voided it and when.
+_VOIDS_OF: Final = {
+    kind: f"SELECT {column}, reason, actor, recorded_at FROM {table} "  # noqa: S608 (constant SQL)
+    f"WHERE {column} IN (SELECT value FROM json_each(?))"
+    for kind, table, column in (
+        ("delivery", "delivery_voids", "delivery_id"),
+        ("supply", "supply_voids", "supply_id"),
+        ("payment", "payment_voids", "payment_id"),
+    )
+}
+
 _PAYMENT_SELECT = (
     "SELECT p.*, h.resident_id, (v.payment_id IS NOT NULL) AS voided FROM payments p "
     "JOIN households h ON h.id = p.household_id "
@@ -2544,6 +2556,17 @@ class Store:
         return result
 
     # -- voids -------------------------------------------------------------------------------------
+
+    def voids(self, kind: str, record_ids: Iterable[int]) -> dict[int, Void]:
+        """The voids of those of ``record_ids`` (of ``kind``: delivery, supply or payment)
+        that are voided, by record id: the reason, who voided it and when."""
+        if kind not in _VOIDS_OF:
+            raise ValueError(f"no voids of a {kind!r}")
+        ids = json.dumps(sorted({int(i) for i in record_ids}))
+        rows: list[tuple[Any, ...]] = self._read(
+            lambda conn: conn.execute(_VOIDS_OF[kind], (ids,)).fetchall()
+        )
+        return {int(r[0]): Void(kind, int(r[0]), r[1], r[2], r[3]) for r in rows}
 
     def void_delivery(self, delivery_id: int, reason: str, *, actor: str = DEFAULT_ACTOR) -> Void:
         """Void a delivery (a correction naming it and a reason). Refused when it would leave
