@@ -2171,27 +2171,10 @@ class Store:
         return result
 
     def find_delivery(self, enterprise_uscc: str, season: int, receipt_no: str) -> Delivery | None:
-        """The latest record of a receipt number (per enterprise and season), or ``None``."""
-
-        def work(conn: sqlite3.Connection) -> Delivery | None:
-            row = conn.execute(
-                _DELIVERY_SELECT + "WHERE e.uscc = ? AND d.season = ? AND d.receipt_no = ? "
-                "ORDER BY d.revision DESC LIMIT 1",
-                (enterprise_uscc, season, receipt_no),
-            ).fetchone()
-            if row is None:  # written with other leading zeros (0001 for 1): the same slip
-                enterprise = conn.execute(
-                    "SELECT id FROM enterprises WHERE uscc = ?", (enterprise_uscc,)
-                ).fetchone()
-                if enterprise is not None:
-                    live = receipt_otherwise(
-                        conn, int(enterprise[0]), season, receipt_no, _DELIVERY_OTHERWISE
-                    )
-                    row = live[-1] if live else None
-            return self._delivery_of(row, {}) if row is not None else None
-
-        result: Delivery | None = self._read(work)
-        return result
+        """The latest record of a receipt number (per enterprise and season), or ``None``
+        (``find_deliveries`` of one: a number written with other leading zeros included)."""
+        key = (enterprise_uscc, season, receipt_no)
+        return self.find_deliveries([key]).get(key)
 
     def find_deliveries(
         self, receipts: Iterable[tuple[str, int, str]]
@@ -2423,34 +2406,26 @@ class Store:
             self._authorize(conn, actor, Permission.RECORD_PAYMENT)
             household = self._household_pk(conn, household_id)
             row = conn.execute(_PAYMENT_SELECT + "WHERE p.reference = ?", (reference,)).fetchone()
-            same = row is not None and (
-                row["household_id"] == household
-                and row["season"] == season
-                and row["amount_fen"] == fen
-                and row["day"] == day.isoformat()
-                and row["note"] == note
-            )
-            if row is not None and row["voided"] and not same:  # its correction: a new voucher
-                raise ConflictError(
-                    f"payment reference {reference} was used by payment {row['id']}, which is "
-                    f"voided; a payment made again takes another reference (付款凭证号已用于已作废的付款)",
-                    existing=self._payment_of(row),
-                    new=(household_id, season, value, day, reference),
-                    code="payment_reference_voided",
-                    field="reference",
-                    params={"reference": reference, "id": row["id"], "day": row["day"]},
-                )
             if row is not None:
+                same = (
+                    row["household_id"] == household
+                    and row["season"] == season
+                    and row["amount_fen"] == fen
+                    and row["day"] == day.isoformat()
+                    and row["note"] == note
+                )
                 if same:  # the same payment again (a file imported twice): the one recorded
                     return int(row["id"])
+                voided = bool(row["voided"])  # then its correction takes a voucher of its own
                 raise ConflictError(
-                    f"payment reference {reference} is already recorded as payment {row['id']}: "
-                    f"{from_fen(row['amount_fen'])} yuan to {row['resident_id']} for season "
-                    f"{row['season']} on {row['day']}; refusing {value} yuan to {household_id} "
-                    f"for season {season} on {day} (付款凭证号重复且内容不同)",
+                    f"payment reference {reference} is already recorded as payment {row['id']}"
+                    f"{' (voided)' if voided else ''}: {from_fen(row['amount_fen'])} yuan to "
+                    f"{row['resident_id']} for season {row['season']} on {row['day']}; refusing "
+                    f"{value} yuan to {household_id} for season {season} on {day} "
+                    "(付款凭证号重复且内容不同)",
                     existing=self._payment_of(row),
                     new=(household_id, season, value, day, reference),
-                    code="payment_reference_taken",
+                    code="payment_reference_voided" if voided else "payment_reference_taken",
                     field="reference",
                     params={"reference": reference, "id": row["id"], "day": row["day"]},
                 )
