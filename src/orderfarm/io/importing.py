@@ -303,10 +303,10 @@ class RowStream:
         for header in unknown:  # a 单位 column of 斤 beside 毛重 would be read as kg
             if measured and fold(header) in _UNIT_HEADERS:
                 problems.append(Problem("file", "unit_column", {"header": header}))
-        for title in reader.titles:  # 收购台账（单位：斤）: the numbers below are not kg
-            text = next(cell.strip() for cell in title.cells if cell.strip())
+        titles = [(title.number, first_filled(title.cells)[:60]) for title in reader.titles]
+        for _, text in titles:  # 收购台账（单位：斤）: the numbers below are not kg
             if measured and _UNIT_IN_TITLE.search(text):
-                problems.append(Problem("file", "unit_title", {"title": text[:60]}))
+                problems.append(Problem("file", "unit_title", {"title": text}))
         for key, first, second in repeated:
             column = self.rt.column(key)
             problems.append(
@@ -333,10 +333,9 @@ class RowStream:
         self.scales = scales
         self.context.in_jin = frozenset(k for k, f in scales.items() if f == KG_PER_JIN)
         self.report.ignored_columns = unknown
-        for title in reader.titles:
-            text = next(cell.strip() for cell in title.cells if cell.strip())
-            passed = Problem("row", "title_row", {"title": text[:60]})
-            self.report.warn(RowProblem(title.number, "", "", passed))
+        for number, text in titles:
+            passed = Problem("row", "title_row", {"title": text})
+            self.report.warn(RowProblem(number, "", "", passed))
         for header in unknown:  # said, so a column with a name of its own is not lost unseen
             if fold(header) in _REJECTS_HEADERS:  # a rejects file's reasons, fixed and sent back
                 continue
@@ -543,16 +542,20 @@ _TOTAL_ROW: Final = re.compile(r"(合计|总计|小计|共计|total|sum)[:：]?"
 _TOTAL_STARTS: Final = frozenset("合总小共TtSsＴｔＳｓ")
 
 
-def is_total_row(cells: Sequence[str]) -> bool:
-    """Whether a row is a sheet's row of sums: its first non-blank cell says so."""
+def first_filled(cells: Sequence[str]) -> str:
+    """A row's first non-blank cell, stripped (``""`` when there is none)."""
     for cell in cells:
         if cell.strip():
-            break
-    else:
+            return cell.strip()
+    return ""
+
+
+def is_total_row(cells: Sequence[str]) -> bool:
+    """Whether a row is a sheet's row of sums: its first non-blank cell says so."""
+    first = first_filled(cells)
+    if first[:1] not in _TOTAL_STARTS:  # most rows: a receipt number, a name
         return False
-    if cell.lstrip()[:1] not in _TOTAL_STARTS:  # most rows: a receipt number, a name
-        return False
-    return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", cell).strip()) is not None
+    return _TOTAL_ROW.fullmatch(unicodedata.normalize("NFKC", first)) is not None
 
 
 def _times(factor: Decimal, number: re.Match[str]) -> str:
