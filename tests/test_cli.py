@@ -14,7 +14,7 @@ import pytest
 from orderfarm import CarryPolicy, cli
 from orderfarm.store import Store
 from orderfarm.web.settings import PAGE_SETTINGS, page_options
-from tests.test_store_support import advance_above_proceeds, household
+from tests.test_store_support import advance_above_proceeds, household, workbook_on_a_notes_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -374,19 +374,7 @@ def test_backup_takes_its_database_from_db_as_every_command_does(
 
 
 def test_import_reads_the_sheet_whose_header_fits(db: Path, tmp_path: Path) -> None:
-    import openpyxl
-
-    from orderfarm.io import RECORD_TYPES
-
-    book = openpyxl.Workbook()
-    book.active.title = "说明"
-    book.active.append(["请填写第二页"])
-    sheet = book.create_sheet("农户")
-    sheet.append(RECORD_TYPES["households"].headers("zh"))
-    home = household(88)
-    sheet.append([home.head_name, home.resident_id, home.township, home.village])
-    path = tmp_path / "homes.xlsx"
-    book.save(path)
+    path = workbook_on_a_notes_sheet(tmp_path / "homes.xlsx", household(88))
     for kind in ("households", "auto"):
         code, text = run("import", kind, str(path), "--db", str(db), "--dry-run")
         assert code == 0 and "读取工作表「农户」" in text and "有效 1 行" in text, text

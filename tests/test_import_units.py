@@ -34,6 +34,12 @@ def store(tmp_path: Path) -> Store:
         yield s
 
 
+def one_contract(store: Store) -> None:
+    """A store with one household under a signed fresh-chilli contract, C-1."""
+    (hh,) = seeded(store)
+    signed(store, chilli_contract("C-1", hh))
+
+
 def contract_row(store: Store, no: str, crop: str = "朝天椒", form: str = "干椒") -> list[str]:
     (hh,) = seeded(store) if not store.households() else store.households()[:1]
     enterprise = store.enterprises()[0].uscc
@@ -74,8 +80,7 @@ def slips_file(path: Path, gross: str, tare: str, header: tuple[str, str]) -> Pa
 
 
 def test_slips_weighed_in_jin_are_recorded_in_kg(store: Store, tmp_path: Path) -> None:
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = slips_file(tmp_path / "s.csv", "241", "3.5", ("毛重（斤）", "皮重(斤)"))
     report = import_file(store, source, "slips", commit=True, today=TODAY)
     assert report.committed and report.added == 2, report.messages("zh")
@@ -88,8 +93,7 @@ def test_slips_weighed_in_jin_are_recorded_in_kg(store: Store, tmp_path: Path) -
 
 
 def test_a_unit_column_refuses_a_slips_file(store: Store, tmp_path: Path) -> None:
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = write(
         tmp_path / "s.csv",
         ["小票号", "合同编号", "日期", "毛重", "皮重", "单位", "等级"],
@@ -101,8 +105,7 @@ def test_a_unit_column_refuses_a_slips_file(store: Store, tmp_path: Path) -> Non
 
 
 def test_a_column_of_no_use_is_named_and_the_rest_is_read(store: Store, tmp_path: Path) -> None:
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = write(
         tmp_path / "s.csv",
         ["小票号", "合同编号", "日期", "毛重", "皮重", "等级", "备注"],
@@ -162,8 +165,7 @@ def test_none_written_in_a_cell_is_no_such_rule_and_exports_read_back(
 
 
 def test_a_row_of_sums_is_named_and_not_read(store: Store, tmp_path: Path) -> None:
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = write(
         tmp_path / "s.csv",
         ["小票号", "合同编号", "日期", "毛重", "皮重", "等级"],
@@ -179,24 +181,14 @@ def test_a_row_of_sums_is_named_and_not_read(store: Store, tmp_path: Path) -> No
 def test_a_workbook_opening_on_a_notes_sheet_is_read_from_the_sheet_chosen(
     store: Store, tmp_path: Path
 ) -> None:
-    import openpyxl
-
     from orderfarm.auth import Role
-    from orderfarm.io import RECORD_TYPES
     from orderfarm.io.importing import detect_kind, sheet_names
     from orderfarm.session import Session
     from orderfarm.store.users import User
-    from tests.test_store_support import household
+    from tests.test_store_support import household, workbook_on_a_notes_sheet
 
-    book = openpyxl.Workbook()
-    book.active.title = "说明"
-    book.active.append(["这是说明页：请填写第二页"])
-    homes = book.create_sheet("农户")
-    homes.append(RECORD_TYPES["households"].headers("zh"))
     home = household(7)
-    homes.append([home.head_name, home.resident_id, home.township, home.village])
-    path = tmp_path / "homes.xlsx"
-    book.save(path)
+    path = workbook_on_a_notes_sheet(tmp_path / "homes.xlsx", home)
     data = path.read_bytes()
     assert sheet_names(data) == ["说明", "农户"]
     assert detect_kind(data, format="xlsx", sheet="农户") == "households"
@@ -211,8 +203,7 @@ def test_a_workbook_opening_on_a_notes_sheet_is_read_from_the_sheet_chosen(
 def test_a_title_above_the_header_is_passed_over(store: Store, tmp_path: Path, kind: str) -> None:
     import openpyxl
 
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     rows = [
         ["2018年9月1日 东沟村收购点 收购小票汇总"],
         [],
@@ -248,8 +239,7 @@ def test_a_fraction_under_a_percent_header_is_refused_as_unclear(
 ) -> None:
     """0.16 under 水分（%）: 16% as Excel keeps a percentage cell, or 0.16%? Asked, not
     guessed; 16, 16% and 0.5% are clear."""
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     header = ["小票号", "合同编号", "日期", "毛重", "皮重", "等级", "水分（%）", "杂质（%）"]
     unclear = ["R-1", "C-1", "2018-09-01", "100", "2", "一级", "0.16", "1"]
     report = import_file(store, write(tmp_path / "a.csv", header, unclear), "slips", commit=True)
@@ -264,8 +254,7 @@ def test_a_fraction_under_a_percent_header_is_refused_as_unclear(
 
 
 def test_a_title_giving_a_unit_refuses_the_file(store: Store, tmp_path: Path) -> None:
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = write(
         tmp_path / "s.csv",
         ["2018年朝天椒收购台账（单位：斤、元/斤）"],
@@ -283,8 +272,7 @@ def test_a_row_of_sums_keeps_a_file_on_the_quick_path(store: Store, tmp_path: Pa
     from orderfarm.io.loading import StoreLookup
     from orderfarm.io.plain import import_plain_slips
 
-    (hh,) = seeded(store)
-    signed(store, chilli_contract("C-1", hh))
+    one_contract(store)
     source = write(
         tmp_path / "s.csv",
         ["小票号", "合同编号", "日期", "毛重", "皮重", "等级"],

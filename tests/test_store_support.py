@@ -120,3 +120,22 @@ def advance_above_proceeds(store: Store, hh: Household, policy: CarryPolicy) -> 
     lot = Weighing(gross_kg=D("401.00"), tare_kg=D("1.00"), grade="一级")  # 400 kg × 2.00
     store.record_delivery("Q-CARRY", lot, dt.date(2018, 9, 1), "R-CARRY")
     return contract
+
+
+def workbook_on_a_notes_sheet(path: Path, home: Household) -> Path:
+    """An XLSX whose first sheet is a 说明 of one line and whose second, 农户, holds ``home``
+    under the households' headers (a workbook as staff hand them in)."""
+    import openpyxl
+
+    from orderfarm.io import RECORD_TYPES
+
+    book = openpyxl.Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "说明"
+    notes.append(["这是说明页：请填写第二页"])
+    homes = book.create_sheet("农户")
+    homes.append(RECORD_TYPES["households"].headers("zh"))
+    homes.append([home.head_name, home.resident_id, home.township, home.village])
+    book.save(path)
+    return path
