@@ -56,13 +56,6 @@ _TOTALS: Final = {
     "paid": "已付",
     "balance": "余额",
 }
-#: What a report is grouped by (``--by``), each with its column's name in the report.
-_REPORT_GROUPS: Final = {
-    "township": "镇/街道办",
-    "village": "村",
-    "crop": "作物",
-    "enterprise": "订单企业",
-}
 
 
 class UsageError(Exception):
@@ -395,13 +388,15 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
 def _report_by(text: str) -> tuple[str, ...]:
     """``--by`` as the report's groups, a village within its township (东沟村 of 大荆镇 and of
     三岔河镇 are two rows), as the dashboard groups; a usage error names the groups there are."""
+    from orderfarm.io.exports import REPORT_KEYS
+
     keys = [key.strip() for key in text.split(",") if key.strip()]
-    unknown = [key for key in keys if key not in _REPORT_GROUPS]
+    unknown = [key for key in keys if key not in REPORT_KEYS]
     if unknown:
         raise UsageError(
             f"--by 不能按「{'、'.join(unknown)}」分组，可按："
-            + "、".join(f"{key}（{zh}）" for key, zh in _REPORT_GROUPS.items()),
-            f"--by cannot group by {', '.join(unknown)}; it groups by " + ", ".join(_REPORT_GROUPS),
+            + "、".join(f"{key}（{zh}）" for key, zh in REPORT_KEYS.items()),
+            f"--by cannot group by {', '.join(unknown)}; it groups by " + ", ".join(REPORT_KEYS),
         )
     groups = [g for key in keys for g in (("township", key) if key == "village" else (key,))]
     return tuple(dict.fromkeys(groups))  # each once, in the order given

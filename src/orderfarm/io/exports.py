@@ -87,7 +87,8 @@ BANK_COLUMNS: Final = (
     _c("village", "村"),
     _c("note", "备注"),
 )
-_REPORT_KEYS: Final = {
+#: What a report may be grouped by, each with its column's name in the report
+REPORT_KEYS: Final = {
     "township": "镇/街道办",
     "village": "村",
     "crop": "作物",
@@ -285,7 +286,7 @@ def report_table(
     """The season report grouped ``by`` township, village, crop and/or enterprise."""
     catalog = catalog or store.catalog
     keys = tuple(by)
-    columns = tuple(_c(k, _REPORT_KEYS[k]) for k in keys) + _REPORT_VALUES
+    columns = tuple(_c(k, REPORT_KEYS[k]) for k in keys) + _REPORT_VALUES
 
     def crop_name(code: str | None) -> str:
         if code is None:
