@@ -249,19 +249,17 @@ class TableReader:
             raise file_error("bad_value", reason=f"unknown format {self.format!r}")
         self._stream = _open_binary(self.source)
         rows = self._csv_rows() if self.format == "csv" else self._xlsx_rows()
-        title: RawRow | None = None
         for row in rows:
             filled = sum(1 for cell in row.cells if cell.strip())
             if filled == 1 and row.number <= _TITLE_ROWS:
-                title = title or row  # a sheet's title above its header (2018年9月1日 …)
-                self.titles.append(row)
+                self.titles.append(row)  # a sheet's title above its header (2018年9月1日 …)
                 continue
             if filled:
                 break
         else:
-            if title is None:
+            if not self.titles:
                 raise file_error("empty_file")
-            row = title  # no header below it: it is what the file has for one
+            row = self.titles.pop(0)  # no header below it: it is what the file has for one
             self.titles = []
         self.header = row.cells
         self.header_row = row.number
