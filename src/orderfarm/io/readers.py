@@ -259,7 +259,7 @@ class TableReader:
         else:
             if not self.titles:
                 raise file_error("empty_file")
-            row = self.titles.pop(0)  # no header below it: it is what the file has for one
+            row = self.titles[0]  # no header below it: it is what the file has for one
             self.titles = []
         self.header = row.cells
         self.header_row = row.number
