@@ -187,6 +187,7 @@ READS = {
     "enterprise",
     "enterprises",
     "find_deliveries",
+    "voids",
     "find_delivery",
     "household",
     "households",
