@@ -380,3 +380,28 @@ def test_import_reads_the_sheet_whose_header_fits(db: Path, tmp_path: Path) -> N
         assert code == 0 and "读取工作表「农户」" in text and "有效 1 行" in text, text
     code, text = run("import", "households", str(path), "--db", str(db), "--sheet", "说明")
     assert code == 1 and "文件缺少「户主姓名 / head_name」列" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "mark", "why"), [("zh", "已作废", "作废原因：磅秤故障"), ("en", "VOID", "Voided on")]
+)
+def test_a_voided_receipt_prints_marked_void_with_its_reason_and_day(
+    db: Path, tmp_path: Path, lang: str, mark: str, why: str
+) -> None:
+    from orderfarm.units import china_today
+
+    with Store.open(db) as store:
+        last = store.deliveries()[-1]  # the last slip: its void re-prices no other
+        home = store.household(last.household_id)
+        store.void_delivery(last.id, "磅秤故障")
+    out = tmp_path / "receipt.html"
+    code, _ = run("print", "receipt", last.receipt_no, str(out), "--db", str(db), "--lang", lang)
+    page = out.read_text(encoding="utf-8")
+    assert code == 0 and f'<div class="void">{mark}</div>' in page
+    assert why in page and "磅秤故障" in page and china_today().isoformat() in page
+    for command in (
+        ["print", "statement", home.resident_id, str(out)],
+        ["statement", home.resident_id, "--html", str(out)],
+    ):  # the statement as the page prints it, with the day it was printed
+        code, _ = run(*command, "--db", str(db), "--season", "2018", "--lang", lang)
+        assert code == 0 and china_today().isoformat() in out.read_text(encoding="utf-8")

@@ -310,13 +310,20 @@ def _say_bank_list(out: TextIO, path: str | Path, *, full: bool, lang: Lang) -> 
 def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.messages import LINE_NAMES
     from orderfarm.printables import statement_html
+    from orderfarm.units import china_today
 
     with _open_store(args) as store:
         household = store.household(args.resident_id)
         statement = store.statement(household.resident_id, args.season)
     if args.html:
         Path(args.html).write_text(
-            statement_html(statement, household, lang=args.lang, full_ids=args.full),
+            statement_html(
+                statement,
+                household,
+                lang=args.lang,
+                full_ids=args.full,
+                printed_on=china_today(),  # as the page prints it
+            ),
             encoding="utf-8",
         )
         _say(out, f"对账单已写入 {args.html}", f"statement written to {args.html}", args.lang)
@@ -470,6 +477,8 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm import printables
+    from orderfarm.session import receipt_parts
+    from orderfarm.units import china_today
 
     with _open_store(args) as store:
         if args.what == "contract":
@@ -486,19 +495,10 @@ def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
             matches = [d for d in store.deliveries() if d.receipt_no == args.key]
             if not matches:
                 raise UsageError(f"没有小票 {args.key}", f"no receipt {args.key}")
-            delivery = matches[-1]
-            contract = store.contract(delivery.contract_no)
+            # as the page prints it: a correction's revision, a voided record marked 已作废
+            quote, parts = receipt_parts(store, matches[-1].id)
             page = printables.receipt_html(
-                delivery.quote,
-                receipt_no=delivery.receipt_no,
-                day=delivery.day,
-                household=store.household(delivery.household_id),
-                enterprise=store.enterprise(delivery.enterprise_uscc),
-                contract=contract,
-                purchase_point=delivery.purchase_point,
-                catalog=store.catalog,
-                lang=args.lang,
-                full_ids=args.full,
+                quote, **parts, catalog=store.catalog, lang=args.lang, full_ids=args.full
             )
         else:
             if args.season is None:
@@ -509,6 +509,7 @@ def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
                 household,
                 lang=args.lang,
                 full_ids=args.full,
+                printed_on=china_today(),  # as the page prints it
             )
     Path(args.output).write_text(page, encoding="utf-8")
     _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)

@@ -204,6 +204,35 @@ def void_day(void: Void) -> dt.date:
     return china_day(dt.datetime.fromisoformat(void.recorded_at))
 
 
+def receipt_parts(
+    store: Store, delivery_id: int, parties: dict[str, dict[str, Any]] | None = None
+) -> tuple[Quote, dict[str, Any]]:
+    """A slip's quote and what its receipt prints besides (``receipt_html``'s arguments: a
+    correction's revision, a void's reason and day, the parties), for the page and the command
+    line alike; ``parties`` keeps each contract's parties, read once for the slips of one
+    contract."""
+    parties = {} if parties is None else parties
+    d = store.delivery(delivery_id)
+    if d.contract_no not in parties:
+        contract = store.contract(d.contract_no)
+        parties[d.contract_no] = {
+            "household": store.household(contract.household_id),
+            "enterprise": store.enterprise(contract.enterprise_uscc),
+            "contract": contract,
+        }
+    void = store.voids("delivery", [delivery_id]).get(delivery_id) if d.voided else None
+    return d.quote, {
+        "receipt_no": d.receipt_no,
+        "day": d.day,
+        "purchase_point": d.purchase_point,
+        "revision": d.revision,
+        # masked as the receipt masks the household's ID, whoever prints it
+        "void_reason": mask_text(void.reason) if void is not None else None,
+        "voided_on": void_day(void) if void is not None else None,
+        **parties[d.contract_no],
+    }
+
+
 def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
     """A reproducible random sample of ``size`` households (all of them if fewer): the same
     IDs and seed give the same sample, whatever order the IDs come in."""
@@ -594,7 +623,7 @@ class Session:
     def receipt_html(self, delivery_id: int, *, lang: Lang = "zh") -> str:
         """The printed receipt (小票) of a recorded slip, with the reason for its price."""
         self.need(P.VIEW_REPORTS)
-        quote, parts = self._receipt_parts(delivery_id, {})
+        quote, parts = receipt_parts(self.store, delivery_id)
         return receipt_html(quote, **parts, catalog=self.catalog, lang=lang)
 
     def receipts_html(self, delivery_ids: Sequence[int], *, lang: Lang = "zh") -> str:
@@ -603,35 +632,9 @@ class Session:
         parties: dict[str, dict[str, Any]] = {}
         bodies = []
         for delivery_id in delivery_ids:
-            quote, parts = self._receipt_parts(delivery_id, parties)
+            quote, parts = receipt_parts(self.store, delivery_id, parties)
             bodies.append(receipt_body(quote, **parts, catalog=self.catalog, lang=lang))
         return receipts_html(bodies, lang=lang)
-
-    def _receipt_parts(
-        self, delivery_id: int, parties: dict[str, dict[str, Any]]
-    ) -> tuple[Quote, dict[str, Any]]:
-        """A slip's quote and what its receipt prints besides (a correction's revision, a
-        void's reason and day); ``parties`` keeps each contract's parties, read once for the
-        slips of one contract."""
-        d = self.store.delivery(delivery_id)
-        if d.contract_no not in parties:
-            contract = self.store.contract(d.contract_no)
-            parties[d.contract_no] = {
-                "household": self.store.household(contract.household_id),
-                "enterprise": self.store.enterprise(contract.enterprise_uscc),
-                "contract": contract,
-            }
-        void = self.store.voids("delivery", [delivery_id]).get(delivery_id) if d.voided else None
-        return d.quote, {
-            "receipt_no": d.receipt_no,
-            "day": d.day,
-            "purchase_point": d.purchase_point,
-            "revision": d.revision,
-            # masked as the receipt masks the household's ID, whoever prints it
-            "void_reason": mask_text(void.reason) if void is not None else None,
-            "voided_on": void_day(void) if void is not None else None,
-            **parties[d.contract_no],
-        }
 
     def current_delivery(self, delivery_id: int) -> Delivery | None:
         """The record that counts now for the slip recorded as ``delivery_id``: that record
