@@ -293,3 +293,26 @@ def test_a_row_of_sums_keeps_a_file_on_the_quick_path(store: Store, tmp_path: Pa
     )
     assert report is not None and report.added == 1  # None: sent to the general checks
     assert report.warning_messages("zh") == ["第 3 行：合计行，不是一条记录，未读取"]
+
+
+@pytest.mark.parametrize("header", [("毛重", "皮重"), ("毛重（斤）", "皮重(斤)")])
+def test_a_weight_with_a_space_inside_refuses_the_row_naming_it(
+    store: Store, tmp_path: Path, header: tuple[str, str]
+) -> None:
+    one_contract(store)
+    source = slips_file(tmp_path / "s.csv", "6 1.5", "1", header)
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert not report.committed and store.deliveries() == []
+    (message,) = report.messages("zh")
+    assert "第 2 行" in message and "毛重" in message and "数字中间有空格" in message
+
+
+@pytest.mark.parametrize("gross", ["1 200", "1\u00a0200", "1,200"])
+def test_a_weight_grouped_by_thousands_is_read_in_the_headers_unit(
+    store: Store, tmp_path: Path, gross: str
+) -> None:
+    one_contract(store)
+    source = slips_file(tmp_path / "s.csv", gross, "2", ("毛重（斤）", "皮重(斤)"))
+    report = import_file(store, source, "slips", commit=True, today=TODAY)
+    assert report.committed, report.messages("zh")
+    assert store.deliveries()[0].weighing.gross_kg == D("600")  # 1 200 斤, not 1200 kg

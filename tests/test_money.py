@@ -62,6 +62,47 @@ def test_D_refuses_text_that_is_not_a_plain_number_naming_the_field(bad: str) ->
     assert caught.value.fields == ("gross_kg",)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 200.50", Decimal("1200.50")),
+        ("1\u00a0200.50", Decimal("1200.50")),  # Excel's no-break space
+        ("1\u3000200", Decimal("1200")),  # a Chinese keyboard's full-width space
+        ("-12 345 678", Decimal("-12345678")),
+        ("\u3000 61.5\u00a0", Decimal("61.5")),  # blanks around the number are trimmed
+    ],
+)
+def test_D_reads_spaces_that_group_thousands(text: str, expected: Decimal) -> None:
+    assert D(text) == expected
+
+
+@pytest.mark.parametrize(
+    "bad", ["6 1.5", "1 2 3", "0. 5", "12 34", "1  200", "- 1200", "1 200,000", "1\u00a02"]
+)
+def test_D_refuses_a_space_inside_a_number_naming_the_field(bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        D(bad, "gross_kg")
+    assert caught.value.fields == ("gross_kg",)
+    assert caught.value.problems[0].code == "space_in_number"
+    assert "空格" in caught.value.message("zh")
+
+
+@given(st.text("0123456789., -", min_size=1, max_size=12).filter(lambda t: "," not in t))
+@example("1 2 3")
+@example("1 200.50")
+def test_a_space_in_a_number_is_read_as_a_comma_would_be(text: str) -> None:
+    """A space groups thousands exactly where a comma may, and nowhere else."""
+    try:
+        as_comma: Decimal | None = D(text.strip().replace(" ", ","))
+    except ValidationError:
+        as_comma = None
+    try:
+        as_space: Decimal | None = D(text)
+    except ValidationError:
+        as_space = None
+    assert as_space == as_comma
+
+
 def test_D_refuses_non_finite_decimals() -> None:
     with pytest.raises(ValidationError):
         D(Decimal("Infinity"), "market_price")

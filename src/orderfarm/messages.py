@@ -142,6 +142,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "须为十进制文本或整数，不能是浮点数（「{value}」）",
     },
     "not_a_number": {"en": "is not a number: {value!r}", "zh": "不是有效数字：「{value}」"},
+    "space_in_number": {
+        "en": "has a space inside the number: {value!r}; write it without spaces (a space may "
+        "only group thousands, as in 1 200.50)",
+        "zh": "数字中间有空格：「{value}」；请去掉空格（空格只可用于千位分隔，如 1 200.50）",
+    },
     "not_finite": {"en": "must be a finite number: {value!r}", "zh": "必须是有限数字：「{value}」"},
     "wrong_type": {
         "en": "has the wrong type: expected {expected}, got {got}",

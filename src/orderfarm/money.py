@@ -39,8 +39,10 @@ _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?")
 def D(value: Number, field: str = "value") -> Decimal:
     """Decimal from ``str``, ``int`` or ``Decimal``; a ``float`` (or ``bool``) is a ``TypeError``.
 
-    Text may use full-width digits and thousands separators (``"１,２００.５"``); exponents,
-    NaN and infinities are refused with a ``ValidationError`` that names ``field``.
+    Text may use full-width digits and thousands separators (``"１,２００.５"``), commas or
+    spaces (``"1 200.5"``, also the no-break and full-width spaces), where the commas would be;
+    blanks around the number are trimmed. Any other space inside a number (``"6 1.5"``), as
+    exponents, NaN and infinities, is refused with a ``ValidationError`` that names ``field``.
     """
     if isinstance(value, bool | float):
         raise TypeError(
@@ -55,9 +57,16 @@ def D(value: Number, field: str = "value") -> Decimal:
             raise ValidationError.one(field, "too_large", limit=f"{LIMIT:,.0f}")
         return Decimal(value)
     if isinstance(value, str):
-        text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+        text = unicodedata.normalize("NFKC", value).strip()
         if not text:
             raise ValidationError.one(field, "required")
+        if " " in text:  # NFKC made the no-break (U+00A0) and full-width (U+3000) spaces " "
+            # a space where a thousands comma may be (1 200.50) groups; any other (6 1.5) is
+            # a badly split cell, which must not silently become another number
+            grouped = text.replace(" ", ",")
+            if "," in text or not _GROUPED.fullmatch(grouped):
+                raise ValidationError.one(field, "space_in_number", value=value[:40])
+            text = grouped
         if _GROUPED.fullmatch(text):
             text = text.replace(",", "")
         if not _DECIMAL_TEXT.fullmatch(text):

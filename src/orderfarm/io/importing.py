@@ -24,7 +24,7 @@ import attrs
 
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
-from orderfarm.errors import Problem
+from orderfarm.errors import Problem, ValidationError
 from orderfarm.ids import receipt_key
 from orderfarm.io.columns import (
     ERROR_COLUMN,
@@ -40,6 +40,7 @@ from orderfarm.io.readers import RawRow, Source, TableReader, source_name
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import Context, Lookup, NoLookup, Record, RowInvalid, convert
 from orderfarm.messages import Lang
+from orderfarm.money import D
 from orderfarm.parties import Enterprise, Household
 from orderfarm.units import KG_PER_JIN, china_today
 
@@ -521,11 +522,9 @@ def in_library_units(
         if key == "floors":  # 一级:0.90;二级:0.80 — each grade's price
             out[key] = _PRICE_IN_PAIR.sub(functools.partial(_times, factor), text)
             continue
-        try:
-            number = Decimal(text.replace(",", ""))
-        except ArithmeticError:
-            continue
-        if not number.is_finite():
+        try:  # read as the column's converter reads it: 1 200 斤 is 600 kg, 6 1.5 is refused
+            number = D(text, key)
+        except ValidationError:
             continue
         if factor != PERCENT:
             out[key] = str(number * factor)
