@@ -405,3 +405,54 @@ def test_a_voided_receipt_prints_marked_void_with_its_reason_and_day(
     ):  # the statement as the page prints it, with the day it was printed
         code, _ = run(*command, "--db", str(db), "--season", "2018", "--lang", lang)
         assert code == 0 and china_today().isoformat() in out.read_text(encoding="utf-8")
+
+
+def test_backup_keeps_an_existing_file_unless_replace_and_then_only_by_a_copy_that_verifies(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sqlite3
+
+    earlier = tmp_path / "bk.db"
+    assert run("backup", "--db", str(db), str(earlier))[0] == 0
+    kept = earlier.read_bytes()
+    for lang, said in (
+        ("zh", f"备份文件 {earlier} 已存在"),
+        ("en", f"backup file {earlier} exists"),
+    ):
+        code, _ = run("backup", "--db", str(db), str(earlier), "--lang", lang)
+        err = capsys.readouterr().err
+        assert code == 2 and said in err and "--replace" in err
+        assert earlier.read_bytes() == kept
+    conn = sqlite3.connect(db)  # the database is damaged since: its copy fails verify
+    conn.execute("DROP TRIGGER deliveries_no_update")
+    conn.execute("UPDATE deliveries SET amount_fen = amount_fen + 100 WHERE id = 1")
+    conn.commit()
+    conn.close()
+    code, text = run("backup", "--db", str(db), str(earlier), "--replace")
+    assert code == 1 and "备份校验失败" in text and earlier.read_bytes() == kept
+    fresh = tmp_path / "new.db"
+    code, _ = run("backup", "--db", str(db), str(fresh))
+    assert code == 1 and not fresh.exists()  # no copy that fails verify is left as a backup
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bk.db", "season.db"]
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE deliveries SET amount_fen = amount_fen - 100 WHERE id = 1")
+    conn.commit()
+    conn.close()
+    code, text = run("backup", "--db", str(db), str(earlier), "--replace")
+    assert code == 0 and "校验通过" in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bk.db", "season.db"]
+    with Store.open(earlier) as store:
+        assert store.verify().ok
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("zh", "备份不能覆盖数据库本身"), ("en", "cannot overwrite the database")]
+)
+def test_a_backup_onto_its_own_database_is_refused_in_the_chosen_language(
+    db: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
+) -> None:
+    before = db.read_bytes()
+    for extra in ([], ["--replace"]):
+        code, _ = run("backup", "--db", str(db), str(db), "--lang", lang, *extra)
+        assert code == 1 and said in capsys.readouterr().err
+    assert db.read_bytes() == before

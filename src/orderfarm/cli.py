@@ -442,6 +442,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.store import Store
+    from orderfarm.store.db import check_backup_target
 
     if args.source and args.db and Path(args.source) != Path(args.db):
         raise UsageError(
@@ -452,15 +453,33 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     dest = Path(args.dest)
     if not source.exists():
         raise UsageError(f"没有数据库文件 {source}", f"no database at {source}")
-    with Store.open(source) as store:
-        store.backup(dest)
-    with Store.open(dest) as copy:
-        report = copy.verify()
+    check_backup_target(source, dest)
+    if dest.exists() and not args.replace:  # an earlier backup is not lost to a typo
+        raise UsageError(
+            f"备份文件 {dest} 已存在，未覆盖；请另取文件名，或加 --replace 替换它"
+            "（新备份校验通过后才替换）",
+            f"the backup file {dest} exists and was left as it is; give another name, or add "
+            "--replace to replace it (only once the new copy verifies)",
+        )
+    # the copy is verified under a temporary name beside dest and only then renamed to dest:
+    # a copy that fails verify never takes the place of dest (nor of an earlier backup there)
+    written = dest.with_name(f".{dest.name}.{os.getpid()}.new")
+    try:
+        with Store.open(source) as store:
+            store.backup(written)
+        with Store.open(written) as copy:
+            report = copy.verify()
+        if report.ok:
+            os.replace(written, dest)
+    finally:
+        for leftover in (written, Path(f"{written}-wal"), Path(f"{written}-shm")):
+            leftover.unlink(missing_ok=True)
     if not report.ok:
         _say(
             out,
-            f"备份 {dest} 校验失败：{len(report.problems)} 个问题",
-            f"backup {dest} FAILED verify: {len(report.problems)} problems",
+            f"备份校验失败：{len(report.problems)} 个问题，{dest} 未写入（原有文件保持不变）",
+            f"backup FAILED verify: {len(report.problems)} problems; {dest} was not written "
+            "(a file there is left as it was)",
             args.lang,
         )
         for problem in report.problems:
@@ -727,6 +746,12 @@ def build_parser() -> argparse.ArgumentParser:
         "orderfarm.db)",
     )
     p.add_argument("dest", help="备份文件 / backup file")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="替换已有的备份文件（新备份校验通过后才替换）/ replace an existing backup file "
+        "(only once the new copy verifies)",
+    )
 
     p = add(
         "print", cmd_print, "打印合同、小票、对账单（HTML）/ printable contract, receipt, statement"

@@ -89,6 +89,16 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "the database {path} stayed busy for {seconds} s; try again later",
         "zh": "数据库正忙（已等待 {seconds} 秒），请稍后再试",
     },
+    "backup_onto_itself": {
+        "en": "a backup of {path} cannot overwrite the database itself: give the backup "
+        "another name",
+        "zh": "备份不能覆盖数据库本身（{path}），请给备份另取文件名",
+    },
+    "backup_onto_live": {
+        "en": "{path} is in use as a database (it has a {suffix} file); choose another name "
+        "for the backup",
+        "zh": "{path} 正被用作数据库（旁边有 {suffix} 文件），请给备份另取文件名",
+    },
     "no_household": {
         "en": "no household with resident ID {id}",
         "zh": "没有身份证号为 {id} 的农户",

@@ -374,6 +374,17 @@ def _coded(kind: type[E], code: str, **params: object) -> E:
     return kind(render(code, params, "en"), code=code, params=params)
 
 
+def check_backup_target(source: Path, target: Path) -> None:
+    """Refuse a backup of ``source`` to ``target`` that would overwrite the database itself
+    or a file in use as a database (a ``-wal`` or ``-shm`` beside it): ``StoreError``, said
+    in either language."""
+    if target.exists() and target.resolve() == source.resolve():
+        raise _coded(StoreError, "backup_onto_itself", path=str(source))
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{target}{suffix}").exists():
+            raise _coded(StoreError, "backup_onto_live", path=str(target), suffix=suffix)
+
+
 class Database:
     """Connections (one per thread and process), transactions with retry, and migration."""
 
@@ -589,14 +600,7 @@ class Database:
         taken while other connections keep writing. The copy is written beside ``dest`` and
         renamed into place only when complete, so a crash leaves no half copy at ``dest``."""
         target = Path(dest)
-        if target.exists() and target.resolve() == self.path.resolve():
-            raise StoreError(f"a backup of {self.path} cannot overwrite the database itself")
-        for suffix in ("-wal", "-shm"):
-            if Path(f"{target}{suffix}").exists():
-                raise StoreError(
-                    f"{target} is in use as a database (it has a {suffix} file); "
-                    "choose another name for the backup (备份文件名已被数据库占用)"
-                )
+        check_backup_target(self.path, target)
         scratch = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
         source = self.connection()
         try:
