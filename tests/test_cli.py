@@ -456,3 +456,38 @@ def test_a_backup_onto_its_own_database_is_refused_in_the_chosen_language(
         code, _ = run("backup", "--db", str(db), str(db), "--lang", lang, *extra)
         assert code == 1 and said in capsys.readouterr().err
     assert db.read_bytes() == before
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "已有"), ("en", "already holds")])
+def test_the_demo_refuses_a_database_that_holds_records_and_writes_nothing(
+    db: Path, capsys: pytest.CaptureFixture[str], lang: str, said: str
+) -> None:
+    with Store.open(db) as store:
+        before = store.counts(), store.audit_head()
+    code, _ = run("demo", "--db", str(db), "--seed", "6", "--households", "5", "--lang", lang)
+    err = capsys.readouterr().err
+    assert code == 2 and said in err and str(db) in err
+    with Store.open(db) as store:
+        assert (store.counts(), store.audit_head()) == before
+
+
+def test_the_demo_fills_an_empty_database_all_or_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orderfarm.store import StoreError
+
+    path = tmp_path / "new.db"
+    assert run("init", "--db", str(path))[0] == 0  # users only: no records yet
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise StoreError("the disk went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Store, "record_payment", fail)  # the demo's last writes
+        code, _ = run("demo", "--db", str(path), "--households", "5")
+    assert code == 1
+    with Store.open(path) as store:
+        assert {t: n for t, n in store.counts().items() if n and t != "audit"} == {}
+    code, text = run("demo", "--db", str(path), "--households", "5")
+    assert code == 0 and "5 户" in text and "初始密码" not in text
+    assert run("verify", "--db", str(path))[0] == 0

@@ -140,14 +140,27 @@ def build_demo_file(path: Path, *, seed: int, households: int) -> tuple[int, int
 
     A new file is built in a temporary directory in memory when one is available (the demo is
     thousands of small transactions, each synced to disk) and then copied with SQLite's backup
-    API; an existing file is filled in place (what is already there is kept).
+    API; an existing file that holds no records yet (one ``orderfarm init`` made, with its
+    users) is filled in place in one transaction, all of it or nothing. A file that holds
+    records is refused (``UsageError``), nothing written: the demo's made-up households and
+    slips are not to be mixed into a season's real ones.
     """
     from orderfarm.demo import build_demo
     from orderfarm.store import Store
 
     if path.exists():
         with Store.open(path) as store:
-            season = build_demo(store, seed=seed, households=households)
+            held = sum(n for table, n in store.counts().items() if table != "audit")
+            if held:
+                raise UsageError(
+                    f"数据库 {path} 已有 {held} 条记录，演示数据只写入新的或空的数据库；"
+                    "未写入任何数据（请用 --db 另给一个文件名）",
+                    f"the database {path} already holds {held} records; the demo is written "
+                    "only into a new or empty database. Nothing was written (give another file "
+                    "with --db)",
+                )
+            with store.transaction():
+                season = build_demo(store, seed=seed, households=households)
     else:
         shm = Path("/dev/shm")
         base = str(shm) if shm.is_dir() and os.access(shm, os.W_OK) else None
