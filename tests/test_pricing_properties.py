@@ -364,3 +364,30 @@ def test_each_weight_line_of_the_explanation_works_out_by_hand_to_the_next(
             net = clean * (1 - slip.moisture) / (1 - standard)
         assert round_kg(net) == quote.net_kg
         assert not any("≈" in x for x in lines if " kg ×" not in x)
+
+
+_BLANKS = st.text(" \u00a0\u3000\t", max_size=3)
+
+
+@given(deliveries(), _BLANKS, _BLANKS, _BLANKS)
+def test_blanks_around_a_grade_never_change_the_quote(
+    delivery: tuple[PriceTerms, Weighing, Decimal, Decimal], before: str, after: str, key: str
+) -> None:
+    """A grade is trimmed as contract and receipt numbers are, in the slip and in the terms."""
+    terms, slip, market, delivered = delivery
+    padded_slip = attrs.evolve(slip, grade=f"{before}{slip.grade}{after}")
+    padded_terms = PriceTerms(
+        floors={f"{key}{grade}{after}": price for grade, price in terms.floors.items()},
+        market_linked=terms.market_linked,
+        premium=terms.premium,
+        ceiling=terms.ceiling,
+        moisture_standard=terms.moisture_standard,
+        moisture_max=terms.moisture_max,
+        quota_kg=terms.quota_kg,
+        grades=[f"{before}{grade}{key}" for grade in terms.grades],
+    )
+    assert padded_slip.grade == slip.grade and padded_terms == terms
+    padded = price_delivery(
+        padded_terms, padded_slip, market_price=market, delivered_before_kg=delivered
+    )
+    assert padded == quote_of(delivery)

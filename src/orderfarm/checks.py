@@ -68,8 +68,15 @@ def require_decimal(owner: str, **values: object) -> None:
             )
 
 
+def trimmed(value: str) -> str:
+    """Text without the blanks around it (``" 一等 "`` is ``一等``), as contract and receipt
+    numbers are; anything else as it is, for the checks to name."""
+    return value.strip() if isinstance(value, str) else value
+
+
 def names(value: Iterable[str]) -> tuple[str, ...]:
-    """A tuple of names (grades…) from any iterable of text; a single string is a ``TypeError``."""
+    """A tuple of names (grades…), each trimmed, from any iterable of text; a single string is
+    a ``TypeError``."""
     if isinstance(value, str):
         raise TypeError(f"expected a sequence of names, got the text {value!r}")
-    return tuple(value)
+    return tuple(trimmed(name) for name in value)

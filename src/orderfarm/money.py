@@ -238,11 +238,12 @@ class GradePrices(dict[str, Decimal]):
 def grade_prices(value: Mapping[str, Number], field: str = "floors") -> GradePrices:
     """Read-only prices by grade from a mapping of grade → ``str``/``int``/``Decimal`` price.
 
-    A ``float`` price is a ``TypeError``; a price that is not a number is a ``ValidationError``
-    naming ``field.grade``.
+    Grades are trimmed (``" 一等 "`` is ``一等``). A ``float`` price is a ``TypeError``; a
+    price that is not a number is a ``ValidationError`` naming ``field.grade``.
     """
     if isinstance(value, str) or not isinstance(value, Mapping):
         raise TypeError(
             f"{field}: expected a mapping of grade to price, got {type(value).__name__}"
         )
-    return GradePrices({str(grade): D(price, f"{field}.{grade}") for grade, price in value.items()})
+    trimmed = ((str(grade).strip(), price) for grade, price in value.items())
+    return GradePrices({grade: D(price, f"{field}.{grade}") for grade, price in trimmed})

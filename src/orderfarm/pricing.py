@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from orderfarm.checks import Checks, require_decimal
+from orderfarm.checks import Checks, require_decimal, trimmed
 from orderfarm.contracts import PriceTerms
 from orderfarm.errors import PricingError, Problem
 from orderfarm.messages import Lang
@@ -94,7 +94,7 @@ class Weighing:
 
     gross_kg: Decimal = attrs.field(converter=D)
     tare_kg: Decimal = attrs.field(converter=D)
-    grade: str
+    grade: str = attrs.field(converter=trimmed)
     moisture: Decimal = attrs.field(default=ZERO, converter=D)
     impurity: Decimal = attrs.field(default=ZERO, converter=D)
 
