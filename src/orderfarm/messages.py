@@ -57,6 +57,22 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{table} {key}: {shown}",
         "zh": "{table} {key} 与其记录之和不符（{shown}）：累计数被改动过，请技术人员按记录重算",
     },
+    "verify_register_changed": {
+        "en": "{kind} {key} differs from what audit entry #{seq} recorded: {fields}",
+        "zh": "{kind} {key} 的{fields}与审计记录 #{seq} 登记的不符（被改动过）",
+    },
+    "verify_register_unrecorded": {
+        "en": "{kind} {key} was not recorded by any audit entry",
+        "zh": "{kind} {key} 没有任何审计记录登记过（不是经本系统写入的）",
+    },
+    "verify_register_gone": {
+        "en": "{kind} {key}, recorded by audit entry #{seq}, is gone",
+        "zh": "审计记录 #{seq} 登记的{kind} {key} 已不在",
+    },
+    "verify_contract_columns": {
+        "en": "contract {key}: its columns disagree with its record: {fields}",
+        "zh": "合同 {key} 的数据列与合同内容不一致：{fields}",
+    },
     "verify_delivery_contract": {
         "en": "delivery {id} disagrees with its contract (household, enterprise or season)",
         "zh": "收购小票 {id} 与其合同的农户、企业或年度不一致",
@@ -664,11 +680,27 @@ class Named:
         return self.code
 
 
+class Fields(tuple[str, ...]):
+    """A message parameter that is some fields of a record: said by their labels."""
+
+    def said(self, lang: Lang) -> str:
+        """The fields' labels in ``lang``, listed."""
+        return ("、" if lang == "zh" else ", ").join(field_label(f, lang) for f in self)
+
+
+def _said(value: object, lang: Lang) -> object:
+    if isinstance(value, Named):
+        return record_name(value.code, lang)
+    if isinstance(value, Fields):
+        return value.said(lang)
+    return value
+
+
 def render(code: str, params: Mapping[str, object], lang: Lang = "en") -> str:
     """The message for ``code`` in ``lang`` with ``params`` filled in (a ``Named`` parameter
-    by its name in ``lang``)."""
+    by its name in ``lang``, ``Fields`` by their labels)."""
     template = MESSAGES.get(code, {}).get(lang) or code
-    said = {k: record_name(v.code, lang) if isinstance(v, Named) else v for k, v in params.items()}
+    said = {k: _said(v, lang) for k, v in params.items()}
     try:
         return template.format(**said)
     except (KeyError, IndexError, ValueError):

@@ -58,7 +58,7 @@ from orderfarm.settlement import (
     settle_ints,
     totals_of_fen,
 )
-from orderfarm.store import audit
+from orderfarm.store import audit, registers
 from orderfarm.store.db import Database
 from orderfarm.store.errors import (
     ConflictError,
@@ -3034,7 +3034,9 @@ class Store:
 
     def verify(self) -> VerifyReport:
         """Check the file: SQLite's integrity and foreign keys, the audit chain, that every
-        money row matches the audit entry that recorded it, that every stored amount equals
+        money row matches the audit entry that recorded it, that every enterprise, household,
+        contract and market price is what the last entry that wrote it recorded (and a
+        contract's columns what its record says), that every stored amount equals
         the re-pricing of its stored slip, that deliveries agree with their contracts, and
         that the running season and contract totals equal the sums of the money rows (check
         ``totals``, with no entry: they are caches of the records, which
@@ -3107,6 +3109,7 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
     entries = 0
     prev = audit.GENESIS
     money: dict[int, dict[str, Any]] = {}
+    audited = registers.Audited()  # the last record of each register key
     for r in conn.execute("SELECT * FROM audit ORDER BY seq"):
         entries += 1
         seq = int(r["seq"])
@@ -3135,6 +3138,7 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
             continue
         if isinstance(payload, dict) and payload.get("table") in audit.MONEY_COLUMNS:
             money[seq] = payload
+        audited.note(r["entity"], seq, payload)
 
     # Money rows against the entries that recorded them.
     rows = 0
@@ -3193,6 +3197,9 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
                 table=Named(str(money[seq]["table"])),
             )
         )
+
+    # The registers (who is paid, under which terms, at which price) against their records.
+    problems.extend(registers.problems(conn, audited, catalog))
 
     # Stored amounts against re-pricing of the stored slips.
     # Every contract's terms are read once, in one pass, not joined onto every delivery row.
