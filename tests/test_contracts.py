@@ -328,6 +328,31 @@ def test_from_template_reports_an_impossible_season_on_its_field() -> None:
     assert caught.value.fields == ("season",)
 
 
+@pytest.mark.parametrize(
+    ("season", "reason"),
+    [
+        ("2018", "a whole number (a year, such as 2018), not text: '2018'"),
+        (D("2018.5"), "a whole number (a year, such as 2018), got Decimal('2018.5')"),
+        (True, "a whole number (a year, such as 2018), got True"),
+        (1999, "a year between 2000 and 2100, got 1999"),
+    ],
+)
+def test_a_season_that_is_not_a_year_says_why(season: object, reason: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Contract.from_template(
+            "菊芋",
+            "fresh",
+            contract_no="X-1",
+            enterprise=USCC,
+            household=ID_1965,
+            season=season,  # type: ignore[arg-type]  # what a script may pass
+            area_mu="1",
+        )
+    assert caught.value.fields == ("season",)
+    assert str(caught.value) == f"season: season must be {reason}"
+    assert "年度须" in caught.value.message("zh")
+
+
 def test_from_template_refuses_a_float_area() -> None:
     with pytest.raises(TypeError):
         Contract.from_template(

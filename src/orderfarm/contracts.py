@@ -206,11 +206,11 @@ class Contract:
         checks.text("household_id", self.household_id, limit=18)
         checks.positive("area_mu", self.area_mu)
         checks.places("area_mu", self.area_mu, 4)
-        if (
-            isinstance(self.season, bool)
-            or not isinstance(self.season, int)
-            or not 2000 <= self.season <= 2100
-        ):
+        if isinstance(self.season, str):  # "2018" typed for 2018
+            checks.add("season", "season_text", value=self.season[:40])
+        elif isinstance(self.season, bool) or not isinstance(self.season, int):
+            checks.add("season", "season_not_whole", value=self.season)
+        elif not 2000 <= self.season <= 2100:
             checks.add("season", "season_range", value=self.season)
         if (
             self.delivery_start is not None

@@ -54,7 +54,8 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "投入品记录 {id} 的金额不等于数量 × 单价",
     },
     "verify_totals": {
-        "en": "{table} {key}: {shown}",
+        "en": "the {table} of {key} differ from the sums of its records ({shown}): they were "
+        "changed; have them recomputed from the records",
         "zh": "{table} {key} 与其记录之和不符（{shown}）：累计数被改动过，请技术人员按记录重算",
     },
     "verify_register_changed": {
@@ -254,6 +255,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     "season_range": {
         "en": "season must be a year between 2000 and 2100, got {value}",
         "zh": "年度须在 2000 至 2100 之间，实为 {value}",
+    },
+    "season_text": {
+        "en": "season must be a whole number (a year, such as 2018), not text: {value!r}",
+        "zh": "年度须为整数年份（如 2018），不能是文本：「{value}」",
+    },
+    "season_not_whole": {
+        "en": "season must be a whole number (a year, such as 2018), got {value!r}",
+        "zh": "年度须为整数年份（如 2018），实为「{value}」",
     },
     "blank": {"en": "must not be blank", "zh": "不能为空白"},
     "too_long": {"en": "is longer than {limit} characters", "zh": "超过 {limit} 个字符"},
@@ -607,6 +616,8 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "user_name": {"en": "user name", "zh": "用户名"},
     "password": {"en": "password", "zh": "密码"},
     "role": {"en": "role", "zh": "角色"},
+    "active": {"en": "enabled", "zh": "启用状态"},
+    "data": {"en": "contract record", "zh": "合同内容"},
     "size": {"en": "sample size", "zh": "抽查户数"},
     "floor": {"en": "floor price", "zh": "保护价"},
     "yield_kg_per_mu": {"en": "yield per mu", "zh": "亩产（公斤）"},
@@ -646,8 +657,8 @@ RECORD_NAMES: dict[str, dict[Lang, str]] = {
     "households": {"en": "households", "zh": "农户"},
     "enterprises": {"en": "enterprises", "zh": "企业"},
     "audit": {"en": "audit", "zh": "审计"},
-    "season_totals": {"en": "season_totals", "zh": "农户年度累计数"},
-    "contract_totals": {"en": "contract_totals", "zh": "合同累计数"},
+    "season_totals": {"en": "season totals", "zh": "农户年度累计数"},
+    "contract_totals": {"en": "contract totals", "zh": "合同累计数"},
     "market_price": {"en": "market price", "zh": "市场价"},
     "user": {"en": "user", "zh": "用户"},
     "export": {"en": "export", "zh": "导出"},
@@ -680,6 +691,18 @@ class Named:
         return self.code
 
 
+@dataclasses.dataclass(frozen=True)
+class Said:
+    """A message parameter said differently in each language (a household by its name, an
+    amount in 元 or in yuan): ``str()`` is the English."""
+
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
 class Fields(tuple[str, ...]):
     """A message parameter that is some fields of a record: said by their labels."""
 
@@ -693,12 +716,14 @@ def _said(value: object, lang: Lang) -> object:
         return record_name(value.code, lang)
     if isinstance(value, Fields):
         return value.said(lang)
+    if isinstance(value, Said):
+        return value.zh if lang == "zh" else value.en
     return value
 
 
 def render(code: str, params: Mapping[str, object], lang: Lang = "en") -> str:
     """The message for ``code`` in ``lang`` with ``params`` filled in (a ``Named`` parameter
-    by its name in ``lang``, ``Fields`` by their labels)."""
+    by its name in ``lang``, ``Fields`` by their labels, ``Said`` as said in ``lang``)."""
     template = MESSAGES.get(code, {}).get(lang) or code
     said = {k: _said(v, lang) for k, v in params.items()}
     try:
