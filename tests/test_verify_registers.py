@@ -113,3 +113,20 @@ def test_a_name_read_the_same_is_no_change(store: Store) -> None:
     name = store.households()[0].head_name
     tamper(store, f"UPDATE households SET head_name = '{name[0]} {name[1:]}'")
     assert store.verify().ok
+
+
+def test_a_user_made_admin_behind_the_store_is_found_and_one_changed_through_it_is_not(
+    store: Store,
+) -> None:
+    """Who may write money is a register too: a clerk's role raised by hand is named; a
+    password set and a role changed through the store are no change."""
+    from orderfarm.store.users import add_user, set_password, set_role
+
+    add_user(store, "wang", "clerk", "correct horse 1", actor="script")
+    set_role(store, "wang", "viewer", actor="script")
+    set_password(store, "wang", "correct horse 2", actor="script")
+    assert store.verify().ok
+    tamper(store, "UPDATE users SET role = 'admin' WHERE name = 'wang'")
+    (found,) = [p for p in store.verify().problems if p.check == "registers"]
+    assert found.seq == _entry(store, "change_user")
+    assert found.text("zh").startswith("用户 wang 的角色与审计记录")

@@ -80,13 +80,22 @@ class Audited:
 
     def __init__(self) -> None:
         self.last: dict[tuple[str, str], tuple[int, bytes]] = {}
+        #: each user's role and whether active, as the entries that set them said, and the
+        #: last of those entries (a password's entry names only the user)
+        self.users: dict[str, tuple[int, dict[str, Any]]] = {}
 
     def note(self, entity: str, seq: int, payload: object) -> None:
         """Keep the record of entry ``seq`` if it writes a register."""
-        if entity not in _KEYS or not isinstance(payload, dict):
-            return
-        record = payload.get("record")
+        record = payload.get("record") if isinstance(payload, dict) else None
         if not isinstance(record, dict):
+            return
+        if entity == "user" and isinstance(record.get("name"), str):
+            said = {k: record[k] for k in ("role", "active") if k in record}
+            if said:
+                before = self.users.get(record["name"], (seq, {}))[1]
+                self.users[record["name"]] = (seq, {**before, **said})
+            return
+        if entity not in _KEYS:
             return
         key = _key(entity, record)
         if key is not None:
@@ -112,6 +121,7 @@ def problems(conn: sqlite3.Connection, audited: Audited, catalog: Catalog) -> li
         if changed:
             shown = Fields(changed)
             found.append(_problem("verify_register_changed", seq, entity, key, catalog, shown))
+    found.extend(_user_problems(conn, audited, catalog))
     for (entity, key), (seq, _) in sorted(audited.last.items(), key=lambda item: item[1][0]):
         if (entity, key) not in seen:
             found.append(_problem("verify_register_gone", seq, entity, key, catalog))
@@ -155,6 +165,25 @@ def _rows(
                 )
             )
         yield "contract", contract_no, data, _plain(Contract, data)
+
+
+def _user_problems(
+    conn: sqlite3.Connection, audited: Audited, catalog: Catalog
+) -> Iterator[VerifyProblem]:
+    """Each user whose role or standing differs from what its entries said, or that none
+    recorded (who may write money is a register too)."""
+    users = dict(audited.users)
+    for name, role, active in conn.execute("SELECT name, role, active FROM users ORDER BY id"):
+        seq, said = users.pop(name, (None, None))
+        if seq is None or said is None:
+            yield _problem("verify_register_unrecorded", None, "user", name, catalog)
+            continue
+        now = {"role": role, "active": bool(active)}
+        changed = [k for k in ("role", "active") if k in said and said[k] != now[k]]
+        if changed:
+            yield _problem("verify_register_changed", seq, "user", name, catalog, Fields(changed))
+    for name, (seq, _) in users.items():
+        yield _problem("verify_register_gone", seq, "user", name, catalog)
 
 
 def _plain(cls: type[Any], record: Mapping[str, Any] | str) -> Callable[[], dict[str, Any]]:
