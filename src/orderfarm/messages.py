@@ -618,8 +618,6 @@ FIELD_LABELS: dict[str, dict[Lang, str]] = {
     "role": {"en": "role", "zh": "角色"},
     "active": {"en": "enabled", "zh": "启用状态"},
     "data": {"en": "contract record", "zh": "合同内容"},
-    "active": {"en": "enabled", "zh": "启用状态"},
-    "data": {"en": "contract record", "zh": "合同内容"},
     "size": {"en": "sample size", "zh": "抽查户数"},
     "floor": {"en": "floor price", "zh": "保护价"},
     "yield_kg_per_mu": {"en": "yield per mu", "zh": "亩产（公斤）"},
