@@ -15,6 +15,7 @@ from orderfarm import (
     LineKind,
     OverpaymentError,
     StatementLine,
+    ValidationError,
     build_statement,
     settle_amounts,
 )
@@ -87,6 +88,31 @@ def test_payments_reduce_the_balance_and_an_overpayment_is_refused() -> None:
     check_payment("x", 2018, t, D("300.00"))
     with pytest.raises(OverpaymentError, match=r"300\.00"):
         check_payment("x", 2018, t, D("300.01"))
+
+
+def test_settle_amounts_reports_an_overpaid_balance_for_check_payment_to_refuse() -> None:
+    t = settle_amounts(proceeds=D("300.00"), advances_carry=D("100.00"), paid=D("200.01"))
+    assert (t.payable, t.balance) == (D("200.00"), D("-0.01"))
+    paid_up = settle_amounts(proceeds=D("300.00"), advances_carry=D("100.00"), paid=D("200.00"))
+    with pytest.raises(OverpaymentError):  # the payment that would lead there is refused
+        check_payment("x", 2018, paid_up, D("0.01"))
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "reason"),
+    [
+        ({"proceeds": D("1.005")}, "proceeds", "must be a whole number of fen"),
+        ({"paid": D("-1")}, "paid", "must not be negative"),
+        ({"carried_in": D("0.001")}, "carried_in", "must be a whole number of fen"),
+    ],
+)
+def test_settle_amounts_names_an_amount_it_cannot_take_and_why(
+    given: dict[str, Decimal], field: str, reason: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        settle_amounts(**given)
+    assert caught.value.fields == (field,)
+    assert reason in str(caught.value)
 
 
 def test_floats_are_refused() -> None:

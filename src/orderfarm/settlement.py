@@ -11,6 +11,12 @@ Per household and season, over records that are not voided:
 - ``payable`` = proceeds − recovered (never negative); ``balance`` = payable − Σ payments;
   a payment that would make the balance negative is refused (``OverpaymentError``).
 
+Who refuses it: ``check_payment`` says whether a payment fits the balance, and the store calls
+it (and refuses a void that would leave a season overpaid) before anything is written, so no
+stored season has a negative balance. ``settle_amounts`` and ``settle_fen`` only compute: given
+payments above what is payable, they report the balance as it is, negative, as the store's
+checks need to see it.
+
 **How the unrecovered rest splits** (carried to the next season or waived, as each contract
 says): proceeds recover the oldest debt first — the charges carried in from earlier seasons —
 and then this season's advances. What is left of the carried-in charges is carried again (they
@@ -40,7 +46,7 @@ from decimal import Decimal
 
 import attrs
 
-from orderfarm.checks import require_decimal
+from orderfarm.checks import Checks, require_decimal
 from orderfarm.contracts import CarryPolicy
 from orderfarm.errors import OrderfarmError, Problem
 from orderfarm.messages import Lang
@@ -127,9 +133,11 @@ def settle_amounts(
     advances_waive: Decimal = ZERO,
     paid: Decimal = ZERO,
 ) -> Totals:
-    """The season's totals from its sums (see the module docstring for the rule).
+    """The season's totals from its sums (see the module docstring for the rule); a ``paid``
+    above what is payable gives a negative ``balance``, for ``check_payment`` to refuse.
 
-    Every input is a non-negative amount in whole fen; ``TypeError`` for a float.
+    Every input is a non-negative amount in whole fen (at most two decimal places): another
+    is a ``ValidationError`` naming it; ``TypeError`` for a float.
     """
     require_decimal(
         "settle_amounts",
@@ -139,18 +147,21 @@ def settle_amounts(
         advances_waive=advances_waive,
         paid=paid,
     )
-    fen: dict[str, int] = {}
-    for name, value in (
-        ("proceeds", proceeds),
-        ("carried_in", carried_in),
-        ("advances_carry", advances_carry),
-        ("advances_waive", advances_waive),
-        ("paid", paid),
-    ):
-        if value < ZERO or round_yuan(value) != value:
-            raise ValueError(f"settle_amounts: {name} must be a non-negative amount, got {value}")
-        fen[name] = to_fen(value)
-    return settle_fen(**fen)
+    checks = Checks()
+    amounts = {
+        "proceeds": proceeds,
+        "carried_in": carried_in,
+        "advances_carry": advances_carry,
+        "advances_waive": advances_waive,
+        "paid": paid,
+    }
+    for name, value in amounts.items():
+        if value < ZERO:
+            checks.add(name, "non_negative")
+        elif round_yuan(value) != value:
+            checks.add(name, "not_whole_fen", value=value)
+    checks.done()
+    return settle_fen(**{name: to_fen(value) for name, value in amounts.items()})
 
 
 def settle_fen(
