@@ -491,3 +491,31 @@ def test_the_demo_fills_an_empty_database_all_or_nothing(
     code, text = run("demo", "--db", str(path), "--households", "5")
     assert code == 0 and "5 户" in text and "初始密码" not in text
     assert run("verify", "--db", str(path))[0] == 0
+
+
+def test_verify_says_the_running_totals_in_the_chosen_language_and_names_no_audit_entry(
+    db: Path,
+) -> None:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    household = conn.execute("SELECT MIN(household_id) FROM season_totals").fetchone()[0]
+    name, rid = conn.execute(
+        "SELECT head_name, resident_id FROM households WHERE id = ?", (household,)
+    ).fetchone()
+    conn.execute(  # the running totals only: no money row, no audit entry is touched
+        "UPDATE season_totals SET proceeds_fen = proceeds_fen + 100000 WHERE household_id = ?",
+        (household,),
+    )
+    conn.commit()
+    conn.close()
+    masked = f"{rid[:6]}{'*' * 8}{rid[-4:]}"
+    code, text = run("verify", "--db", str(db))
+    assert code == 1 and text.splitlines()[0] == "校验失败：发现 1 个问题"
+    assert f"[汇总] 农户年度累计数 {name}（{masked}）2018 年度 与其记录之和不符" in text
+    assert "收购款累计" in text and "元，按记录应为" in text
+    assert not any(w in text for w in ("None", "proceeds", "records say", rid, "totals"))
+    code, text = run("verify", "--db", str(db), "--lang", "en")
+    assert code == 1 and text.splitlines()[0] == "verify FAILED: 1 problems"
+    assert f"the season totals of {name} ({masked}) for 2018" in text
+    assert " yuan where the records say " in text and "_fen" not in text and "None" not in text

@@ -809,3 +809,18 @@ def test_a_page_that_writes_money_picks_no_household_for_the_clerk(
     assert at.selectbox(key=key).value is None
     assert "请先查找并选择农户" in " ".join(texts(at.info))
     assert not [b for b in at.button if b.key in ("p_save", "i_save")]  # no form to save
+
+
+def test_the_audit_page_names_no_audit_entry_when_only_the_running_totals_are_off(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = sqlite3.connect(demo_db, isolation_level=None)
+    conn.execute("UPDATE contract_totals SET net_g = net_g - 1500 WHERE contract_id = 1")
+    conn.close()
+    at = _page(demo_db, monkeypatch, "admin", "audit")
+    at.button(key="a_verify").click().run()
+    ok(at)
+    said = texts(at.error)
+    assert any("发现 1 个问题" in s for s in said) and not any("None" in s for s in said)
+    problem = str(at.dataframe[0].value["问题"][0])
+    assert "kg" in problem and "net_g" not in problem and "records say" not in problem

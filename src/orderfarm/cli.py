@@ -26,7 +26,7 @@ from orderfarm.messages import Lang
 from orderfarm.web.settings import page_options
 
 if TYPE_CHECKING:
-    from orderfarm.store import Store
+    from orderfarm.store import Store, VerifyReport
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -441,16 +441,25 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
             args.lang,
         )
         return EXIT_OK
+    seq = report.first_bad_seq  # None when no problem is of an audit entry (the totals')
     _say(
         out,
-        f"校验失败：发现 {len(report.problems)} 个问题（首个问题在审计第 {report.first_bad_seq} 条）",
-        f"verify FAILED: {len(report.problems)} problems (first bad audit entry: "
-        f"{report.first_bad_seq})",
+        f"校验失败：发现 {len(report.problems)} 个问题"
+        + (f"（首个问题在审计第 {seq} 条）" if seq is not None else ""),
+        f"verify FAILED: {len(report.problems)} problems"
+        + (f" (first bad audit entry: {seq})" if seq is not None else ""),
         args.lang,
     )
-    for problem in report.problems:
-        print(f"  [{problem.check}] {problem.text(args.lang)}", file=out)
+    _say_problems(out, report, args.lang)
     return EXIT_FAILED
+
+
+def _say_problems(out: TextIO, report: VerifyReport, lang: Lang) -> None:
+    """What verify found, each with its check as the page names it, in ``lang``."""
+    from orderfarm.web.i18n import named
+
+    for problem in report.problems:
+        print(f"  [{named('verify_check', problem.check, lang)}] {problem.text(lang)}", file=out)
 
 
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
@@ -495,8 +504,7 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
             "(a file there is left as it was)",
             args.lang,
         )
-        for problem in report.problems:
-            print(f"  [{problem.check}] {problem.text(args.lang)}", file=out)
+        _say_problems(out, report, args.lang)
         return EXIT_FAILED
     _say(
         out,

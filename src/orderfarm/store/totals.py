@@ -23,6 +23,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from orderfarm.ids import mask_resident_id
+from orderfarm.messages import Lang, Said
+from orderfarm.money import format_weight, from_fen, from_grams
+
 __all__ = [
     "CONTRACT_TOTALS_SQL",
     "SEASON_TOTALS_SQL",
@@ -217,15 +221,77 @@ def rebuild(conn: sqlite3.Connection) -> None:
     )
 
 
+#: What each column of the totals counts, said in each language: (zh, en, unit).
+_COLUMN_NAMES: Final = {
+    "proceeds_fen": ("收购款", "proceeds", "fen"),
+    "carry_fen": ("垫付款（结转）", "advances carried over", "fen"),
+    "waive_fen": ("垫付款（核销）", "advances waived", "fen"),
+    "paid_fen": ("已付", "paid", "fen"),
+    "records": ("记录数", "records", "count"),
+    "net_g": ("净重", "net weight", "g"),
+    "amount_fen": ("收购款", "proceeds", "fen"),
+    "slips": ("小票数", "slips", "count"),
+}
 _SEASON_COLUMNS: Final = ("proceeds_fen", "carry_fen", "waive_fen", "paid_fen", "records")
 _CONTRACT_COLUMNS: Final = ("net_g", "amount_fen", "slips")
 
 
-def differences(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
+def _amount(value: int, unit: str, lang: Lang) -> str:
+    """A total as a person reads it: yuan, kg or a count."""
+    if unit == "fen":
+        return f"{from_fen(value):,.2f} " + ("元" if lang == "zh" else "yuan")
+    if unit == "g":
+        return f"{format_weight(from_grams(value))} kg"
+    return str(value)
+
+
+def _shown(columns: Sequence[str], have: Sequence[int], want: Sequence[int]) -> Said:
+    """What differs, column by column: the total kept and the sum of the records."""
+    parts = [
+        (_COLUMN_NAMES[name], h, w)
+        for name, h, w in zip(columns, have, want, strict=True)
+        if h != w
+    ]
+    return Said(
+        "；".join(
+            f"{zh}累计 {_amount(h, unit, 'zh')}，按记录应为 {_amount(w, unit, 'zh')}"
+            for (zh, _, unit), h, w in parts
+        ),
+        "; ".join(
+            f"{en} {_amount(h, unit, 'en')} where the records say {_amount(w, unit, 'en')}"
+            for (_, en, unit), h, w in parts
+        ),
+    )
+
+
+def _season_key(conn: sqlite3.Connection, household: int, season: int) -> Said:
+    """A household's season by the household's name and masked ID, as an inspector knows it."""
+    row = conn.execute(
+        "SELECT head_name, resident_id FROM households WHERE id = ?", (household,)
+    ).fetchone()
+    if row is None:
+        return Said(
+            f"农户（编号 {household}）{season} 年度", f"household #{household} for {season}"
+        )
+    masked = mask_resident_id(row[1])
+    return Said(f"{row[0]}（{masked}）{season} 年度", f"{row[0]} ({masked}) for {season}")
+
+
+def _contract_key(conn: sqlite3.Connection, contract: int) -> Said:
+    """A contract by its number."""
+    row = conn.execute("SELECT contract_no FROM contracts WHERE id = ?", (contract,)).fetchone()
+    if row is None:
+        return Said(f"（编号 {contract}）", f"#{contract}")
+    return Said(row[0], row[0])
+
+
+def differences(conn: sqlite3.Connection) -> list[tuple[str, Said, Said]]:
     """Where the totals tables differ from the sums of the money tables, one row each: the
-    table, the row's key (``32/2018``) and what differs (``paid_fen 489000 (records say
-    589000)``); empty when they agree. A row of zeros and a missing row are the same."""
-    found: list[tuple[str, str, str]] = []
+    table, the row's key (a household by its name and masked ID with the season, a contract by
+    its number) and what differs (``paid 4,890.00 yuan where the records say 5,890.00 yuan``), said in
+    either language (``messages.Said``); empty when they agree. A row of zeros and a missing
+    row are the same."""
+    found: list[tuple[str, Said, Said]] = []
     checks = (
         (
             "season_totals",
@@ -251,10 +317,6 @@ def differences(conn: sqlite3.Connection) -> list[tuple[str, str, str]]:
             have = stored.get(key, zero)
             want = expected.get(key, zero)
             if have != want:
-                shown = ", ".join(
-                    f"{name} {h} (records say {w})"
-                    for name, h, w in zip(columns, have, want, strict=True)
-                    if h != w
-                )
-                found.append((table, "/".join(map(str, key)), shown))
+                said = _season_key(conn, *key) if width == 2 else _contract_key(conn, *key)
+                found.append((table, said, _shown(columns, have, want)))
     return found

@@ -499,6 +499,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "发现 {count} 个问题，最早出错的审计记录 #{seq}",
         "en": "{count} problems found; first bad entry #{seq}",
     },
+    "verify_bad_no_entry": {
+        "zh": "发现 {count} 个问题（均不涉及审计记录）",
+        "en": "{count} problems found (none of an audit entry)",
+    },
     "audit_log": {"zh": "审计日志", "en": "Audit log"},
     "last_entries": {"zh": "显示最近条数", "en": "Latest entries to show"},
     "time": {"zh": "时间（UTC）", "en": "Time (UTC)"},

@@ -24,7 +24,11 @@ def _verify(ctx: app.Ctx) -> None:
         if report.ok:
             st.success(ctx.t("verify_ok", entries=report.entries, rows=report.rows))
         else:
-            st.error(ctx.t("verify_bad", count=len(report.problems), seq=report.first_bad_seq))
+            count, first = len(report.problems), report.first_bad_seq
+            if first is None:  # the running totals' problems are of no audit entry
+                st.error(ctx.t("verify_bad_no_entry", count=count))
+            else:
+                st.error(ctx.t("verify_bad", count=count, seq=first))
             st.dataframe(
                 [
                     {
