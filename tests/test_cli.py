@@ -519,3 +519,21 @@ def test_verify_says_the_running_totals_in_the_chosen_language_and_names_no_audi
     assert code == 1 and text.splitlines()[0] == "verify FAILED: 1 problems"
     assert f"the season totals of {name} ({masked}) for 2018" in text
     assert " yuan where the records say " in text and "_fen" not in text and "None" not in text
+
+
+def test_output_into_a_closed_pipe_ends_quietly(demo_db: Path) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    assert cli.main(["report", "--db", str(demo_db), "--season", "2018"], out=ClosedPipe()) == 0
+    command = [sys.executable, "-m", "orderfarm.cli", "report", "--db", str(demo_db)]
+    reader = subprocess.Popen(
+        [*command, "--season", "2018", "--by", "village"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    reader.stdout.close()  # as head does once it has its lines
+    said = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 0 and said == ""

@@ -9,6 +9,7 @@ The database is ``--db PATH``, else ``$ORDERFARM_DB``, else ``orderfarm.db``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -829,6 +830,15 @@ def _version() -> str:
     return f"orderfarm {__version__}"
 
 
+def _quiet(stream: TextIO) -> None:
+    """Send what is left for a closed pipe to nowhere, so that Python's own flush of the
+    standard output at exit does not complain of it either."""
+    if stream is sys.stdout:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code (the installed script exits with it)."""
     stream = out or sys.stdout
@@ -843,6 +853,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         code: int = args.func(args, stream)
+        stream.flush()  # here, where a reader that went away is caught, not at exit
+    except BrokenPipeError:  # the reader stopped reading (| head): end quietly, as Unix tools do
+        _quiet(stream)
+        return EXIT_OK
     except UsageError as exc:
         print(f"orderfarm: {exc.message(args.lang)}", file=sys.stderr)
         return EXIT_USAGE
