@@ -176,3 +176,70 @@ def test_the_file_imported_again_after_a_reprice_adds_nothing(tmp_path: Path) ->
         assert report.committed and (report.added, report.existing) == (0, len(rows))
         assert store.counts() == counts
         assert store.verify().ok
+
+
+def test_a_slip_corrected_after_its_void_keeps_its_place_in_the_quota(store: Store) -> None:
+    """Voided and typed again (the weighing page's correction), a lot is priced on the slips
+    delivered before it, not after every later one: the household is not paid less for a
+    clerk's correction. The later slips are priced again after it, naming its receipt."""
+    rid = quota_contract(store, fixed_terms(quota_kg=D("150")))
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")  # 100 kg at 2.00
+    second = store.record_delivery("Q1", kg("102.00"), SEP1, "R-2")  # 50 at 2.00, 50 at 1.20
+    assert store.statement(rid, 2018).proceeds == D("360.00")
+    store.void_delivery(first.id, "皮重录错")  # R-2 takes the quota: 100 kg at 2.00
+    again = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1", anew=True)
+
+    assert (again.receipt_no, again.revision, again.amount) == ("R-1", 1, D("200.00"))
+    assert again.quote.delivered_before_kg == D("0.00")
+    live = [d for d in store.deliveries(contract_no="Q1") if not d.voided]
+    assert [(d.receipt_no, d.amount) for d in live] == [("R-1", D("200.00")), ("R-2", D("160.00"))]
+    assert store.statement(rid, 2018).proceeds == D("360.00")  # as before the correction
+    assert second.id != live[1].id
+    voids = [e for e in store.audit_log() if e.action == "void_delivery"]
+    assert "receipt R-1 was recorded again in its place" in voids[-1].payload
+    assert store.verify().ok
+
+
+def test_a_correction_whose_place_changes_nothing_is_recorded_at_the_end(store: Store) -> None:
+    """With the quota far from used up, the lot's place changes no price: nothing else is
+    voided or recorded again."""
+    quota_contract(store, fixed_terms(quota_kg=D("1000")))
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")
+    second = store.record_delivery("Q1", kg("52.00"), SEP1, "R-2")
+    store.void_delivery(first.id, "皮重录错")
+    store.record_delivery("Q1", kg("92.00"), SEP1, "R-1", anew=True)
+    assert not store.delivery(second.id).voided
+    assert store.verify().ok
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    terms=price_terms(GRADES, quota=True),
+    lots=st.lists(weighings(GRADES), min_size=2, max_size=6),
+    fixed=weighings(GRADES),
+    market=decimals("0.50", "20", 2),
+    data=st.data(),
+)
+def test_a_corrected_slip_is_priced_as_if_it_had_been_weighed_right_the_first_time(
+    terms: PriceTerms, lots: list[Weighing], fixed: Weighing, market: Decimal, data: st.DataObject
+) -> None:
+    """Void a slip and type it again with other figures: every live slip is priced as if the
+    corrected lot had been recorded in the voided one's place from the start."""
+    with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "s.db") as store:
+        quota_contract(store, terms, market=str(market))
+        ids = [store.record_delivery("Q1", lot, SEP1, f"R-{n}").id for n, lot in enumerate(lots)]
+        wrong = data.draw(st.sampled_from(range(len(ids))))
+        store.void_delivery(ids[wrong], "更正")
+        store.record_delivery("Q1", fixed, SEP1, f"R-{wrong}", anew=True)
+        right = [fixed if n == wrong else lot for n, lot in enumerate(lots)]
+        live = {d.receipt_no: d for d in store.deliveries(contract_no="Q1") if not d.voided}
+        assert len(live) == len(lots)
+        before = Decimal(0)
+        for n, lot in enumerate(right):
+            expected = price_delivery(terms, lot, market_price=market, delivered_before_kg=before)
+            assert live[f"R-{n}"].amount == expected.amount
+            if expected.accepted:
+                before += expected.net_kg
+        assert store.verify().ok

@@ -1822,7 +1822,10 @@ class Store:
 
         Recording the same slip again returns the existing record and writes nothing — also
         a voided one (a file imported again adds nothing), unless ``anew`` (the slip typed
-        again after its void): it is then recorded as the receipt's next revision. The same
+        again after its void): it is then recorded as the receipt's next revision, in the
+        place of the voided record in the order the quota is used up (a correction does not
+        send the lot to the back of the queue: the later slips of the contract are voided,
+        naming it, and recorded again after it, as a void does). The same
         receipt number (per enterprise and season) with different data is a
         ``ConflictError``. A contract that is not signed, or a day outside its delivery
         window, is a ``RefusedError``; a lot over the maximum moisture is recorded as
@@ -1834,6 +1837,9 @@ class Store:
         def work(conn: sqlite3.Connection) -> list[int]:
             if anew:  # ``again`` takes deliverability as given: a slip typed anew is checked
                 self._check_deliverable(self._contract_row(conn, contract_no).contract, day)
+                placed = self._record_in_place(conn, slip, actor)
+                if placed is not None:
+                    return placed
             ids, _ = self._record_slips(conn, [slip], actor, single=True, again=anew)
             return ids
 
@@ -1873,12 +1879,15 @@ class Store:
         single: bool,
         again: bool = False,
         markets: Sequence[Decimal | None] | None = None,
+        before_g: Mapping[int, int] | None = None,
     ) -> tuple[list[int], BatchResult]:
         """Write ``slips`` in ``conn``'s transaction: their record ids, and the batch's counts.
         A slip the same as a record of its receipt is that record (``existing``), unless
         ``again``: slips voided to be priced again are recorded anew, as new revisions, at
         the market prices they were first priced at (``markets``, one per slip), not the day's
-        price as it stands now."""
+        price as it stands now. ``before_g``: the grams delivered before the batch under a
+        contract, by its id, when that is not all its live slips (a slip recorded in its
+        place)."""
         self._authorize(conn, actor, Permission.RECORD_DELIVERY)
         now = self._now().isoformat()
         seq, prev = audit.next_seq(conn)
@@ -1899,6 +1908,7 @@ class Store:
         )
         stored = self._stored_receipts(conn, slips, contracts)
         delivered.update(self._delivered_grams(conn, [c.id for c in contracts.values()]))
+        delivered.update(before_g or {})
         for index, slip in enumerate(slips):
             try:
                 if not isinstance(slip, Slip) or not isinstance(slip.weighing, Weighing):
@@ -2642,6 +2652,86 @@ class Store:
             seq_and_prev=(seq, prev),
         )
         return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
+
+    def _record_in_place(
+        self, conn: sqlite3.Connection, slip: Slip, actor: str
+    ) -> list[int] | None:
+        """Record ``slip``, typed again after its record was voided, in that record's place
+        among the slips of its contract (DESIGN §4 step 6: the kg delivered before the lot
+        are those delivered before it, not those recorded before the correction), and the
+        later live slips again after it, each voided with a reason naming the receipt; its
+        record's id. ``None`` (record it at the end) when it has no earlier record voided
+        under this contract, its receipt has a live record, the contract has no quota, or
+        no slip after it would be priced otherwise, nor it."""
+        c = self._contract_row(conn, slip.contract_no)
+        terms = c.terms
+        if (
+            terms.quota_kg is None
+            or not isinstance(slip.receipt_no, str)
+            or not isinstance(slip.weighing, Weighing)
+        ):
+            return None
+        key = (c.enterprise_id, c.contract.season, slip.receipt_no.strip())
+        found = self._same_receipt(conn, key)
+        if any(not r["voided"] for r in found):
+            return None  # the same slip (nothing to write) or another one: as ever
+        voided = [r for r in found if r["contract_id"] == c.id]
+        if not voided:
+            return None
+        place = max(int(r["id"]) for r in voided)
+        later = [r for r in conn.execute(_LATER_SLIPS, (c.id, place)) if r["accepted"]]
+        if not later:
+            return None
+        weighing, grade = slip.weighing, slip.weighing.grade
+        before = self._delivered_grams(conn, [c.id])[c.id] - sum(int(r["net_g"]) for r in later)
+        row = conn.execute(
+            "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? AND day = ?",
+            (c.crop_code, c.form_code, grade, _check_day("day", slip.day).isoformat()),
+        ).fetchone()
+        market = D(row[0]) if row is not None else None
+        quote = price_delivery(
+            terms, weighing, market_price=market, delivered_before_kg=_kg(before)
+        )
+        run = before + (to_grams(quote.net_kg) if quote.accepted else 0)
+        moved = False
+        for r in later:
+            net = int(r["net_g"])
+            protected = protected_part(terms, r["grade"], _kg(net), _kg(run))
+            moved = moved or protected != _kg(int(r["protected_g"]))
+            run += net
+        if quote.accepted and not moved:
+            end = before + sum(int(r["net_g"]) for r in later)
+            at_end = protected_part(terms, grade, quote.net_kg, _kg(end))
+            moved = at_end != protected_part(terms, grade, quote.net_kg, _kg(before))
+        if not moved:
+            return None
+        why = (
+            f"重新计价：小票 {key[2]} 更正后按原顺序重新录入，保护收购量变化 / re-priced: "
+            f"receipt {key[2]} was recorded again in its place, which changes the protected "
+            "quantity"
+        )
+        for r in later:  # each row has what its void takes out of the running totals
+            self._void_row(conn, "delivery", int(r["id"]), r, why, actor)
+        ids, _ = self._record_slips(
+            conn, [slip], actor, single=True, again=True, before_g={c.id: before}
+        )
+        again = [
+            Slip(
+                c.contract.contract_no,
+                _weighing_of(r),
+                dt.date.fromisoformat(r["day"]),
+                r["receipt_no"],
+                r["purchase_point"],
+            )
+            for r in later
+        ]
+        markets = [
+            _stored_decimal(r["market_price"]) if r["market_price"] is not None else None
+            for r in later
+        ]
+        self._record_slips(conn, again, actor, single=False, again=True, markets=markets)
+        self._check_balances(conn, c.household_id, c.contract.season)
+        return ids
 
     def _reprice_after(
         self, conn: sqlite3.Connection, voided_id: int, voided: sqlite3.Row, actor: str
