@@ -58,8 +58,9 @@ def optional(strategy: st.SearchStrategy[Decimal]) -> st.SearchStrategy[Decimal 
 
 #: Amounts in yuan, fen exact, from zero to a large county total.
 amounts = decimals("-1000000", "1000000", 2)
-#: A day's market price (yuan/kg); unit prices are not rounded, so up to 4 places.
-market_prices = decimals("0", "60", 4)
+#: A day's market price (yuan/kg), above 0 as the store takes it; unit prices are not
+#: rounded, so up to 4 places.
+market_prices = decimals("0.0001", "60", 4)
 #: Moisture and impurity fractions with three places (18.5% → 0.185).
 fractions = decimals("0", "0.5", 3)
 impurities = decimals("0", "0.2", 3)

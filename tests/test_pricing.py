@@ -262,6 +262,29 @@ def test_a_float_is_a_type_error(build: object) -> None:
         build()  # type: ignore[operator]
 
 
+@pytest.mark.parametrize("market", ["0.90", " 0.90 ", "０.９０", D("0.90"), 1])
+def test_a_market_price_is_read_as_store_and_weighing_read_it(market: str | int) -> None:
+    quote = price_delivery(FRESH, slip("102.50", "2.50", "等外"), market_price=market)
+    assert quote.market_price == D(market)
+    assert quote.amount == D(market) * 100
+
+
+@pytest.mark.parametrize(
+    ("market", "reason"),
+    [
+        (D("0"), "must be greater than 0"),
+        ("0.00", "must be greater than 0"),
+        (D("-1.40"), "must be greater than 0"),
+        ("1.4元", "is not a number"),
+    ],
+)
+def test_a_market_price_of_nothing_or_not_a_number_is_refused(market: str, reason: str) -> None:
+    with pytest.raises(PricingError) as caught:
+        price_delivery(FRESH, HUNDRED_KG, market_price=market)
+    assert caught.value.fields == ("market_price",)
+    assert reason in str(caught.value)
+
+
 def test_explanation_in_chinese_shows_what_a_clerk_checks() -> None:
     terms = PriceTerms.from_form(
         default_catalog().form("朝天椒", "dried"), premium=D("0.05"), quota_kg=D("600")

@@ -17,12 +17,13 @@ import attrs
 
 from orderfarm.checks import Checks, require_decimal, trimmed
 from orderfarm.contracts import PriceTerms
-from orderfarm.errors import PricingError, Problem
+from orderfarm.errors import PricingError, Problem, ValidationError
 from orderfarm.messages import Lang
 from orderfarm.money import (
     ONE,
     ZERO,
     D,
+    Number,
     format_price,
     format_rate,
     format_weight,
@@ -373,28 +374,34 @@ def price_delivery(
     terms: PriceTerms,
     weighing: Weighing,
     *,
-    market_price: Decimal | None = None,
+    market_price: Number | None = None,
     delivered_before_kg: Decimal = ZERO,
 ) -> Quote:
     """Price one weighing exactly as DESIGN §4 says; pure.
 
-    ``market_price`` is the day's price (yuan/kg) for the crop, form and grade; it may be
-    ``None`` for fixed-price terms. ``delivered_before_kg`` is the accepted net kg already
+    ``market_price`` is the day's price (yuan/kg) for the crop, form and grade, read as
+    ``D()`` reads it (``str``, ``int`` or ``Decimal``; a ``float`` is a ``TypeError``) and
+    above 0, as ``Store.set_market_price`` takes it; it may be ``None`` for fixed-price terms. ``delivered_before_kg`` is the accepted net kg already
     delivered under the contract, which uses up the protected quantity.
     Raises ``PricingError`` for an unknown grade or a missing market price; a lot above the
     maximum moisture is not an error but a rejected quote.
     """
     if not isinstance(terms, PriceTerms) or not isinstance(weighing, Weighing):
         raise TypeError("price_delivery needs PriceTerms and a Weighing")
-    require_decimal(
-        "price_delivery", market_price=market_price, delivered_before_kg=delivered_before_kg
-    )
+    require_decimal("price_delivery", delivered_before_kg=delivered_before_kg)
     checks = Checks()
+    if market_price is not None:
+        try:
+            market_price = D(market_price, "market_price")
+        except ValidationError as exc:
+            checks.extend(exc.problems)
+            market_price = None
+        else:
+            checks.positive("market_price", market_price)
     if weighing.grade not in terms.grades:
         checks.add(
             "grade", "grade_not_in_terms", grade=weighing.grade, known="、".join(terms.grades)
         )
-    checks.non_negative("market_price", market_price)
     checks.non_negative("delivered_before_kg", delivered_before_kg)
     checks.done(PricingError)
 
