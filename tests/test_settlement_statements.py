@@ -193,3 +193,12 @@ def test_a_rejected_slip_says_why_on_the_statement_in_chinese_and_english(store:
     assert line.description == (
         "拒收：水分 35% 超过最高水分 30% / rejected: moisture 35% exceeds the maximum 30%"
     )
+
+
+def test_an_input_line_shows_its_quantity_as_written(store: Store) -> None:
+    """18000.0 seedlings (1.2 mu × 15,000 a mu) read 18,000 on the statement."""
+    (h,) = seeded(store)
+    signed(store, chilli_contract("C-2018", h))
+    store.supply_input("C-2018", seedlings("18000.0"), MAY, "S-1")
+    (line,) = store.statement(h.resident_id, 2018).lines
+    assert line.description == "辣椒苗 18,000 株 × 0.03"

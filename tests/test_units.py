@@ -9,6 +9,7 @@ from hypothesis import given
 from strategies import decimals
 
 from orderfarm.units import (
+    format_quantity,
     ha_to_mu,
     jin_to_kg,
     kg_to_jin,
@@ -101,3 +102,14 @@ def test_the_programmes_days_are_chinas_whatever_the_servers_clock() -> None:
     assert china_day(dt.datetime(2018, 9, 1, 15, 59, tzinfo=dt.UTC)) == dt.date(2018, 9, 1)
     assert china_day(dt.datetime(2018, 9, 1, 23, 30)) == dt.date(2018, 9, 1)  # China's already
     assert china_today() == dt.datetime.now(CHINA_TIME).date()
+
+
+@pytest.mark.parametrize(
+    ("quantity", "shown"),
+    [("18000.0", "18,000"), ("2.50", "2.5"), ("80", "80"), ("0.125", "0.125"), ("1E+4", "10,000")],
+)
+def test_an_input_quantity_is_shown_as_written_without_zero_decimals(
+    quantity: str, shown: str
+) -> None:
+    """18000.0 株 (an area times seedlings per mu) reads 18,000 on statements and contracts."""
+    assert format_quantity(Decimal(quantity)) == shown

@@ -24,6 +24,7 @@ from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import Quote
 from orderfarm.settlement import LineKind, Statement
 from orderfarm.supplies import ChargeMode
+from orderfarm.units import format_quantity
 
 _FONTS: Final = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
@@ -276,7 +277,7 @@ def contract_html(
     if terms.quota_kg is not None:
         rules.append(_t("quota", lang, quota=f"{terms.quota_kg:,}"))
     inputs = "".join(
-        f"<tr><td>{_e(s.item)}</td><td class='num'>{_e(f'{s.quantity:,}')} {_e(s.unit)}</td>"
+        f"<tr><td>{_e(s.item)}</td><td class='num'>{_e(format_quantity(s.quantity))} {_e(s.unit)}</td>"
         f"<td class='num'>{_e(format_price(s.unit_cost))}</td><td class='num'>{_e(f'{s.amount:,.2f}')}</td>"
         f"<td>{_e(_charge(s.charge, lang))}</td></tr>"
         for s in contract.inputs

@@ -81,3 +81,12 @@ def mu_to_ha(mu: Decimal) -> Decimal:
 def ha_to_mu(ha: Decimal) -> Decimal:
     """Hectares → 亩 (× 15, exact)."""
     return _check(ha, "ha_to_mu") * MU_PER_HA
+
+
+def format_quantity(quantity: Decimal) -> str:
+    """A count or amount of an input as written, thousands grouped and no zero decimals of its
+    own: ``18,000`` for 18000.0 (an area times a figure per mu), ``2.5``."""
+    text = format(quantity.normalize(), "f")
+    whole, dot, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    return f"{sign}{int(whole.lstrip('-') or 0):,}{dot}{frac}"

@@ -88,7 +88,7 @@ from orderfarm.store.totals import (
     remove_supplies,
 )
 from orderfarm.supplies import ChargeMode, InputSupply
-from orderfarm.units import china_day
+from orderfarm.units import china_day, format_quantity
 
 DEFAULT_ACTOR: Final = "script"
 #: a record built from a row: a ``Payment``, an ``InputRecord`` …
@@ -2901,7 +2901,7 @@ class Store:
                         r["id"],
                         r["reference"],
                         dt.date.fromisoformat(r["day"]),
-                        f"{r['item']} {r['quantity']} {r['unit']} × {r['unit_cost']}",
+                        f"{r['item']} {format_quantity(D(r['quantity']))} {r['unit']} × {r['unit_cost']}",
                         from_fen(r["amount_fen"]),
                         r["contract_no"],
                         CarryPolicy(r["unrecovered"]),

@@ -12,7 +12,7 @@ from orderfarm.auth import Permission
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.errors import ContractStateError, ValidationError
 from orderfarm.money import format_rate
-from orderfarm.units import china_today
+from orderfarm.units import china_today, format_quantity
 from orderfarm.web import app, helpers
 
 
@@ -95,7 +95,10 @@ def _create(ctx: app.Ctx, season: int) -> None:
                     else "—"
                 ),
                 linked=ctx.t("yes") if terms.market_linked else ctx.t("no"),
-                inputs="、".join(f"{i.item} {i.quantity} {i.unit}" for i in contract.inputs) or "—",
+                inputs="、".join(
+                    f"{i.item} {format_quantity(i.quantity)} {i.unit}" for i in contract.inputs
+                )
+                or "—",
             )
         )
     if st.button(ctx.t("create"), key="c_create", type="primary", disabled=contract is None):

@@ -9,7 +9,7 @@ import streamlit as st
 from orderfarm.errors import ValidationError
 from orderfarm.store import ConflictError, InputRecord
 from orderfarm.supplies import ChargeMode, InputSupply
-from orderfarm.units import china_today
+from orderfarm.units import china_today, format_quantity
 from orderfarm.web import app, helpers
 
 
@@ -121,7 +121,7 @@ def body(ctx: app.Ctx) -> None:
             ctx.t("contract"): r.contract_no,
             ctx.t("day"): helpers.day(r.day),
             ctx.t("item"): r.supply.item,
-            ctx.t("quantity"): f"{r.supply.quantity} {r.supply.unit}",
+            ctx.t("quantity"): f"{format_quantity(r.supply.quantity)} {r.supply.unit}",
             ctx.t("unit_cost"): str(r.supply.unit_cost),
             ctx.t("charge"): ctx.t(f"charge_{r.supply.charge.value}"),
             ctx.t("amount"): helpers.yuan(r.amount),
