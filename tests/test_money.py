@@ -9,6 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from strategies import amounts, decimals
 
+from orderfarm import Weighing
 from orderfarm.errors import ValidationError
 from orderfarm.money import (
     D,
@@ -101,6 +102,21 @@ def test_a_space_in_a_number_is_read_as_a_comma_would_be(text: str) -> None:
     except ValidationError:
         as_space = None
     assert as_space == as_comma
+
+
+@given(st.integers(-(10**14), 10**14), st.integers(1, 6))
+@example(1, 3)  # Decimal("1E+3"), as Decimal("1000").normalize() gives it
+def test_a_decimal_with_an_exponent_is_written_out_and_its_text_reads_back(
+    digits: int, exponent: int
+) -> None:
+    value = Decimal(digits).scaleb(exponent)
+    if abs(value) >= 10**15:
+        return
+    written = D(value, "gross_kg")
+    assert written == value and "E" not in str(written)
+    assert D(str(written)) == value
+    if value > 0:
+        assert str(Weighing(gross_kg=value, tare_kg="0", grade="一等").gross_kg) == str(written)
 
 
 def test_D_refuses_non_finite_decimals() -> None:

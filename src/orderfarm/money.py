@@ -43,6 +43,8 @@ def D(value: Number, field: str = "value") -> Decimal:
     spaces (``"1 200.5"``, also the no-break and full-width spaces), where the commas would be;
     blanks around the number are trimmed. Any other space inside a number (``"6 1.5"``), as
     exponents, NaN and infinities, is refused with a ``ValidationError`` that names ``field``.
+    A ``Decimal`` written with an exponent (``Decimal("1E+3")``) is the same number written
+    out (``Decimal("1000")``), as its text would have to be, so its ``str()`` reads back.
     """
     if isinstance(value, bool | float):
         raise TypeError(
@@ -51,7 +53,11 @@ def D(value: Number, field: str = "value") -> Decimal:
     if isinstance(value, Decimal):
         if not value.is_finite():
             raise ValidationError.one(field, "not_finite", value=str(value))
-        return _bounded(value, field)
+        value = _bounded(value, field)
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent > 0:  # 1E+3: exact, written out as 1000
+            return value.quantize(ONE)
+        return value
     if isinstance(value, int):
         if abs(value) >= LIMIT:
             raise ValidationError.one(field, "too_large", limit=f"{LIMIT:,.0f}")
