@@ -47,8 +47,11 @@ def test_each_role_may_do_its_own_work_and_no_more() -> None:
     assert Role.CLERK.may(Permission.RECORD_DELIVERY)
     assert not Role.CLERK.may(Permission.MANAGE_USERS)
     assert not Role.CLERK.may(Permission.SET_PRICES)
-    assert Role.VIEWER.may(Permission.VIEW_REPORTS)
-    assert not any(Role.VIEWER.may(p) for p in Permission if p is not Permission.VIEW_REPORTS)
+    # a viewer reads reports and inspects (督察抽查 is read only); an inspector needs no admin
+    reads = {Permission.VIEW_REPORTS, Permission.INSPECT}
+    assert all(Role.VIEWER.may(p) for p in reads)
+    assert not any(Role.VIEWER.may(p) for p in Permission if p not in reads)
+    assert not Role.CLERK.may(Permission.INSPECT)  # the clerks' slips are what is inspected
 
 
 def test_five_failures_lock_the_login_for_fifteen_minutes() -> None:

@@ -257,6 +257,26 @@ def test_the_inspection_checklist_lists_every_sampled_slip_and_a_household_witho
         Session(demo_store, CLERK).inspection_table(2018, 5, 3)
 
 
+def test_an_inspector_is_a_viewer_who_gets_the_sample_and_checklist_masked(
+    demo_store: Store,
+) -> None:
+    viewer, admin = Session(demo_store, VIEWER), Session(demo_store, ADMIN)
+    assert viewer.may(Permission.INSPECT) and not viewer.may(Permission.VIEW_AUDIT)
+    seen = viewer.inspection_sample(2018, 5, seed=7)
+    full = admin.inspection_sample(2018, 5, seed=7)
+    assert [i.household.head_name for i in seen] == [i.household.head_name for i in full]
+    assert [i.household.resident_id for i in seen] == [
+        mask_resident_id(i.household.resident_id) for i in full
+    ]
+    before = demo_store.audit_head()
+    table = viewer.inspection_table(2018, 5, 7)
+    assert demo_store.audit_head() == before  # nothing full left the store: no entry
+    ids = {row[2] for row in table.rows}
+    assert ids == {i.household.resident_id for i in seen}
+    with pytest.raises(PermissionDenied):  # the audit log stays the admin's
+        viewer.audit_log()
+
+
 def test_inspection_samples_are_reproducible(demo_store: Store) -> None:
     admin = Session(demo_store, ADMIN)
     first = admin.inspection_sample(2018, 5, seed=7)

@@ -151,8 +151,17 @@ def test_each_role_sees_its_pages() -> None:
     names = {role: [p.name for p in helpers.pages_for(role)] for role in Role}
     assert names[Role.ADMIN] == [p.name for p in helpers.PAGES]
     assert "weighing" in names[Role.CLERK] and "audit" not in names[Role.CLERK]
+    assert "inspection" not in names[Role.CLERK]
     assert "users" not in names[Role.CLERK] and "files" in names[Role.CLERK]
-    assert names[Role.VIEWER] == ["dashboard", "households", "settlement", "estimate", "market"]
+    # an inspector is a viewer: the inspection sample, not the admin's audit log
+    assert names[Role.VIEWER] == [
+        "dashboard",
+        "households",
+        "settlement",
+        "estimate",
+        "market",
+        "inspection",
+    ]
 
 
 def test_formatting() -> None:

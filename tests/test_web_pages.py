@@ -618,38 +618,50 @@ def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(
     assert "1 处数值较少见，请与纸质单据核对（不妨碍导入）：" in texts(at.warning)
 
 
-def test_the_audit_page_verifies_and_samples(
+def test_the_audit_page_verifies_and_shows_the_log(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     at = _page(demo_db, monkeypatch, "admin", "audit")
     at.button(key="a_verify").click().run()
     ok(at)
     assert any("校验通过" in s for s in texts(at.success))
-
-    def sampled() -> list[str]:  # one expander per sampled household (the sidebar has one)
-        return [e.label for e in at.expander if " · " in e.label]
-
-    first = sampled()
-    assert len(first) == 10
-    at.number_input(key="a_seed").set_value(7).run()
-    other = sampled()
-    at.number_input(key="a_seed").set_value(2018).run()
-    assert sampled() == first != other
-    # each slip with the figures that make its net weight, and a lot refused marked as such
-    columns = list(at.dataframe[0].value.columns)
-    assert {"水分（%）", "杂质（%）", "拒收", "已作废"} <= set(columns)
-    # the checklist of the sample shown, to take to the villages; gone when the sample changes
-    at.button(key="a_prepare").click().run()
-    ok(at)
-    assert [b.label for b in at.get("download_button")] == ["下载"]
-    at.number_input(key="a_seed").set_value(7).run()
-    assert not at.get("download_button")
     # the log says each action and record in Chinese, not by its code
     log = at.dataframe[-1].value
     assert "登记付款" in set(log["操作"]) and not set(log["操作"]) & {"record_payment", "add_user"}
     assert any(str(r).startswith("付款 ") for r in log["记录"])
     prices = [str(r) for r in log["记录"] if str(r).startswith("市场价 ")]
     assert prices and not any("jerusalem_artichoke" in r or "chrysanthemum" in r for r in prices)
+
+
+def test_an_inspector_logged_in_as_a_viewer_samples_and_takes_the_checklist(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(demo_db) as store:
+        before = store.counts(), store.audit_head()
+    at = _page(demo_db, monkeypatch, "viewer", "inspection")
+    assert texts(at.title) == ["督察抽查"]
+
+    def sampled() -> list[str]:  # one expander per sampled household (the sidebar has one)
+        return [e.label for e in at.expander if " · " in e.label]
+
+    first = sampled()
+    assert len(first) == 10
+    assert all("*" in label.split(" · ")[2] for label in first)  # IDs masked, as viewers see them
+    at.number_input(key="i_seed").set_value(7).run()
+    other = sampled()
+    at.number_input(key="i_seed").set_value(2018).run()
+    assert sampled() == first != other
+    # each slip with the figures that make its net weight, and a lot refused marked as such
+    columns = list(at.dataframe[0].value.columns)
+    assert {"水分（%）", "杂质（%）", "拒收", "已作废"} <= set(columns)
+    # the checklist of the sample shown, to take to the villages; gone when the sample changes
+    at.button(key="i_prepare").click().run()
+    ok(at)
+    assert [b.label for b in at.get("download_button")] == ["下载"]
+    at.number_input(key="i_seed").set_value(7).run()
+    assert not at.get("download_button")
+    with Store.open(demo_db) as store:  # read only: nothing written, not even an audit entry
+        assert (store.counts(), store.audit_head()) == before
 
 
 def test_a_changed_record_is_shown_by_the_audit_page_in_chinese(

@@ -120,10 +120,11 @@ def test_the_audit_log_and_the_inspection_sample_give_each_voids_reason(
             if not d.voided and d.amount <= store.totals(d.household_id, 2018).balance
         )
         store.void_delivery(slip.id, "毛重录错：应为 230", actor="clerk")
-    at = ok(goto(login(start(demo_db, monkeypatch), "admin"), "audit"))
+    at = ok(goto(login(start(demo_db, monkeypatch), "viewer"), "inspection"))
     sampled = [t.value for t in at.dataframe if "小票号" in t.value.columns]
     rows = [r for t in sampled for r in t.to_dict("records") if r["小票号"] == slip.receipt_no]
     assert [r["作废原因"] for r in rows] == [f"毛重录错：应为 230（{china_today()} 作废）"]
+    at = ok(goto(login(start(demo_db, monkeypatch), "admin"), "audit"))
     log = at.dataframe[-1].value
     (row,) = log[log["记录"] == f"收购小票 {slip.id}"].to_dict("records")
     assert row["操作"] == "作废收购小票" and row["原因"] == "毛重录错：应为 230"

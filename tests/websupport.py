@@ -98,6 +98,7 @@ TITLES: Final = {
     "estimate": "增收测算",
     "market": "市场价",
     "files": "导入导出",
+    "inspection": "督察抽查",
     "audit": "审计",
     "users": "用户",
 }

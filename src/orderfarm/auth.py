@@ -1,7 +1,8 @@
 """Users, roles and permissions; passwords hashed with scrypt; failed logins rate-limited.
 
 Roles: ``admin`` (users, prices, terms, audit), ``clerk`` (households, contracts, weighing,
-inputs, payments), ``viewer`` (dashboards, estimates, statements; no personal numbers).
+inputs, payments), ``viewer`` (dashboards, estimates, statements, the inspection sample; no
+personal numbers). An inspector is a viewer: checking slips against paper needs no write.
 The store checks these permissions on every write, so a page cannot bypass them.
 
 >>> stored = hash_password("correct horse", salt=bytes(16))
@@ -40,7 +41,8 @@ class Permission(enum.Enum):
 
     MANAGE_USERS = "manage_users"
     SET_PRICES = "set_prices"  # market prices and price terms
-    VIEW_AUDIT = "view_audit"  # the audit log, verify, inspection samples
+    VIEW_AUDIT = "view_audit"  # the audit log, verify
+    INSPECT = "inspect"  # 督察抽查: the inspection sample and its checklist (read only)
     WRITE_PARTIES = "write_parties"  # enterprises and households
     WRITE_CONTRACTS = "write_contracts"
     RECORD_DELIVERY = "record_delivery"
@@ -61,6 +63,7 @@ _PERMISSIONS_ZH: Final = {
     "manage_users": "管理用户",
     "set_prices": "设定价格",
     "view_audit": "查看审计",
+    "inspect": "督察抽查",
     "write_parties": "登记农户和企业",
     "write_contracts": "管理合同",
     "record_delivery": "录入收购小票",
@@ -93,7 +96,7 @@ class Role(enum.Enum):
 
     ADMIN = "admin"  # everything
     CLERK = "clerk"  # a season's day-to-day records
-    VIEWER = "viewer"  # reads reports; no writes, no personal numbers
+    VIEWER = "viewer"  # reads reports, inspects; no writes, no personal numbers
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -102,7 +105,7 @@ class Role(enum.Enum):
             return frozenset(Permission)
         if self is Role.CLERK:
             return _CLERK
-        return frozenset({Permission.VIEW_REPORTS})
+        return frozenset({Permission.VIEW_REPORTS, Permission.INSPECT})
 
     def may(self, permission: Permission) -> bool:
         """Whether this role grants ``permission``."""

@@ -876,8 +876,8 @@ class Session:
 
     def inspection_sample(self, season: int, size: int, seed: int) -> list[InspectionItem]:
         """督察抽查: a reproducible sample of the season's contracted households, each with its
-        slips, to compare against the paper receipts."""
-        self.need(P.VIEW_AUDIT)
+        slips, to compare against the paper receipts (``INSPECT``: a viewer's, IDs masked)."""
+        self.need(P.INSPECT)
         contracted = {c.household_id for c in self.store.contracts(season=season)}
         chosen = sample_households(contracted, size, seed)
         return [

@@ -276,6 +276,10 @@ def test_a_viewer_session_cannot_write_and_sees_no_personal_numbers(store: Store
     rows = export_table(store, "households", full=False, actor="viewer1").rows
     ids = {h.resident_id for h in store.households()}
     assert not any(str(cell) in ids for row in rows for cell in row)
+    # an inspector is a viewer: the inspection checklist with IDs masked, and nothing written
+    checklist = viewer.inspection_table(SEASON, 5, 1).rows
+    assert checklist and not any(str(cell) in ids for row in checklist for cell in row)
+    assert _snapshot(store) == before
 
 
 def test_a_full_export_needs_personal_rights_in_the_library_too(store: Store) -> None:
@@ -375,7 +379,8 @@ def test_the_page_lets_no_logged_out_or_viewer_user_write(
         assert not direct.button and not direct.number_input and not direct.text_input
     # A viewer: clicking every button of every page it can open writes nothing.
     at = login(start(demo_db, monkeypatch), "viewer")
-    for page in ("dashboard", "households", "settlement", "estimate", "weighing", "payments"):
+    pages = ("dashboard", "households", "settlement", "estimate", "inspection", "weighing")
+    for page in (*pages, "payments"):
         try:
             at = goto(at, page)
         except ValueError:

@@ -54,6 +54,7 @@ PAGES: Final = (
     PageSpec("estimate", "nav_estimate", P.VIEW_REPORTS),
     PageSpec("market", "nav_market", P.VIEW_REPORTS),
     PageSpec("files", "nav_files", P.IMPORT),
+    PageSpec("inspection", "nav_inspection", P.INSPECT),
     PageSpec("audit", "nav_audit", P.VIEW_AUDIT),
     PageSpec("users", "nav_users", P.MANAGE_USERS),
 )

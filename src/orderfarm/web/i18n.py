@@ -56,6 +56,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "perm_manage_users": {"zh": Permission.MANAGE_USERS.zh, "en": "manage users"},
     "perm_set_prices": {"zh": Permission.SET_PRICES.zh, "en": "set prices"},
     "perm_view_audit": {"zh": Permission.VIEW_AUDIT.zh, "en": "view the audit"},
+    "perm_inspect": {"zh": Permission.INSPECT.zh, "en": "draw inspection samples"},
     "perm_write_parties": {
         "zh": Permission.WRITE_PARTIES.zh,
         "en": "register households and enterprises",
@@ -79,6 +80,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "nav_estimate": {"zh": "增收测算", "en": "Income estimate"},
     "nav_market": {"zh": "市场价", "en": "Market prices"},
     "nav_files": {"zh": "导入导出", "en": "Import / export"},
+    "nav_inspection": {"zh": "督察抽查", "en": "Inspection"},
     "nav_audit": {"zh": "审计", "en": "Audit"},
     "nav_users": {"zh": "用户", "en": "Users"},
     # -- common --
@@ -540,7 +542,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "verify_check_totals": {"zh": "汇总", "en": "running totals"},
     "check": {"zh": "检查项", "en": "Check"},
     "audit_entry": {"zh": "审计记录", "en": "Audit entry"},
-    "inspection": {"zh": "督察抽查", "en": "Inspection sample"},
     "inspection_note": {
         "zh": "按随机种子抽取农户：同一种子总是得到同一批农户，便于复核。逐张核对小票与纸质凭证。",
         "en": "Households drawn by a seed: the same seed always gives the same sample. Compare each slip with the paper receipt.",
