@@ -194,6 +194,16 @@ def test_other_income_lines_are_kept_apart() -> None:
     assert income.crop_increase == D("2265.00") and income.total == D("7765.00")
 
 
+def test_expected_and_protected_kg_are_written_alike_with_two_decimals() -> None:
+    # 2.5 mu × 250 kg/mu = 625.0 kg expected; the quota protects 600 of them
+    terms = PriceTerms(floors={"一等": D("12.00")}, quota_kg=D("600"))
+    est = estimate("朝天椒", "dried", "2.5", terms=terms, grade="一等", price_volatility="0")
+    shown = (str(est.expected_kg), str(est.protected_kg), str(est.unprotected_kg))
+    assert shown == ("625.00", "600.00", "25.00")
+    assert "= 625.00 kg (600.00 kg protected)" in est.explain("en")
+    assert "gross 600.00 × " in est.explain("en")
+
+
 def test_explain_shows_every_assumption() -> None:
     est = estimate("菊芋", "fresh", "1.5", baseline_net_per_mu="350")
     zh, en = est.explain("zh"), est.explain("en")

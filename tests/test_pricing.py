@@ -285,6 +285,19 @@ def test_a_market_price_of_nothing_or_not_a_number_is_refused(market: str, reaso
     assert reason in str(caught.value)
 
 
+def test_the_kg_of_each_portion_are_written_with_two_decimals() -> None:
+    # README's slip: 40 kg left of the quota at 12.18, the other 77.99 kg at the market
+    terms = PriceTerms(floors={"一级": D("12.00")}, premium=D("0.05"), quota_kg=D("600"))
+    quote = price_delivery(
+        terms, slip("122.99", "5.00"), market_price=D("11.60"), delivered_before_kg=D("560")
+    )
+    assert [str(p.kg) for p in quote.portions] == ["40.00", "77.99"]
+    assert (str(quote.protected_kg), str(quote.unprotected_kg)) == ("40.00", "77.99")
+    fixed = price_delivery(FRESH, slip("12", "2", "等外"), market_price=D("1"))
+    assert (str(fixed.protected_kg), str(fixed.portions[0].kg)) == ("0.00", "10.00")
+    assert str(protected_part(FRESH, "一级", D("10.00"), D("0"))) == "10.00"
+
+
 def test_explanation_in_chinese_shows_what_a_clerk_checks() -> None:
     terms = PriceTerms.from_form(
         default_catalog().form("朝天椒", "dried"), premium=D("0.05"), quota_kg=D("600")

@@ -35,7 +35,15 @@ from orderfarm.contracts import Contract, PriceTerms, widened_terms
 from orderfarm.crops import Catalog, Crop, ProductForm, default_catalog
 from orderfarm.errors import ValidationError
 from orderfarm.messages import Lang
-from orderfarm.money import ZERO, D, format_price, format_rate, round_yuan
+from orderfarm.money import (
+    ZERO,
+    D,
+    format_price,
+    format_rate,
+    format_weight,
+    round_yuan,
+    two_places,
+)
 from orderfarm.parties import Household
 from orderfarm.supplies import ChargeMode, InputSupply
 
@@ -410,15 +418,15 @@ def _explain(e: Estimate, lang: Lang) -> list[str]:
             f"worth {_price(e.floor_value_per_kg)} yuan/kg"
         )
     lines.append(
-        f"预期产量 {_num(e.area_mu)} × {_num(a.yield_kg_per_mu)} = {_num(e.expected_kg)} kg"
-        f"（保护收购 {_num(e.protected_kg)} kg）"
+        f"预期产量 {_num(e.area_mu)} × {_num(a.yield_kg_per_mu)} = {format_weight(e.expected_kg)} kg"
+        f"（保护收购 {format_weight(e.protected_kg)} kg）"
         if zh
         else f"expected harvest {_num(e.area_mu)} × {_num(a.yield_kg_per_mu)} = "
-        f"{_num(e.expected_kg)} kg ({_num(e.protected_kg)} kg protected)"
+        f"{format_weight(e.expected_kg)} kg ({format_weight(e.protected_kg)} kg protected)"
     )
-    parts = f"{_num(e.protected_kg)} × {_price(e.expected_paid_price)}"
+    parts = f"{format_weight(e.protected_kg)} × {_price(e.expected_paid_price)}"
     if e.unprotected_kg:
-        parts = f"{parts} + {_num(e.unprotected_kg)} × {_price(a.market_price)}"
+        parts = f"{parts} + {format_weight(e.unprotected_kg)} × {_price(a.market_price)}"
     lines.append(
         f"毛收入 {parts} = {_money(e.gross)} 元"
         if zh
@@ -588,6 +596,8 @@ def _build(
         floor_value_per_kg = expected_floor_value(
             floor, a.market_price * _linked_factor(terms), a.price_volatility
         )
+    # weights written as the scale's are, with two decimals (625.00 beside 600.00)
+    expected_kg, protected_kg = two_places(expected_kg), two_places(protected_kg)
     unprotected_kg = expected_kg - protected_kg
     gross = round_yuan(protected_kg * paid + unprotected_kg * a.market_price)
     crop_cost = round_yuan(area * a.cost_per_mu)

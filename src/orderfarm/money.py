@@ -122,6 +122,14 @@ def round_kg(weight: Decimal) -> Decimal:
     return _half_up(_exact(weight, "round_kg"), KG_STEP)
 
 
+def two_places(weight: Decimal) -> Decimal:
+    """``weight`` written with at least two decimal places, exactly (``40`` → ``40.00``), as
+    the scale's net weights are; one with more keeps them."""
+    if decimal_places(weight) < 2:
+        return _half_up(weight, KG_STEP)  # exact: nothing is dropped
+    return weight
+
+
 def decimal_places(value: Decimal) -> int:
     """How many decimal places ``value`` is written with (``Decimal("1.50")`` → 2)."""
     exponent = _exact(value, "decimal_places").as_tuple().exponent

@@ -29,6 +29,7 @@ from orderfarm.money import (
     format_weight,
     round_kg,
     round_yuan,
+    two_places,
 )
 
 #: Working precision for the exact steps before the single rounding.
@@ -136,6 +137,10 @@ class Portion:
     amount: Decimal
 
 
+#: No kg, written as a weight is (0.00)
+_NO_KG: Final = Decimal("0.00")
+
+
 @attrs.frozen
 class Quote:
     """The price of one weighing: net weight, portions, amount, and how they came about."""
@@ -162,12 +167,12 @@ class Quote:
     @property
     def protected_kg(self) -> Decimal:
         """Kg paid under the protection (floor terms)."""
-        return sum((p.kg for p in self.portions if p.protected), ZERO)
+        return sum((p.kg for p in self.portions if p.protected), _NO_KG)
 
     @property
     def unprotected_kg(self) -> Decimal:
         """Kg paid the plain market price (beyond the quota, or an unprotected grade)."""
-        return sum((p.kg for p in self.portions if not p.protected), ZERO)
+        return sum((p.kg for p in self.portions if not p.protected), _NO_KG)
 
     def explain(self, lang: Lang = "zh") -> str:
         """Why this amount was paid, step by step, in Chinese (``zh``) or English (``en``)."""
@@ -361,13 +366,14 @@ def protected_part(
     terms: PriceTerms, grade: str, net_kg: Decimal, delivered_before_kg: Decimal
 ) -> Decimal:
     """DESIGN §4 step 6: the kg of an accepted lot of ``net_kg`` paid the protected price,
-    after ``delivered_before_kg`` under the contract; none for a grade without a floor."""
+    after ``delivered_before_kg`` under the contract; none for a grade without a floor.
+    Written with two decimals, as net weights are (``40.00``, not ``40``)."""
     net_kg, delivered_before_kg = D(net_kg, "net_kg"), D(delivered_before_kg, "delivered_before")
     if terms.floor(grade) is None:
-        return ZERO
+        return _NO_KG
     if terms.quota_kg is None:
-        return net_kg
-    return min(net_kg, max(ZERO, terms.quota_kg - delivered_before_kg))
+        return two_places(net_kg)
+    return two_places(min(net_kg, max(ZERO, terms.quota_kg - delivered_before_kg)))
 
 
 def price_delivery(
