@@ -618,6 +618,36 @@ def test_a_slip_file_with_a_lot_above_5_t_names_it_to_check_and_may_be_imported(
     assert "1 处数值较少见，请与纸质单据核对（不妨碍导入）：" in texts(at.warning)
 
 
+def test_the_parts_of_a_file_not_read_are_not_values_to_check_against_paper(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(demo_db) as store:
+        number, _, day, grade = open_slip(store)
+    header = ",".join(RECORD_TYPES["slips"].headers("zh"))
+    text = (
+        f"2018年收购小票\n序号,户主姓名,{header},备注\n"
+        f"1,张三,R-HEAVY-2,{number},{day},12500,2.5,{grade},0.12,,,\n"
+        "合计,,,,,12500,,,,,,\n"
+    )
+    at = _page(demo_db, monkeypatch, "clerk", "files")
+    at.selectbox(key="f_kind").set_value("slips").run()
+    at.text_area(key="f_paste").input(text).run()
+    at.button(key="f_check").click().run()
+    ok(at)
+    summary = " ".join(texts(at.info))
+    assert "1 处数值请核对，5 处未读取" in summary
+    # the box of values to check against paper says 1, as the summary does: the heavy lot
+    assert texts(at.warning) == ["1 处数值较少见，请与纸质单据核对（不妨碍导入）："]
+    doubts, unread = (t.value for t in at.dataframe)
+    assert list(doubts["行"]) == ["3"] and "超过 5,000 kg" in doubts["问题"][0]
+    # the columns, the title and the 合计 row, named apart as not read
+    assert "5 处未读取（列、标题或合计行），不是数据，无需核对：" in texts(at.info)
+    assert list(unread["行"]) == ["文件", "文件", "文件", "1", "4"]
+    said = [str(r) for r in unread["问题"]]
+    assert all("未读取" in r for r in said)
+    assert all(f"「{c}」" in " ".join(said) for c in ("序号", "户主姓名", "备注"))
+
+
 def test_the_audit_page_verifies_and_shows_the_log(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -100,6 +100,23 @@ class ImportReport:
             kept.pop()
             self.warnings_not_listed += 1
 
+    @property
+    def passed_over(self) -> list[RowProblem]:
+        """The warnings of parts of the file not read (a column of no use, a title above the
+        header, a 合计 row): nothing to check against paper."""
+        return [w for w in self.warnings if w.code in _PASSED_OVER]
+
+    @property
+    def doubts(self) -> list[RowProblem]:
+        """The warnings of values written but worth a second look against the paper (a lot of
+        no weight, or of more than 5 t), without the parts of the file not read."""
+        return [w for w in self.warnings if w.code not in _PASSED_OVER]
+
+    @property
+    def doubts_count(self) -> int:
+        """How many values to check, those beyond the listed ones included."""
+        return len(self.doubts) + self.warnings_not_listed
+
     def warning_messages(self, lang: Lang = "zh") -> list[str]:
         """Every warning as a sentence, in order, in ``lang``."""
         return _sentences(self.warnings, self.warnings_not_listed, "too_many_warnings", lang)
@@ -112,8 +129,7 @@ class ImportReport:
         """One line: what was read, what was wrong (with the file itself, and in its rows),
         what was written."""
         whole = sum(1 for p in self.problems if p.row == 0)
-        unread = sum(1 for w in self.warnings if w.code in _PASSED_OVER)
-        doubts = len(self.warnings) - unread + self.warnings_not_listed
+        unread, doubts = len(self.passed_over), self.doubts_count
         if lang == "zh":
             recorded = (
                 f"；其中 {self.existing} 行已登记且内容相同，导入时不再写入"

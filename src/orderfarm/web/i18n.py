@@ -471,6 +471,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "{count} unusual value(s): check them against the paper slips (they do not stop "
         "the import):",
     },
+    "parts_not_read": {
+        "zh": "{count} 处未读取（列、标题或合计行），不是数据，无需核对：",
+        "en": "{count} part(s) not read (columns, titles or sums): not data, nothing to check:",
+    },
     "commit_file": {"zh": "导入（全部写入）", "en": "Import (write all rows)"},
     "checking_file": {"zh": "正在检查文件的每一行……", "en": "Checking every row of the file…"},
     "writing_file": {"zh": "正在写入……", "en": "Writing…"},

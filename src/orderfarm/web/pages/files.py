@@ -118,12 +118,15 @@ def _rows(ctx: app.Ctx, problems: list[RowProblem]) -> None:
 
 
 def _to_check(ctx: app.Ctx, report: ImportReport) -> None:
-    """The values a file's rows are written with but deserve a second look (a lot of no
-    weight, or of more than 5 t)."""
-    if report.warnings:
-        count = len(report.warnings) + report.warnings_not_listed
-        st.warning(ctx.t("values_to_check", count=count))
-        _rows(ctx, report.warnings)
+    """The values a file's rows are written with but deserve a second look against the paper
+    (a lot of no weight, or of more than 5 t); apart from them, as the summary counts them, the
+    parts of the file not read (a column of no use, a title, a 合计 row)."""
+    if report.doubts_count:
+        st.warning(ctx.t("values_to_check", count=report.doubts_count))
+        _rows(ctx, report.doubts)
+    if report.passed_over:
+        st.info(ctx.t("parts_not_read", count=len(report.passed_over)))
+        _rows(ctx, report.passed_over)
 
 
 def _export(ctx: app.Ctx) -> None:
