@@ -70,7 +70,7 @@ def test_a_register_changed_behind_the_store_is_named_with_its_entry_and_fields(
     tamper(store, statement)
     report = store.verify()
     found = [p for p in report.problems if p.check == "registers"]
-    assert [p.seq for p in found] == [seq]
+    assert [p.params["seq"] for p in found] == [seq]
     assert said in found[0].text("zh")
     assert "{" not in found[0].text("en")
 
@@ -128,5 +128,5 @@ def test_a_user_made_admin_behind_the_store_is_found_and_one_changed_through_it_
     assert store.verify().ok
     tamper(store, "UPDATE users SET role = 'admin' WHERE name = 'wang'")
     (found,) = [p for p in store.verify().problems if p.check == "registers"]
-    assert found.seq == _entry(store, "change_user")
+    assert found.params["seq"] == _entry(store, "change_user")
     assert found.text("zh").startswith("用户 wang 的角色与审计记录")

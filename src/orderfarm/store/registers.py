@@ -278,4 +278,6 @@ def _problem(
         params["seq"] = seq
     if fields is not None:
         params["fields"] = fields
-    return VerifyProblem("registers", render(code, params, "en"), seq, code, params)
+    # (the entry is sound — the chain check says so of each — the row is not: the problem
+    # names the entry but is not one of the chain's, which ``first_bad_seq`` points at)
+    return VerifyProblem("registers", render(code, params, "en"), None, code, params)
