@@ -11,7 +11,7 @@ import attrs
 from orderfarm.demo import generate
 from orderfarm.money import D, format_price
 from orderfarm.pricing import Quote, Weighing, price_delivery
-from orderfarm.printables import contract_html, receipt_html, statement_html
+from orderfarm.printables import Replaced, contract_html, receipt_html, statement_html
 from orderfarm.settlement import LineKind, StatementLine, build_statement
 
 SEASON = generate(seed=3, households=5)
@@ -160,6 +160,13 @@ def test_a_corrected_record_says_it_replaces_the_earlier_one() -> None:
         quote, **args, revision=2, lang="en"
     )
     assert "更正后" not in receipt_html(quote, **args)
+    # named: the record replaced, its amount, and its void's day and reason
+    earlier = Replaced(41, D("1391.88"), "毛重录错 <320>", dt.date(2018, 10, 31))
+    zh = receipt_html(quote, **args, revision=1, replaces=earlier)
+    assert "更正后第 2 次记录，取代记录 41（金额 ¥1,391.88）" in zh
+    assert "<th>原记录作废</th><td>2018-10-31 作废，原因：毛重录错 &lt;320&gt;</td>" in zh
+    en = receipt_html(quote, **args, revision=1, replaces=earlier, lang="en")
+    assert "replacing record 41 (¥1,391.88)" in en and "on 2018-10-31: 毛重录错" in en
 
 
 def test_each_portion_on_a_receipt_has_its_unit_price_unit() -> None:

@@ -335,6 +335,9 @@ def test_a_slip_voided_then_typed_again_is_not_shown_saved_and_saving_records_it
     name, page = served_receipt(at, served)
     assert name == f"receipt-{taken}.html"
     assert "更正后第 2 次记录" in page and "已作废" not in page
+    # which record it replaces, and that record's void: why and when
+    assert f"取代记录 {first.id}（金额 {helpers.yuan(first.amount)}）" in page
+    assert f"原记录作废</th><td>{china_today()} 作废，原因：毛重录错</td>" in page
     # the table says why the first record was voided
     table = at.dataframe[0].value
     (row,) = table[table["记录编号"] == first.id].to_dict("records")
@@ -381,6 +384,13 @@ def test_a_saved_slip_priced_again_after_another_void_shows_and_prints_its_curre
     assert at.button(key="w_save").disabled  # the slip stands: not saved a third time
     _, page = served_receipt(at, served)
     assert "200.00" in page and "已作废" not in page and "更正后第 2 次记录" in page
+    with Store.open(demo_db) as store:
+        (priced,) = [
+            d for d in store.deliveries(contract_no="Q-W") if d.receipt_no == "Q-W-2" and d.voided
+        ]
+    # the record it replaces (the ¥160.00 one), voided to be priced again after the first's void
+    assert f"取代记录 {priced.id}（金额 ¥160.00）" in page
+    assert f"{china_today()} 作废，原因：重新计价：记录 {first.id} 作废后" in page
 
 
 def test_back_from_another_page_the_form_is_as_the_clerk_left_it(

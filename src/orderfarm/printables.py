@@ -14,6 +14,8 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Final
 
+import attrs
+
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
@@ -160,6 +162,12 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "zh": "更正后第 {count} 次记录，取代此前的记录",
         "en": "corrected: record {count} of this receipt, replacing the earlier one",
     },
+    "revision_of": {
+        "zh": "更正后第 {count} 次记录，取代记录 {record}（金额 {amount}）",
+        "en": "corrected: record {count} of this receipt, replacing record {record} ({amount})",
+    },
+    "replaced_void": {"zh": "原记录作废", "en": "Earlier record voided"},
+    "replaced_why": {"zh": "{day} 作废，原因：{reason}", "en": "on {day}: {reason}"},
     "why": {"zh": "计价说明", "en": "How the price was set"},
     "weigher": {
         "zh": "过磅员：________  交售人：________",
@@ -346,6 +354,18 @@ def contract_html(
     return _page(f"{_t('contract_title', lang)} {contract.contract_no}", _A4_CSS, body, lang)
 
 
+@attrs.frozen
+class Replaced:
+    """The record of a receipt that a later record replaces (voided, then typed or priced
+    again): its record id and amount, and its void's reason and day, for the new receipt to
+    name, so that the paper of the earlier record can be matched to it."""
+
+    record_id: int
+    amount: Decimal
+    reason: str
+    voided_on: dt.date | None
+
+
 def _receipt_body(
     quote: Quote,
     *,
@@ -361,12 +381,26 @@ def _receipt_body(
     revision: int,
     void_reason: str | None,
     voided_on: dt.date | None,
+    replaces: Replaced | None,
 ) -> str:
     rows: list[tuple[str, str]] = [
         (_t("receipt_no", lang), receipt_no),
         (_t("day", lang), day.isoformat()),
     ]
-    if revision > 0:  # the paper of an earlier record of this receipt no longer counts
+    if revision > 0 and replaces is not None:  # which paper no longer counts, and why
+        said = _t(
+            "revision_of",
+            lang,
+            count=revision + 1,
+            record=replaces.record_id,
+            amount=format_yuan(replaces.amount),
+        )
+        on = replaces.voided_on.isoformat() if replaces.voided_on is not None else "—"
+        rows.append((_t("record", lang), said))
+        rows.append(
+            (_t("replaced_void", lang), _t("replaced_why", lang, day=on, reason=replaces.reason))
+        )
+    elif revision > 0:  # the paper of an earlier record of this receipt no longer counts
         rows.append((_t("record", lang), _t("revision", lang, count=revision + 1)))
     if purchase_point:
         rows.append((_t("point", lang), purchase_point))
@@ -438,13 +472,14 @@ def receipt_html(
     revision: int = 0,
     void_reason: str | None = None,
     voided_on: dt.date | None = None,
+    replaces: Replaced | None = None,
 ) -> str:
     """收购小票 — one weighing receipt for 80 mm paper, with the reason for its price.
 
     A record after the first of its receipt number (``revision`` > 0) says it replaces the
-    earlier one; a voided record (``void_reason``, voided on ``voided_on``) is marked 已作废
-    with the reason and the day, so that of two papers of one receipt the one that counts is
-    plain to see."""
+    earlier one (``replaces``: which record, of what amount, voided when and why); a voided
+    record (``void_reason``, voided on ``voided_on``) is marked 已作废 with the reason and the
+    day, so that of two papers of one receipt the one that counts is plain to see."""
     body = _receipt_body(
         quote,
         receipt_no=receipt_no,
@@ -459,6 +494,7 @@ def receipt_html(
         revision=revision,
         void_reason=void_reason,
         voided_on=voided_on,
+        replaces=replaces,
     )
     title = f"{_t('receipt_title', lang)} {receipt_no}"
     if void_reason is not None:
@@ -486,6 +522,7 @@ def receipt_body(
     revision: int = 0,
     void_reason: str | None = None,
     voided_on: dt.date | None = None,
+    replaces: Replaced | None = None,
 ) -> str:
     """One receipt as an HTML fragment, for ``receipts_html`` (as ``receipt_html`` marks it)."""
     return _receipt_body(
@@ -502,6 +539,7 @@ def receipt_body(
         revision=revision,
         void_reason=void_reason,
         voided_on=voided_on,
+        replaces=replaces,
     )
 
 

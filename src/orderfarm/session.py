@@ -51,6 +51,7 @@ from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Quote, Weighing, price_delivery
 from orderfarm.printables import (
+    Replaced,
     contract_html,
     receipt_body,
     receipt_html,
@@ -229,8 +230,29 @@ def receipt_parts(
         # masked as the receipt masks the household's ID, whoever prints it
         "void_reason": mask_text(void.reason) if void is not None else None,
         "voided_on": void_day(void) if void is not None else None,
+        "replaces": replaced_record(store, d),
         **parties[d.contract_no],
     }
+
+
+def replaced_record(store: Store, d: Delivery) -> Replaced | None:
+    """The record of ``d``'s receipt that ``d`` replaces (the revision before it, voided), with
+    its void's reason (masked as the receipt masks IDs) and day; ``None`` for a first record,
+    or when the earlier one is not among the household's slips of the season."""
+    if d.revision <= 0:
+        return None
+    earlier = [
+        e
+        for e in store.deliveries(household_id=d.household_id, season=d.season)
+        if (e.enterprise_uscc, e.receipt_no, e.revision)
+        == (d.enterprise_uscc, d.receipt_no, d.revision - 1)
+    ]
+    if not earlier:
+        return None
+    void = store.voids("delivery", [earlier[0].id]).get(earlier[0].id)
+    if void is None:
+        return None
+    return Replaced(earlier[0].id, earlier[0].amount, mask_text(void.reason), void_day(void))
 
 
 def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
