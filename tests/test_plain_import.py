@@ -503,3 +503,30 @@ def test_the_general_paths_dry_run_says_what_its_import_does_with_other_zeros(
             report = import_file(store, source, "slips", commit=commit)
             assert not report.ok and "「1」已登记且内容不同（0001 C-" in report.messages("zh")[0]
         assert len(store.deliveries()) == 1
+
+
+def test_a_lot_heavier_than_its_contracts_whole_harvest_is_named_by_both_paths(
+    tmp_path: Path,
+) -> None:
+    """Each contract is 2 mu of fresh chilli (at most 2,000 kg a mu): a lot of more than
+    4,000 kg is named to look at again (and written), one of 4,000 kg is not, and one above
+    5 t is named for that alone."""
+    db = tmp_path / "store.db"
+    season(db, 4)
+    rows = slips(20, 4, 9)
+    rows[3][3:5] = ["4100.5", "1"]  # 4,099.5 kg
+    rows[5][3:5] = ["4001", "1"]  # 4,000 kg: the whole harvest, not more
+    rows[7][3:5] = ["6000", "1"]  # above 5 t
+    source = write(tmp_path / "slips.csv", rows)
+    with Store.open(db) as store:
+        quick = _quick_check(store, source, 8)
+        assert quick is not None
+        general = _general_check(store, source, 8)
+        assert _report(quick) == _report(general)
+        codes = [(w.row, w.code) for w in quick.warnings if w.code.startswith("lot_")]
+        assert codes == [(5, "lot_above_harvest"), (9, "lot_unusual")]
+        said = quick.warning_messages("zh")
+        assert any("超过该合同全部预计产量（2 亩 × 2000 kg/亩 = 4,000.00 kg）" in m for m in said)
+        report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=8)
+        assert report.committed and report.added == 20
+        assert [(w.row, w.code) for w in report.warnings if w.code.startswith("lot_")] == codes

@@ -391,3 +391,19 @@ def test_blanks_around_a_grade_never_change_the_quote(
         padded_terms, padded_slip, market_price=market, delivered_before_kg=delivered
     )
     assert padded == quote_of(delivery)
+
+
+@given(
+    mass=decimals("0.01", "9999", 3),
+    area=decimals("0.0001", "50", 4),
+    high_yield=decimals("1", "5000", 0),
+)
+def test_a_lot_is_questioned_exactly_when_it_outweighs_the_contracts_whole_harvest(
+    mass: Decimal, area: Decimal, high_yield: Decimal
+) -> None:
+    from orderfarm.pricing import harvest_doubt
+
+    doubt = harvest_doubt(mass, area, high_yield)
+    assert (doubt is not None) == (mass > area * high_yield)
+    if doubt is not None:
+        assert doubt.code == "lot_above_harvest" and doubt.field == "gross_kg"

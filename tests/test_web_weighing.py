@@ -484,3 +484,20 @@ def served_receipt(at: AppTest, served: dict[str, tuple[str, bytes]]) -> tuple[s
     found = _served(at, served, "w_print")
     assert found is not None, "no receipt to print"
     return found[0], found[1].decode()
+
+
+def test_a_lot_heavier_than_the_contracts_whole_harvest_is_questioned(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,284 kg typed for 128.4 on a few mu of dried chilli: below 5 t, but more than the whole
+    contract can give at the crop's highest yield per mu, so saved only once checked."""
+    at, number = _weighing_page(demo_db, monkeypatch, dried=True)
+    with Store.open(demo_db) as store:
+        harvest = store.contract(number).harvest(store.catalog)
+    assert harvest is not None
+    whole = harvest[0] * harvest[1]
+    at.text_input(key="w_gross").input(str(whole)).run()  # the whole harvest in one lot: fine
+    assert not any("预计产量" in w for w in texts(at.warning))
+    at.text_input(key="w_gross").input(str(whole + 2)).run()  # tare 1 or so: 1 kg above it
+    assert any("超过该合同全部预计产量" in w for w in texts(at.warning)), texts(at.warning)
+    assert at.button(key="w_save").disabled

@@ -12,7 +12,7 @@ import attrs
 
 from orderfarm.checks import Checks, names, require_decimal
 from orderfarm.crops import Catalog, ProductForm, default_catalog
-from orderfarm.errors import ContractStateError, ValidationError
+from orderfarm.errors import ContractStateError, OrderfarmError, ValidationError
 from orderfarm.money import ZERO, D, grade_prices, optional_D
 from orderfarm.parties import Enterprise, Household
 from orderfarm.supplies import InputSupply
@@ -245,6 +245,16 @@ class Contract:
         crop does not know is an error), the terms' own grades first; the terms as written
         when ``catalog`` does not know the crop form."""
         return terms_in(catalog, self.crop, self.form, self.terms)
+
+    def harvest(self, catalog: Catalog) -> tuple[Decimal, Decimal] | None:
+        """Its area and its crop form's highest yield per mu (what the whole contract can be
+        expected to give at most: ``pricing.harvest_doubt``); ``None`` when ``catalog`` does
+        not know the crop form."""
+        try:
+            form = catalog.form(self.crop, self.form)
+        except OrderfarmError:
+            return None
+        return self.area_mu, form.yield_high_kg_per_mu
 
     def signed_after_deliveries(self, day: dt.date) -> bool:
         """Whether signing on ``day`` would come after its deliveries end: more likely

@@ -223,6 +223,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "an extra digit",
         "zh": "一张小票毛重减皮重为 {mass} kg，超过 {limit} kg：请核对毛重是否多打了位数",
     },
+    "lot_above_harvest": {
+        "en": "one lot of {mass} kg (gross minus tare) is more than the contract's whole expected "
+        "harvest ({area} mu × {yield} kg/mu = {harvest} kg): check the gross for an extra digit",
+        "zh": "一张小票毛重减皮重为 {mass} kg，超过该合同全部预计产量（{area} 亩 × {yield} kg/亩 = "
+        "{harvest} kg）：请核对毛重是否多打了位数",
+    },
     "tare_not_below_gross": {
         "en": "tare ({tare} kg) must be less than gross ({gross} kg)",
         "zh": "皮重（{tare} kg）必须小于毛重（{gross} kg）",

@@ -35,7 +35,7 @@ from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, S
 from orderfarm.io.rows import Record
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household
-from orderfarm.pricing import moisture_doubt, price_delivery
+from orderfarm.pricing import harvest_doubt, moisture_doubt, price_delivery
 from orderfarm.settlement import overpayment
 from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store, StoreError
 
@@ -474,12 +474,19 @@ def _row_problems(row: RowResult, problems: list[Problem], rt: RecordType) -> li
     return out
 
 
-def _look_at_moisture(rows: RowStream, row: RowResult, slip: SlipRecord) -> None:
-    """Warn of a dried lot with no moisture (written all the same), as the quick path does."""
+def _look_at_lot(rows: RowStream, row: RowResult, slip: SlipRecord) -> None:
+    """Warn of a lot heavier than its contract's whole expected harvest and of a dried lot
+    with no moisture (written all the same), as the quick path does."""
     contract = rows.context.lookup.contract(slip.contract_no)
     if contract is None:
         return
-    doubt = moisture_doubt(contract.terms, slip.weighing.moisture)
+    weighing = slip.weighing
+    harvest = contract.harvest(rows.context.catalog)
+    if harvest is not None and weighing.doubt() is None:  # the reader named one above 5 t
+        doubt = harvest_doubt(weighing.gross_kg - weighing.tare_kg, *harvest)
+        if doubt is not None:
+            rows.warn(row.raw.number, doubt, row.cells.get("gross_kg", ""))
+    doubt = moisture_doubt(contract.terms, weighing.moisture)
     if doubt is not None:
         rows.warn(row.raw.number, doubt)
 
@@ -683,7 +690,7 @@ def import_file(
                 if pending is not None and not commit:
                     pending.add(row.record)
                 if isinstance(row.record, SlipRecord):
-                    _look_at_moisture(rows, row, row.record)
+                    _look_at_lot(rows, row, row.record)
                 yield row, row.record, []
         # what a dry run says; a commit counts what it found written already instead
         rows.report.existing = checks.existing

@@ -29,7 +29,7 @@ from orderfarm.io.readers import Source, TableReader, lost_digits
 from orderfarm.io.records import SlipRecord
 from orderfarm.io.rows import Context, Lookup, RowInvalid, _Row, convert
 from orderfarm.money import ZERO, to_grams
-from orderfarm.pricing import UNUSUAL_LOT_KG, moisture_doubt, weight_doubt
+from orderfarm.pricing import UNUSUAL_LOT_KG, harvest_doubt, moisture_doubt, weight_doubt
 from orderfarm.store import Store
 from orderfarm.store.bulk import NotPlain, PlainSlip, PlainSlipWriter
 
@@ -84,6 +84,10 @@ def import_plain_slips(
         doubt = moisture_doubt(terms, ZERO)
         assert doubt is not None
         stream.warn(row, doubt)
+    for row, mass_g, (area, high_yield), gross in writer.big_lots:
+        doubt = harvest_doubt(Decimal(mass_g) / 1000, area, high_yield)
+        assert doubt is not None
+        stream.warn(row, doubt, gross)
     report = stream.report
     report.dry_run = not commit
     report.valid = report.rows

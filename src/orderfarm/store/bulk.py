@@ -27,9 +27,11 @@ from typing import Final, NamedTuple, Self
 from orderfarm.auth import Permission
 from orderfarm.bulkpricing import GradeRule, IntTerms
 from orderfarm.contracts import ContractStatus, PriceTerms, terms_in
-from orderfarm.errors import PricingError
+from orderfarm.crops import Catalog
+from orderfarm.errors import OrderfarmError, PricingError
 from orderfarm.ids import receipt_key
 from orderfarm.money import D
+from orderfarm.pricing import UNUSUAL_LOT_KG
 from orderfarm.serial import structure
 from orderfarm.store import audit, totals
 from orderfarm.store.store import (
@@ -86,6 +88,11 @@ class _Contract(NamedTuple):
     start: str | None
     end: str | None
     terms: IntTerms
+    #: grams a lot may weigh (gross − tare) before it is more than the contract's whole
+    #: expected harvest (``pricing.harvest_doubt``); ``None`` when the crop form is unknown
+    harvest_g: int | None
+    #: its area and its crop form's highest yield per mu, for the warning's words
+    harvest: tuple[Decimal, Decimal] | None
 
     @property
     def receipts_key(self) -> tuple[int, int]:
@@ -114,7 +121,7 @@ class _PricedGrade(NamedTuple):
 
 _CONTRACT: Final = (
     "SELECT id, contract_no, enterprise_id, household_id, crop, form, season, status, "
-    "delivery_start, delivery_end, json_extract(data, '$.terms') FROM contracts "
+    "delivery_start, delivery_end, json_extract(data, '$.terms'), area_mu FROM contracts "
 )
 _CONTRACTS: Final = _CONTRACT + "WHERE contract_no IN (SELECT value FROM json_each(?))"  # noqa: S608
 _CONTRACT_ANY_CASE: Final = _CONTRACT + "WHERE contract_no = ? COLLATE NOCASE LIMIT 2"
@@ -138,6 +145,20 @@ _INSERT: Final = (
     + ", ".join("?" * len(audit.DELIVERY_COLUMNS))
     + ")"
 )
+
+
+_UNUSUAL_G: Final = int(UNUSUAL_LOT_KG * 1000)
+_UNKNOWN: Final = (Decimal(0), Decimal(0))
+
+
+def _harvest(
+    catalog: Catalog, crop: str, form: str, area: str
+) -> tuple[Decimal, Decimal] | None:
+    """A contract's area and its crop form's highest yield per mu (``Contract.harvest``)."""
+    try:
+        return D(area), catalog.form(crop, form).yield_high_kg_per_mu
+    except OrderfarmError:
+        return None
 
 
 class PlainSlipWriter:
@@ -177,6 +198,8 @@ class PlainSlipWriter:
         self._contracts: dict[str, _Contract] = {}
         #: a contract's terms as its slips are priced, by their text and its crop and form
         self._terms: dict[tuple[str, str, str], IntTerms] = {}
+        #: (area, highest yield per mu) by crop, form and area
+        self._harvest: dict[tuple[str, str, str], tuple[Decimal, Decimal] | None] = {}
         self._delivered: dict[int, int] = {}
         self._prices: dict[tuple[str, str, str, str], tuple[Decimal, str]] | None = None
         #: a grade's prices under one set of terms on one market price, with their text
@@ -189,6 +212,9 @@ class PlainSlipWriter:
         self._sums: dict[int, list[int]] = {}
         #: the rows of slips with no moisture under terms with a moisture standard, and the terms
         self.no_moisture: list[tuple[int, PriceTerms]] = []
+        #: the rows of lots heavier than their contract's whole expected harvest (but within
+        #: ``UNUSUAL_LOT_KG``, which the reader names): grams, area and highest yield, gross
+        self.big_lots: list[tuple[int, int, tuple[Decimal, Decimal], str]] = []
 
     def __enter__(self) -> Self:
         if not self.write:
@@ -285,7 +311,7 @@ class PlainSlipWriter:
         rows: list[tuple[object, ...]] = []
         contract_sums = self._sums
         rules, seen, write, digits = self._rules, self._seen, self.write, self._digits
-        no_moisture = self.no_moisture
+        no_moisture, big_lots = self.no_moisture, self.big_lots
         for slip in batch:
             (
                 row_no,
@@ -322,6 +348,9 @@ class PlainSlipWriter:
             if row_no in skip:
                 continue
             c = contracts[contract_no]
+            if c.harvest_g is not None and c.harvest_g < gross_g - tare_g <= _UNUSUAL_G:
+                assert c.harvest is not None
+                big_lots.append((row_no, gross_g - tare_g, c.harvest, gross_text))
             if not 0 < len(receipt_no) <= 40 or len(point) > 60:
                 raise NotPlain(row_no, "receipt number or purchase point too long or blank")
             if not c.signed:
@@ -459,6 +488,11 @@ class PlainSlipWriter:
             written = structure(json.loads(key[0]), PriceTerms)
             priced = terms_in(self.store.catalog, key[1], key[2], written)
             terms = self._terms[key] = IntTerms(priced)
+        harvest = self._harvest.get((row[4], row[5], row[11]), _UNKNOWN)
+        if harvest is _UNKNOWN:
+            harvest = self._harvest[(row[4], row[5], row[11])] = _harvest(
+                self.store.catalog, row[4], row[5], row[11]
+            )
         return _Contract(
             int(row[0]),
             int(row[2]),
@@ -470,6 +504,8 @@ class PlainSlipWriter:
             row[8],
             row[9],
             terms,
+            None if harvest is None else int(harvest[0] * harvest[1] * 1000),
+            harvest,
         )
 
     def _recorded_receipts(

@@ -97,13 +97,15 @@ def _weighing(grade: str, lang: str) -> tuple[Weighing | None, list[Problem]]:
     return weighing, []
 
 
-def _doubts(ctx: app.Ctx, terms: PriceTerms, quote: Quote) -> list[str]:
+def _doubts(
+    ctx: app.Ctx, terms: PriceTerms, quote: Quote, harvest: tuple[Decimal, Decimal] | None
+) -> list[str]:
     """What on the slip deserves a second look before it is saved (``slip_doubts``), a dried
     lot's missing moisture worded by what was typed, and a moisture typed in this percent
     field as a fraction (0.18 for 18%)."""
     typed = str(st.session_state.get("w_moisture", "")).strip()
     said = []
-    for doubt in slip_doubts(terms, quote):
+    for doubt in slip_doubts(terms, quote, harvest):
         if doubt.code == "dried_lot_no_moisture":  # the page knows blank from a typed 0
             standard = format_rate(terms.moisture_standard or ZERO)
             said.append(
@@ -240,7 +242,7 @@ def _form(ctx: app.Ctx) -> None:
     app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
     confirmed = True
     if quote is not None:
-        doubts = _doubts(ctx, contract.terms, quote)
+        doubts = _doubts(ctx, contract.terms, quote, contract.harvest(s.catalog))
         _show_quote(ctx, quote, doubts)
         if doubts:  # asked again for another contract, day or figures: the box is keyed by them
             key = app.owned_key("w_checked", (contract.contract_no, day, weighing))
