@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from orderfarm import D, SchemaVersionError, Slip, Store, Weighing
-from orderfarm.serial import to_json
+from orderfarm.serial import to_json, unstructure
 from orderfarm.store import SCHEMA_VERSION, audit
 from orderfarm.store.db import MIGRATIONS, Database
 from tests.test_store_support import (
@@ -79,7 +79,7 @@ def _version_1_file(path: Path) -> tuple[str, str]:
         "rejection_reason": None, "protected_g": 100000, "protected_price": "2.00",
         "protected_basis": "fixed", "protected_fen": 20000, "market_g": 0, "market_fen": 0,
         "amount_fen": 20000, "actor": "script", "recorded_at": "2018-09-01T08:00:00+00:00",
-        "audit_seq": 1,
+        "audit_seq": 4,
     }  # fmt: skip
     conn.execute(
         "INSERT INTO deliveries VALUES (" + ", ".join("?" * len(delivery)) + ")",
@@ -88,10 +88,20 @@ def _version_1_file(path: Path) -> tuple[str, str]:
     payment = {
         "id": 1, "household_id": 1, "season": 2018, "reference": "P-1", "day": "2018-09-02",
         "amount_fen": 5000, "actor": "script", "recorded_at": "2018-09-02T08:00:00+00:00",
-        "audit_seq": 2,
+        "audit_seq": 5,
     }  # fmt: skip
     conn.execute("INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tuple(payment.values()))
     at = dt.datetime(2018, 9, 2, tzinfo=dt.UTC)
+    # the registers as every version has audited them: the whole record
+    for action, entity, ref, record in (
+        ("add_enterprise", "enterprise", ENTERPRISE.uscc, ENTERPRISE),
+        ("add_household", "household", h.resident_id, h),
+        ("add_contract", "contract", "C-1", contract),
+    ):
+        payload = {"record": unstructure(record)}
+        audit.append(
+            conn, at=at, actor="script", action=action, entity=entity, ref=ref, payload=payload
+        )
     for table, row in (("deliveries", delivery), ("payments", payment)):
         columns = list(row)  # the columns schema 1 had
         count, digest = audit.rows_digest([row], columns)
