@@ -169,6 +169,34 @@ def test_a_corrected_record_says_it_replaces_the_earlier_one() -> None:
     assert "replacing record 41 (¥1,391.88)" in en and "on 2018-10-31: 毛重录错" in en
 
 
+def test_a_dried_lot_with_moisture_left_blank_prints_its_moisture_as_recorded() -> None:
+    from orderfarm import Contract
+
+    dried = Contract.from_template(
+        "朝天椒",
+        "dried",
+        contract_no="X2",
+        enterprise=FIRM,
+        household=HOME,
+        season=2018,
+        area_mu="1",
+    )
+    assert dried.terms.moisture_standard is not None
+    lot = Weighing(gross_kg=D("50"), tare_kg=D("1"), grade=dried.terms.grades[0])
+    quote = price_delivery(dried.terms, lot, market_price=D("14.00"))
+    args = {"receipt_no": "R10", "day": dt.date(2018, 10, 1)}
+    # the paper slip's blank 水分 box and the receipt's line can be compared
+    assert "<th>水分</th><td>0%（未测）</td>" in receipt_html(quote, **args)
+    assert "<th>Moisture</th><td>0% (not measured)</td>" in receipt_html(quote, **args, lang="en")
+    wet = attrs.evolve(lot, moisture=D("0.12"))
+    measured = price_delivery(dried.terms, wet, market_price=D("14.00"))
+    assert "<th>水分</th><td>12%</td>" in receipt_html(measured, **args)
+    # a fresh lot under terms without a moisture standard: no line, as before
+    fresh = attrs.evolve(dried.terms, moisture_standard=None, moisture_max=None)
+    plain = price_delivery(fresh, lot, market_price=D("14.00"))
+    assert "水分" not in receipt_html(plain, **args)
+
+
 def test_each_portion_on_a_receipt_has_its_unit_price_unit() -> None:
     quote, page = _receipt("128.40", "3.40")
     for portion in quote.portions:

@@ -149,6 +149,7 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "tare": {"zh": "皮重", "en": "Tare"},
     "impurity": {"zh": "杂质", "en": "Impurity"},
     "moisture_short": {"zh": "水分", "en": "Moisture"},
+    "not_measured": {"zh": "（未测）", "en": " (not measured)"},
     "net": {"zh": "净重", "en": "Net"},
     "total": {"zh": "金额", "en": "Amount"},
     "rejected": {"zh": "拒收", "en": "REJECTED"},
@@ -418,8 +419,11 @@ def _receipt_body(
     ]
     if quote.impurity:
         weights.append((_t("impurity", lang), format_rate(quote.impurity)))
-    if quote.moisture:
-        weights.append((_t("moisture_short", lang), format_rate(quote.moisture)))
+    if quote.moisture or quote.moisture_standard is not None:  # as recorded, to match the paper
+        moisture = format_rate(quote.moisture)
+        if not quote.moisture:  # under a moisture standard, 0 is a moisture left blank
+            moisture += _t("not_measured", lang)
+        weights.append((_t("moisture_short", lang), moisture))
     weights.append((_t("net", lang), _kg(quote.net_kg)))
     for portion in quote.portions:
         weights.append(
