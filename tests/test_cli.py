@@ -68,6 +68,25 @@ def test_installed_command_runs_in_a_subprocess(demo_db: Path) -> None:
     assert "校验通过" in done.stdout
 
 
+def test_verify_gives_the_audit_head_to_publish(demo_db: Path) -> None:
+    """Records cut off the end of the chain are seen only against a head kept elsewhere:
+    verify prints it, as the store gives it."""
+    with Store.open(demo_db) as store:
+        seq, digest = store.audit_head()
+    code, text = run("verify", "--db", str(demo_db))
+    assert code == 0 and f"审计链末端：第 {seq} 条，哈希 {digest}" in text
+
+
+def test_an_empty_file_is_not_taken_for_a_store(tmp_path: Path) -> None:
+    """A file of no bytes was made a store and passed verify: it is refused, and left empty."""
+    empty = tmp_path / "evidence.db"
+    empty.touch()
+    for command in (("verify",), ("report", "--season", "2018")):
+        code, _ = run(*command, "--db", str(empty))
+        assert code == 2
+    assert empty.stat().st_size == 0
+
+
 def test_verify_finds_a_tampered_amount(db: Path) -> None:
     import sqlite3
 
@@ -268,6 +287,9 @@ def test_app_runs_streamlit_on_the_database(
     assert command[-4:] == ["--server.headless", "true", "--server.port", "8599"]
     assert seen["db"] == str(demo_db.resolve())
     assert cli.main(["verify", "--server.port", "1"]) == 2  # only app passes arguments on
+    # after ``--``, as other tools take them, they are streamlit's all the same
+    code, _ = run("app", "--db", str(demo_db), "--", "--server.port", "8599")
+    assert code == 0 and seen["command"][-2:] == ["--server.port", "8599"]  # type: ignore[index]
 
 
 def test_an_empty_template_of_a_record_type(tmp_path: Path) -> None:

@@ -85,6 +85,11 @@ def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
             f"没有数据库文件 {path}（先运行 orderfarm init 或 orderfarm demo）",
             f"no database at {path} (run orderfarm init or orderfarm demo first)",
         )
+    if not create and path.is_file() and path.stat().st_size == 0:  # made a store, it passes
+        raise UsageError(
+            f"{path} 是空文件，不是 orderfarm 数据库（新建数据库请运行 orderfarm init）",
+            f"{path} is an empty file, not an orderfarm database (run orderfarm init to make one)",
+        )
     return Store.open(path)
 
 
@@ -434,6 +439,7 @@ def _pad(text: str, width: int) -> str:
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         report = store.verify()
+        head = store.audit_head()
     if report.ok:
         _say(
             out,
@@ -441,6 +447,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
             f"verify ok: {report.entries} audit entries and {report.rows} money rows check out",
             args.lang,
         )
+        _say_head(out, head, args.lang)
         return EXIT_OK
     seq = report.first_bad_seq  # None when no problem is of an audit entry (the totals')
     _say(
@@ -453,6 +460,19 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     )
     _say_problems(out, report, args.lang)
     return EXIT_FAILED
+
+
+def _say_head(out: TextIO, head: tuple[int, str], lang: Lang) -> None:
+    """The chain's last entry, to publish: entries taken off its end with their records
+    are seen only against a head written down elsewhere (``docs/reliability.md``)."""
+    seq, digest = head
+    _say(
+        out,
+        f"审计链末端：第 {seq} 条，哈希 {digest}（请抄录或公布留存，日后核对可知记录是否被整段删除）",
+        f"audit head: entry {seq}, hash {digest} (write it down or publish it: checked later, "
+        "it shows whether records were cut off the end)",
+        lang,
+    )
 
 
 def _say_problems(out: TextIO, report: VerifyReport, lang: Lang) -> None:
@@ -809,7 +829,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _passed_on(argv: list[str]) -> list[str]:
-    """The arguments after ``app`` that are not orderfarm's own, in order, for streamlit."""
+    """The arguments after ``app`` that are not orderfarm's own, in order, for streamlit
+    (a ``--`` before them, as other commands take them, is left out: after ``--`` streamlit
+    would hand them to the page, not take them as its own)."""
     rest = argv[argv.index("app") + 1 :] if "app" in argv else []
     own = ("--db", "--lang", "--actor")
     passed: list[str] = []
@@ -819,6 +841,8 @@ def _passed_on(argv: list[str]) -> list[str]:
             skip = False
         elif token in own:
             skip = True
+        elif token == "--":
+            continue
         elif not token.startswith(tuple(f"{o}=" for o in own)):
             passed.append(token)
     return passed

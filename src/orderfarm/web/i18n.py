@@ -544,6 +544,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "verify_check_repricing": {"zh": "重新计价", "en": "pricing again"},
     "verify_check_consistency": {"zh": "记录一致性", "en": "record consistency"},
     "verify_check_totals": {"zh": "汇总", "en": "running totals"},
+    "verify_check_registers": {"zh": "登记信息与审计", "en": "registers and audit"},
     "check": {"zh": "检查项", "en": "Check"},
     "audit_entry": {"zh": "审计记录", "en": "Audit entry"},
     "inspection_note": {
