@@ -151,9 +151,7 @@ _UNUSUAL_G: Final = int(UNUSUAL_LOT_KG * 1000)
 _UNKNOWN: Final = (Decimal(0), Decimal(0))
 
 
-def _harvest(
-    catalog: Catalog, crop: str, form: str, area: str
-) -> tuple[Decimal, Decimal] | None:
+def _harvest(catalog: Catalog, crop: str, form: str, area: str) -> tuple[Decimal, Decimal] | None:
     """A contract's area and its crop form's highest yield per mu (``Contract.harvest``)."""
     try:
         return D(area), catalog.form(crop, form).yield_high_kg_per_mu
