@@ -476,6 +476,9 @@ def test_the_settlement_page_shows_what_is_carried_over_or_waived(
     shown = {m.label: m.value for m in at.metric}
     assert shown["收购款"] == "¥800.00" and shown["扣回垫付款"] == "¥800.00"
     assert (shown["结转下季"], shown["核销"]) == (f"¥{carried}", f"¥{waived}")
+    # three totals to a row, not six: each read whole at 1366 px (tests/e2e measures it)
+    holding = [c for c in at.columns if c.metric]
+    assert len(holding) == 6 and all(c.weight >= 1 / 3 - 1e-9 for c in holding)
     (season,) = [d.value for d in at.dataframe if "结转下季" in d.value.columns]
     row = season[season["户主姓名"] == "结转户"].iloc[0]
     assert (row["结转下季"], row["核销"], row["余额（未付）"]) == (

@@ -160,6 +160,16 @@ def test_log_in_weigh_a_slip_and_find_it_on_the_statement(server: Server, tmp_pa
         _open(page, "结算")
         _type(page, "查找农户", name)
         expect(page.get_by_role("cell", name=receipt)).to_be_visible()
+        # on a 1366-px laptop the statement's totals are read whole, not cut to 「¥8,326…」
+        page.set_viewport_size({"width": 1366, "height": 768})
+        _settle(page)
+        values = page.locator('[data-testid="stMetricValue"]')
+        expect(values.first).to_be_visible()
+        cut = values.evaluate_all(
+            "els => els.filter(e => [e, ...e.querySelectorAll('*')]"
+            ".some(x => x.scrollWidth > x.clientWidth + 1)).map(e => e.innerText)"
+        )
+        assert values.count() == 6 and cut == [], cut
 
         _open(page, "增收测算")
         expect(page.get_by_text("保护价保住的收入").first).to_be_visible()
