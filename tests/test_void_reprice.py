@@ -187,6 +187,8 @@ def test_a_slip_corrected_after_its_void_keeps_its_place_in_the_quota(store: Sto
     second = store.record_delivery("Q1", kg("102.00"), SEP1, "R-2")  # 50 at 2.00, 50 at 1.20
     assert store.statement(rid, 2018).proceeds == D("360.00")
     store.void_delivery(first.id, "皮重录错")  # R-2 takes the quota: 100 kg at 2.00
+    assert store.delivered_before("Q1", "R-1") == D("0.00")  # its place, for the preview
+    assert store.delivered_before("Q1", "R-9") == D("100.00")  # a new slip: at the end
     again = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1", anew=True)
 
     assert (again.receipt_no, again.revision, again.amount) == ("R-1", 1, D("200.00"))
@@ -195,6 +197,7 @@ def test_a_slip_corrected_after_its_void_keeps_its_place_in_the_quota(store: Sto
     assert [(d.receipt_no, d.amount) for d in live] == [("R-1", D("200.00")), ("R-2", D("160.00"))]
     assert store.statement(rid, 2018).proceeds == D("360.00")  # as before the correction
     assert second.id != live[1].id
+    assert again.repriced == (live[1].id,)  # to print R-2's receipt again
     voids = [e for e in store.audit_log() if e.action == "void_delivery"]
     assert "receipt R-1 was recorded again in its place" in voids[-1].payload
     assert store.verify().ok

@@ -501,3 +501,47 @@ def test_a_lot_heavier_than_the_contracts_whole_harvest_is_questioned(
     at.text_input(key="w_gross").input(str(whole + 2)).run()  # tare 1 or so: 1 kg above it
     assert any("超过该合同全部预计产量" in w for w in texts(at.warning)), texts(at.warning)
     assert at.button(key="w_save").disabled
+
+
+def test_a_slip_corrected_on_the_page_is_previewed_and_saved_in_its_place(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    """Voided for its tare and typed again, the first lot under a quota is previewed and saved
+    at the floor it was first paid, in its place; the later slip priced again behind it is
+    offered for printing again."""
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        home = _a_lone_household(store)
+        signed(
+            store,
+            chilli_contract(
+                "Q-P", home, enterprise=store.enterprises()[0], terms=fixed_terms(quota_kg=D("100"))
+            ),
+        )
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级")
+        first = store.record_delivery("Q-P", lot, day, "Q-P-1")  # 100 kg at 2.00
+        store.record_delivery("Q-P", lot, day, "Q-P-2")  # 100 kg at 1.20
+        store.void_delivery(first.id, "皮重录错")  # Q-P-2 takes the quota: 200.00
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    at.text_input(key="w_household_search").input(home.head_name).run()
+    at.selectbox(key="w_contract").set_value("Q-P").run()
+    at.date_input(key=owned_key("w_day", "Q-P")).set_value(day).run()
+    at.text_input(key="w_receipt").input("Q-P-1").run()
+    at.text_input(key="w_gross").input("102").run()
+    at.text_input(key="w_tare").input("3").run()  # the tare put right: 99 kg
+    ok(at)
+    assert any(m.value == "¥198.00" for m in at.metric)  # 99 kg at the floor, as in its place
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert "小票 Q-P-1 已保存，金额 ¥198.00" in texts(at.success), texts(at.success)
+    assert any("按原顺序重新录入" in w for w in texts(at.warning)), texts(at.warning)
+    found = _served(at, served, "w_print_repriced")
+    assert found is not None and "Q-P-2" in found[1].decode()
+    with Store.open(demo_db) as store:
+        live = [d for d in store.deliveries(contract_no="Q-P") if not d.voided]
+    assert [(d.receipt_no, d.amount) for d in live] == [
+        ("Q-P-1", D("198.00")),
+        ("Q-P-2", D("120.80")),
+    ]  # 1 kg at 2.00, 99 at 1.20

@@ -570,11 +570,15 @@ class Session:
         self.need(P.VIEW_REPORTS)
         return self.store.delivered_kg([contract_no])[contract_no]
 
-    def quote_slip(self, contract_no: str, weighing: Weighing, day: dt.date) -> Quote:
+    def quote_slip(
+        self, contract_no: str, weighing: Weighing, day: dt.date, receipt_no: str | None = None
+    ) -> Quote:
         """The price a slip would get if recorded now — the preview shown before saving.
 
         Raises the same refusals as recording would (contract not signed, day outside the
-        window, no market price where one is needed), and writes nothing.
+        window, no market price where one is needed), and writes nothing. With the slip's
+        ``receipt_no``, a receipt whose record was voided is priced in that record's place,
+        as the weighing page's Save records it.
         """
         self.need(P.RECORD_DELIVERY)
         self._not_future("day", day)
@@ -585,7 +589,9 @@ class Session:
             contract.priced_terms(self.catalog),
             weighing,
             market_price=market,
-            delivered_before_kg=self.delivered_kg(contract_no),
+            delivered_before_kg=self.store.delivered_before(contract_no, receipt_no)
+            if receipt_no
+            else self.delivered_kg(contract_no),
         )
 
     def record_delivery(

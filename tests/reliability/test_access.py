@@ -181,6 +181,7 @@ READS = {
     "contract_places",
     "contracts",
     "counts",
+    "delivered_before",
     "delivered_kg",
     "deliveries",
     "delivery",

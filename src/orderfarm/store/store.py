@@ -1825,7 +1825,8 @@ class Store:
         again after its void): it is then recorded as the receipt's next revision, in the
         place of the voided record in the order the quota is used up (a correction does not
         send the lot to the back of the queue: the later slips of the contract are voided,
-        naming it, and recorded again after it, as a void does). The same
+        naming it, and recorded again after it, as a void does: the record's ``repriced``
+        lists them, for their receipts to be printed again). The same
         receipt number (per enterprise and season) with different data is a
         ``ConflictError``. A contract that is not signed, or a day outside its delivery
         window, is a ``RefusedError``; a lot over the maximum moisture is recorded as
@@ -1844,7 +1845,8 @@ class Store:
             return ids
 
         ids: list[int] = self._write(work)
-        return self.delivery(ids[0])
+        recorded = self.delivery(ids[0])
+        return attrs.evolve(recorded, repriced=tuple(ids[1:])) if ids[1:] else recorded
 
     def record_deliveries(
         self, slips: Iterable[Slip], *, actor: str = DEFAULT_ACTOR, batch_size: int = 5000
@@ -2653,36 +2655,56 @@ class Store:
         )
         return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
 
+    def _place(
+        self, conn: sqlite3.Connection, c: _ContractRow, receipt_no: str
+    ) -> tuple[int, list[sqlite3.Row]] | None:
+        """Where a slip of ``receipt_no`` typed again after its void stands among the slips of
+        contract ``c``: the voided record's id and the accepted live slips after it. ``None``
+        when it stands at the end: no earlier record of the receipt voided under ``c``, a live
+        one, no quota, or no accepted slip after it."""
+        if c.terms.quota_kg is None:
+            return None
+        found = self._same_receipt(conn, (c.enterprise_id, c.contract.season, receipt_no.strip()))
+        if any(not r["voided"] for r in found):
+            return None  # the same slip (nothing to write) or another one: as ever
+        voided = [int(r["id"]) for r in found if r["contract_id"] == c.id]
+        if not voided:
+            return None
+        later = [r for r in conn.execute(_LATER_SLIPS, (c.id, max(voided))) if r["accepted"]]
+        return (max(voided), later) if later else None
+
+    def delivered_before(self, contract_no: str, receipt_no: str) -> Decimal:
+        """Accepted kg delivered under a contract before a slip of ``receipt_no``: all its live
+        slips', or, for a receipt whose record was voided and is typed again
+        (``record_delivery(anew=True)``), those before that record's place."""
+
+        def work(conn: sqlite3.Connection) -> Decimal:
+            c = self._contract_row(conn, contract_no)
+            total = self._delivered_grams(conn, [c.id])[c.id]
+            placed = self._place(conn, c, receipt_no) if isinstance(receipt_no, str) else None
+            later = placed[1] if placed is not None else []
+            return _kg(total - sum(int(r["net_g"]) for r in later))
+
+        result: Decimal = self._read(work)
+        return result
+
     def _record_in_place(
         self, conn: sqlite3.Connection, slip: Slip, actor: str
     ) -> list[int] | None:
         """Record ``slip``, typed again after its record was voided, in that record's place
-        among the slips of its contract (DESIGN §4 step 6: the kg delivered before the lot
-        are those delivered before it, not those recorded before the correction), and the
-        later live slips again after it, each voided with a reason naming the receipt; its
-        record's id. ``None`` (record it at the end) when it has no earlier record voided
-        under this contract, its receipt has a live record, the contract has no quota, or
-        no slip after it would be priced otherwise, nor it."""
+        among the slips of its contract (``_place``; DESIGN §4 step 6: the kg delivered before
+        the lot are those delivered before it, not those recorded before the correction), and
+        the later live slips again after it, each voided with a reason naming the receipt: the
+        new records' ids, its own first. ``None`` (record it at the end) when it stands at the
+        end, or when neither it nor a slip after it would be priced otherwise there."""
+        if not isinstance(slip.receipt_no, str) or not isinstance(slip.weighing, Weighing):
+            return None
         c = self._contract_row(conn, slip.contract_no)
-        terms = c.terms
-        if (
-            terms.quota_kg is None
-            or not isinstance(slip.receipt_no, str)
-            or not isinstance(slip.weighing, Weighing)
-        ):
+        placed = self._place(conn, c, slip.receipt_no)
+        if placed is None:
             return None
-        key = (c.enterprise_id, c.contract.season, slip.receipt_no.strip())
-        found = self._same_receipt(conn, key)
-        if any(not r["voided"] for r in found):
-            return None  # the same slip (nothing to write) or another one: as ever
-        voided = [r for r in found if r["contract_id"] == c.id]
-        if not voided:
-            return None
-        place = max(int(r["id"]) for r in voided)
-        later = [r for r in conn.execute(_LATER_SLIPS, (c.id, place)) if r["accepted"]]
-        if not later:
-            return None
-        weighing, grade = slip.weighing, slip.weighing.grade
+        _, later = placed
+        terms, weighing, grade = c.terms, slip.weighing, slip.weighing.grade
         before = self._delivered_grams(conn, [c.id])[c.id] - sum(int(r["net_g"]) for r in later)
         row = conn.execute(
             "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? AND day = ?",
@@ -2705,9 +2727,10 @@ class Store:
             moved = at_end != protected_part(terms, grade, quote.net_kg, _kg(before))
         if not moved:
             return None
+        receipt = slip.receipt_no.strip()
         why = (
-            f"重新计价：小票 {key[2]} 更正后按原顺序重新录入，保护收购量变化 / re-priced: "
-            f"receipt {key[2]} was recorded again in its place, which changes the protected "
+            f"重新计价：小票 {receipt} 更正后按原顺序重新录入，保护收购量变化 / re-priced: "
+            f"receipt {receipt} was recorded again in its place, which changes the protected "
             "quantity"
         )
         for r in later:  # each row has what its void takes out of the running totals
@@ -2729,9 +2752,11 @@ class Store:
             _stored_decimal(r["market_price"]) if r["market_price"] is not None else None
             for r in later
         ]
-        self._record_slips(conn, again, actor, single=False, again=True, markets=markets)
+        repriced, _ = self._record_slips(
+            conn, again, actor, single=False, again=True, markets=markets
+        )
         self._check_balances(conn, c.household_id, c.contract.season)
-        return ids
+        return ids + repriced
 
     def _reprice_after(
         self, conn: sqlite3.Connection, voided_id: int, voided: sqlite3.Row, actor: str

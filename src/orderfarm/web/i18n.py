@@ -348,6 +348,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "已作废：{what}。作废原因：{why}",
         "en": "Voided already: {what}. Why: {why}",
     },
+    "repriced_in_place": {
+        "zh": "此小票按原顺序重新录入，同一合同之后的小票已重新计价，新记录：{ids}。请重新打印这些小票。",
+        "en": "This slip was recorded again in its place; later slips of the same contract "
+        "were priced again, new records: {ids}. Print their receipts again.",
+    },
     "repriced": {
         "zh": "同一合同之后的小票已按释放的保护收购量重新计价，新记录：{ids}。请重新打印这些小票。",
         "en": "Later slips of the same contract were priced again on the protected quantity "

@@ -236,7 +236,7 @@ def _form(ctx: app.Ctx) -> None:
         weighing, problems = _weighing(grade, ctx.lang)
         if weighing is not None and isinstance(day, dt.date):
             try:
-                quote = s.quote_slip(contract.contract_no, weighing, day)
+                quote = s.quote_slip(contract.contract_no, weighing, day, receipt.strip())
             except ValidationError as exc:
                 problems = list(exc.problems)
     app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
@@ -285,6 +285,14 @@ def _form(ctx: app.Ctx) -> None:
         else:
             saved[receipt_no] = (recorded.id, slip)
             done = recorded
+            # the later slips priced again behind it, their receipts on one page to print
+            ids = recorded.repriced
+            st.session_state["w_repriced"] = (
+                recorded.id,
+                ids,
+                [s.delivery(i).receipt_no for i in ids],
+                s.receipts_html(ids, lang=ctx.lang).encode() if ids else b"",
+            )
     if done is not None:
         st.success(ctx.t("slip_saved", receipt=done.receipt_no, amount=helpers.yuan(done.amount)))
         cols = st.columns(2)
@@ -296,6 +304,19 @@ def _form(ctx: app.Ctx) -> None:
             key="w_print",
         )
         cols[1].button(ctx.t("next_slip"), key="w_next", on_click=_next_slip)
+        of, repriced, receipts, page = st.session_state.get("w_repriced", (0, (), [], b""))
+        if repriced and of == done.id:  # shown with the slip whose saving priced them
+            st.warning(ctx.t("repriced_in_place", ids="、".join(map(str, repriced))))
+            shown = "、".join(receipts[:3])
+            if len(receipts) > 3:
+                shown += ctx.t("and_more", count=len(receipts))
+            st.download_button(
+                f"{ctx.t('print_receipt')} {shown}",
+                data=page,
+                file_name=f"receipts-{receipts[0]}.html",
+                mime="text/html",
+                key="w_print_repriced",
+            )
 
     st.subheader(ctx.t("slips_of_contract"))
     _slips_table(ctx, contract.contract_no)
