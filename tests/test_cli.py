@@ -254,6 +254,11 @@ def test_the_page_settings_are_those_of_the_checkout_config() -> None:
         f"{section}.{name}": v for section, table in config.items() for name, v in table.items()
     }
     assert flat == PAGE_SETTINGS
+    # a package updated under a running server reloads nothing mid-session
+    assert (flat["server.fileWatcherType"], flat["server.runOnSave"]) == ("none", False)
+    options = page_options()
+    assert options[options.index("--server.fileWatcherType") + 1] == "none"
+    assert options[options.index("--server.runOnSave") + 1] == "false"
 
 
 def test_init_creates_an_empty_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

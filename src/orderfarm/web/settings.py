@@ -13,6 +13,10 @@ from typing import Final
 #: ``section.option`` → value, as ``.streamlit/config.toml`` writes them
 PAGE_SETTINGS: Final[dict[str, str | int | bool]] = {
     "server.headless": True,
+    # no file watcher, no rerun on save: a package updated under a running server is not
+    # reloaded module by module mid-session (出现意外错误); restart the server to take it up
+    "server.fileWatcherType": "none",
+    "server.runOnSave": False,
     "server.enableXsrfProtection": True,
     "server.enableCORS": True,
     "server.maxUploadSize": 50,
