@@ -180,3 +180,17 @@ def test_formatting() -> None:
     assert helpers.crop_label(default_catalog(), "chilli", "dried", "zh") == "朝天椒 干椒"
     assert helpers.crop_name(default_catalog(), "nope", "zh") == "nope"
     assert helpers.kpis([]).households == 0
+
+
+def test_an_input_defaults_to_a_day_of_its_season() -> None:
+    """Today while the deliveries have not ended; typed in after them, the day it was signed
+    (seed and seedlings come at planting), not the day of typing."""
+    from orderfarm.web.helpers import default_supply_day
+    from tests.test_store_support import chilli_contract, household
+
+    contract = chilli_contract("C-1", household(1)).sign(dt.date(2018, 5, 1))
+    assert contract.delivery_end == dt.date(2018, 10, 31)
+    assert default_supply_day(contract, dt.date(2018, 6, 3)) == dt.date(2018, 6, 3)
+    assert default_supply_day(contract, dt.date(2026, 12, 2)) == dt.date(2018, 5, 1)
+    unsigned = chilli_contract("C-2", household(2))
+    assert default_supply_day(unsigned, dt.date(2026, 12, 2)) == dt.date(2018, 8, 1)

@@ -234,6 +234,11 @@ def test_inputs_are_recorded_and_bad_quantities_refused(
 ) -> None:
     at = _page(demo_db, monkeypatch, "clerk", "inputs")
     _pick(at, "i", _a_name(demo_db))
+    # the 2018 season typed in later: the day offered is its contract's signing, not today
+    with Store.open(demo_db) as store:
+        number = at.selectbox(key="i_contract").value
+        signed_on = store.contract(str(number)).signed_on
+    assert signed_on is not None and at.date_input(key="i_day").value == signed_on
     before = _counts(demo_db)
     at.text_input(key=form_key(at, "i_quantity")).input("-3")
     at.text_input(key="i_reference").input("PF-0001").run()

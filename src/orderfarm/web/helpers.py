@@ -200,6 +200,15 @@ def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: d
     return today
 
 
+def default_supply_day(contract: Contract, today: dt.date) -> dt.date:
+    """The day a new input defaults to: today while the contract's deliveries have not ended,
+    else the day it was signed (a season entered late: its seed and seedlings came at
+    planting, not on the day they are typed), else its window's first day."""
+    if contract.delivery_end is None or today <= contract.delivery_end:
+        return today
+    return contract.signed_on or contract.delivery_start or contract.delivery_end
+
+
 # -- formatting --------------------------------------------------------------------------------
 
 

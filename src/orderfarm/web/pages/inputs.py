@@ -75,7 +75,10 @@ def body(ctx: app.Ctx) -> None:
             key=k["i_charge"],
             format_func=lambda v: ctx.t(f"charge_{v}"),
         )
-        day = st.date_input(ctx.t("day"), value=china_today(), key="i_day", format="YYYY-MM-DD")
+        if st.session_state.get("i_day_for") != contract.contract_no:  # a day of its season
+            st.session_state["i_day"] = helpers.default_supply_day(contract, china_today())
+            st.session_state["i_day_for"] = contract.contract_no
+        day = st.date_input(ctx.t("day"), key="i_day", format="YYYY-MM-DD")
         slots.add("day")
         reference = st.text_input(ctx.t("supply_reference"), key="i_reference")
         slots.add("supply_no")
