@@ -512,3 +512,11 @@ def test_a_store_opened_with_a_catalog_without_the_crop_still_reads_and_verifies
         assert store.contract("C1").contract_no == "C1"
         assert len(store.deliveries()) == 1
         assert store.verify().ok
+
+
+def test_a_market_price_grade_typed_with_blanks_is_the_grade(store: Store) -> None:
+    """「 一级 」 is 一级 for a market price, as for a weighing."""
+    day = dt.date(2018, 9, 1)
+    store.set_market_price("朝天椒", "fresh", " 一级 ", day, D("2.40"))
+    assert store.market_price("朝天椒", "fresh", "一级", day) == D("2.40")
+    assert store.market_price("朝天椒", "fresh", "一级　", day) == D("2.40")

@@ -1761,6 +1761,7 @@ class Store:
         price = D(price, "market_price")
         if price <= ZERO:
             raise ValidationError.one("market_price", "positive")
+        grade = grade.strip() if isinstance(grade, str) else grade  # as a Weighing's grade is
         crop_entry = self.catalog.crop(crop)
         product = crop_entry.form(form)
         product.grade_rank(grade)
@@ -1793,6 +1794,7 @@ class Store:
 
     def market_price(self, crop: str, form: str, grade: str, day: dt.date) -> Decimal | None:
         """The recorded market price (yuan/kg) for that day, or ``None``."""
+        grade = grade.strip() if isinstance(grade, str) else grade
         crop_entry = self.catalog.crop(crop)
         key = (crop_entry.code, crop_entry.form(form).code, grade, day.isoformat())
         row = self._read(
@@ -2260,7 +2262,8 @@ class Store:
         """Record inputs supplied under a signed contract (``reference``: the issue slip, unique
         per contract). The same record again is a no-op; different data under the same
         reference a ``ConflictError``. An advance that the household's proceeds already paid
-        out could not cover is refused (``OverpaymentError``)."""
+        out could not cover is refused (``RefusedError``, code ``negative_balance``: it would
+        leave the balance negative)."""
         if not isinstance(supply, InputSupply):
             raise TypeError("supply_input needs an InputSupply")
         actor = _check_actor(actor)
