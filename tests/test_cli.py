@@ -150,6 +150,17 @@ def test_import_exit_codes(db: Path, tmp_path: Path) -> None:
     code, text = run("import", "slips", str(heavy), "--db", str(db), "--dry-run")
     assert code == 0 and "1 处数值请核对" in text
     assert "请核对: 第 2 行「毛重（公斤）」（值「99999」）：一张小票毛重减皮重为" in text
+    # a column of no use is said apart: not read, nothing to check against the paper
+    noted = tmp_path / "noted.csv"
+    noted.write_text(f"{lines[0]},备注\n{','.join(cells)},补录\n", encoding="utf-8")
+    code, text = run("import", "slips", str(noted), "--db", str(db), "--dry-run")
+    assert code == 0 and "1 处数值请核对" in text
+    said = [line.strip() for line in text.splitlines()]
+    assert [line[:3] for line in said if line.startswith(("请核对", "未读取"))] == [
+        "请核对",
+        "未读取",
+    ]
+    assert any(line.startswith("未读取") and "备注" in line for line in said), said
 
 
 def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> None:

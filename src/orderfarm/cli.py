@@ -210,6 +210,8 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.errors import Problem
+    from orderfarm.io.errors import RowProblem
     from orderfarm.io.loading import Pending, import_file
 
     failed = False
@@ -249,8 +251,14 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
             print(report.summary(args.lang), file=out)
             for line in report.messages(args.lang):
                 print(f"  {line}", file=out)
-            for line in report.warning_messages(args.lang):
-                print(f"  {'请核对' if args.lang == 'zh' else 'check'}: {line}", file=out)
+            zh = args.lang == "zh"
+            for doubt in report.doubts:  # values written, to look at again against the paper
+                print(f"  {'请核对' if zh else 'check'}: {doubt.message(args.lang)}", file=out)
+            if report.warnings_not_listed:
+                more = Problem("file", "too_many_warnings", {"count": report.warnings_not_listed})
+                print(f"  {RowProblem(0, '', '', more).message(args.lang)}", file=out)
+            for part in report.passed_over:  # parts of the file not read: nothing to check
+                print(f"  {'未读取' if zh else 'not read'}: {part.message(args.lang)}", file=out)
             if report.rejects is not None:
                 _say(
                     out,
