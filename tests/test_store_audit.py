@@ -117,6 +117,12 @@ def test_an_edited_row_of_a_batch_is_found_at_the_batch_entry(store: Store) -> N
     report = store.verify()
     assert report.first_bad_seq == seq
     assert {p.seq for p in report.problems} == {seq}
+    # the inspector is told which rows, by record numbers and receipts (B-0 … B-4), not which
+    # one: the entry digests the five together
+    (said,) = [p.text("zh") for p in report.problems if p.code == "verify_batch_changed_refs"]
+    assert (
+        said.startswith(f"审计记录 #{seq} 登记的 5 条收购小票（记录 ") and "单号 B-0 … B-4" in said
+    )
 
 
 def test_an_edited_payment_or_supply_is_found(store: Store) -> None:

@@ -40,6 +40,21 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{table} row(s) {ids} differ from what audit entry #{seq} recorded",
         "zh": "{table} {ids} 与审计记录 #{seq} 登记的内容不符（被改动过）",
     },
+    "verify_row_changed_ref": {
+        "en": "{table} row {ids} ({ref}) differs from what audit entry #{seq} recorded",
+        "zh": "{table} {ids}（单号 {ref}）与审计记录 #{seq} 登记的内容不符（被改动过）",
+    },
+    "verify_batch_changed": {
+        "en": "the {count} {table} rows {ids} recorded by audit entry #{seq} differ from what it "
+        "recorded: one or more of them was changed",
+        "zh": "审计记录 #{seq} 登记的 {count} 条{table}（记录 {ids}）与登记内容不符：其中有被改动的",
+    },
+    "verify_batch_changed_refs": {
+        "en": "the {count} {table} rows {ids} ({ref}) recorded by audit entry #{seq} differ from "
+        "what it recorded: one or more of them was changed",
+        "zh": "审计记录 #{seq} 登记的 {count} 条{table}（记录 {ids}，单号 {ref}）与登记内容不符："
+        "其中有被改动的",
+    },
     "verify_rows_gone": {
         "en": "the {table} rows recorded by audit entry #{seq} are gone",
         "zh": "审计记录 #{seq} 登记的{table}已不在",

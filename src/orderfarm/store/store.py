@@ -3164,6 +3164,30 @@ class Store:
         return result
 
 
+def _rows_changed(
+    table: str, seq: int, names: Sequence[str], values: Sequence[Sequence[Any]]
+) -> VerifyProblem:
+    """Rows of ``table`` that no longer match audit entry ``seq``, named for the inspector by
+    their record numbers and, where they have one, their receipts or references, first and
+    last (an entry digests its rows together: which of them changed, it cannot say)."""
+    first, last = values[0], values[-1]
+    one = len(values) == 1
+    params: dict[str, object] = {
+        "table": Named(table),
+        "ids": str(first[0]) if one else f"{first[0]}–{last[0]}",
+        "count": len(values),
+    }
+    at = next((names.index(c) for c in ("receipt_no", "reference") if c in names), None)
+    if at is not None:
+        params["ref"] = str(first[at]) if one else f"{first[at]} … {last[at]}"
+    code = (
+        ("verify_rows_changed" if one else "verify_batch_changed")
+        if at is None
+        else ("verify_row_changed_ref" if one else "verify_batch_changed_refs")
+    )
+    return _found("audit_rows", code, seq, **params)
+
+
 def _found(check: str, code: str, seq: int | None = None, **params: object) -> VerifyProblem:
     """A problem verify found, said from the message catalogue: its English is the detail
     scripts and the command line read, ``text(lang)`` says it in the inspector's language."""
@@ -3296,16 +3320,7 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
             if len(values) != payload.get("count") or not audit.digest_matches(
                 values, names, columns, payload.get("sha256")
             ):
-                ids = ", ".join(str(v[0]) for v in values[:5])
-                problems.append(
-                    _found(
-                        "audit_rows",
-                        "verify_rows_changed",
-                        seq=seq,
-                        table=Named(table),
-                        ids=ids,
-                    )
-                )
+                problems.append(_rows_changed(table, seq, names, values))
     for seq in sorted(set(money) - seen):
         problems.append(
             _found(
