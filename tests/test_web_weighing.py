@@ -545,3 +545,57 @@ def test_a_slip_corrected_on_the_page_is_previewed_and_saved_in_its_place(
         ("Q-P-1", D("198.00")),
         ("Q-P-2", D("120.80")),
     ]  # 1 kg at 2.00, 99 at 1.20
+
+
+def test_a_slip_is_corrected_from_the_weighing_page(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
+) -> None:
+    """更正一张小票: the slip picked is voided with its reason and its figures come back on the
+    form; put right and saved, it is priced in its place. A void with no reason is refused,
+    and nothing is voided."""
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        home = _a_lone_household(store)
+        signed(
+            store,
+            chilli_contract(
+                "Q-C", home, enterprise=store.enterprises()[0], terms=fixed_terms(quota_kg=D("100"))
+            ),
+        )
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级", impurity=D("0"))
+        first = store.record_delivery("Q-C", lot, day, "Q-C-1", purchase_point="城关")
+        store.record_delivery("Q-C", lot, day, "Q-C-2")
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    at.text_input(key="w_household_search").input(home.head_name).run()
+    at.selectbox(key="w_contract").set_value("Q-C").run()
+    at.selectbox(key=owned_key("w_fix_id", "Q-C")).set_value(first.id).run()
+    at.button(key="w_fix").click().run()
+    assert any("原因" in e for e in texts(at.error)), texts(at.error)  # no reason: refused
+    with Store.open(demo_db) as store:
+        assert not store.delivery(first.id).voided
+    at.text_input(key=owned_key("w_fix_reason", "Q-C")).input("皮重录错").run()
+    at.button(key="w_fix").click().run()
+    ok(at)
+    with Store.open(demo_db) as store:
+        assert store.delivery(first.id).voided
+    assert any("小票 Q-C-1 已作废，数字已填回表单" in t for t in texts(at.info)), texts(at.info)
+    found = _served(at, served, "w_fix_print")  # Q-C-2 took the quota: its receipt again
+    assert found is not None and "Q-C-2" in found[1].decode()
+    assert at.text_input(key="w_receipt").value == "Q-C-1"
+    assert (at.text_input(key="w_gross").value, at.text_input(key="w_tare").value) == (
+        "102.00",
+        "2.00",
+    )
+    assert at.text_input(key="w_point").value == "城关"
+    at.text_input(key="w_tare").input("3").run()  # put right: 99 kg
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert "小票 Q-C-1 已保存，金额 ¥198.00" in texts(at.success), texts(at.success)
+    with Store.open(demo_db) as store:
+        live = [d for d in store.deliveries(contract_no="Q-C") if not d.voided]
+    assert [(d.receipt_no, d.amount) for d in live] == [
+        ("Q-C-1", D("198.00")),
+        ("Q-C-2", D("120.80")),
+    ]

@@ -348,6 +348,18 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "已作废：{what}。作废原因：{why}",
         "en": "Voided already: {what}. Why: {why}",
     },
+    "correct_slip": {"zh": "更正一张小票", "en": "Correct a slip"},
+    "correct_note": {
+        "zh": "所选小票作废（须填原因），其数字填回上方表单；改正后保存，按原顺序重新计价，不影响农户应得。",
+        "en": "The slip picked is voided (a reason is required) and its figures put back on the "
+        "form above; put them right and save: it is priced again in its place.",
+    },
+    "slip_to_correct": {"zh": "要更正的小票", "en": "Slip to correct"},
+    "void_and_correct": {"zh": "作废并填回表单", "en": "Void and put back on the form"},
+    "corrected_ready": {
+        "zh": "小票 {receipt} 已作废，数字已填回表单：改正后保存。",
+        "en": "Slip {receipt} is voided and its figures are on the form: put them right and save.",
+    },
     "repriced_in_place": {
         "zh": "此小票按原顺序重新录入，同一合同之后的小票已重新计价，新记录：{ids}。请重新打印这些小票。",
         "en": "This slip was recorded again in its place; later slips of the same contract "

@@ -9,7 +9,7 @@ from typing import Any
 import streamlit as st
 
 from orderfarm.contracts import PriceTerms
-from orderfarm.errors import Problem, ValidationError
+from orderfarm.errors import OrderfarmError, Problem, ValidationError
 from orderfarm.messages import render
 from orderfarm.money import ZERO, format_rate
 from orderfarm.pricing import Quote, Weighing, slip_doubts
@@ -285,6 +285,7 @@ def _form(ctx: app.Ctx) -> None:
         else:
             saved[receipt_no] = (recorded.id, slip)
             done = recorded
+            st.session_state.pop("w_fix_done", None)  # the slip put right is saved
             # the later slips priced again behind it, their receipts on one page to print
             ids = recorded.repriced
             st.session_state["w_repriced"] = (
@@ -306,20 +307,104 @@ def _form(ctx: app.Ctx) -> None:
         cols[1].button(ctx.t("next_slip"), key="w_next", on_click=_next_slip)
         of, repriced, receipts, page = st.session_state.get("w_repriced", (0, (), [], b""))
         if repriced and of == done.id:  # shown with the slip whose saving priced them
-            st.warning(ctx.t("repriced_in_place", ids="、".join(map(str, repriced))))
-            shown = "、".join(receipts[:3])
-            if len(receipts) > 3:
-                shown += ctx.t("and_more", count=len(receipts))
-            st.download_button(
-                f"{ctx.t('print_receipt')} {shown}",
-                data=page,
-                file_name=f"receipts-{receipts[0]}.html",
-                mime="text/html",
-                key="w_print_repriced",
-            )
+            said = ctx.t("repriced_in_place", ids="、".join(map(str, repriced)))
+            _offer_reprints(ctx, said, receipts, page, "w_print_repriced")
 
     st.subheader(ctx.t("slips_of_contract"))
     _slips_table(ctx, contract.contract_no)
+    _correct(ctx, contract.contract_no, day_key)
+
+
+def _correct(ctx: app.Ctx, contract_no: str, day_key: str) -> None:
+    """Void a slip of the contract with its reason and put its figures back on the form, to be
+    put right and saved again: in its place in the quota's order, as the weighing page saves a
+    voided slip typed again."""
+    s = ctx.session
+    live = [d for d in s.deliveries(contract_no=contract_no) if not d.voided]
+    done = st.session_state.get("w_fix_done")
+    if done is not None and done[0] == contract_no:
+        st.info(ctx.t("corrected_ready", receipt=done[1]))
+        if done[2]:
+            said = ctx.t("repriced", ids="、".join(done[2]))
+            _offer_reprints(ctx, said, done[2], done[3], "w_fix_print")
+    if not live:
+        return
+    labels = {
+        d.id: f"{d.receipt_no} · {helpers.day(d.day)} · {d.weighing.grade} · "
+        f"{helpers.kg(d.quote.net_kg)} · {helpers.yuan(d.amount)}"
+        for d in live
+    }
+    with st.expander(ctx.t("correct_slip")):
+        st.caption(ctx.t("correct_note"))
+        picked = st.selectbox(
+            ctx.t("slip_to_correct"),
+            list(labels),
+            index=None,
+            key=app.owned_key("w_fix_id", contract_no),
+            format_func=lambda i: labels[i],
+        )
+        reason_key = app.owned_key("w_fix_reason", contract_no)
+        st.text_input(ctx.t("reason"), key=reason_key)
+        st.button(
+            ctx.t("void_and_correct"),
+            key="w_fix",
+            disabled=picked is None,
+            on_click=_void_to_correct,
+            args=(ctx, contract_no, picked, reason_key, day_key),
+        )
+        refused = st.session_state.pop("w_fix_refused", None)
+        if refused:
+            st.error(refused)
+
+
+def _void_to_correct(
+    ctx: app.Ctx, contract_no: str, delivery_id: int | None, reason_key: str, day_key: str
+) -> None:
+    """Void the slip and fill the form with its figures (a callback: before the widgets are
+    drawn); a refusal is kept to be shown, and nothing is changed."""
+    if delivery_id is None:
+        return
+    s, state = ctx.session, st.session_state
+    try:
+        void = s.void("delivery", delivery_id, str(state.get(reason_key, "")))
+    except ValidationError as exc:
+        state["w_fix_refused"] = "；".join(p.message(ctx.lang) for p in exc.problems)
+        return
+    except OrderfarmError as exc:
+        state["w_fix_refused"] = exc.message(ctx.lang)
+        return
+    d = s.delivery(delivery_id)
+    w = d.weighing
+    state["w_grade"] = w.grade
+    state["w_gross"] = format(w.gross_kg, "f")
+    state["w_tare"] = format(w.tare_kg, "f")
+    state["w_moisture"] = format_rate(w.moisture, sign="") if w.moisture else ""
+    state["w_impurity"] = format_rate(w.impurity, sign="") if w.impurity else ""
+    state["w_point"] = d.purchase_point
+    state["w_receipt"] = d.receipt_no
+    state["w_receipt_auto"] = None  # the clerk's number now: kept whatever the day
+    state[day_key] = d.day
+    state.pop(reason_key, None)
+    state.pop(app.owned_key("w_fix_id", contract_no), None)
+    ids = void.repriced
+    receipts = [s.delivery(i).receipt_no for i in ids]
+    page = s.receipts_html(ids, lang=ctx.lang).encode() if ids else b""
+    state["w_fix_done"] = (contract_no, d.receipt_no, receipts, page)
+
+
+def _offer_reprints(ctx: app.Ctx, said: str, receipts: list[str], page: bytes, key: str) -> None:
+    """What priced slips again (``said``), and their receipts on one page to print."""
+    st.warning(said)
+    shown = "、".join(receipts[:3])
+    if len(receipts) > 3:
+        shown += ctx.t("and_more", count=len(receipts))
+    st.download_button(
+        f"{ctx.t('print_receipt')} {shown}",
+        data=page,
+        file_name=f"receipts-{receipts[0]}.html",
+        mime="text/html",
+        key=key,
+    )
 
 
 app.run(body)
