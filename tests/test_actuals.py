@@ -115,7 +115,7 @@ def test_side_selling_is_flagged_when_the_market_paid_more(store: Store) -> None
     assert evidence.mean_market_price == D("2.2500")  # (2.20 + 2.30 + 2.10 + 2.40) / 4
     assert evidence.max_market_price == D("2.40") and evidence.floor == D("1.60")
     text = evidence.explain("zh")
-    assert "疑似私自外卖" in text and "20.0%" in text and "1.60" in text
+    assert "疑似私自外卖" in text and "20.00%（低于 50.00%）" in text and "1.60" in text
     assert "possible side-selling" in evidence.explain("en")
 
 
@@ -145,3 +145,60 @@ def test_compare_is_pure_and_uses_prices_seen_on_deliveries(store: Store) -> Non
     assert evidence is not None and evidence.market_days == 2
     assert evidence.mean_market_price == D("2.2000")
     assert rows["LST-2018-A"].delivered_kg == D("1500.00")  # the void is honoured
+
+
+def _flagged(store: Store, **given: object) -> tuple[set[str], int]:
+    """The contracts flagged by the rows, and the count the SQL summary gives: the same."""
+    from orderfarm.actuals import season_summary
+
+    rows = season_actuals(store, 2018, **given)  # type: ignore[arg-type]
+    (crop,) = season_summary(store, 2018, "crop", **given)  # type: ignore[arg-type]
+    flagged = {r.contract.contract_no for r in rows if r.flagged}
+    assert crop.flagged_contracts == len(flagged)
+    return flagged, crop.flagged_contracts
+
+
+def test_a_window_not_over_is_not_judged_yet(store: Store) -> None:
+    """Mid-season, a contract that has delivered little so far is not a lead: B's window
+    (August) is judged once it is over, by the rows and by the SQL summary alike."""
+    assert _flagged(store, as_of=_day(AUG, 20))[0] == set()
+    assert _flagged(store, as_of=_day(AUG, 31))[0] == {"LST-2018-B"}
+    assert _flagged(store)[0] == {"LST-2018-B"}  # today, by the store's clock
+
+
+def test_a_contract_terminated_early_is_not_flagged(store: Store) -> None:
+    store.terminate_contract("LST-2018-B", "冰雹灾害绝收")
+    assert _flagged(store) == (set(), 0)
+
+
+def test_lots_refused_for_their_moisture_count_as_brought(store: Store) -> None:
+    """A household whose lots were refused at the scale brought its harvest: 300 kg bought and
+    630 kg refused (at the standard moisture: what the net weight says) of 1,500 expected is
+    62%, not a side-selling lead; the evidence of one still flagged names the kg refused."""
+    home = _household(4, "党塬村")
+    store.add_household(home)
+    wet = Contract.from_template(
+        "朝天椒",
+        "fresh",
+        contract_no="LST-2018-D",
+        enterprise=LASHANGTIAN,
+        household=home,
+        season=2018,
+        area_mu="1",
+        terms_overrides={"moisture_standard": D("0.80"), "moisture_max": D("0.85")},
+    )
+    store.add_contract(attrs.evolve(wet, delivery_start=_day(AUG, 1), delivery_end=_day(AUG, 31)))
+    store.sign_contract("LST-2018-D", _day(4, 20))
+
+    def lot(kg: str, moisture: str) -> Weighing:
+        return Weighing(gross_kg=D(kg) + 1, tare_kg=D("1"), grade="一级", moisture=D(moisture))
+
+    store.record_delivery("LST-2018-D", lot("300", "0.80"), _day(AUG, 19), "R-D1")
+    store.record_delivery("LST-2018-D", lot("100", "0.86"), _day(AUG, 19), "R-D2")  # 70 kg
+    flagged, _ = _flagged(store)
+    row = {r.contract.contract_no: r for r in season_actuals(store, 2018)}["LST-2018-D"]
+    assert row.rejected_lots == 1 and row.delivered_kg == D("300.00")
+    assert "LST-2018-D" in flagged  # 370 of 1,500 kg brought: still a lead
+    assert row.side_selling is not None and "另有拒收 70.00 kg" in row.side_selling.explain()
+    store.record_delivery("LST-2018-D", lot("800", "0.86"), _day(AUG, 26), "R-D3")  # 560 kg
+    assert "LST-2018-D" not in _flagged(store)[0]  # 930 of 1,500 kg brought: 62%

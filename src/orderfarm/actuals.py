@@ -7,10 +7,13 @@ inputs supplied that are not voided — the kg delivered, the proceeds, the inpu
 household, the actual net and increase, and the fulfilment rate ``delivered ÷ expected kg``.
 The household's own cash cost per mu is not recorded: it stays the estimate's assumption.
 
-A contract is flagged as possible side-selling when its fulfilment is below ``threshold``
-(default 50%) while the market price over its delivery window was above its floor — the
-household had a reason to sell elsewhere. The evidence (kg, fulfilment, days and prices) is
-kept with the flag; a flag is a lead for a visit (入户核查), not a finding.
+A contract is flagged as possible side-selling when what the household brought to the
+purchase points — the accepted kg and the kg of lots refused there for their moisture — is
+below ``threshold`` (default 50%) of the expected harvest while the market price over its
+delivery window was above its floor: the household had a reason to sell elsewhere. Only a
+window that has ended (by ``as_of``) is judged, and a contract terminated early is not. The
+evidence (kg, fulfilment, days and prices) is kept with the flag; a flag is a lead for a visit
+(入户核查), not a finding.
 
 ``compare`` is pure and works on values; ``season_actuals`` reads them from a ``Store`` through its
 public methods, and ``summarise`` groups rows per household, village, township, crop or
@@ -48,6 +51,7 @@ from orderfarm.parties import Household
 from orderfarm.serial import from_json
 from orderfarm.store import Delivery, InputRecord, Store
 from orderfarm.supplies import ChargeMode
+from orderfarm.units import china_day
 
 #: Fulfilment below this share of the expected kg is "far below expected".
 DEFAULT_THRESHOLD: Final = Decimal("0.5")
@@ -69,7 +73,8 @@ def _rate(value: Decimal) -> Decimal:
 
 
 def _pct(rate: Decimal) -> str:
-    return f"{(rate * 100).quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+    """A rate as a percentage to 0.01% (49.99% is not said 50.0% beside a threshold of 50%)."""
+    return f"{(rate * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
 @attrs.frozen(kw_only=True)
@@ -81,6 +86,9 @@ class SideSellingEvidence:
     grade: str
     expected_kg: Decimal
     delivered_kg: Decimal
+    #: kg of lots refused at the purchase point for their moisture (brought, not bought)
+    rejected_kg: Decimal
+    #: (delivered + rejected) ÷ expected kg
     fulfilment: Decimal
     threshold: Decimal
     floor: Decimal
@@ -96,17 +104,19 @@ class SideSellingEvidence:
         """The evidence in a sentence, Chinese (``zh``) or English (``en``)."""
         window = f"{self.window_start or '…'}–{self.window_end or '…'}"
         if lang == "zh":
+            refused = f"（另有拒收 {self.rejected_kg:,.2f} kg）" if self.rejected_kg else ""
             return (
-                f"疑似私自外卖：合同 {self.contract_no} 交售 {self.delivered_kg:,.2f} kg，"
+                f"疑似私自外卖：合同 {self.contract_no} 交售 {self.delivered_kg:,.2f} kg{refused}，"
                 f"为预期 {self.expected_kg:,.2f} kg 的 {_pct(self.fulfilment)}"
                 f"（低于 {_pct(self.threshold)}）；交售期 {window} 内 {self.market_days} 天有"
                 f"市场价记录，其中 {self.days_above_floor} 天高于{self.grade}保护价 "
                 f"{self.floor} 元/kg，均价 {self.mean_market_price} 元/kg，最高 "
                 f"{self.max_market_price} 元/kg"
             )
+        refused = f" (and {self.rejected_kg:,.2f} kg refused)" if self.rejected_kg else ""
         return (
             f"possible side-selling: contract {self.contract_no} delivered "
-            f"{self.delivered_kg:,.2f} kg, {_pct(self.fulfilment)} of the expected "
+            f"{self.delivered_kg:,.2f} kg{refused}, {_pct(self.fulfilment)} of the expected "
             f"{self.expected_kg:,.2f} kg (below {_pct(self.threshold)}); in the delivery window "
             f"{window} the market price was recorded on {self.market_days} days, above the "
             f"{self.grade} floor of {self.floor} yuan/kg on {self.days_above_floor}, averaging "
@@ -186,17 +196,27 @@ def _observed_prices(
     return seen
 
 
+def _judged(contract: Contract, window: tuple[dt.date, dt.date], as_of: dt.date | None) -> bool:
+    """Whether a contract's deliveries can be judged for side-selling: not terminated early
+    (its harvest lost, or ended by agreement), and its window over by ``as_of`` (when given)."""
+    if contract.status is ContractStatus.TERMINATED:
+        return False
+    return as_of is None or window[1] <= as_of
+
+
 def _evidence(
     contract: Contract,
     est: Estimate,
     delivered_kg: Decimal,
+    rejected_kg: Decimal,
     prices: Mapping[dt.date, Decimal],
     window: tuple[dt.date, dt.date],
     threshold: Decimal,
+    as_of: dt.date | None,
 ) -> SideSellingEvidence | None:
-    if est.floor is None or est.expected_kg <= ZERO:
+    if est.floor is None or est.expected_kg <= ZERO or not _judged(contract, window, as_of):
         return None
-    fulfilment = _rate(delivered_kg / est.expected_kg)
+    fulfilment = _rate((delivered_kg + rejected_kg) / est.expected_kg)
     if fulfilment >= threshold:
         return None
     in_window = [p for day, p in prices.items() if window[0] <= day <= window[1]]
@@ -211,6 +231,7 @@ def _evidence(
         grade=est.assumptions.grade,
         expected_kg=est.expected_kg,
         delivered_kg=delivered_kg,
+        rejected_kg=rejected_kg,
         fulfilment=fulfilment,
         threshold=threshold,
         floor=est.floor,
@@ -232,13 +253,16 @@ def compare(
     assumptions: Mapping[str, Assumptions] | None = None,
     catalog: Catalog | None = None,
     threshold: Decimal = DEFAULT_THRESHOLD,
+    as_of: dt.date | None = None,
     **overrides: object,
 ) -> list[ActualRow]:
     """Each contract in force beside its estimate, from the records given; pure.
 
-    Voided records and rejected lots are left out. ``market_prices`` (by crop, form, grade and
-    day) are the evidence for side-selling, together with the market prices seen on the
-    deliveries themselves. ``assumptions`` and ``overrides`` shape the estimates as in
+    Voided records are left out, and rejected lots from the kg delivered (but not from what
+    the household brought, which the side-selling flag weighs). ``market_prices`` (by crop,
+    form, grade and day) are the evidence for side-selling, together with the market prices
+    seen on the deliveries themselves; only windows over by ``as_of`` are judged, when it is
+    given. ``assumptions`` and ``overrides`` shape the estimates as in
     ``orderfarm.estimate.estimate_pairs``.
     """
     catalog = catalog or default_catalog()
@@ -267,6 +291,7 @@ def compare(
         lots = by_contract.get(contract.contract_no, [])
         accepted = [d for d in lots if d.accepted]
         delivered_kg = sum((d.quote.net_kg for d in accepted), ZERO)
+        rejected_kg = sum((d.quote.net_kg for d in lots if not d.accepted), ZERO)
         top_up = ZERO
         for d in accepted:
             market = d.quote.market_price
@@ -298,9 +323,11 @@ def compare(
                     contract,
                     est,
                     delivered_kg,
+                    rejected_kg,
                     prices.get(grade_key, {}),
                     _window(contract, catalog),
                     threshold,
+                    as_of,
                 ),
             )
         )
@@ -328,11 +355,14 @@ def season_actuals(
     *,
     assumptions: Mapping[str, Assumptions] | None = None,
     threshold: Decimal = DEFAULT_THRESHOLD,
+    as_of: dt.date | None = None,
     **overrides: object,
 ) -> list[ActualRow]:
     """``compare`` over a season's records in ``store`` (read only, through its public methods):
     contracts in force, their households, deliveries and inputs not voided, and the market
-    prices recorded over each contract's delivery window for the grade it is estimated at."""
+    prices recorded over each contract's delivery window for the grade it is estimated at;
+    side-selling judged as of ``as_of`` (the store's today when not given)."""
+    as_of = as_of or china_day(store.clock())
     catalog = store.catalog
     contracts = [c for c in store.contracts(season=season) if c.status in IN_FORCE]
     households: dict[str, Household] = {}
@@ -370,6 +400,7 @@ def season_actuals(
         assumptions=assumptions,
         catalog=catalog,
         threshold=threshold,
+        as_of=as_of,
         **overrides,
     )
 
@@ -461,6 +492,14 @@ def summarise(rows: Iterable[ActualRow], by: GroupBy) -> tuple[ActualSummary, ..
 # exact integer comparison (``_bound``); the market prices over the windows are read only for
 # groups that have such contracts, from the market-price table alone (see ``_flags``).
 
+#: Per contract of the season: the grams of lots refused for their moisture, not voided (what
+#: the household brought but was not bought: the side-selling flag counts them as brought).
+_REJECTED_SUMS: Final = (
+    "SELECT d.contract_id, SUM(d.net_g) AS rejected_g FROM deliveries d "
+    "WHERE d.season = ? AND d.accepted = 0 AND NOT EXISTS "
+    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) GROUP BY d.contract_id"
+)
+
 #: Per contract of the season: inputs not voided and charged to the household (fen).
 _SUPPLY_SUMS: Final = (
     "SELECT s.contract_id, SUM(s.amount_fen) AS charged_fen FROM input_supplies s "
@@ -482,19 +521,23 @@ _KEYS: Final = {
 # Contracts in force grouped by key and by what their estimate and window depend on (crop,
 # form, area, window, and the crop, form, terms and inputs of the stored record, read by one
 # json_extract: SQLite's JSON functions), with the sums of their slips (``contract_totals``,
-# kept by the store) and inputs, and how many fall short of the threshold: a contract is short
-# when net_g × m < n × area_mu4, (crop, form, m, n) given in ``bounds`` (``_bound``).
+# kept by the store) and inputs, and how many fall short of the threshold: a contract not
+# terminated is short when (net_g + rejected grams) × m < n × area_mu4, (crop, form, m, n)
+# given in ``bounds`` (``_bound``).
 _GROUPS: Final = (
     "WITH bounds (crop, form, m, n) AS (VALUES {{marks}}) "
     "SELECT {key} AS key, c.crop, c.form, c.area_mu4, c.delivery_start, c.delivery_end, "
     "json_extract(c.data, '$.crop', '$.form', '$.terms', '$.inputs'), MIN(c.id), COUNT(*), "
     "SUM(COALESCE(t.net_g, 0)), MAX(COALESCE(t.net_g, 0)), SUM(COALESCE(t.amount_fen, 0)), "
     "SUM(COALESCE(s.charged_fen, 0)), "
-    "SUM(CASE WHEN COALESCE(t.net_g, 0) * b.m < b.n * c.area_mu4 THEN 1 ELSE 0 END) "
+    "SUM(CASE WHEN c.status <> 'terminated' AND "
+    "(COALESCE(t.net_g, 0) + COALESCE(r.rejected_g, 0)) * b.m < b.n * c.area_mu4 "
+    "THEN 1 ELSE 0 END) "
     "FROM contracts c {join} "
     "LEFT JOIN bounds b ON b.crop = c.crop AND b.form = c.form "
     "LEFT JOIN contract_totals t ON t.contract_id = c.id "
     "LEFT JOIN (" + _SUPPLY_SUMS + ") s ON s.contract_id = c.id "
+    "LEFT JOIN (" + _REJECTED_SUMS + ") r ON r.contract_id = c.id "
     "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
     "GROUP BY 1, 2, 3, 4, 5, 6, 7"
 )
@@ -567,6 +610,7 @@ def season_summary(
     assumptions: Mapping[str, Assumptions] | None = None,
     threshold: Decimal = DEFAULT_THRESHOLD,
     top_up: bool = False,
+    as_of: dt.date | None = None,
     **overrides: object,
 ) -> tuple[ActualSummary, ...]:
     """``summarise(season_actuals(store, season, ...), by)``, summed in SQL: the same values,
@@ -580,17 +624,18 @@ def season_summary(
     if by not in _KEYS:
         raise ValueError(f"cannot group by {by!r}")
     threshold = D(threshold, "threshold")
+    judged = as_of or china_day(store.clock())
 
     def work(conn: sqlite3.Connection) -> tuple[ActualSummary, ...]:
         return _season_summary(
-            conn, store.catalog, season, by, assumptions, threshold, top_up, overrides
+            conn, store.catalog, season, by, assumptions, threshold, top_up, judged, overrides
         )
 
     try:
         result: tuple[ActualSummary, ...] = store._read(work)
     except _Fallback:
         rows = season_actuals(
-            store, season, assumptions=assumptions, threshold=threshold, **overrides
+            store, season, assumptions=assumptions, threshold=threshold, as_of=judged, **overrides
         )
         summaries = summarise(rows, by)
         if top_up:
@@ -654,6 +699,7 @@ def _season_summary(
     assumptions: Mapping[str, Assumptions] | None,
     threshold: Decimal,
     top_up: bool,
+    as_of: dt.date,
     overrides: Mapping[str, object],
 ) -> tuple[ActualSummary, ...]:
     per_form = dict(assumptions or {})
@@ -682,7 +728,9 @@ def _season_summary(
     values = [v for (crop, form), (m, n) in bounds.items() for v in (crop, form, m, n)]
     groups = [
         _Group.of(row)
-        for row in conn.execute(_GROUPS_BY[by].format(marks=marks), (*values, season, season))
+        for row in conn.execute(
+            _GROUPS_BY[by].format(marks=marks), (*values, season, season, season)
+        )
     ]
     for g in groups:
         m, n = bounds.get(g.form_codes, (1, 0))
@@ -711,7 +759,7 @@ def _season_summary(
         )
         estimates[kind] = (contract, est)
 
-    flagged = _flags(conn, catalog, groups, estimates)
+    flagged = _flags(conn, catalog, groups, estimates, as_of)
 
     sums: dict[str, _Sums] = {}
     for g, flags in zip(groups, flagged, strict=True):
@@ -776,13 +824,20 @@ def _flags(
     catalog: Catalog,
     groups: list[_Group],
     estimates: Mapping[tuple[object, ...], tuple[Contract, Estimate]],
+    as_of: dt.date,
 ) -> list[int]:
-    """How many contracts of each group are flagged: those short of the threshold (counted in
-    SQL), when the contract has a floor and the market over its window averaged above it."""
+    """How many contracts of each group are flagged: those short of the threshold and not
+    terminated (counted in SQL), when the contract has a floor, its window is over by
+    ``as_of``, and the market over its window averaged above the floor."""
     wanted: list[_Market | None] = []
     for g in groups:
         contract, est = estimates[g.kind]
-        if g.short == 0 or est.floor is None or est.expected_kg <= ZERO:
+        if (
+            g.short == 0
+            or est.floor is None
+            or est.expected_kg <= ZERO
+            or _window(contract, catalog)[1] > as_of
+        ):
             wanted.append(None)
         else:
             grade = est.assumptions.grade
