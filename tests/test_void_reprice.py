@@ -14,7 +14,16 @@ from hypothesis import strategies as st
 from strategies import decimals, price_terms, weighings
 from test_plain_import import TODAY, season, slips, write
 
-from orderfarm import D, PriceTerms, RefusedError, Store, Weighing, price_delivery
+from orderfarm import (
+    ConflictError,
+    D,
+    PriceTerms,
+    RefusedError,
+    Store,
+    ValidationError,
+    Weighing,
+    price_delivery,
+)
 from orderfarm.io.loading import import_file
 from tests.test_store_support import chilli_contract, fixed_terms, open_store, seeded, signed
 
@@ -203,15 +212,91 @@ def test_a_slip_corrected_after_its_void_keeps_its_place_in_the_quota(store: Sto
     assert store.verify().ok
 
 
-def test_a_correction_whose_place_changes_nothing_is_recorded_at_the_end(store: Store) -> None:
-    """With the quota far from used up, the lot's place changes no price: nothing else is
-    voided or recorded again."""
+def test_a_correction_keeps_its_place_though_no_price_changes_now(store: Store) -> None:
+    """With the quota far from used up, the lot's place changes no price today, yet it is kept:
+    the later slip is recorded again after it, at the same amount, so that a later correction
+    reads the slips in their order."""
     quota_contract(store, fixed_terms(quota_kg=D("1000")))
     first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")
     second = store.record_delivery("Q1", kg("52.00"), SEP1, "R-2")
     store.void_delivery(first.id, "皮重录错")
-    store.record_delivery("Q1", kg("92.00"), SEP1, "R-1", anew=True)
-    assert not store.delivery(second.id).voided
+    again = store.record_delivery("Q1", kg("92.00"), SEP1, "R-1", anew=True)
+    assert store.delivery(second.id).voided and len(again.repriced) == 1
+    (later,) = [store.delivery(i) for i in again.repriced]
+    assert (later.receipt_no, later.amount) == ("R-2", second.amount)
+    assert later.quote.delivered_before_kg == D("90.00")
+    assert store.verify().ok
+
+
+def test_corrections_one_after_another_keep_every_slip_in_its_place(store: Store) -> None:
+    """R-1 put right unchanged, then R-2 put right as 80 kg: priced as if both had been
+    weighed right the first time (R-1 100 kg at 2.00; R-2 50 kg at 1.50 and 30 kg at 1.20)."""
+    quota_contract(store, fixed_terms(quota_kg=D("150")))
+    r1 = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")
+    r2 = store.record_delivery(
+        "Q1", Weighing(gross_kg=D("42.00"), tare_kg=D("2.00"), grade="二级"), SEP1, "R-2"
+    )
+    store.void_delivery(r1.id, "复核")
+    store.record_delivery("Q1", kg("102.00"), SEP1, "R-1", anew=True)
+    r2 = store.find_delivery(r2.enterprise_uscc, 2018, "R-2") or r2
+    store.void_delivery(r2.id, "毛重录错")
+    right = Weighing(gross_kg=D("82.00"), tare_kg=D("2.00"), grade="二级")
+    store.record_delivery("Q1", right, SEP1, "R-2", anew=True)
+    live = {d.receipt_no: d.amount for d in store.deliveries(contract_no="Q1") if not d.voided}
+    assert live == {"R-1": D("200.00"), "R-2": D("111.00")}
+    assert store.verify().ok
+
+
+def test_a_receipt_typed_without_its_zeros_after_its_void_is_the_receipt(store: Store) -> None:
+    """0001 voided and typed again as 1 (a spreadsheet's or a clerk's dropped zeros) is 0001's
+    next revision, in its place; typed again as 0001 with other figures it is refused, not a
+    second live record of the one receipt."""
+    quota_contract(store, fixed_terms(quota_kg=D("150")))
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "0001")
+    second = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="二级")
+    store.record_delivery("Q1", second, SEP1, "0002")
+    store.void_delivery(first.id, "复核")
+    again = store.record_delivery("Q1", kg("102.00"), SEP1, "1", anew=True)
+    assert (again.receipt_no, again.revision, again.amount) == ("0001", 1, D("200.00"))
+    live = {d.receipt_no: d.amount for d in store.deliveries(contract_no="Q1") if not d.voided}
+    assert live == {"0001": D("200.00"), "0002": D("135.00")}  # 50 at 1.50, 50 at 1.20
+    with pytest.raises(ConflictError):
+        store.record_delivery("Q1", kg("90.00"), SEP1, "0001", anew=True)
+    assert store.record_delivery("Q1", kg("102.00"), SEP1, "1").id == again.id  # the same slip
+
+
+def test_a_voided_receipt_and_a_live_one_under_other_zeros_are_one_receipt(store: Store) -> None:
+    """0001 voided, then 1 recorded as a new slip (a file's): 0001 typed again is the live 1
+    (the same slip) or refused (another one), never a second live record."""
+    quota_contract(store, fixed_terms())
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "0001")
+    store.void_delivery(first.id, "录错")
+    one = store.record_delivery("Q1", kg("52.00"), SEP1, "1")
+    assert one.receipt_no == "1"
+    assert store.record_delivery("Q1", kg("52.00"), SEP1, "0001", anew=True).id == one.id
+    with pytest.raises(ConflictError):
+        store.record_delivery("Q1", kg("62.00"), SEP1, "0001", anew=True)
+    assert len([d for d in store.deliveries(contract_no="Q1") if not d.voided]) == 1
+
+
+def test_a_slip_weighed_with_no_market_price_takes_the_days_once_posted(store: Store) -> None:
+    """Fixed prices, quota 150, no market price posted: A-2 (50 kg) was all protected. A-1 put
+    right as 120 kg takes 120 kg of the quota in its place, so 20 kg of A-2 need the market
+    price of its day: refused (nothing written) until it is posted, then priced at it."""
+    (h,) = seeded(store)
+    signed(store, chilli_contract("Q1", h, terms=fixed_terms(quota_kg=D("150"))))
+    sep2, sep3 = dt.date(2018, 9, 2), dt.date(2018, 9, 3)
+    a1 = store.record_delivery("Q1", kg("102.00"), sep2, "A-1")
+    store.record_delivery("Q1", kg("52.00"), sep3, "A-2")
+    store.void_delivery(a1.id, "毛重录错")
+    before = store.counts()
+    with pytest.raises(ValidationError):
+        store.record_delivery("Q1", kg("122.00"), sep2, "A-1", anew=True)
+    assert store.counts() == before
+    store.set_market_price("chilli", "fresh", "一级", sep3, D("1.20"))
+    store.record_delivery("Q1", kg("122.00"), sep2, "A-1", anew=True)
+    live = {d.receipt_no: d.amount for d in store.deliveries(contract_no="Q1") if not d.voided}
+    assert live == {"A-1": D("240.00"), "A-2": D("84.00")}  # 30 kg at 2.00, 20 kg at 1.20
     assert store.verify().ok
 
 
@@ -221,22 +306,35 @@ def test_a_correction_whose_place_changes_nothing_is_recorded_at_the_end(store: 
 @given(
     terms=price_terms(GRADES, quota=True),
     lots=st.lists(weighings(GRADES), min_size=2, max_size=6),
-    fixed=weighings(GRADES),
     market=decimals("0.50", "20", 2),
     data=st.data(),
 )
 def test_a_corrected_slip_is_priced_as_if_it_had_been_weighed_right_the_first_time(
-    terms: PriceTerms, lots: list[Weighing], fixed: Weighing, market: Decimal, data: st.DataObject
+    terms: PriceTerms, lots: list[Weighing], market: Decimal, data: st.DataObject
 ) -> None:
-    """Void a slip and type it again with other figures: every live slip is priced as if the
-    corrected lot had been recorded in the voided one's place from the start."""
+    """Void slips and type them again with other figures, one correction after another: every
+    live slip is priced as if each lot had been recorded right, in its place, from the start,
+    and each correction's preview (``delivered_before``) is the kg before its place."""
     with tempfile.TemporaryDirectory() as folder, open_store(Path(folder) / "s.db") as store:
         quota_contract(store, terms, market=str(market))
-        ids = [store.record_delivery("Q1", lot, SEP1, f"R-{n}").id for n, lot in enumerate(lots)]
-        wrong = data.draw(st.sampled_from(range(len(ids))))
-        store.void_delivery(ids[wrong], "更正")
-        store.record_delivery("Q1", fixed, SEP1, f"R-{wrong}", anew=True)
-        right = [fixed if n == wrong else lot for n, lot in enumerate(lots)]
+        for n, lot in enumerate(lots):
+            store.record_delivery("Q1", lot, SEP1, f"R-{n}")
+        right = list(lots)
+        fixes = st.tuples(st.sampled_from(range(len(lots))), weighings(GRADES))
+        for wrong, fixed in data.draw(st.lists(fixes, min_size=1, max_size=3)):
+            (record,) = [
+                d
+                for d in store.deliveries(contract_no="Q1")
+                if d.receipt_no == f"R-{wrong}" and not d.voided
+            ]
+            store.void_delivery(record.id, "更正")
+            before = Decimal(0)
+            for lot in right[:wrong]:
+                quote = price_delivery(terms, lot, market_price=market, delivered_before_kg=before)
+                before += quote.net_kg if quote.accepted else 0
+            assert store.delivered_before("Q1", f"R-{wrong}") == before
+            store.record_delivery("Q1", fixed, SEP1, f"R-{wrong}", anew=True)
+            right[wrong] = fixed
         live = {d.receipt_no: d for d in store.deliveries(contract_no="Q1") if not d.voided}
         assert len(live) == len(lots)
         before = Decimal(0)

@@ -206,12 +206,15 @@ def void_day(void: Void) -> dt.date:
 
 
 def receipt_parts(
-    store: Store, delivery_id: int, parties: dict[str, dict[str, Any]] | None = None
+    store: Store,
+    delivery_id: int,
+    parties: dict[str, dict[str, Any]] | None = None,
+    revisions: _Revisions | None = None,
 ) -> tuple[Quote, dict[str, Any]]:
     """A slip's quote and what its receipt prints besides (``receipt_html``'s arguments: a
     correction's revision, a void's reason and day, the parties), for the page and the command
     line alike; ``parties`` keeps each contract's parties, read once for the slips of one
-    contract."""
+    contract, and ``revisions`` each household's slips of a season (``replaced_record``)."""
     parties = {} if parties is None else parties
     d = store.delivery(delivery_id)
     if d.contract_no not in parties:
@@ -230,29 +233,39 @@ def receipt_parts(
         # masked as the receipt masks the household's ID, whoever prints it
         "void_reason": mask_text(void.reason) if void is not None else None,
         "voided_on": void_day(void) if void is not None else None,
-        "replaces": replaced_record(store, d),
+        "replaces": replaced_record(store, d, revisions),
         **parties[d.contract_no],
     }
 
 
-def replaced_record(store: Store, d: Delivery) -> Replaced | None:
+#: a household's slips of a season by (enterprise, receipt, revision), read once for the
+#: receipts of one page
+_Revisions = dict[tuple[str, int], dict[tuple[str, str, int], Delivery]]
+
+
+def replaced_record(
+    store: Store, d: Delivery, revisions: _Revisions | None = None
+) -> Replaced | None:
     """The record of ``d``'s receipt that ``d`` replaces (the revision before it, voided), with
     its void's reason (masked as the receipt masks IDs) and day; ``None`` for a first record,
-    or when the earlier one is not among the household's slips of the season."""
+    or when the earlier one is not among the household's slips of the season. ``revisions``
+    keeps each household's season read once, for many receipts."""
     if d.revision <= 0:
         return None
-    earlier = [
-        e
-        for e in store.deliveries(household_id=d.household_id, season=d.season)
-        if (e.enterprise_uscc, e.receipt_no, e.revision)
-        == (d.enterprise_uscc, d.receipt_no, d.revision - 1)
-    ]
-    if not earlier:
+    revisions = {} if revisions is None else revisions
+    season = (d.household_id, d.season)
+    if season not in revisions:
+        revisions[season] = {
+            (e.enterprise_uscc, e.receipt_no, e.revision): e
+            for e in store.deliveries(household_id=d.household_id, season=d.season)
+        }
+    earlier = revisions[season].get((d.enterprise_uscc, d.receipt_no, d.revision - 1))
+    if earlier is None:
         return None
-    void = store.voids("delivery", [earlier[0].id]).get(earlier[0].id)
+    void = store.voids("delivery", [earlier.id]).get(earlier.id)
     if void is None:
         return None
-    return Replaced(earlier[0].id, earlier[0].amount, mask_text(void.reason), void_day(void))
+    return Replaced(earlier.id, earlier.amount, mask_text(void.reason), void_day(void))
 
 
 def sample_households(resident_ids: Iterable[str], size: int, seed: int) -> list[str]:
@@ -658,9 +671,10 @@ class Session:
         """The receipts of several recorded slips on one page, one per slip of paper."""
         self.need(P.VIEW_REPORTS)
         parties: dict[str, dict[str, Any]] = {}
+        revisions: _Revisions = {}
         bodies = []
         for delivery_id in delivery_ids:
-            quote, parts = receipt_parts(self.store, delivery_id, parties)
+            quote, parts = receipt_parts(self.store, delivery_id, parties, revisions)
             bodies.append(receipt_body(quote, **parts, catalog=self.catalog, lang=lang))
         return receipts_html(bodies, lang=lang)
 

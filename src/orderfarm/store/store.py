@@ -408,12 +408,14 @@ def receipt_otherwise(
     receipt_no: str,
     select: str,
     zero_led: dict[tuple[int, int], bool] | None = None,
+    *,
+    voided: bool = False,
 ) -> list[sqlite3.Row]:
     """The live records (by ``select``, which takes ``… d.enterprise_id = ? AND d.season = ?
     AND d.receipt_no IN (SELECT value FROM json_each(?))`` and gives ``voided``) of
-    ``receipt_no`` written with other leading zeros (0001 for 1). Whether the season has
-    receipts starting with 0 is read once into ``zero_led``, when given; a number that is not
-    all digits reads nothing."""
+    ``receipt_no`` written with other leading zeros (0001 for 1), and the voided ones too with
+    ``voided``. Whether the season has receipts starting with 0 is read once into ``zero_led``,
+    when given; a number that is not all digits reads nothing."""
     if not (receipt_no.isascii() and receipt_no.isdigit()):
         return []
     led = has_zero_led(conn, enterprise_id, season, {} if zero_led is None else zero_led)
@@ -421,7 +423,7 @@ def receipt_otherwise(
     if not spellings:
         return []
     rows = conn.execute(select, (enterprise_id, season, json.dumps(spellings))).fetchall()
-    return [r for r in rows if not r["voided"]]
+    return rows if voided else [r for r in rows if not r["voided"]]
 
 
 _RECEIPT_OTHERWISE: Final = (
@@ -1928,10 +1930,21 @@ class Store:
                 held = (c.enterprise_id, c.contract.season, receipt_key(receipt_no))
                 before = stored[key] if key in stored else self._same_receipt(conn, key)
                 found = before + pending[held]
-                if not found:  # 1 for a slip recorded as 0001 (a spreadsheet drops zeros)
-                    found = [
-                        dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE, zero_led)
+                if not any(not r.get("voided") for r in found):
+                    # 1 for a slip recorded as 0001 (a spreadsheet drops zeros): the live one
+                    # is this slip or another; one voided, a slip typed anew takes its number
+                    others = [
+                        dict(r)
+                        for r in receipt_otherwise(
+                            conn, *key, _RECEIPT_OTHERWISE, zero_led, voided=True
+                        )
                     ]
+                    if any(not r["voided"] for r in others):
+                        found = found + [r for r in others if not r["voided"]]
+                    elif again and not found and others:
+                        receipt_no = str(others[-1]["receipt_no"])
+                        key = (c.enterprise_id, c.contract.season, receipt_no)
+                        found = others
                 # the live record of the same slip, else (not ``again``) a voided one
                 same = [r for r in found if self._same_slip(r, c, slip)]
                 live_same = [r for r in same if not r.get("voided")]
@@ -1984,7 +1997,11 @@ class Store:
                 quote = price_delivery(
                     c.terms,
                     slip.weighing,
-                    market_price=prices[price_key] if markets is None else markets[index],
+                    # a slip priced again keeps the market price it was weighed under; one
+                    # weighed with none (all of it protected then) takes the day's, if posted
+                    market_price=prices[price_key]
+                    if markets is None or markets[index] is None
+                    else markets[index],
                     delivered_before_kg=_kg(delivered[c.id]),
                 )
                 row_data = _delivery_row(
@@ -2660,21 +2677,26 @@ class Store:
 
     def _place(
         self, conn: sqlite3.Connection, c: _ContractRow, receipt_no: str
-    ) -> tuple[int, list[sqlite3.Row]] | None:
+    ) -> tuple[sqlite3.Row | dict[str, Any], list[sqlite3.Row]] | None:
         """Where a slip of ``receipt_no`` typed again after its void stands among the slips of
-        contract ``c``: the voided record's id and the accepted live slips after it. ``None``
-        when it stands at the end: no earlier record of the receipt voided under ``c``, a live
-        one, no quota, or no accepted slip after it."""
+        contract ``c``: the voided record (its number as recorded: 0001 for a 1 typed) and the
+        live slips after it (refused lots too: recorded again after it, all keep the order of
+        the slips). ``None`` when it stands at the end: no earlier record of the receipt voided
+        under ``c``, a live one, no quota, or no slip after it."""
         if c.terms.quota_kg is None:
             return None
-        found = self._same_receipt(conn, (c.enterprise_id, c.contract.season, receipt_no.strip()))
+        key = (c.enterprise_id, c.contract.season, receipt_no.strip())
+        found = self._same_receipt(conn, key) + [
+            dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE, voided=True)
+        ]
         if any(not r["voided"] for r in found):
             return None  # the same slip (nothing to write) or another one: as ever
-        voided = [int(r["id"]) for r in found if r["contract_id"] == c.id]
+        voided = [r for r in found if r["contract_id"] == c.id]
         if not voided:
             return None
-        later = [r for r in conn.execute(_LATER_SLIPS, (c.id, max(voided))) if r["accepted"]]
-        return (max(voided), later) if later else None
+        original = max(voided, key=lambda r: int(r["id"]))
+        later = conn.execute(_LATER_SLIPS, (c.id, original["id"])).fetchall()
+        return (original, later) if later else None
 
     def delivered_before(self, contract_no: str, receipt_no: str) -> Decimal:
         """Accepted kg delivered under a contract before a slip of ``receipt_no``: all its live
@@ -2686,7 +2708,7 @@ class Store:
             total = self._delivered_grams(conn, [c.id])[c.id]
             placed = self._place(conn, c, receipt_no) if isinstance(receipt_no, str) else None
             later = placed[1] if placed is not None else []
-            return _kg(total - sum(int(r["net_g"]) for r in later))
+            return _kg(total - _accepted_grams(later))
 
         result: Decimal = self._read(work)
         return result
@@ -2697,40 +2719,19 @@ class Store:
         """Record ``slip``, typed again after its record was voided, in that record's place
         among the slips of its contract (``_place``; DESIGN §4 step 6: the kg delivered before
         the lot are those delivered before it, not those recorded before the correction), and
-        the later live slips again after it, each voided with a reason naming the receipt: the
-        new records' ids, its own first. ``None`` (record it at the end) when it stands at the
-        end, or when neither it nor a slip after it would be priced otherwise there."""
+        the later live slips again after it, each voided with a reason naming the receipt, so
+        that the order of the records stays the order of the slips: the new records' ids, its
+        own first. ``None`` (record it at the end) when it stands at the end (``_place``)."""
         if not isinstance(slip.receipt_no, str) or not isinstance(slip.weighing, Weighing):
             return None
         c = self._contract_row(conn, slip.contract_no)
         placed = self._place(conn, c, slip.receipt_no)
         if placed is None:
             return None
-        _, later = placed
-        terms, weighing, grade = c.terms, slip.weighing, slip.weighing.grade
-        before = self._delivered_grams(conn, [c.id])[c.id] - sum(int(r["net_g"]) for r in later)
-        row = conn.execute(
-            "SELECT price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? AND day = ?",
-            (c.crop_code, c.form_code, grade, _check_day("day", slip.day).isoformat()),
-        ).fetchone()
-        market = D(row[0]) if row is not None else None
-        quote = price_delivery(
-            terms, weighing, market_price=market, delivered_before_kg=_kg(before)
-        )
-        run = before + (to_grams(quote.net_kg) if quote.accepted else 0)
-        moved = False
-        for r in later:
-            net = int(r["net_g"])
-            protected = protected_part(terms, r["grade"], _kg(net), _kg(run))
-            moved = moved or protected != _kg(int(r["protected_g"]))
-            run += net
-        if quote.accepted and not moved:
-            end = before + sum(int(r["net_g"]) for r in later)
-            at_end = protected_part(terms, grade, quote.net_kg, _kg(end))
-            moved = at_end != protected_part(terms, grade, quote.net_kg, _kg(before))
-        if not moved:
-            return None
-        receipt = slip.receipt_no.strip()
+        original, later = placed
+        slip = attrs.evolve(slip, receipt_no=str(original["receipt_no"]))
+        before = self._delivered_grams(conn, [c.id])[c.id] - _accepted_grams(later)
+        receipt = slip.receipt_no
         why = (
             f"重新计价：小票 {receipt} 更正后按原顺序重新录入，保护收购量变化 / re-priced: "
             f"receipt {receipt} was recorded again in its place, which changes the protected "
@@ -2792,7 +2793,8 @@ class Store:
             before += int(r["net_g"])
         if first is None:
             return ()
-        redo = [r for r in later[first:] if r["accepted"]]
+        # every live slip from there, refused lots too: the records' order stays the slips'
+        redo = later[first:]
         why = (
             f"重新计价：记录 {voided_id} 作废后保护收购量变化 / re-priced: delivery "
             f"{voided_id} was voided, which changes the protected quantity"
@@ -3162,6 +3164,11 @@ class Store:
         ``first_bad_seq`` names the first broken audit entry."""
         result: VerifyReport = self._read(lambda conn: _verify(conn, self.catalog))
         return result
+
+
+def _accepted_grams(rows: Iterable[sqlite3.Row]) -> int:
+    """The net grams of the accepted lots among delivery ``rows``."""
+    return sum(int(r["net_g"]) for r in rows if r["accepted"])
 
 
 def _rows_changed(
