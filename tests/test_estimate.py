@@ -292,6 +292,32 @@ def test_aggregate_by_village_and_enterprise() -> None:
     assert by_enterprise.average_increase == D("2265.00")  # the floor holds the income
 
 
+def test_a_scenario_names_its_crop_forms_by_code_or_name_and_no_other() -> None:
+    """菊芋/鲜块茎 is jerusalem_artichoke/fresh; a key the catalog does not know is refused,
+    not a scenario that silently changes nothing."""
+    home = _household(1, "大荆镇", "西荆村")
+    contract = Contract.from_template(
+        "菊芋",
+        "fresh",
+        contract_no="JY-1",
+        enterprise=ENTERPRISE_A,
+        household=home,
+        season=2018,
+        area_mu="1",
+    )
+    base = aggregate([(home, contract)], "household", price_volatility="0")[0]
+    coded = PriceScenario(market_prices={"jerusalem_artichoke/fresh": D("2.00")})
+    named = PriceScenario(market_prices={"菊芋/鲜块茎": D("2.00")})
+    (by_code,) = aggregate([(home, contract)], "household", scenario=coded, price_volatility="0")
+    (by_name,) = aggregate([(home, contract)], "household", scenario=named, price_volatility="0")
+    assert by_code == by_name and by_code.total_increase != base.total_increase
+    for wrong in ("artichoke/fresh", "菊芋", "jerusalem_artichoke/dried"):
+        scenario = PriceScenario(market_prices={wrong: D("0.80")})
+        with pytest.raises(ValidationError) as refused:
+            aggregate([(home, contract)], "household", scenario=scenario)
+        assert wrong in refused.value.problems[0].field
+
+
 def test_aggregate_rejects_a_contract_of_another_household() -> None:
     home, other = _household(1, "大荆镇", "西荆村"), _household(2, "大荆镇", "西荆村")
     contract = Contract.from_template(

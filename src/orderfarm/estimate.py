@@ -697,6 +697,29 @@ class PriceScenario:
             checks.non_negative(f"volatility.{key}", vol)
         checks.done()
 
+    def in_catalog(self, catalog: Catalog) -> PriceScenario:
+        """This scenario with its keys as ``catalog``'s codes (``菊芋/鲜块茎`` or
+        ``jerusalem_artichoke/fresh``); a key that names no crop form of the catalog is a
+        ``ValidationError`` naming it — a scenario that silently changed nothing would say
+        that the prices it was meant to test make no difference."""
+        checks = Checks()
+
+        def codes(field: str, values: Mapping[str, Decimal]) -> dict[str, Decimal]:
+            out: dict[str, Decimal] = {}
+            for key, value in values.items():
+                crop, _, form = key.partition("/")
+                try:
+                    entry = catalog.crop(crop)
+                    out[form_key(entry.code, entry.form(form).code)] = value
+                except ValidationError as exc:
+                    checks.extend(exc.problems, f"{field}.{key}")
+            return out
+
+        prices = codes("market_prices", self.market_prices)
+        vols = codes("volatility", self.volatility)
+        checks.done()
+        return attrs.evolve(self, market_prices=prices, volatility=vols)
+
     def apply(self, crop: str, form: str, assumptions: Assumptions) -> Assumptions:
         """``assumptions`` with this scenario's price and volatility for the crop form."""
         key = form_key(crop, form)
@@ -744,6 +767,7 @@ def estimate_pairs(
     form (``baseline_net_per_mu="400"``). An ``Estimate`` given in place of a contract is kept.
     """
     catalog = catalog or default_catalog()
+    scenario = scenario.in_catalog(catalog) if scenario is not None else None
     per_form = dict(assumptions or {})
     cache: dict[str, Assumptions] = {}
     out: list[tuple[Household, Estimate]] = []
