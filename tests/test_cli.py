@@ -170,6 +170,7 @@ def test_exports_settle_report_statement_and_print(db: Path, tmp_path: Path) -> 
     assert code == 0 and "余额" in text and (tmp_path / "b.xlsx").exists()
     code, text = run("report", "--db", str(db), "--season", "2018", "--by", "township,crop")
     assert code == 0 and "签约户数" in text
+    assert "按各合同交售金额比例分摊" in text  # by crop: how a household's amounts are shared
     with Store.open(db) as store:
         home = store.households()[0]
         contract = store.contracts(household_id=home.resident_id)[0]

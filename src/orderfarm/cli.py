@@ -416,6 +416,16 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)), file=out)
+    if {"crop", "enterprise"} & set(by):  # a household's amounts are its, not a contract's
+        _say(
+            out,
+            "注：扣回、已付和余额按农户计算，一户有多份合同时按各合同交售金额比例分摊（各户合计精确到分），"
+            "不是某一企业或作物自己的垫付与付款。",
+            "Note: recovered, paid and balance are a household's; where it holds several "
+            "contracts they are shared out by each contract's proceeds (each household's total "
+            "exact to the fen), not an enterprise's or a crop's own advances and payments.",
+            args.lang,
+        )
     return EXIT_OK
 
 
