@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pytest
 import websupport
 from websupport import open_slip
@@ -298,6 +299,13 @@ def test_estimates_and_reports_for_every_role(demo_store: Store) -> None:
     assert est.gross > 0
     groups = viewer.estimate_groups(2018, "crop")
     assert {g.key for g in groups} == {"jerusalem_artichoke", "chilli", "chrysanthemum"}
+    # the page drawn again reads the same groups, until the store is written
+    assert viewer.estimate_groups(2018, "crop") is groups
+    assert viewer.estimate_groups(2018, "crop", price_volatility="0") is not groups
+    home = demo_store.households()[0]
+    demo_store.update_household(attrs.evolve(home, phone="13800000000"))
+    again = viewer.estimate_groups(2018, "crop")
+    assert again is not groups and again == groups
     total = viewer.report(2018)
     assert len(total) == 1 and total[0].households > 0
     assert viewer.seasons() == [2018]

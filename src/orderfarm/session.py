@@ -882,15 +882,22 @@ class Session:
     def estimate_groups(
         self, season: int, by: GroupBy, **overrides: Any
     ) -> tuple[GroupSummary, ...]:
-        """The season's signed contracts estimated and summed per village, township, crop…"""
+        """The season's signed contracts estimated and summed per village, township, crop…
+        (kept until the store is written: a county's season is 10^5 estimates, and the page
+        is drawn again at each figure the clerk types in its what-if)."""
         self.need(P.VIEW_REPORTS)
-        homes = {h.resident_id: h for h in self.store.households()}
-        pairs = [
-            (homes[c.household_id], c)
-            for c in self.store.contracts(season=season)
-            if c.status in LIVE_STATUSES and c.household_id in homes
-        ]
-        return aggregate(pairs, by, catalog=self.catalog, **overrides)
+
+        def compute() -> tuple[GroupSummary, ...]:
+            homes = {h.resident_id: h for h in self.store.households()}
+            pairs = [
+                (homes[c.household_id], c)
+                for c in self.store.contracts(season=season)
+                if c.status in LIVE_STATUSES and c.household_id in homes
+            ]
+            return aggregate(pairs, by, catalog=self.catalog, **overrides)
+
+        given = tuple(sorted((k, repr(v)) for k, v in overrides.items()))
+        return _REPORTS.get(self.store, ("estimate", season, by, given), compute)
 
     def actuals(self, season: int, by: GroupBy) -> tuple[ActualSummary, ...]:
         """Estimate against actual per village, township, crop…, with side-selling flags,
