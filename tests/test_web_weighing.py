@@ -13,7 +13,7 @@ from websupport import goto, login, ok, open_slip, start, texts
 
 from orderfarm import D, Household, Weighing
 from orderfarm.io.exports import market_prices
-from orderfarm.store import Store
+from orderfarm.store import Delivery, Store
 from orderfarm.units import china_today
 from orderfarm.web import helpers
 from orderfarm.web.app import owned_key
@@ -503,6 +503,22 @@ def test_a_lot_heavier_than_the_contracts_whole_harvest_is_questioned(
     assert at.button(key="w_save").disabled
 
 
+def _two_lots_under_a_quota(demo_db: Path, number: str) -> tuple[Household, Delivery]:
+    """A lone household's fixed-price contract ``number`` with a quota of 100 kg, the market
+    at 1.20 on 1 September, and two lots of 100 kg that day: ``-1`` (from 城关) at the floor
+    of 2.00, ``-2`` at the market. The household, and the first lot's record."""
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        home = _a_lone_household(store)
+        terms = fixed_terms(quota_kg=D("100"))
+        signed(store, chilli_contract(number, home, enterprise=store.enterprises()[0], terms=terms))
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级")
+        first = store.record_delivery(number, lot, day, f"{number}-1", purchase_point="城关")
+        store.record_delivery(number, lot, day, f"{number}-2")
+    return home, first
+
+
 def test_a_slip_corrected_on_the_page_is_previewed_and_saved_in_its_place(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch, served: dict[str, tuple[str, bytes]]
 ) -> None:
@@ -510,18 +526,8 @@ def test_a_slip_corrected_on_the_page_is_previewed_and_saved_in_its_place(
     at the floor it was first paid, in its place; the later slip priced again behind it is
     offered for printing again."""
     day = dt.date(2018, 9, 1)
+    home, first = _two_lots_under_a_quota(demo_db, "Q-P")
     with Store.open(demo_db) as store:
-        home = _a_lone_household(store)
-        signed(
-            store,
-            chilli_contract(
-                "Q-P", home, enterprise=store.enterprises()[0], terms=fixed_terms(quota_kg=D("100"))
-            ),
-        )
-        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
-        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级")
-        first = store.record_delivery("Q-P", lot, day, "Q-P-1")  # 100 kg at 2.00
-        store.record_delivery("Q-P", lot, day, "Q-P-2")  # 100 kg at 1.20
         store.void_delivery(first.id, "皮重录错")  # Q-P-2 takes the quota: 200.00
     at = login(start(demo_db, monkeypatch), "clerk")
     goto(at, "weighing")
@@ -553,19 +559,7 @@ def test_a_slip_is_corrected_from_the_weighing_page(
     """更正一张小票: the slip picked is voided with its reason and its figures come back on the
     form; put right and saved, it is priced in its place. A void with no reason is refused,
     and nothing is voided."""
-    day = dt.date(2018, 9, 1)
-    with Store.open(demo_db) as store:
-        home = _a_lone_household(store)
-        signed(
-            store,
-            chilli_contract(
-                "Q-C", home, enterprise=store.enterprises()[0], terms=fixed_terms(quota_kg=D("100"))
-            ),
-        )
-        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
-        lot = Weighing(gross_kg=D("102.00"), tare_kg=D("2.00"), grade="一级", impurity=D("0"))
-        first = store.record_delivery("Q-C", lot, day, "Q-C-1", purchase_point="城关")
-        store.record_delivery("Q-C", lot, day, "Q-C-2")
+    home, first = _two_lots_under_a_quota(demo_db, "Q-C")
     at = login(start(demo_db, monkeypatch), "clerk")
     goto(at, "weighing")
     at.text_input(key="w_household_search").input(home.head_name).run()

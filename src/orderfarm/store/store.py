@@ -2742,23 +2742,7 @@ class Store:
         ids, _ = self._record_slips(
             conn, [slip], actor, single=True, again=True, before_g={c.id: before}
         )
-        again = [
-            Slip(
-                c.contract.contract_no,
-                _weighing_of(r),
-                dt.date.fromisoformat(r["day"]),
-                r["receipt_no"],
-                r["purchase_point"],
-            )
-            for r in later
-        ]
-        markets = [
-            _stored_decimal(r["market_price"]) if r["market_price"] is not None else None
-            for r in later
-        ]
-        repriced, _ = self._record_slips(
-            conn, again, actor, single=False, again=True, markets=markets
-        )
+        repriced = self._record_again(conn, c, later, actor)
         self._check_balances(conn, c.household_id, c.contract.season)
         return ids + repriced
 
@@ -2801,6 +2785,14 @@ class Store:
         )
         for r in redo:  # each row has what its void takes out of the running totals
             self._void_row(conn, "delivery", int(r["id"]), r, why, actor)
+        return tuple(self._record_again(conn, c, redo, actor))
+
+    def _record_again(
+        self, conn: sqlite3.Connection, c: _ContractRow, rows: Sequence[sqlite3.Row], actor: str
+    ) -> list[int]:
+        """Record the slips of ``rows`` (just voided, of contract ``c``) again, in their order,
+        each at the market price it was weighed under (the day's price may have been replaced
+        since: recorded slips keep theirs); the new records' ids."""
         slips = [
             Slip(
                 c.contract.contract_no,
@@ -2809,16 +2801,14 @@ class Store:
                 r["receipt_no"],
                 r["purchase_point"],
             )
-            for r in redo
+            for r in rows
         ]
-        # each at the market price it was weighed under (the day's price may have been
-        # replaced since: recorded slips keep theirs)
         markets = [
             _stored_decimal(r["market_price"]) if r["market_price"] is not None else None
-            for r in redo
+            for r in rows
         ]
         ids, _ = self._record_slips(conn, slips, actor, single=False, again=True, markets=markets)
-        return tuple(ids)
+        return ids
 
     # -- settlement --------------------------------------------------------------------------------
 

@@ -163,6 +163,21 @@ def prefill(
     return widgets
 
 
+def offer_reprints(ctx: Ctx, said: str, receipts: Sequence[str], page: bytes, key: str) -> None:
+    """What priced slips again (``said``), and their receipts on one page to print."""
+    st.warning(said)
+    shown = "、".join(receipts[:3])
+    if len(receipts) > 3:
+        shown += ctx.t("and_more", count=len(receipts))
+    st.download_button(
+        f"{ctx.t('print_receipt')} {shown}",
+        data=page,
+        file_name=f"receipts-{receipts[0]}.html",
+        mime="text/html",
+        key=key,
+    )
+
+
 def void_said(ctx: Ctx, void: Void | None) -> str:
     """Why and when a record was voided, for its row in a table (blank when it stands)."""
     if void is None:

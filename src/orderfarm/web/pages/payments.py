@@ -180,17 +180,8 @@ def _void(ctx: app.Ctx) -> None:
             _done(ctx.t("voided_ok", id=record_id))
     repriced, receipts, page = st.session_state.get("v_repriced", ((), [], b""))
     if repriced:
-        st.warning(ctx.t("repriced", ids="、".join(map(str, repriced))))
-        shown = "、".join(receipts[:3])
-        if len(receipts) > 3:
-            shown += ctx.t("and_more", count=len(receipts))
-        st.download_button(
-            f"{ctx.t('print_receipt')} {shown}",
-            data=page,
-            file_name=f"receipts-{receipts[0]}.html",
-            mime="text/html",
-            key="v_print",
-        )
+        said = ctx.t("repriced", ids="、".join(map(str, repriced)))
+        app.offer_reprints(ctx, said, receipts, page, "v_print")
 
 
 def body(ctx: app.Ctx) -> None:

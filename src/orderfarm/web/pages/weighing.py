@@ -308,7 +308,7 @@ def _form(ctx: app.Ctx) -> None:
         of, repriced, receipts, page = st.session_state.get("w_repriced", (0, (), [], b""))
         if repriced and of == done.id:  # shown with the slip whose saving priced them
             said = ctx.t("repriced_in_place", ids="、".join(map(str, repriced)))
-            _offer_reprints(ctx, said, receipts, page, "w_print_repriced")
+            app.offer_reprints(ctx, said, receipts, page, "w_print_repriced")
 
     st.subheader(ctx.t("slips_of_contract"))
     _slips_table(ctx, contract.contract_no)
@@ -326,7 +326,7 @@ def _correct(ctx: app.Ctx, contract_no: str, day_key: str) -> None:
         st.info(ctx.t("corrected_ready", receipt=done[1]))
         if done[2]:
             said = ctx.t("repriced", ids="、".join(done[2]))
-            _offer_reprints(ctx, said, done[2], done[3], "w_fix_print")
+            app.offer_reprints(ctx, said, done[2], done[3], "w_fix_print")
     if not live:
         return
     labels = {
@@ -390,21 +390,6 @@ def _void_to_correct(
     receipts = [s.delivery(i).receipt_no for i in ids]
     page = s.receipts_html(ids, lang=ctx.lang).encode() if ids else b""
     state["w_fix_done"] = (contract_no, d.receipt_no, receipts, page)
-
-
-def _offer_reprints(ctx: app.Ctx, said: str, receipts: list[str], page: bytes, key: str) -> None:
-    """What priced slips again (``said``), and their receipts on one page to print."""
-    st.warning(said)
-    shown = "、".join(receipts[:3])
-    if len(receipts) > 3:
-        shown += ctx.t("and_more", count=len(receipts))
-    st.download_button(
-        f"{ctx.t('print_receipt')} {shown}",
-        data=page,
-        file_name=f"receipts-{receipts[0]}.html",
-        mime="text/html",
-        key=key,
-    )
 
 
 app.run(body)
