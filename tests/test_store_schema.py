@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 
 from orderfarm import D, SchemaVersionError, Slip, Store, Weighing
 from orderfarm.serial import to_json, unstructure
-from orderfarm.store import SCHEMA_VERSION, audit
+from orderfarm.store import SCHEMA_VERSION, StoreError, audit
 from orderfarm.store.db import MIGRATIONS, Database
 from tests.test_store_support import (
     ENTERPRISE,
@@ -216,3 +217,23 @@ def test_a_failing_slip_source_leaves_its_batch_out(store: Store) -> None:
         store.record_deliveries(slips(), batch_size=5)
     assert store.counts()["deliveries"] == 1 + 5
     assert store.verify().ok
+
+
+def test_a_file_opened_read_only_is_read_as_it_is_or_refused(tmp_path: Path) -> None:
+    """Read-only, a store is read as its file holds it: refused when its write-ahead log holds
+    transactions (it was not closed; they would not be seen) or when it is at another schema
+    version (it cannot be migrated)."""
+    path = tmp_path / "season.db"
+    with Store.open(path) as store:
+        store.record_event("open", "test", "1", {"n": 1})
+        copy = tmp_path / "copy.db"
+        for suffix in ("", "-wal"):  # copied while open: the log still holds the event
+            shutil.copyfile(f"{path}{suffix}", f"{copy}{suffix}")
+    with pytest.raises(StoreError, match="write-ahead log"):
+        Store.open(copy, read_only=True)
+    with Store.open(path, read_only=True) as store:
+        assert [e.action for e in store.audit_log()] == ["open"]
+    old = tmp_path / "old.db"
+    _version_1_file(old)
+    with pytest.raises(SchemaVersionError, match="read-only"):
+        Store.open(old, read_only=True)

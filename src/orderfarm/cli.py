@@ -78,6 +78,7 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
     from orderfarm.store import Store
+    from orderfarm.store.errors import StoreIOError, StoreReadOnlyError
 
     path = _db_path(args)
     if not create and not path.exists():
@@ -90,7 +91,15 @@ def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
             f"{path} 是空文件，不是 orderfarm 数据库（新建数据库请运行 orderfarm init）",
             f"{path} is an empty file, not an orderfarm database (run orderfarm init to make one)",
         )
-    return Store.open(path)
+    try:
+        return Store.open(path)
+    except (StoreReadOnlyError, StoreIOError) as exc:
+        if create or not path.is_file():
+            raise
+        try:  # a copy kept as evidence where nothing can be written: read as it is
+            return Store.open(path, read_only=True)
+        except OrderfarmError:
+            raise exc from None
 
 
 def _date(text: str) -> dt.date:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import resource
@@ -219,6 +220,33 @@ def test_a_read_only_file_gives_a_clear_error_and_keeps_nothing(
     with Store.open(db) as store:
         assert _snapshot(store) == before
         assert store.verify().ok
+
+
+def test_an_evidence_copy_where_nothing_can_be_written_is_verified_as_it_is(
+    shared_dir: Path,
+) -> None:
+    """A copy kept as evidence in a folder that cannot be written (SQLite could keep no
+    write-ahead log there): the command line verifies it as it is, and nothing is written."""
+    db = shared_dir / "season.db"
+    build_season(db, 1)
+    with Store.open(db) as store:
+        _, digest = store.audit_head()
+    os.chmod(db, 0o444)
+    os.chmod(shared_dir, 0o555)
+
+    def inspect() -> None:
+        said = io.StringIO()
+        code = main(["verify", "--db", str(db)], out=said)
+        assert code == 0 and f"哈希 {digest}" in said.getvalue(), said.getvalue()
+        with Store.open(db, read_only=True) as store:
+            assert store.verify().ok
+            with pytest.raises(StoreReadOnlyError):
+                store.record_deliveries(_slips(1))
+
+    outcome = _as_nobody(inspect)
+    os.chmod(shared_dir, 0o755)
+    assert outcome["error"] is None, outcome
+    assert sorted(p.name for p in shared_dir.iterdir()) == ["season.db"]
 
 
 #: Keeps writing slips until killed, printing "started" once under way.

@@ -389,11 +389,19 @@ class Database:
     """Connections (one per thread and process), transactions with retry, and migration."""
 
     def __init__(
-        self, path: str | os.PathLike[str], *, busy_timeout: float = 5.0, patience: float = 120.0
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout: float = 5.0,
+        patience: float = 120.0,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.patience = patience
+        #: opened as a file nothing changes (``immutable``): a copy kept as evidence, on a
+        #: medium or in a folder that cannot be written, where SQLite could not keep its WAL
+        self.read_only = read_only
         self._local = threading.local()
         self._lock = threading.Lock()
         #: (owner thread, process, connection) of every connection opened and not yet closed
@@ -403,19 +411,22 @@ class Database:
     # -- connections ---------------------------------------------------------------------------
 
     def _connect(self) -> sqlite3.Connection:
+        where = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1" if self.read_only else None
         try:
             conn = sqlite3.connect(
-                self.path,
+                where or self.path,
                 timeout=self.busy_timeout,
                 isolation_level=None,
                 # Only close() touches a connection from another thread, after use has stopped.
                 check_same_thread=False,
+                uri=where is not None,
             )
         except sqlite3.Error as exc:
             raise store_error(exc, self.path) from exc
         try:
-            self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
-            conn.execute("PRAGMA synchronous=FULL")
+            if not self.read_only:
+                self._retry(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchone())
+                conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             # 64 MB of pages (SQLite's default is 2 MB): a season's import is one transaction,
             # and its slips land all over the deliveries' indexes; with a small cache every
@@ -625,6 +636,16 @@ class Database:
             with contextlib.suppress(OSError):
                 scratch.unlink()
         return target
+
+    def check_version(self) -> None:
+        """Refuse a file not at this code's schema: opened read-only, it cannot be migrated."""
+        found = self.version()
+        if found != SCHEMA_VERSION:
+            raise SchemaVersionError(
+                f"{self.path} has schema version {found}, not {SCHEMA_VERSION}: a file opened "
+                "read-only cannot be brought to this version; open a writable copy "
+                f"(数据库版本为 {found}，只读打开无法升级到 {SCHEMA_VERSION}，请复制一份可写的副本再打开)"
+            )
 
     def migrate(self, target: int = SCHEMA_VERSION) -> int:
         """Bring the file to schema ``target``, in one transaction; returns the version it had.

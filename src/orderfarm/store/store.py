@@ -21,6 +21,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 
@@ -64,6 +65,7 @@ from orderfarm.store.errors import (
     ConflictError,
     NotFoundError,
     RefusedError,
+    StoreError,
     VoidError,
 )
 from orderfarm.store.records import (
@@ -993,15 +995,23 @@ class Store:
         catalog: Catalog | None = None,
         busy_timeout: float = 5.0,
         patience: float = 120.0,
+        read_only: bool = False,
     ) -> Store:
         """Open the store at ``path``, creating the file or migrating it to this schema.
 
         A file from a newer orderfarm raises ``SchemaVersionError``. ``busy_timeout`` is
         SQLite's wait for a lock on each try; ``patience`` the total wait before a write gives
-        up with ``StoreBusyError``.
+        up with ``StoreBusyError``. ``read_only`` opens a file nothing changes (a copy kept as
+        evidence, in a folder that cannot be written): it is read as it is, every write is
+        refused (``StoreReadOnlyError``), and a file at another schema version, or with
+        transactions left in its write-ahead log, is refused.
         """
-        db = Database(path, busy_timeout=busy_timeout, patience=patience)
+        db = Database(path, busy_timeout=busy_timeout, patience=patience, read_only=read_only)
         try:
+            if read_only:
+                _check_closed_cleanly(Path(path))
+                db.check_version()
+                return cls(db, clock=clock, catalog=catalog)
             db.migrate()
         except BaseException:
             db.close()
@@ -3183,6 +3193,19 @@ def _rows_changed(
         else ("verify_row_changed_ref" if one else "verify_batch_changed_refs")
     )
     return _found("audit_rows", code, seq, **params)
+
+
+def _check_closed_cleanly(path: Path) -> None:
+    """Refuse to read a file as it is while its write-ahead log holds transactions: they
+    would not be seen (a store closed as it should be leaves no log behind)."""
+    log = path.with_name(path.name + "-wal")
+    if log.exists() and log.stat().st_size > 0:
+        raise StoreError(
+            f"{path} has transactions in its write-ahead log {log.name}: it was not closed "
+            "cleanly, so read as it is it would not show them; open a writable copy of both "
+            f"files (数据库的预写日志 {log.name} 中还有未合并的记录，只读打开会看不到它们："
+            "请把两个文件一起复制到可写的位置再打开)"
+        )
 
 
 def _found(check: str, code: str, seq: int | None = None, **params: object) -> VerifyProblem:
