@@ -247,15 +247,20 @@ def test_a_report_by_village_keeps_villages_of_one_name_in_other_townships_apart
     twice = {v for _, v in places if sum(1 for _, w in places if w == v) > 1}
     assert twice  # the demo has villages of one name in two townships (东沟村)
     code, text = run("report", "--db", str(db), "--season", "2018", "--by", "village")
-    rows = [line.split()[:2] for line in text.splitlines()[1:]]
+    *rows, total = [line.split() for line in text.splitlines()[1:]]
     assert code == 0 and text.split()[:2] == ["镇/街道办", "村"]
-    assert {(t, v) for t, v in rows} == places and len(rows) == len(places)
+    assert {(r[0], r[1]) for r in rows} == places and len(rows) == len(places)
+    # the season as one row: each household once, though it has contracts in two villages
+    with Store.open(db) as store:
+        (season,) = store.report(2018, by=())
+    assert total[:2] == ["合计", str(season.households)]
     out = tmp_path / "by-village.csv"
     code, _ = run(
         "export", "report", str(out), "--db", str(db), "--season", "2018", "--by", "village"
     )
     lines = out.read_text(encoding="utf-8-sig").splitlines()
-    assert code == 0 and len(lines) == 1 + len(places) and lines[0].startswith("镇/街道办,村,")
+    assert code == 0 and len(lines) == 2 + len(places) and lines[0].startswith("镇/街道办,村,")
+    assert lines[-1].startswith(f"合计,,{season.households},")
 
 
 def test_the_page_settings_are_those_of_the_checkout_config() -> None:

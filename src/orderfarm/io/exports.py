@@ -24,7 +24,7 @@ from orderfarm.io.writers import Bilingual, Cell, Table
 from orderfarm.messages import LINE_NAMES
 from orderfarm.money import D
 from orderfarm.settlement import LineKind, StatementLine
-from orderfarm.store import DEFAULT_ACTOR, Store
+from orderfarm.store import DEFAULT_ACTOR, ReportRow, Store
 
 #: What ``export_table`` can export, with the Chinese name.
 EXPORTS: Final = {
@@ -296,6 +296,18 @@ def report_table(
         except ValidationError:
             return code
 
+    def values(r: ReportRow) -> list[Cell]:
+        return [
+            r.households,
+            r.poor_households,
+            r.area_mu,
+            r.delivered_kg,
+            r.proceeds,
+            r.recovered,
+            r.paid,
+            r.balance,
+        ]
+
     def rows() -> Iterator[list[Cell]]:
         for r in store.report(season, by=keys):
             named: dict[str, Any] = {
@@ -304,17 +316,10 @@ def report_table(
                 "crop": crop_name(r.crop),
                 "enterprise": r.enterprise,
             }
-            yield [
-                *(named[k] for k in keys),
-                r.households,
-                r.poor_households,
-                r.area_mu,
-                r.delivered_kg,
-                r.proceeds,
-                r.recovered,
-                r.paid,
-                r.balance,
-            ]
+            yield [*(named[k] for k in keys), *values(r)]
+        if keys:  # the season as one row: a household of two crops counted once
+            for r in store.report(season, by=()):
+                yield [Bilingual("合计", "Total"), *("" for _ in keys[1:]), *values(r)]
 
     return Table(f"收购统计{season}", columns, rows())
 
