@@ -256,6 +256,7 @@ def test_a_contract_stored_under_the_crop_name_is_summed_from_the_rows(tmp_path:
             rows = _rows_summary(store, by)
             assert season_summary(store, SEASON, by, top_up=True) == rows
         assert {s.key for s in season_summary(store, SEASON, "crop")} == {"chilli", "朝天椒"}
+        assert store.verify().ok  # its columns hold the codes its record names by name
 
 
 def test_the_session_shows_the_sql_sums_and_keeps_them_per_audit_head(

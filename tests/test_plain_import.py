@@ -514,7 +514,7 @@ def test_a_lot_heavier_than_its_contracts_whole_harvest_is_named_by_both_paths(
     db = tmp_path / "store.db"
     season(db, 4)
     rows = slips(20, 4, 9)
-    rows[3][3:5] = ["4100.5", "1"]  # 4,099.5 kg
+    rows[3][1], rows[3][3:5], rows[3][6] = "C-2", ["4100.5", "1"], ""  # 4,099.5 kg, no moisture
     rows[5][3:5] = ["4001", "1"]  # 4,000 kg: the whole harvest, not more
     rows[7][3:5] = ["6000", "1"]  # above 5 t
     source = write(tmp_path / "slips.csv", rows)
@@ -527,6 +527,15 @@ def test_a_lot_heavier_than_its_contracts_whole_harvest_is_named_by_both_paths(
         assert codes == [(5, "lot_above_harvest"), (9, "lot_unusual")]
         said = quick.warning_messages("zh")
         assert any("超过该合同全部预计产量（2 亩 × 2000 kg/亩 = 4,000.00 kg）" in m for m in said)
+        assert [w.code for w in quick.warnings if w.row == 5] == [
+            "lot_above_harvest",
+            "dried_lot_no_moisture",
+        ]  # a row's weight, then its moisture, by either path
         report = import_file(store, source, "slips", commit=True, today=TODAY, batch_size=8)
         assert report.committed and report.added == 20
         assert [(w.row, w.code) for w in report.warnings if w.code.startswith("lot_")] == codes
+        # the file read again: every slip recorded already, and named all the same
+        again = _quick_check(store, source, 8)
+        assert again is not None and again.existing == 20
+        assert _report(again) == _report(_general_check(store, source, 8))
+        assert [(w.row, w.code) for w in again.warnings if w.code.startswith("lot_")] == codes

@@ -130,3 +130,22 @@ def test_a_user_made_admin_behind_the_store_is_found_and_one_changed_through_it_
     (found,) = [p for p in store.verify().problems if p.check == "registers"]
     assert found.params["seq"] == _entry(store, "change_user")
     assert found.text("zh").startswith("用户 wang 的角色与审计记录")
+
+
+def test_an_event_cannot_pass_for_a_record(store: Store) -> None:
+    """A clerk may audit an event (a reveal, an export), never one that reads as a record:
+    else a forged household record, then the account changed by hand, would verify."""
+    from orderfarm import ValidationError
+
+    h = store.households()[0]
+    forged = {"record": {"resident_id": h.resident_id, "account": "6230281199870000000"}}
+    for action, payload in (
+        ("update_household", {"fields": []}),
+        ("reveal", forged),
+        ("reveal", {"table": "payments", "count": 1}),
+    ):
+        with pytest.raises(ValidationError):
+            store.record_event(action, "household", h.resident_id, payload)
+    store.record_event("reveal", "household", h.resident_id, {"fields": ["account"]})
+    tamper(store, "UPDATE households SET account = '6230281199870000000'")
+    assert any(p.check == "registers" for p in store.verify().problems)

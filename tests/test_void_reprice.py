@@ -19,6 +19,7 @@ from orderfarm import (
     D,
     PriceTerms,
     RefusedError,
+    Slip,
     Store,
     ValidationError,
     Weighing,
@@ -214,17 +215,20 @@ def test_a_slip_corrected_after_its_void_keeps_its_place_in_the_quota(store: Sto
 
 def test_a_correction_keeps_its_place_though_no_price_changes_now(store: Store) -> None:
     """With the quota far from used up, the lot's place changes no price today, yet it is kept:
-    the later slip is recorded again after it, at the same amount, so that a later correction
-    reads the slips in their order."""
+    the later slip is recorded again after it, at the same amount (so that a later correction
+    reads the slips in their order), with a reason that says so, and no receipt to print
+    again."""
     quota_contract(store, fixed_terms(quota_kg=D("1000")))
     first = store.record_delivery("Q1", kg("102.00"), SEP1, "R-1")
     second = store.record_delivery("Q1", kg("52.00"), SEP1, "R-2")
     store.void_delivery(first.id, "皮重录错")
     again = store.record_delivery("Q1", kg("92.00"), SEP1, "R-1", anew=True)
-    assert store.delivery(second.id).voided and len(again.repriced) == 1
-    (later,) = [store.delivery(i) for i in again.repriced]
-    assert (later.receipt_no, later.amount) == ("R-2", second.amount)
+    assert store.delivery(second.id).voided and again.repriced == ()
+    later = store.find_delivery(second.enterprise_uscc, 2018, "R-2")
+    assert later is not None and (later.revision, later.amount) == (1, second.amount)
     assert later.quote.delivered_before_kg == D("90.00")
+    why = store.voids("delivery", [second.id])[second.id].reason
+    assert why.startswith("按原顺序重新记录：小票 R-1 更正后") and "amounts may be unchanged" in why
     assert store.verify().ok
 
 
@@ -344,3 +348,17 @@ def test_a_corrected_slip_is_priced_as_if_it_had_been_weighed_right_the_first_ti
             if expected.accepted:
                 before += expected.net_kg
         assert store.verify().ok
+
+
+def test_a_file_imported_again_after_a_correction_under_other_zeros_adds_nothing(
+    store: Store,
+) -> None:
+    """0001 recorded, voided and put right as its next revision; the first file, where Excel
+    wrote it 1, read again: its slip is the voided record, not a conflict with the live one."""
+    quota_contract(store, fixed_terms())
+    first = store.record_delivery("Q1", kg("102.00"), SEP1, "0001")
+    store.void_delivery(first.id, "皮重录错")
+    right = store.record_delivery("Q1", kg("101.00"), SEP1, "0001", anew=True)
+    assert store.record_delivery("Q1", kg("102.00"), SEP1, "1").id == first.id
+    assert store.record_deliveries([Slip("Q1", kg("102.00"), SEP1, "1")]).existing == 1
+    assert [d.id for d in store.deliveries(contract_no="Q1") if not d.voided] == [right.id]

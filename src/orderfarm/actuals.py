@@ -198,10 +198,11 @@ def _observed_prices(
 
 def _judged(contract: Contract, window: tuple[dt.date, dt.date], as_of: dt.date | None) -> bool:
     """Whether a contract's deliveries can be judged for side-selling: not terminated early
-    (its harvest lost, or ended by agreement), and its window over by ``as_of`` (when given)."""
+    (its harvest lost, or ended by agreement), and its window over before ``as_of`` (when
+    given)."""
     if contract.status is ContractStatus.TERMINATED:
         return False
-    return as_of is None or window[1] <= as_of
+    return as_of is None or window[1] < as_of  # slips may still come on its last day
 
 
 def _evidence(
@@ -836,7 +837,7 @@ def _flags(
             g.short == 0
             or est.floor is None
             or est.expected_kg <= ZERO
-            or _window(contract, catalog)[1] > as_of
+            or _window(contract, catalog)[1] >= as_of
         ):
             wanted.append(None)
         else:

@@ -80,14 +80,15 @@ def import_plain_slips(
         # nothing was written: the general path checks every row, and reports a malformed
         # file or a refusal of the store (a full disk, a permission) in the user's words
         return None
-    for row, terms in writer.no_moisture:
-        doubt = moisture_doubt(terms, ZERO)
-        assert doubt is not None
-        stream.warn(row, doubt)
+    # in a row's order as the general checks give them: its weight, then its moisture
     for row, mass_g, (area, high_yield), gross in writer.big_lots:
         doubt = harvest_doubt(Decimal(mass_g) / 1000, area, high_yield)
         assert doubt is not None
         stream.warn(row, doubt, gross)
+    for row, terms in writer.no_moisture:
+        doubt = moisture_doubt(terms, ZERO)
+        assert doubt is not None
+        stream.warn(row, doubt)
     report = stream.report
     report.dry_run = not commit
     report.valid = report.rows

@@ -76,9 +76,6 @@ class InputRecord:
     actor: str
     recorded_at: str
     voided: bool = False
-    #: recording it (a slip typed again in its voided record's place) priced these later
-    #: slips of its contract again: their new records, whose receipts are to be printed again
-    repriced: tuple[int, ...] = attrs.field(default=(), eq=False)
 
     @property
     def amount(self) -> Decimal:

@@ -30,6 +30,17 @@ from orderfarm.store.records import VerifyProblem
 
 __all__ = ["Audited", "problems"]
 
+#: the actions by which the store writes each register: only their entries are its records
+#: (an event a script audits, ``Store.record_event``, is not one, whatever it holds)
+WRITERS: Final[Mapping[str, frozenset[str]]] = {
+    "enterprise": frozenset({"add_enterprise"}),
+    "household": frozenset({"add_household", "update_household"}),
+    "contract": frozenset(
+        {"add_contract", "sign_contract", "close_contract", "cancel_contract", "terminate_contract"}
+    ),
+    "market_price": frozenset({"set_market_price"}),
+    "user": frozenset({"add_user", "change_user", "set_password"}),
+}
 #: what names a record of each audited register (the table's unique key)
 _KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "enterprise": ("uscc",),
@@ -84,8 +95,10 @@ class Audited:
         #: last of those entries (a password's entry names only the user)
         self.users: dict[str, tuple[int, dict[str, Any]]] = {}
 
-    def note(self, entity: str, seq: int, payload: object) -> None:
+    def note(self, action: str, entity: str, seq: int, payload: object) -> None:
         """Keep the record of entry ``seq`` if it writes a register."""
+        if action not in WRITERS.get(entity, ()):
+            return
         record = payload.get("record") if isinstance(payload, dict) else None
         if not isinstance(record, dict):
             return
@@ -157,7 +170,7 @@ def _rows(
         yield "market_price", f"{crop}/{form}/{grade}/{day}", canonical(record), _same(record)
     for row in conn.execute(_CONTRACTS):
         contract_no, data = row[0], row[-1]
-        odd = _contract_columns(row)
+        odd = _contract_columns(row, catalog)
         if odd:
             found.append(
                 _problem(
@@ -229,15 +242,21 @@ def _number(text: object) -> Decimal | None:
         return None
 
 
-def _contract_columns(row: tuple[Any, ...]) -> list[str]:
+def _contract_columns(row: tuple[Any, ...], catalog: Catalog) -> list[str]:
     """The fields of a contract row's record that its own columns (or its enterprise's and
-    household's keys) do not copy faithfully."""
+    household's keys) do not copy faithfully; the columns hold the catalog's codes of a crop
+    and form its record may name (朝天椒 for chilli)."""
     try:
         data = json.loads(row[-1])
     except ValueError:
         return ["data"]
     if not isinstance(data, dict):
         return ["data"]
+    try:
+        crop = catalog.crop(str(data.get("crop")))
+        data = dict(data, crop=crop.code, form=crop.form(str(data.get("form"))).code)
+    except OrderfarmError:
+        pass  # a crop the catalog does not know: compared as written
     odd = [field for at, (_, field) in enumerate(_CONTRACT_COLUMNS) if row[at] != data.get(field)]
     try:
         tenths = Decimal(str(data.get("area_mu"))) * 10000

@@ -170,6 +170,17 @@ def _check_actor(actor: object) -> str:
     return _check_text("actor", actor, limit=64)
 
 
+class _Place(NamedTuple):
+    """Where a slip typed again after its void stands among the slips of its contract: the
+    receipt as its voided record has it (0001 for a 1 typed), the live slips after that record
+    (refused lots too: recorded again after it, all keep the order of the slips), and the
+    accepted grams delivered before it."""
+
+    receipt_no: str
+    later: list[sqlite3.Row]
+    before_g: int
+
+
 @attrs.frozen
 class _ContractRow:
     id: int
@@ -180,6 +191,11 @@ class _ContractRow:
     form_code: str
     #: the terms its slips are priced under (``Contract.priced_terms``)
     terms: PriceTerms
+
+    @property
+    def season_key(self) -> tuple[int, int]:
+        """Its household's id and its season: the key of the deliveries' household index."""
+        return self.household_id, self.contract.season
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -518,10 +534,17 @@ _VOIDS: Final = {
         "VALUES (:payment_id, :reason, :actor, :recorded_at, :audit_seq)",
     ),
 }
-#: the live slips of a contract recorded after a delivery, in their order
+#: what a slip recorded again was paid: to tell those whose price changed
+_DELIVERY_PRICES: Final = (
+    "SELECT id, receipt_no, amount_fen, protected_g FROM deliveries "
+    "WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id"
+)
+#: the live slips of a contract (its household's and season's: their index finds them, not a
+#: walk through every slip recorded since) recorded after a delivery, in their order
 _LATER_SLIPS: Final = (
     "SELECT d.* FROM deliveries d LEFT JOIN delivery_voids v ON v.delivery_id = d.id "
-    "WHERE d.contract_id = ? AND d.id > ? AND v.delivery_id IS NULL ORDER BY d.id"
+    "WHERE d.household_id = ? AND d.season = ? AND d.contract_id = ? AND d.id > ? "
+    "AND v.delivery_id IS NULL ORDER BY d.id"
 )
 #: one record by its id, and a household's or season's records in record order (``None``
 #: for either filter: all); read by ``Store._record`` and ``Store._records``
@@ -1851,6 +1874,7 @@ class Store:
 
         def work(conn: sqlite3.Connection) -> list[int]:
             if anew:  # ``again`` takes deliverability as given: a slip typed anew is checked
+                self._authorize(conn, actor, Permission.RECORD_DELIVERY)
                 self._check_deliverable(self._contract_row(conn, contract_no).contract, day)
                 placed = self._record_in_place(conn, slip, actor)
                 if placed is not None:
@@ -1950,7 +1974,7 @@ class Store:
                         )
                     ]
                     if any(not r["voided"] for r in others):
-                        found = found + [r for r in others if not r["voided"]]
+                        found = found + others
                     elif again and not found and others:
                         receipt_no = str(others[-1]["receipt_no"])
                         key = (c.enterprise_id, c.contract.season, receipt_no)
@@ -2685,14 +2709,10 @@ class Store:
         )
         return Void(kind, record_id, reason, actor, str(record["recorded_at"]))
 
-    def _place(
-        self, conn: sqlite3.Connection, c: _ContractRow, receipt_no: str
-    ) -> tuple[sqlite3.Row | dict[str, Any], list[sqlite3.Row]] | None:
+    def _place(self, conn: sqlite3.Connection, c: _ContractRow, receipt_no: str) -> _Place | None:
         """Where a slip of ``receipt_no`` typed again after its void stands among the slips of
-        contract ``c``: the voided record (its number as recorded: 0001 for a 1 typed) and the
-        live slips after it (refused lots too: recorded again after it, all keep the order of
-        the slips). ``None`` when it stands at the end: no earlier record of the receipt voided
-        under ``c``, a live one, no quota, or no slip after it."""
+        contract ``c`` (``_Place``); ``None`` when it stands at the end: no earlier record of
+        the receipt voided under ``c``, a live one, no quota, or no slip after it."""
         if c.terms.quota_kg is None:
             return None
         key = (c.enterprise_id, c.contract.season, receipt_no.strip())
@@ -2705,20 +2725,24 @@ class Store:
         if not voided:
             return None
         original = max(voided, key=lambda r: int(r["id"]))
-        later = conn.execute(_LATER_SLIPS, (c.id, original["id"])).fetchall()
-        return (original, later) if later else None
+        later = conn.execute(_LATER_SLIPS, (*c.season_key, c.id, original["id"])).fetchall()
+        if not later:
+            return None
+        delivered = self._delivered_grams(conn, [c.id])[c.id]
+        return _Place(str(original["receipt_no"]), later, delivered - _accepted_grams(later))
 
     def delivered_before(self, contract_no: str, receipt_no: str) -> Decimal:
         """Accepted kg delivered under a contract before a slip of ``receipt_no``: all its live
         slips', or, for a receipt whose record was voided and is typed again
         (``record_delivery(anew=True)``), those before that record's place."""
+        receipt_no = _check_text("receipt_no", receipt_no, limit=40)
 
         def work(conn: sqlite3.Connection) -> Decimal:
             c = self._contract_row(conn, contract_no)
-            total = self._delivered_grams(conn, [c.id])[c.id]
-            placed = self._place(conn, c, receipt_no) if isinstance(receipt_no, str) else None
-            later = placed[1] if placed is not None else []
-            return _kg(total - _accepted_grams(later))
+            placed = self._place(conn, c, receipt_no)
+            if placed is None:
+                return _kg(self._delivered_grams(conn, [c.id])[c.id])
+            return _kg(placed.before_g)
 
         result: Decimal = self._read(work)
         return result
@@ -2730,31 +2754,36 @@ class Store:
         among the slips of its contract (``_place``; DESIGN §4 step 6: the kg delivered before
         the lot are those delivered before it, not those recorded before the correction), and
         the later live slips again after it, each voided with a reason naming the receipt, so
-        that the order of the records stays the order of the slips: the new records' ids, its
-        own first. ``None`` (record it at the end) when it stands at the end (``_place``)."""
+        that the order of the records stays the order of the slips: its record's id, then
+        those of the later slips whose price changed (their receipts to print again). ``None``
+        (record it at the end) when it stands at the end (``_place``)."""
         if not isinstance(slip.receipt_no, str) or not isinstance(slip.weighing, Weighing):
-            return None
+            return None  # ``_record_slips`` says what is wrong
         c = self._contract_row(conn, slip.contract_no)
         placed = self._place(conn, c, slip.receipt_no)
         if placed is None:
             return None
-        original, later = placed
-        slip = attrs.evolve(slip, receipt_no=str(original["receipt_no"]))
-        before = self._delivered_grams(conn, [c.id])[c.id] - _accepted_grams(later)
-        receipt = slip.receipt_no
+        slip = attrs.evolve(slip, receipt_no=placed.receipt_no)
         why = (
-            f"重新计价：小票 {receipt} 更正后按原顺序重新录入，保护收购量变化 / re-priced: "
-            f"receipt {receipt} was recorded again in its place, which changes the protected "
-            "quantity"
+            f"按原顺序重新记录：小票 {placed.receipt_no} 更正后在其原位置重新录入，其后的小票依次重新"
+            f"记录（金额可能不变）/ recorded again in order: receipt {placed.receipt_no} was "
+            "recorded again in its place, and the slips after it are recorded again after it "
+            "(their amounts may be unchanged)"
         )
-        for r in later:  # each row has what its void takes out of the running totals
+        for r in placed.later:  # each row has what its void takes out of the running totals
             self._void_row(conn, "delivery", int(r["id"]), r, why, actor)
         ids, _ = self._record_slips(
-            conn, [slip], actor, single=True, again=True, before_g={c.id: before}
+            conn, [slip], actor, single=True, again=True, before_g={c.id: placed.before_g}
         )
-        repriced = self._record_again(conn, c, later, actor)
+        again = self._record_again(conn, c, placed.later, actor)
         self._check_balances(conn, c.household_id, c.contract.season)
-        return ids + repriced
+        was = {str(r["receipt_no"]): (r["amount_fen"], r["protected_g"]) for r in placed.later}
+        changed = [
+            int(r["id"])
+            for r in conn.execute(_DELIVERY_PRICES, (json.dumps(again),))
+            if was.get(str(r["receipt_no"])) != (r["amount_fen"], r["protected_g"])
+        ]
+        return ids + changed
 
     def _reprice_after(
         self, conn: sqlite3.Connection, voided_id: int, voided: sqlite3.Row, actor: str
@@ -2773,9 +2802,9 @@ class Store:
         terms = c.terms
         if terms.quota_kg is None:
             return ()
-        later = conn.execute(_LATER_SLIPS, (contract_id, voided_id)).fetchall()
+        later = conn.execute(_LATER_SLIPS, (*c.season_key, contract_id, voided_id)).fetchall()
         before = self._delivered_grams(conn, [contract_id])[contract_id]
-        before -= sum(int(r["net_g"]) for r in later if r["accepted"])
+        before -= _accepted_grams(later)
         first = None
         for index, r in enumerate(later):
             if not r["accepted"]:
@@ -3116,6 +3145,9 @@ class Store:
         action = _check_text("action", action, limit=40)
         entity = _check_text("entity", entity, limit=40)
         ref = _check_text("ref", ref, limit=200, required=False)
+        if action in _RECORDING_ACTIONS or {"record", "table"} & set(payload):
+            # an event is not a record: what verify checks the tables against stays the store's
+            raise ValidationError.one("action", "bad_value", reason="the store's own: not an event")
 
         def work(conn: sqlite3.Connection) -> int:
             self._authorize(conn, actor, permission)
@@ -3193,6 +3225,18 @@ def _rows_changed(
         else ("verify_row_changed_ref" if one else "verify_batch_changed_refs")
     )
     return _found("audit_rows", code, seq, **params)
+
+
+#: the actions by which the store writes its records: no event may take their names
+_RECORDING_ACTIONS: Final = frozenset().union(*registers.WRITERS.values()) | {
+    "record_delivery",
+    "record_deliveries",
+    "supply_input",
+    "record_payment",
+    "void_delivery",
+    "void_supply",
+    "void_payment",
+}
 
 
 def _check_closed_cleanly(path: Path) -> None:
@@ -3300,7 +3344,7 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
             continue
         if isinstance(payload, dict) and payload.get("table") in audit.MONEY_COLUMNS:
             money[seq] = payload
-        audited.note(r["entity"], seq, payload)
+        audited.note(r["action"], r["entity"], seq, payload)
 
     # Money rows against the entries that recorded them.
     rows = 0
