@@ -314,6 +314,47 @@ def test_app_runs_streamlit_on_the_database(
     assert code == 0 and seen["command"][-2:] == ["--server.port", "8599"]  # type: ignore[index]
 
 
+def test_app_serves_the_season_init_made_and_refuses_a_database_not_there(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Set up with ``orderfarm init``, ``orderfarm app`` in that folder serves that season, not
+    a demo beside it; a ``--db`` mistyped is refused, not made a file nobody can log in to."""
+    seen: dict[str, str] = {}
+
+    def fake_serve(command: list[str], env: dict[str, str]) -> int:
+        seen["db"] = env["ORDERFARM_DB"]
+        return 0
+
+    monkeypatch.setattr(cli, "serve", fake_serve)
+    monkeypatch.delenv("ORDERFARM_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert run("init")[0] == 0
+    code, text = run("app")
+    assert code == 0 and seen["db"] == str((tmp_path / cli.DEFAULT_DB).resolve())
+    assert not (tmp_path / cli.DEMO_DB).exists() and "页面使用数据库" in text
+    assert cli.main(["app", "--db", "seasn2019.db"]) == 2
+    assert not (tmp_path / "seasn2019.db").exists()
+
+
+def test_import_auto_takes_the_files_in_the_order_their_records_need(
+    db: Path, tmp_path: Path
+) -> None:
+    """Contracts named before their households and enterprises: imported after them, all
+    written, not every contract row refused for a household not found."""
+    files = {}
+    for kind in ("contracts", "households", "enterprises"):
+        files[kind] = tmp_path / f"{kind}.csv"
+        code, _ = run("export", kind, str(files[kind]), "--db", str(db), "--full")
+        assert code == 0
+    fresh = tmp_path / "fresh.db"
+    assert run("init", "--db", str(fresh))[0] == 0
+    code, text = run("import", "auto", *(str(f) for f in files.values()), "--db", str(fresh))
+    assert code == 0, text
+    assert "按记录的依赖顺序导入：enterprises.csv → households.csv → contracts.csv" in text
+    with Store.open(db) as store, Store.open(fresh) as copy:
+        assert len(copy.contracts()) == len(store.contracts()) > 0
+
+
 def test_an_empty_template_of_a_record_type(tmp_path: Path) -> None:
     import openpyxl
 
@@ -500,6 +541,16 @@ def test_a_backup_onto_its_own_database_is_refused_in_the_chosen_language(
         code, _ = run("backup", "--db", str(db), str(db), "--lang", lang, *extra)
         assert code == 1 and said in capsys.readouterr().err
     assert db.read_bytes() == before
+
+
+def test_a_backup_into_a_folder_not_there_says_so(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "backups" / "2019-11-05.db"
+    code, _ = run("backup", "--db", str(db), str(target))
+    err = capsys.readouterr().err
+    assert code == 1 and f"文件夹 {target.parent} 不存在" in err
+    assert not target.parent.exists()
 
 
 @pytest.mark.parametrize(("lang", "said"), [("zh", "已有"), ("en", "already holds")])

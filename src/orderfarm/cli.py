@@ -218,6 +218,43 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+#: the order files of each kind are imported in when the command line tells their kinds:
+#: what a record names comes before it (an enterprise and a household before their contract)
+_DEPENDS: Final = ("enterprises", "households", "contracts", "market_prices", "supplies", "slips")
+
+
+def _import_order(args: argparse.Namespace, out: TextIO) -> list[tuple[str, str, str | None]]:
+    """Each file with its kind and sheet; with ``auto``, in the order of ``_DEPENDS`` (a
+    contract file named before its households' would be refused row by row)."""
+    from orderfarm.io.importing import detect_kind, fitting_sheet
+
+    found = []
+    for file in args.files:
+        if not Path(file).exists():
+            raise UsageError(f"没有文件 {file}", f"no such file: {file}")
+        kind, sheet = args.kind, args.sheet
+        if sheet is None and Path(file).suffix.lower() == ".xlsx":
+            # a workbook opening on a 说明 sheet: the one whose header fits
+            sheet = fitting_sheet(file, None if kind == "auto" else kind)
+            if sheet is not None:
+                _say(out, f"读取工作表「{sheet}」", f"reading the sheet {sheet}", args.lang)
+        if kind == "auto":
+            kind = detect_kind(file, sheet=sheet)
+        found.append((file, kind, sheet))
+    if args.kind != "auto":
+        return found
+    ordered = sorted(found, key=lambda f: _DEPENDS.index(f[1]) if f[1] in _DEPENDS else 99)
+    if ordered != found:
+        names = " → ".join(Path(f).name for f, _, _ in ordered)
+        _say(
+            out,
+            f"按记录的依赖顺序导入：{names}",
+            f"imported in the order records need: {names}",
+            args.lang,
+        )
+    return ordered
+
+
 def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.errors import Problem
     from orderfarm.io.errors import RowProblem
@@ -228,22 +265,7 @@ def cmd_import(args: argparse.Namespace, out: TextIO) -> int:
     # file is checked against the store alone, so a file of plain slips takes the quick path)
     pending = Pending() if args.dry_run and len(args.files) > 1 else None
     with _open_store(args) as store:
-        for file in args.files:
-            if not Path(file).exists():
-                raise UsageError(f"没有文件 {file}", f"no such file: {file}")
-            kind = args.kind
-            sheet = args.sheet
-            if sheet is None and Path(file).suffix.lower() == ".xlsx":
-                from orderfarm.io.importing import fitting_sheet
-
-                # a workbook opening on a 说明 sheet: the one whose header fits
-                sheet = fitting_sheet(file, None if kind == "auto" else kind)
-                if sheet is not None:
-                    _say(out, f"读取工作表「{sheet}」", f"reading the sheet {sheet}", args.lang)
-            if kind == "auto":
-                from orderfarm.io.importing import detect_kind
-
-                kind = detect_kind(file, sheet=sheet)
+        for file, kind, sheet in _import_order(args, out):
             report = import_file(
                 store,
                 file,
@@ -610,12 +632,20 @@ APP_SCRIPT: Final = Path(__file__).resolve().parent / "app_streamlit.py"
 
 def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
     db = args.db or os.environ.get("ORDERFARM_DB")
-    if db is None:
+    if db is None and Path(DEFAULT_DB).exists():
+        db = DEFAULT_DB  # the season ``orderfarm init`` made here, not the demo beside it
+    elif db is None:
         db = DEMO_DB
         if not Path(db).exists():
             *_, password = build_demo_file(Path(db), seed=2018, households=200)
             _say(out, f"已创建演示数据库 {db}", f"created the demo database {db}", args.lang)
             _show_password(out, password, args.lang)
+    elif not Path(db).exists():  # a name mistyped would be a new file nobody can log in to
+        raise UsageError(
+            f"没有数据库文件 {db}（新的年度先运行 orderfarm init --db {db}）",
+            f"no database at {db} (for a new season run orderfarm init --db {db} first)",
+        )
+    _say(out, f"页面使用数据库 {Path(db).resolve()}", f"serving {Path(db).resolve()}", args.lang)
     if Path(db).exists():  # a database nobody can log in to gets its first administrator
         from orderfarm.store import Store
         from orderfarm.store.users import ensure_admin

@@ -121,6 +121,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "the database {path} stayed busy for {seconds} s; try again later",
         "zh": "数据库正忙（已等待 {seconds} 秒），请稍后再试",
     },
+    "backup_no_folder": {
+        "en": "cannot back up to {path}: the folder {folder} does not exist; make it first",
+        "zh": "无法备份到 {path}：文件夹 {folder} 不存在，请先建立该文件夹",
+    },
     "backup_onto_itself": {
         "en": "a backup of {path} cannot overwrite the database itself: give the backup "
         "another name",
@@ -339,16 +343,17 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "zh": "合同 {contract_no} 状态为「{status_zh}」，不能{action_zh}",
     },
     "market_needed_linked": {
-        "en": "no market price is known for grade {grade}, and these terms follow the market",
-        "zh": "缺少等级 {grade} 的当日市场价，本合同随行就市，须先录入市场价",
+        "en": "no market price is known for grade {grade}, and these terms follow the market "
+        "(the day's price is entered by an administrator on the market prices page)",
+        "zh": "缺少等级 {grade} 的当日市场价，本合同随行就市，须先录入市场价（由管理员在“市场价”页录入）",
     },
     "market_needed_no_floor": {
         "en": "grade {grade} has no floor price and is paid the market price, but none is known",
-        "zh": "等级 {grade} 没有保护价，须按市场价收购，但缺少当日市场价",
+        "zh": "等级 {grade} 没有保护价，须按市场价收购，但缺少当日市场价（由管理员在“市场价”页录入）",
     },
     "market_needed_quota": {
         "en": "the lot goes beyond the protected quantity, paid the market price, but none is known",
-        "zh": "超出保护收购量的部分须按市场价收购，但缺少当日市场价",
+        "zh": "超出保护收购量的部分须按市场价收购，但缺少当日市场价（由管理员在“市场价”页录入）",
     },
     "grade_not_in_terms": {
         "en": "grade {grade!r} is not one of the contract's grades ({known})",

@@ -376,10 +376,12 @@ def _coded(kind: type[E], code: str, **params: object) -> E:
 
 def check_backup_target(source: Path, target: Path) -> None:
     """Refuse a backup of ``source`` to ``target`` that would overwrite the database itself
-    or a file in use as a database (a ``-wal`` or ``-shm`` beside it): ``StoreError``, said
-    in either language."""
+    or a file in use as a database (a ``-wal`` or ``-shm`` beside it), or whose folder does
+    not exist: ``StoreError``, said in either language."""
     if target.exists() and target.resolve() == source.resolve():
         raise _coded(StoreError, "backup_onto_itself", path=str(source))
+    if not target.parent.is_dir():  # else a temporary file beside it "cannot be written"
+        raise _coded(StoreError, "backup_no_folder", path=str(target), folder=str(target.parent))
     for suffix in ("-wal", "-shm"):
         if Path(f"{target}{suffix}").exists():
             raise _coded(StoreError, "backup_onto_live", path=str(target), suffix=suffix)

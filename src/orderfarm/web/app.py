@@ -437,7 +437,7 @@ def main() -> None:
                 )
                 for spec in helpers.pages_for(user.role)
             ]
-        st.navigation(pages).run()
+        st.navigation(pages, expanded=True).run()  # every page named: none behind "View more"
     except Exception:  # the pages guard their own bodies; this is the shell failing
         log.exception("the page shell failed")
         st.error(t("unexpected", lang))
