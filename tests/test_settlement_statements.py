@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
-from orderfarm import CarryPolicy, D, InputSupply, LineKind, Store, Weighing
+from orderfarm import CarryPolicy, ChargeMode, D, InputSupply, LineKind, Store, Weighing
 from tests.test_store_support import (
     SECOND_ENTERPRISE,
     chilli_contract,
@@ -202,3 +204,26 @@ def test_an_input_line_shows_its_quantity_as_written(store: Store) -> None:
     store.supply_input("C-2018", seedlings("18000.0"), MAY, "S-1")
     (line,) = store.statement(h.resident_id, 2018).lines
     assert line.description == "辣椒苗 18,000 株 × 0.03"
+
+
+def test_an_advance_agreed_but_not_recorded_is_named_on_the_statement(
+    store: Store, tmp_path: Path
+) -> None:
+    """A contract's inputs are what the enterprise agreed to hand over; settlement recovers
+    only the supplies recorded. One agreed on advance and not recorded is named (the store,
+    the command line), until its supply is recorded; voided, it is named again."""
+    from orderfarm.cli import main
+
+    (h,) = seeded(store)
+    agreed = seedlings("4500")
+    free = InputSupply("地膜", D("2"), "卷", D("10"), ChargeMode.FREE)
+    signed(store, attrs.evolve(chilli_contract("C-2018", h), inputs=(agreed, free)))
+    assert store.unsupplied(h.resident_id, 2018) == [("C-2018", agreed)]  # not the free one
+    said = io.StringIO()
+    args = ["statement", h.resident_id, "--season", "2018", "--db", str(store.path)]
+    assert main(args, out=said) == 0
+    assert "合同 C-2018 约定垫付的 辣椒苗 4,500 株（135.00 元）尚未登记配发" in said.getvalue()
+    record = store.supply_input("C-2018", agreed, MAY, "PF-1")
+    assert store.unsupplied(h.resident_id, 2018) == []
+    store.void_supply(record.id, "配发单录错")
+    assert store.unsupplied(h.resident_id, 2018) == [("C-2018", agreed)]

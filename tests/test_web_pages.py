@@ -368,6 +368,22 @@ def test_the_statement_and_the_settlement_file(
     _pick(at, "s", name)
     ok(at)
     assert any(m.label == "余额（未付）" for m in at.metric)
+    with Store.open(demo_db) as store:  # the demo records each advance its contracts agree to
+        home = next(h for h in store.households() if h.head_name == name)
+        assert store.unsupplied(home.resident_id, 2018) == []
+    assert not any("尚未登记配发" in w.value for w in at.warning)
+    with Store.open(demo_db) as store:  # its seedlings' supply voided: agreed, not recorded
+        advance = next(
+            r
+            for r in store.input_records(household_id=home.resident_id, season=2018)
+            if r.supply.charge.value == "advance"
+        )
+        store.void_supply(advance.id, "配发单录错")
+    _pick(at, "s", name)
+    said = [w.value for w in at.warning if "尚未登记配发" in w.value]
+    assert said and said[0].startswith(
+        f"合同 {advance.contract_no} 约定垫付的 {advance.supply.item}"
+    )
     assert "bank" not in at.selectbox(key="s_what").options  # a viewer gets no bank list
     at.button(key="s_prepare").click().run()
     ok(at)

@@ -368,11 +368,12 @@ def _say_bank_list(out: TextIO, path: str | Path, *, full: bool, lang: Lang) -> 
 def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
     from orderfarm.messages import LINE_NAMES
     from orderfarm.printables import statement_html
-    from orderfarm.units import china_today
+    from orderfarm.units import china_today, format_quantity
 
     with _open_store(args) as store:
         household = store.household(args.resident_id)
         statement = store.statement(household.resident_id, args.season)
+        unsupplied = store.unsupplied(household.resident_id, args.season)
     if args.html:
         Path(args.html).write_text(
             statement_html(
@@ -397,6 +398,17 @@ def cmd_statement(args: argparse.Namespace, out: TextIO) -> int:
     width = max(_width(label) for label in labels.values())
     for name, label in labels.items():
         print(f"  {_pad(label, width)} {getattr(statement.totals, name):>14,.2f}", file=out)
+    for contract_no, agreed in unsupplied:  # lest an advance go unrecovered
+        quantity = f"{format_quantity(agreed.quantity)} {agreed.unit}"
+        _say(
+            out,
+            f"  注意：合同 {contract_no} 约定垫付的 {agreed.item} {quantity}（{agreed.amount:,.2f} 元）"
+            "尚未登记配发，结算不会扣回",
+            f"  note: contract {contract_no} agrees to advance {agreed.item} {quantity} "
+            f"({agreed.amount:,.2f} yuan), but no supply is recorded: settlement will not "
+            "recover it",
+            args.lang,
+        )
     return EXIT_OK
 
 

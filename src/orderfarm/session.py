@@ -795,6 +795,12 @@ class Session:
             return statement
         return attrs.evolve(statement, household_id=mask_resident_id(statement.household_id))
 
+    def unsupplied(self, household: str, season: int) -> list[tuple[str, InputSupply]]:
+        """The advances a household's contracts agree to with no supply recorded yet
+        (``Store.unsupplied``)."""
+        self.need(P.VIEW_REPORTS)
+        return self.store.unsupplied(self.resident_id(household), season)
+
     def statement_html(
         self, household: str, season: int, *, lang: Lang = "zh", printed_on: dt.date | None = None
     ) -> str:

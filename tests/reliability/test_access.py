@@ -199,6 +199,7 @@ READS = {
     "payment",
     "payments",
     "report",
+    "unsupplied",
     "search_households",
     "settle",
     "statement",

@@ -2438,6 +2438,25 @@ class Store:
         """Input supplies matching every filter given, in record order."""
         return self._records(_SUPPLIES_BY, household_id, season, self._supply_of)
 
+    def unsupplied(self, household_id: str, season: int) -> list[tuple[str, InputSupply]]:
+        """The inputs a household's contracts of ``season`` agree to supply on advance of which
+        no supply is recorded under the contract (voided ones left out): (contract number,
+        the input as agreed). A contract's inputs are what the enterprise agreed to hand over;
+        only a supply recorded when it is (the 投入 page, a supplies file) is an advance that
+        settlement recovers: a statement shows these, lest one agreed go unrecovered."""
+        recorded = {
+            (r.contract_no, r.supply.item)
+            for r in self.input_records(household_id=household_id, season=season)
+            if not r.voided
+        }
+        return [
+            (c.contract_no, agreed)
+            for c in self.contracts(household_id=household_id, season=season)
+            if c.status in (ContractStatus.SIGNED, ContractStatus.CLOSED)
+            for agreed in c.inputs
+            if agreed.charge is ChargeMode.ADVANCE and (c.contract_no, agreed.item) not in recorded
+        ]
+
     # -- payments ----------------------------------------------------------------------------------
 
     def record_payment(

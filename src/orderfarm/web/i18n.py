@@ -372,6 +372,13 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     },
     # -- settlement --
     "statement": {"zh": "对账单", "en": "Statement"},
+    "advance_not_recorded": {
+        "zh": "合同 {contract} 约定垫付的 {item} {quantity} {unit}（{amount}）尚未登记配发："
+        "配发时请在“投入”页或用配发文件登记，结算才会扣回",
+        "en": "contract {contract} agrees to advance {item} {quantity} {unit} ({amount}), but no "
+        "supply of it is recorded: record it on the inputs page or in a supplies file when it "
+        "is handed over, or settlement will not recover it",
+    },
     "line_kind": {"zh": "类别", "en": "Kind"},
     "line_carried": {"zh": "上季结转", "en": "Carried in"},
     "line_input": {"zh": "投入品垫付", "en": "Input advance"},

@@ -6,7 +6,7 @@ import streamlit as st
 
 from orderfarm.auth import Permission
 from orderfarm.settlement import LineKind
-from orderfarm.units import china_today
+from orderfarm.units import china_today, format_quantity
 from orderfarm.web import app, helpers
 
 #: Totals of a statement to a row: each read whole at 1366×768 (tests/e2e).
@@ -58,6 +58,17 @@ def _statement(ctx: app.Ctx, season: int) -> None:
         st.table(rows)  # a plain table: a statement is short, and reads (and prints) as text
     else:
         st.caption(ctx.t("none_yet"))
+    for contract_no, agreed in s.unsupplied(home.ref, season):  # lest an advance go unrecovered
+        st.warning(
+            ctx.t(
+                "advance_not_recorded",
+                contract=contract_no,
+                item=agreed.item,
+                quantity=format_quantity(agreed.quantity),
+                unit=agreed.unit,
+                amount=helpers.yuan(agreed.amount),
+            )
+        )
     st.download_button(
         ctx.t("print_statement"),
         data=s.statement_html(home.ref, season, lang=ctx.lang, printed_on=china_today()).encode(),
