@@ -595,3 +595,25 @@ def test_a_payment_dated_before_its_season_is_refused_in_a_file_and_by_the_store
             store.record_payment(settled.household_id, 2018, D("10"), dt.date(2017, 12, 31), "E2")
         assert caught.value.problems[0].code == "paid_before_season"
         assert store.counts()["payments"] == before
+
+
+def test_a_contract_left_without_status_or_signing_date_is_named_as_a_draft(
+    demo: Path, exported: dict[str, Path], tmp_path: Path
+) -> None:
+    """A contract row whose 状态 and 签约日期 are blank is written as a draft (nothing can be
+    delivered under it yet): named to look at again, not silently."""
+    with exported["contracts"].open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    header, first = rows[0], rows[1]
+    first[header.index("合同编号")] = "NEW-DRAFT-1"
+    for column in ("状态", "签约日期"):
+        first[header.index(column)] = ""
+    source = tmp_path / "draft.csv"
+    with source.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, first])
+    with Store.open(demo) as store:
+        report = import_file(store, source, "contracts", commit=True)
+        assert report.committed and report.added == 1
+        assert [(w.row, w.code) for w in report.warnings] == [(2, "contract_left_draft")]
+        assert "按草稿导入" in report.warning_messages("zh")[0]
+        assert store.contract("NEW-DRAFT-1").status.value == "draft"

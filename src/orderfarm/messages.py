@@ -242,6 +242,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "an extra digit",
         "zh": "一张小票毛重减皮重为 {mass} kg，超过 {limit} kg：请核对毛重是否多打了位数",
     },
+    "contract_left_draft": {
+        "en": "written as a draft (no status nor signing date given): nothing can be delivered "
+        "or supplied under it until it is signed (a signing date, or status signed)",
+        "zh": "按草稿导入（未填状态和签约日期）：签约后（填写签约日期或状态“已签约”）才能收购和配发",
+    },
     "lot_above_harvest": {
         "en": "one lot of {mass} kg (gross minus tare) is more than the contract's whole expected "
         "harvest ({area} mu × {yield} kg/mu = {harvest} kg): check the gross for an extra digit",

@@ -474,6 +474,17 @@ def _row_problems(row: RowResult, problems: list[Problem], rt: RecordType) -> li
     return out
 
 
+def _left_draft(row: RowResult) -> bool:
+    """A contract whose 状态 and 签约日期 were left blank: a draft, which nothing can be
+    delivered or supplied under (named: the file may have meant it signed)."""
+    record = row.record
+    return (
+        isinstance(record, Contract)
+        and record.status is ContractStatus.DRAFT
+        and not row.cells.get("status", "").strip()
+    )
+
+
 def _look_at_lot(rows: RowStream, row: RowResult, slip: SlipRecord) -> None:
     """Warn of a lot heavier than its contract's whole expected harvest and of a dried lot
     with no moisture (written all the same), as the quick path does."""
@@ -691,6 +702,8 @@ def import_file(
                     pending.add(row.record)
                 if isinstance(row.record, SlipRecord):
                     _look_at_lot(rows, row, row.record)
+                elif _left_draft(row):
+                    rows.warn(row.raw.number, Problem("status", "contract_left_draft"))
                 yield row, row.record, []
         # what a dry run says; a commit counts what it found written already instead
         rows.report.existing = checks.existing
