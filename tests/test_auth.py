@@ -37,9 +37,10 @@ def test_a_malformed_stored_hash_never_verifies() -> None:
 
 
 def test_generated_passwords_are_long_and_distinct() -> None:
-    passwords = {generate_password() for _ in range(20)}
-    assert len(passwords) == 20
-    assert all(len(p) >= 16 for p in passwords)
+    passwords = {generate_password() for _ in range(200)}
+    assert len(passwords) == 200
+    assert all(len(p) >= 16 and p.isalnum() for p in passwords)  # never -1nRe… (an option)
+    assert not set("".join(passwords)) & set("0O1lI")  # none read as another off the screen
 
 
 def test_each_role_may_do_its_own_work_and_no_more() -> None:

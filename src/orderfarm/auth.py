@@ -181,9 +181,15 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+#: what a generated password is made of: letters and digits, none read as another (0/O, 1/l/I)
+_PASSWORD_CHARACTERS: Final = "23456789abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
 def generate_password() -> str:
-    """A random password of 16 URL-safe characters, for a new admin."""
-    return secrets.token_urlsafe(12)
+    """A random password of 16 letters and digits (about 93 bits), for a new user: none that
+    a command line would take for an option (``-1nRe…``), or one read as another when copied
+    from the screen onto paper."""
+    return "".join(secrets.choice(_PASSWORD_CHARACTERS) for _ in range(16))
 
 
 @attrs.frozen
