@@ -181,3 +181,14 @@ def test_a_weight_with_three_decimals_shows_all_three_in_excel(tmp_path: Path) -
     assert cell.value == 100.125
     # Excel shows at least two decimals and the third when there is one (not 100.13)
     assert cell.number_format == "0.00#"
+
+
+def test_floors_are_written_in_the_order_of_their_grades() -> None:
+    """一等 二等 三等 as a grade table reads, not 一等 三等 二等 (the characters' order), and read
+    back the same."""
+    from orderfarm.io.rows import format_floors, parse_floors
+
+    floors = {"三等": Decimal("10.00"), "一等": Decimal("12.00"), "二等": Decimal("11.00")}
+    written = format_floors(floors, ("一等", "二等", "三等", "等外"))
+    assert written == "一等:12.00;二等:11.00;三等:10.00"
+    assert parse_floors(written) == floors

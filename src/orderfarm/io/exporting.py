@@ -117,7 +117,7 @@ def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
             "form": form,
             "season": record.season,
             "area_mu": record.area_mu,
-            "floors": format_floors(terms.floors),
+            "floors": format_floors(terms.floors, terms.grades),
             "market_linked": terms.market_linked,
             "premium": terms.premium,
             "ceiling": terms.ceiling,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from functools import cached_property
 from typing import Final, Protocol
@@ -389,9 +389,12 @@ def parse_floors(text: str) -> dict[str, Decimal] | None:
     return floors or None
 
 
-def format_floors(floors: Mapping[str, Decimal]) -> str:
-    """The inverse of ``parse_floors``."""
-    return ";".join(f"{grade}:{price}" for grade, price in floors.items())
+def format_floors(floors: Mapping[str, Decimal], grades: Sequence[str] = ()) -> str:
+    """The inverse of ``parse_floors``: in the order of ``grades`` (best first, as a grade
+    table reads: 一等 二等 三等, not the order of their characters), the others after."""
+    rank = {grade: at for at, grade in enumerate(grades)}
+    ordered = sorted(floors.items(), key=lambda item: rank.get(item[0], len(rank)))
+    return ";".join(f"{grade}:{price}" for grade, price in ordered)
 
 
 def parse_inputs(text: str) -> tuple[InputSupply, ...] | None:
