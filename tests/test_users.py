@@ -176,7 +176,9 @@ def test_the_command_line_adds_users_and_shows_a_generated_password_once(
     assert main(["init", "--db", db], out=io.StringIO()) == 0
     out = io.StringIO()
     assert main(["user", "add", "wang", "--role", "viewer", "--db", db], out=out) == 0
-    password = out.getvalue().split("：")[1].split("（")[0]
+    added, shown = out.getvalue().splitlines()
+    assert added.startswith("已添加用户 wang，角色：查看者")  # the role said, given or not
+    password = shown.split("：")[1].split("（")[0]
     with Store.open(db) as store:
         assert authenticate(store, "wang", password).role is Role.VIEWER
     monkeypatch.setattr("sys.stdin", io.StringIO("chosen-password-1\n"))
@@ -186,3 +188,6 @@ def test_the_command_line_adds_users_and_shows_a_generated_password_once(
     with Store.open(db) as store:
         assert authenticate(store, "wang", "chosen-password-1").name == "wang"
     assert main(["user", "add", "wang", "--db", db], out=io.StringIO()) == 1  # taken
+    out = io.StringIO()
+    assert main(["user", "add", "li", "--db", db], out=out) == 0
+    assert "角色：业务员（--role 可指定" in out.getvalue()  # no --role: a clerk, and said so

@@ -755,6 +755,9 @@ def test_an_admin_adds_a_user_who_can_log_in(
         return dict(zip(table["用户名"], table["启用"], strict=True))
 
     assert listed()["wang"] == "✓"  # listed at once, not on the next rerun
+    # and to change, the form empty for the next user, the role it was given said
+    assert "wang" in at.selectbox(key="u_who").options and at.text_input(key="u_name").value == ""
+    assert "用户 wang（业务员）已添加，初始密码如下" in texts(at.success)
     at.text_input(key="u_name").input("clerk").run()
     at.button(key="u_add").click().run()
     assert "用户名: clerk 已存在" in _errors(at)

@@ -707,7 +707,18 @@ def cmd_user(args: argparse.Namespace, out: TextIO) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else generate_password()
     with _open_store(args) as store:
         if args.action == "add":
-            add_user(store, args.name, args.role, password, actor=args.actor)
+            from orderfarm.web.i18n import named
+
+            user = add_user(store, args.name, args.role, password, actor=args.actor)
+            role = user.role.value  # clerk when --role is not given: said, not assumed
+            _say(
+                out,
+                f"已添加用户 {user.name}，角色：{named('role', role, 'zh')}"
+                "（--role 可指定 admin、clerk 或 viewer）",
+                f"user {user.name} added as {named('role', role, 'en')} "
+                "(--role gives admin, clerk or viewer)",
+                args.lang,
+            )
         else:
             set_password(store, args.name, password, actor=args.actor)
     if args.password_stdin:

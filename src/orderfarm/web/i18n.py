@@ -582,8 +582,8 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "active": {"zh": "启用", "en": "Active"},
     "add_user": {"zh": "添加用户", "en": "Add a user"},
     "user_added": {
-        "zh": "用户 {name} 已添加，初始密码如下",
-        "en": "User {name} added; the first password is",
+        "zh": "用户 {name}（{role}）已添加，初始密码如下",
+        "en": "User {name} ({role}) added; the first password is",
     },
     "password_once": {
         "zh": "密码只显示这一次，请抄给本人，登录后可请管理员重置。",

@@ -18,6 +18,7 @@ def body(ctx: app.Ctx) -> None:
     flash = st.session_state.pop("u_flash", None)
     if flash:
         st.success(flash)
+    added = st.session_state.pop("u_added", None)  # a user just added: shown once, form empty
     table = st.empty()  # drawn last, so that it shows what the actions below changed
     users = s.users()
     st.subheader(ctx.t("add_user"))
@@ -38,10 +39,15 @@ def body(ctx: app.Ctx) -> None:
             user = s.add_user(str(name), str(role), password)
         except (ValidationError, ConflictError) as exc:  # the name is taken
             slots.refuse(exc, ctx.lang)
-        else:
-            st.success(ctx.t("user_added", name=user.name))
-            st.code(password, language=None)
-            st.caption(ctx.t("password_once"))
+        else:  # drawn again: the user in the lists below, the form empty for the next one
+            st.session_state["u_added"] = (user.name, user.role.value, password)
+            st.session_state.pop("u_name", None)
+            st.rerun()
+    if added is not None:
+        who_added, role_added, password = added
+        st.success(ctx.t("user_added", name=who_added, role=ctx.t(f"role_{role_added}")))
+        st.code(password, language=None)
+        st.caption(ctx.t("password_once"))
     if not users:
         _table(ctx, table)
         return
