@@ -329,6 +329,7 @@ def test_rejects_can_go_to_a_stream_in_the_source_format(
     back = openpyxl.load_workbook(io.BytesIO(rejected.getvalue())).active
     values = list(back.iter_rows(values_only=True))
     assert values[0][-1] == "错误" and values[1][5] == "五级" and "五级" in values[1][-1]
+    assert back.title == "问题行"  # the sheet named in the report's language
 
 
 def test_a_dry_run_of_several_files_sees_what_earlier_files_add(

@@ -398,7 +398,7 @@ class _Rejects:
             from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs in the deps
 
             self._book = Workbook(write_only=True)
-            self._sheet = self._book.create_sheet("rejected")
+            self._sheet = self._book.create_sheet("问题行" if self._lang == "zh" else "rejected")
             self._append(self._header)
         else:
             import csv
