@@ -55,7 +55,9 @@ def test_the_price_shows_before_saving_and_a_double_click_records_one_slip(
     assert "49.42 kg" in texts(at.metric)
     assert any("净重 49.42 kg" in text for text in texts(at.info))
     assert _deliveries(demo_db) == before  # the preview wrote nothing
+    assert at.subheader[0].value == "计价预览（尚未保存）"
     at.button(key="w_save").click().run()
+    assert at.subheader[0].value == "计价（已保存）"  # at once, not a rerun later
     at.button(key="w_save").click().run()  # a double click, or a rerun
     ok(at)
     assert _deliveries(demo_db) == before + 1

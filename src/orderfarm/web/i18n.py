@@ -125,6 +125,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Enter the gross weight and the rest: the net weight, price and reason show before saving.",
     },
     "preview": {"zh": "计价预览（尚未保存）", "en": "Price preview (not saved yet)"},
+    "slip_price_saved": {"zh": "计价（已保存）", "en": "Price (saved)"},
     "net_kg": {"zh": "净重", "en": "Net weight"},
     "unit_price": {"zh": "单价（元/公斤）", "en": "Unit price (yuan/kg)"},
     "lot_rejected": {"zh": "拒收：{reason}", "en": "Rejected: {reason}"},

@@ -118,8 +118,10 @@ def _doubts(
     return said
 
 
-def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> None:
-    st.subheader(ctx.t("preview"))
+def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> Any:
+    """The slip's price before it is saved; the heading's place, said again once it is."""
+    heading = st.empty()
+    heading.subheader(ctx.t("preview"))
     cols = st.columns(3)
     cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
     cols[1].metric(ctx.t("amount"), helpers.yuan(quote.amount))
@@ -130,6 +132,7 @@ def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> None:
     for doubt in doubts:  # a second look asked for; confirmed, the slip can be saved
         st.warning(doubt)
     st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
+    return heading
 
 
 def body(ctx: app.Ctx) -> None:
@@ -241,9 +244,10 @@ def _form(ctx: app.Ctx) -> None:
                 problems = list(exc.problems)
     app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
     confirmed = True
+    heading = None
     if quote is not None:
         doubts = _doubts(ctx, contract.terms, quote, contract.harvest(s.catalog))
-        _show_quote(ctx, quote, doubts)
+        heading = _show_quote(ctx, quote, doubts)
         if doubts:  # asked again for another contract, day or figures: the box is keyed by them
             key = app.owned_key("w_checked", (contract.contract_no, day, weighing))
             confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
@@ -295,6 +299,8 @@ def _form(ctx: app.Ctx) -> None:
                 s.receipts_html(ids, lang=ctx.lang).encode() if ids else b"",
             )
     if done is not None:
+        if heading is not None:  # the price above is the slip saved, no longer a preview
+            heading.subheader(ctx.t("slip_price_saved"))
         st.success(ctx.t("slip_saved", receipt=done.receipt_no, amount=helpers.yuan(done.amount)))
         cols = st.columns(2)
         cols[0].download_button(
