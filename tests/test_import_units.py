@@ -92,6 +92,19 @@ def test_slips_weighed_in_jin_are_recorded_in_kg(store: Store, tmp_path: Path) -
     assert (again.committed, again.added, again.existing) == (True, 0, 2)
 
 
+def test_a_problem_is_named_under_the_files_own_header(store: Store, tmp_path: Path) -> None:
+    """A tare of 150 斤 over a gross of 140 斤: named under 皮重(斤), the column the staffer
+    sees, with the cell as typed, not under the template's 皮重（公斤）."""
+    one_contract(store)
+    source = slips_file(tmp_path / "s.csv", "140", "150", ("毛重（斤）", "皮重(斤)"))
+    report = import_file(store, source, "slips", commit=False, today=TODAY)
+    (problem,) = report.problems
+    assert (problem.row, problem.value) == (2, "150")
+    said = problem.message("zh")
+    assert said.startswith("第 2 行「皮重(斤)」（值「150」）"), said
+    assert "公斤" not in said.split("：")[0]
+
+
 def test_a_unit_column_refuses_a_slips_file(store: Store, tmp_path: Path) -> None:
     one_contract(store)
     source = write(

@@ -369,6 +369,13 @@ class RowStream:
         seen = SeenKeys()
         report = self.report
         columns = {c.key: c for c in rt.columns}
+        # a problem is named under the file's own header (毛重（斤）, not the template's
+        # 毛重（公斤）), where the file has the column
+        named = {
+            key: (self.header[at].strip() if at < len(self.header) else "") or columns[key].zh
+            for key, at in positions.items()
+            if key in columns
+        }
         # XLSX leaves out trailing empty cells; in a CSV a short row means a cut-off file
         short_rows_matter = self._reader.format == "csv"
         uncomputed = self._reader.uncomputed
@@ -404,7 +411,7 @@ class RowStream:
             unread = [k for k, i in positions.items() if i in formulas] if formulas else []
             for name in unread:
                 formula = Problem(name, "formula_not_computed")
-                row_problems.append(RowProblem(raw.number, name, "", formula, columns[name].zh))
+                row_problems.append(RowProblem(raw.number, name, "", formula, named[name]))
             if not row_problems or unread:
                 try:
                     in_units, unit_problems = in_library_units(cells, scales)
@@ -422,7 +429,7 @@ class RowStream:
                                 problem.field if column else "",
                                 cells.get(problem.field, ""),
                                 problem,
-                                column.zh if column else "",
+                                named.get(problem.field, column.zh) if column else "",
                             )
                         )
                 if unread:
