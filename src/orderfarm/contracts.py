@@ -250,11 +250,7 @@ class Contract:
         """Its area and its crop form's highest yield per mu (what the whole contract can be
         expected to give at most: ``pricing.harvest_doubt``); ``None`` when ``catalog`` does
         not know the crop form."""
-        try:
-            form = catalog.form(self.crop, self.form)
-        except OrderfarmError:
-            return None
-        return self.area_mu, form.yield_high_kg_per_mu
+        return harvest_of(catalog, self.crop, self.form, self.area_mu)
 
     def signed_after_deliveries(self, day: dt.date) -> bool:
         """Whether signing on ``day`` would come after its deliveries end: more likely
@@ -362,3 +358,15 @@ class Contract:
         contract = cls(**values)  # type: ignore[arg-type]  # checked by the attrs validators
         contract.check_against(catalog)
         return contract
+
+
+def harvest_of(
+    catalog: Catalog, crop: str, form: str, area_mu: Decimal
+) -> tuple[Decimal, Decimal] | None:
+    """A contract's ``area_mu`` and its crop form's highest yield per mu (``Contract.harvest``,
+    and the quick import's contracts, read as columns); ``None`` when ``catalog`` does not
+    know the crop form."""
+    try:
+        return area_mu, catalog.form(crop, form).yield_high_kg_per_mu
+    except OrderfarmError:
+        return None

@@ -26,9 +26,8 @@ from typing import Final, NamedTuple, Self
 
 from orderfarm.auth import Permission
 from orderfarm.bulkpricing import GradeRule, IntTerms
-from orderfarm.contracts import ContractStatus, PriceTerms, terms_in
-from orderfarm.crops import Catalog
-from orderfarm.errors import OrderfarmError, PricingError
+from orderfarm.contracts import ContractStatus, PriceTerms, harvest_of, terms_in
+from orderfarm.errors import PricingError
 from orderfarm.ids import receipt_key
 from orderfarm.money import D
 from orderfarm.pricing import UNUSUAL_LOT_KG
@@ -148,15 +147,6 @@ _INSERT: Final = (
 
 
 _UNUSUAL_G: Final = int(UNUSUAL_LOT_KG * 1000)
-_UNKNOWN: Final = (Decimal(0), Decimal(0))
-
-
-def _harvest(catalog: Catalog, crop: str, form: str, area: str) -> tuple[Decimal, Decimal] | None:
-    """A contract's area and its crop form's highest yield per mu (``Contract.harvest``)."""
-    try:
-        return D(area), catalog.form(crop, form).yield_high_kg_per_mu
-    except OrderfarmError:
-        return None
 
 
 class PlainSlipWriter:
@@ -485,11 +475,10 @@ class PlainSlipWriter:
             written = structure(json.loads(key[0]), PriceTerms)
             priced = terms_in(self.store.catalog, key[1], key[2], written)
             terms = self._terms[key] = IntTerms(priced)
-        harvest = self._harvest.get((row[4], row[5], row[11]), _UNKNOWN)
-        if harvest is _UNKNOWN:
-            harvest = self._harvest[(row[4], row[5], row[11])] = _harvest(
-                self.store.catalog, row[4], row[5], row[11]
-            )
+        place = (row[4], row[5], row[11])  # crop, form, area: a contract's harvest
+        if place not in self._harvest:
+            self._harvest[place] = harvest_of(self.store.catalog, row[4], row[5], D(row[11]))
+        harvest = self._harvest[place]
         return _Contract(
             int(row[0]),
             int(row[2]),
