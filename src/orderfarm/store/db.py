@@ -639,8 +639,18 @@ class Database:
                 scratch.unlink()
         return target
 
-    def check_version(self) -> None:
-        """Refuse a file not at this code's schema: opened read-only, it cannot be migrated."""
+    def check_readable(self) -> None:
+        """Refuse to read a file as it is (``read_only``) while its write-ahead log holds
+        transactions — they would not be seen (a store closed as it should be leaves no log
+        behind) — or when it is not at this code's schema: opened so, it cannot be migrated."""
+        log = self.path.with_name(self.path.name + "-wal")
+        if log.exists() and log.stat().st_size > 0:
+            raise StoreError(
+                f"{self.path} has transactions in its write-ahead log {log.name}: it was not "
+                "closed cleanly, so read as it is it would not show them; open a writable copy "
+                f"of both files (数据库的预写日志 {log.name} 中还有未合并的记录，只读打开会看不到"
+                "它们：请把两个文件一起复制到可写的位置再打开)"
+            )
         found = self.version()
         if found != SCHEMA_VERSION:
             raise SchemaVersionError(

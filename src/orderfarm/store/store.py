@@ -21,7 +21,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
-from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 
@@ -65,7 +64,6 @@ from orderfarm.store.errors import (
     ConflictError,
     NotFoundError,
     RefusedError,
-    StoreError,
     VoidError,
 )
 from orderfarm.store.records import (
@@ -1032,10 +1030,9 @@ class Store:
         db = Database(path, busy_timeout=busy_timeout, patience=patience, read_only=read_only)
         try:
             if read_only:
-                _check_closed_cleanly(Path(path))
-                db.check_version()
-                return cls(db, clock=clock, catalog=catalog)
-            db.migrate()
+                db.check_readable()
+            else:
+                db.migrate()
         except BaseException:
             db.close()
             raise
@@ -3256,19 +3253,6 @@ _RECORDING_ACTIONS: Final = frozenset().union(*registers.WRITERS.values()) | {
     "void_supply",
     "void_payment",
 }
-
-
-def _check_closed_cleanly(path: Path) -> None:
-    """Refuse to read a file as it is while its write-ahead log holds transactions: they
-    would not be seen (a store closed as it should be leaves no log behind)."""
-    log = path.with_name(path.name + "-wal")
-    if log.exists() and log.stat().st_size > 0:
-        raise StoreError(
-            f"{path} has transactions in its write-ahead log {log.name}: it was not closed "
-            "cleanly, so read as it is it would not show them; open a writable copy of both "
-            f"files (数据库的预写日志 {log.name} 中还有未合并的记录，只读打开会看不到它们："
-            "请把两个文件一起复制到可写的位置再打开)"
-        )
 
 
 def _found(check: str, code: str, seq: int | None = None, **params: object) -> VerifyProblem:
