@@ -200,9 +200,13 @@ def _judged(contract: Contract, window: tuple[dt.date, dt.date], as_of: dt.date 
     """Whether a contract's deliveries can be judged for side-selling: not terminated early
     (its harvest lost, or ended by agreement), and its window over before ``as_of`` (when
     given)."""
-    if contract.status is ContractStatus.TERMINATED:
-        return False
-    return as_of is None or window[1] < as_of  # slips may still come on its last day
+    return contract.status is not ContractStatus.TERMINATED and _over(window, as_of)
+
+
+def _over(window: tuple[dt.date, dt.date], as_of: dt.date | None) -> bool:
+    """Whether a delivery window is over by ``as_of`` (always, without one): slips may still
+    come on its last day. ``season_summary`` leaves terminated contracts out in its SQL."""
+    return as_of is None or window[1] < as_of
 
 
 def _evidence(
@@ -837,7 +841,7 @@ def _flags(
             g.short == 0
             or est.floor is None
             or est.expected_kg <= ZERO
-            or _window(contract, catalog)[1] >= as_of
+            or not _over(_window(contract, catalog), as_of)
         ):
             wanted.append(None)
         else:
