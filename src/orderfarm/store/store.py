@@ -2779,7 +2779,6 @@ class Store:
         placed = self._place(conn, c, slip.receipt_no)
         if placed is None:
             return None
-        slip = attrs.evolve(slip, receipt_no=placed.receipt_no)
         why = (
             f"按原顺序重新记录：小票 {placed.receipt_no} 更正后在其原位置重新录入，其后的小票依次重新"
             f"记录（金额可能不变）/ recorded again in order: receipt {placed.receipt_no} was "
