@@ -163,6 +163,15 @@ def prefill(
     return widgets
 
 
+def records_table(ctx: Ctx, rows: Sequence[Mapping[str, object]]) -> None:
+    """A contract's or household's records (slips, inputs, payments), or a word that there
+    are none yet."""
+    if rows:
+        st.dataframe(rows, hide_index=True, width="stretch")
+    else:
+        st.caption(ctx.t("none_yet"))
+
+
 def offer_reprints(ctx: Ctx, said: str, receipts: Sequence[str], page: bytes, key: str) -> None:
     """What priced slips again (``said``), and their receipts on one page to print."""
     st.warning(said)

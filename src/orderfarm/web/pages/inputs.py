@@ -133,10 +133,7 @@ def body(ctx: app.Ctx) -> None:
         }
         for r in records
     ]
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
-    else:
-        st.caption(ctx.t("none_yet"))
+    app.records_table(ctx, rows)
 
 
 app.run(body)

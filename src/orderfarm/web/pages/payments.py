@@ -111,10 +111,7 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
         for p in payments
     ]
     st.subheader(ctx.t("payments_of_household"))
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
-    else:
-        st.caption(ctx.t("none_yet"))
+    app.records_table(ctx, rows)
 
 
 def _target(ctx: app.Ctx, kind: str, record_id: int) -> VoidTarget | None:

@@ -163,10 +163,7 @@ def _slips_table(ctx: app.Ctx, contract_no: str) -> None:
         }
         for d in slips
     ]
-    if rows:
-        st.dataframe(rows, hide_index=True, width="stretch")
-    else:
-        st.caption(ctx.t("none_yet"))
+    app.records_table(ctx, rows)
 
 
 def _form(ctx: app.Ctx) -> None:
