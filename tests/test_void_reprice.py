@@ -18,6 +18,7 @@ from orderfarm import (
     ConflictError,
     D,
     PriceTerms,
+    Quote,
     RefusedError,
     Slip,
     Store,
@@ -138,6 +139,18 @@ def test_a_reprice_that_leaves_a_paid_balance_negative_is_refused(store: Store) 
     assert store.verify().ok
 
 
+def _in_order(terms: PriceTerms, lots: list[Weighing], market: Decimal) -> list[Quote]:
+    """Each lot's price when the lots are delivered in this order (DESIGN §4 step 6): the
+    accepted kg of those before it are delivered before it."""
+    quotes, before = [], Decimal(0)
+    for lot in lots:
+        quote = price_delivery(terms, lot, market_price=market, delivered_before_kg=before)
+        quotes.append(quote)
+        if quote.accepted:
+            before += quote.net_kg
+    return quotes
+
+
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -160,14 +173,10 @@ def test_after_any_void_each_live_slip_is_priced_on_the_live_slips_before_it(
         assert sorted(d.receipt_no for d in live) == sorted(
             f"R-{n}" for n in range(len(lots)) if n != gone
         )
-        before = Decimal(0)
-        for d in sorted(live, key=lambda d: d.id):
-            expected = price_delivery(
-                terms, d.weighing, market_price=market, delivered_before_kg=before
-            )
+        in_order = sorted(live, key=lambda d: d.id)
+        quotes = _in_order(terms, [d.weighing for d in in_order], market)
+        for d, expected in zip(in_order, quotes, strict=True):
             assert (d.amount, d.quote.portions) == (expected.amount, expected.portions)
-            if expected.accepted:
-                before += expected.net_kg
         assert store.verify().ok
 
 
@@ -332,21 +341,17 @@ def test_a_corrected_slip_is_priced_as_if_it_had_been_weighed_right_the_first_ti
                 if d.receipt_no == f"R-{wrong}" and not d.voided
             ]
             store.void_delivery(record.id, "更正")
-            before = Decimal(0)
-            for lot in right[:wrong]:
-                quote = price_delivery(terms, lot, market_price=market, delivered_before_kg=before)
-                before += quote.net_kg if quote.accepted else 0
+            before = sum(
+                (q.net_kg for q in _in_order(terms, right[:wrong], market) if q.accepted),
+                Decimal(0),
+            )
             assert store.delivered_before("Q1", f"R-{wrong}") == before
             store.record_delivery("Q1", fixed, SEP1, f"R-{wrong}", anew=True)
             right[wrong] = fixed
         live = {d.receipt_no: d for d in store.deliveries(contract_no="Q1") if not d.voided}
         assert len(live) == len(lots)
-        before = Decimal(0)
-        for n, lot in enumerate(right):
-            expected = price_delivery(terms, lot, market_price=market, delivered_before_kg=before)
+        for n, expected in enumerate(_in_order(terms, right, market)):
             assert live[f"R-{n}"].amount == expected.amount
-            if expected.accepted:
-                before += expected.net_kg
         assert store.verify().ok
 
 
