@@ -60,6 +60,7 @@ def test_the_chain_links_every_entry_to_the_one_before(store: Store) -> None:
         )
         prev = e.hash
     assert store.audit_head() == (entries[-1].seq, entries[-1].hash)
+    assert store.verify().head == store.audit_head()  # the head of the chain verified
 
 
 def test_an_edited_audit_row_is_found_at_that_entry(store: Store) -> None:

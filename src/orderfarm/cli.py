@@ -500,7 +500,6 @@ def _pad(text: str, width: int) -> str:
 def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     with _open_store(args) as store:
         report = store.verify()
-        head = store.audit_head()
     if report.ok:
         _say(
             out,
@@ -508,7 +507,7 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
             f"verify ok: {report.entries} audit entries and {report.rows} money rows check out",
             args.lang,
         )
-        _say_head(out, head, args.lang)
+        _say_head(out, report.head, args.lang)  # the head of the chain verified, not a later one
         return EXIT_OK
     seq = report.first_bad_seq  # None when no problem is of an audit entry (the totals')
     _say(

@@ -189,6 +189,8 @@ class VerifyReport:
     problems: tuple[VerifyProblem, ...]
     entries: int
     rows: int
+    #: the chain's last entry as verified, its number and hash: what to publish to anchor it
+    head: tuple[int, str] = (0, "")
 
     @property
     def ok(self) -> bool:

@@ -3457,4 +3457,4 @@ def _verify(conn: sqlite3.Connection, catalog: Catalog) -> VerifyReport:
             _found("totals", "verify_totals", None, table=Named(table), key=key, shown=shown)
         )
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
-    return VerifyReport(tuple(problems), entries, rows)
+    return VerifyReport(tuple(problems), entries, rows, (entries, prev))
