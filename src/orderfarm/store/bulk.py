@@ -319,25 +319,24 @@ class PlainSlipWriter:
                 impurity_text,
                 point,
             ) = slip
-            lot = contracts[contract_no]  # (named to look at again if recorded before, too)
-            if lot.harvest_g is not None and lot.harvest_g < gross_g - tare_g <= _UNUSUAL_G:
-                assert lot.harvest is not None  # more than the contract's whole harvest
-                big_lots.append((row_no, gross_g - tare_g, lot.harvest, gross_text))
-            if moisture_n == 0 and lot.terms.standard is not None:  # a dried lot's left blank
-                no_moisture.append((row_no, lot.terms.terms))
+            c = contracts[contract_no]  # (a slip recorded before is named to look at, too)
+            if c.harvest_g is not None and c.harvest_g < gross_g - tare_g <= _UNUSUAL_G:
+                assert c.harvest is not None  # more than the contract's whole harvest
+                big_lots.append((row_no, gross_g - tare_g, c.harvest, gross_text))
+            if moisture_n == 0 and c.terms.standard is not None:  # a dried lot's left blank
+                no_moisture.append((row_no, c.terms.terms))
             if receipt_no.isdigit() and receipt_no.isascii():  # 0001 and 1: one receipt
-                mark = hash((contracts[contract_no].receipts_key, receipt_key(receipt_no)))
+                mark = hash((c.receipts_key, receipt_key(receipt_no)))
                 if mark in digits:
                     raise NotPlain(row_no, "receipt twice in the file, with other zeros")
                 digits.add(mark)
             if seen is not None:
-                mark = hash((contracts[contract_no].receipts_key, receipt_no))
+                mark = hash((c.receipts_key, receipt_no))
                 if mark in seen:
                     raise NotPlain(row_no, "receipt twice in the file (or a hash alike)")
                 seen.add(mark)
             if row_no in skip:
                 continue
-            c = contracts[contract_no]
             if not 0 < len(receipt_no) <= 40 or len(point) > 60:
                 raise NotPlain(row_no, "receipt number or purchase point too long or blank")
             if not c.signed:
