@@ -132,6 +132,26 @@ def test_a_user_made_admin_behind_the_store_is_found_and_one_changed_through_it_
     assert found.text("zh").startswith("用户 wang 的角色与审计记录")
 
 
+def test_a_password_hash_replaced_behind_the_store_is_found(store: Store) -> None:
+    """Whoever can write the file could put in a hash of a password they know and log in as
+    an admin: verify names the user's password against the entry that set it last; a
+    password set through the store is no change."""
+    from orderfarm.auth import hash_password
+    from orderfarm.store.users import add_user, authenticate, set_password
+
+    add_user(store, "boss", "admin", "correct horse 1", actor="script")
+    add_user(store, "wang", "clerk", "correct horse 2", actor="script")
+    set_password(store, "boss", "correct horse 3", actor="boss")
+    assert store.verify().ok
+    known = hash_password("intruder-1234")
+    tamper(store, f"UPDATE users SET password_hash = '{known}' WHERE name = 'boss'")
+    assert authenticate(store, "boss", "intruder-1234").name == "boss"  # the danger is real
+    (found,) = [p for p in store.verify().problems if p.check == "registers"]
+    assert found.params["seq"] == _entry(store, "set_password")
+    assert found.text("zh").startswith("用户 boss 的密码与审计记录")
+    assert found.text("en").startswith("user boss")
+
+
 def test_an_event_cannot_pass_for_a_record(store: Store) -> None:
     """A clerk may audit an event (a reveal, an export), never one that reads as a record:
     else a forged household record, then the account changed by hand, would verify."""

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from orderfarm.auth import password_seal
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError
@@ -41,6 +42,8 @@ WRITERS: Final[Mapping[str, frozenset[str]]] = {
     "market_price": frozenset({"set_market_price"}),
     "user": frozenset({"add_user", "change_user", "set_password"}),
 }
+#: what the entries of a user say of it, and the field each is named as when it differs
+_USER_FIELDS: Final = {"role": "role", "active": "active", "password_seal": "password"}
 #: what names a record of each audited register (the table's unique key)
 _KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "enterprise": ("uscc",),
@@ -91,9 +94,10 @@ class Audited:
 
     def __init__(self) -> None:
         self.last: dict[tuple[str, str], tuple[int, bytes]] = {}
-        #: each user's role and whether active, as the entries that set them said, and the
-        #: last of those entries (a password's entry names only the user)
-        self.users: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: each user's role, whether active and its password's seal, each with the last entry
+        #: that said it (an entry written before seals were recorded names no seal, and the
+        #: hash is then not compared)
+        self.users: dict[str, dict[str, tuple[int, Any]]] = {}
 
     def note(self, action: str, entity: str, seq: int, payload: object) -> None:
         """Keep the record of entry ``seq`` if it writes a register."""
@@ -103,10 +107,9 @@ class Audited:
         if not isinstance(record, dict):
             return
         if entity == "user" and isinstance(record.get("name"), str):
-            said = {k: record[k] for k in ("role", "active") if k in record}
+            said = {k: (seq, record[k]) for k in _USER_FIELDS if k in record}
             if said:
-                before = self.users.get(record["name"], (seq, {}))[1]
-                self.users[record["name"]] = (seq, {**before, **said})
+                self.users.setdefault(record["name"], {}).update(said)
             return
         if entity not in _KEYS:
             return
@@ -183,19 +186,23 @@ def _rows(
 def _user_problems(
     conn: sqlite3.Connection, audited: Audited, catalog: Catalog
 ) -> Iterator[VerifyProblem]:
-    """Each user whose role or standing differs from what its entries said, or that none
-    recorded (who may write money is a register too)."""
+    """Each user whose role, standing or password hash differs from what its entries said, or
+    that none recorded (who may write money is a register too)."""
     users = dict(audited.users)
-    for name, role, active in conn.execute("SELECT name, role, active FROM users ORDER BY id"):
-        seq, said = users.pop(name, (None, None))
-        if seq is None or said is None:
+    rows = conn.execute("SELECT name, role, active, password_hash FROM users ORDER BY id")
+    for name, role, active, stored in rows:
+        said = users.pop(name, None)
+        if said is None:
             yield _problem("verify_register_unrecorded", None, "user", name, catalog)
             continue
-        now = {"role": role, "active": bool(active)}
-        changed = [k for k in ("role", "active") if k in said and said[k] != now[k]]
+        now = {"role": role, "active": bool(active), "password_seal": password_seal(stored)}
+        changed = [k for k in _USER_FIELDS if k in said and said[k][1] != now[k]]
         if changed:
-            yield _problem("verify_register_changed", seq, "user", name, catalog, Fields(changed))
-    for name, (seq, _) in users.items():
+            seq = max(said[k][0] for k in changed)
+            shown = Fields([_USER_FIELDS[k] for k in changed])
+            yield _problem("verify_register_changed", seq, "user", name, catalog, shown)
+    for name, said in users.items():
+        seq = max(seq for seq, _ in said.values())
         yield _problem("verify_register_gone", seq, "user", name, catalog)
 
 

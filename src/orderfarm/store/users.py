@@ -2,7 +2,8 @@
 
 A password is never stored, logged or audited: the ``users`` table holds its scrypt hash
 (``orderfarm.auth.hash_password``) and the audit entries of user writes name the user, the
-role and the active flag only. Failed logins are kept in ``login_failures`` and limited by
+role, the active flag and the hash's seal (``password_seal``: a digest of the salted hash,
+which tells nothing of the password), so ``verify`` sees a hash replaced by hand. Failed logins are kept in ``login_failures`` and limited by
 ``auth.LoginThrottle`` (five within 15 minutes lock the name for 15 minutes); a successful
 login clears them.
 
@@ -29,6 +30,7 @@ from orderfarm.auth import (
     User,
     generate_password,
     hash_password,
+    password_seal,
     verify_password,
 )
 from orderfarm.errors import ValidationError
@@ -121,7 +123,12 @@ def add_user(store: Store, name: str, role: Role | str, password: str, *, actor:
             "INSERT INTO users (name, role, password_hash, active, created) VALUES (?, ?, ?, 1, ?)",
             (name, user_role.value, stored, created),
         )
-        record = {"name": name, "role": user_role.value, "active": True}
+        record = {
+            "name": name,
+            "role": user_role.value,
+            "active": True,
+            "password_seal": password_seal(stored),
+        }
         store._audit(conn, actor, "add_user", "user", name, {"record": record})
         return User(name, user_role)
 
@@ -145,7 +152,8 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
             store._authorize(conn, actor, Permission.MANAGE_USERS)
         conn.execute("UPDATE users SET password_hash = ? WHERE name = ?", (stored, user))
         conn.execute("DELETE FROM login_failures WHERE name = ? COLLATE NOCASE", (user,))
-        store._audit(conn, actor, "set_password", "user", user, {"record": {"name": user}})
+        record = {"name": user, "password_seal": password_seal(stored)}
+        store._audit(conn, actor, "set_password", "user", user, {"record": record})
 
     store._write(work)
 
