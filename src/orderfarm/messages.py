@@ -470,10 +470,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
     },
     "percent_below_one": {
         "en": "{value} under a % header: write 16 or 16% for sixteen percent, 0.16% for less "
-        "than one (a cell Excel formats as a percentage keeps 0.16: format the column as "
-        "numbers)",
+        "than one (a cell Excel formats as a percentage is read as it shows: 0.16 shows 16%)",
         "zh": "列名写了 %，「{value}」是百分之几不明确：16% 请写 16 或 16%，不到 1% 请写 0.16%"
-        "（Excel 的百分比格式单元格存的是 0.16，请把该列设为常规或数值）",
+        "（Excel 中设为百分比格式的单元格按显示读取：0.16 显示为 16%）",
     },
     "unit_title": {
         "en": "the title «{title}» gives a unit: write it in each column's header, as in "

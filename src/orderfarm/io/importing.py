@@ -532,8 +532,9 @@ def in_library_units(
     """``cells`` with the numbers of the columns in ``scales`` put in the library's unit
     (斤 → kg, 元/斤 → 元/kg, ``14`` under ``水分（%）`` → ``14%``), and the problems of the
     cells that cannot be: a number between 0 and 1 under a % header, which is 16% written as
-    Excel keeps a percentage (0.16) or 0.16% — the file must say which. A cell that is not a
-    number (``无``) is left as typed, for its converter to read or name."""
+    a fraction (0.16) or 0.16% — the file must say which (a cell formatted as a percentage
+    comes as Excel shows it, ``16%``, and is read so). A cell that is not a number (``无``)
+    is left as typed, for its converter to read or name."""
     if not scales:
         return cells, []
     out = dict(cells)

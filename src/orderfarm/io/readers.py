@@ -2,7 +2,9 @@
 or UTF-16 (detected), and XLSX through openpyxl in read-only (streaming) mode.
 
 Every cell comes out as text: XLSX numbers as the decimal Excel shows (15 significant digits,
-never a float), dates as ``YYYY-MM-DD``. A file that cannot be read raises ``FileError`` with a
+never a float), dates as ``YYYY-MM-DD``. A number formatted as a percentage (``0%``, ``0.0%``)
+reads as Excel shows it, with its % sign, but with every digit it has: 0.125 under ``0%`` is
+``12.5%``, not the ``13%`` on screen. A file that cannot be read raises ``FileError`` with a
 message saying why (empty, garbled, truncated, not a workbook). An XLSX formula is read as the
 value Excel computed and saved with it; one saved without it (a file written by a program and
 never opened in Excel) reads empty, and ``TableReader.uncomputed`` names its cell.
@@ -27,7 +29,7 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import IO, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 from orderfarm.io.columns import RECORD_TYPES, Kind, fold
 from orderfarm.io.errors import FileError, file_error
@@ -47,6 +49,9 @@ _FORMULA_TAG: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SCIENTIFIC: Final = re.compile(r"[+-]?\d(?:\.\d+)?[Ee]\+\d{1,3}")
 #: Excel keeps 15 significant digits of a number: a longer identifier typed as one loses the rest
 _EXACT_BELOW: Final = 10**15
+#: the parts of a number format that print as written: quoted text, an escaped character, a
+#: character padded (``_``) or repeated (``*``), a bracketed colour, condition or locale
+_FORMAT_LITERAL: Final = re.compile(r'"[^"]*"|\\.|[_*].|\[[^\]]*\]')
 
 csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
@@ -137,6 +142,28 @@ def _decimal_text(value: float) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def percent_text(value: int | float) -> str:
+    """A number formatted as a percentage, as Excel shows it but with every digit it has:
+    ``0.13`` → ``13%``, ``0.125`` → ``12.5%`` (``0%`` shows ``13%``). The point is moved on the
+    number as Excel shows it (``cell_text``), exactly, never by float arithmetic."""
+    text = cell_text(value)
+    number = Decimal(text)
+    if not number.is_finite():  # an XML "inf": as read, for the column's check to name
+        return text
+    shown = format(number.scaleb(2), "f")
+    if "." in shown:
+        shown = shown.rstrip("0").rstrip(".")
+    return f"{shown}%"
+
+
+def percent_format(code: str) -> bool:
+    """Whether an Excel number format shows a number as a percentage (× 100, with a % sign):
+    a ``%`` in its first section (``0%``, ``0.0#%``, ``0.00%;[Red]-0.00%``), not one quoted
+    or escaped (``0"%"``, ``0\\%``, which only print the sign)."""
+    section = _FORMAT_LITERAL.sub("", code).split(";", 1)[0]
+    return "%" in section
 
 
 def cell_text(value: object) -> str:
@@ -351,22 +378,66 @@ class TableReader:
         # a damaged sheet (bad XML, a truncated zip member) is left for its rows to report
         with contextlib.suppress(Exception):
             self.uncomputed = _uncomputed_formulas(worksheet)
-        return self._xlsx_iter(worksheet)
+        percent = _percent_styles(workbook)
+        return self._xlsx_styled(worksheet, percent) if percent else self._xlsx_iter(worksheet)
 
     def _xlsx_iter(self, worksheet: object) -> Iterator[RawRow]:
         rows = worksheet.iter_rows(values_only=True)  # type: ignore[attr-defined]  # ReadOnlyWorksheet
-        number = 0
-        while True:
-            try:
-                values = next(rows)
-            except StopIteration:
-                return
-            except Exception as exc:  # damaged sheet XML, a truncated zip member
-                raise file_error("not_xlsx", reason=_short(exc)) from None
-            number += 1
+        for number, values in enumerate(_sheet_rows(rows), 1):
             if self.identifiers:  # known once the header is read
                 self._check_identifiers(number, values)
             yield RawRow(number, tuple(cell_text(v) for v in values))
+
+    def _xlsx_styled(self, worksheet: object, percent: frozenset[int]) -> Iterator[RawRow]:
+        """The rows of a workbook with a percentage format: each cell read with its style, a
+        number in one of the styles ``percent`` as Excel shows it (``percent_text``)."""
+        rows = worksheet.iter_rows()  # type: ignore[attr-defined]  # ReadOnlyWorksheet
+        for number, cells in enumerate(_sheet_rows(rows), 1):
+            values = tuple(cell.value for cell in cells)
+            if self.identifiers:
+                self._check_identifiers(number, values)
+            yield RawRow(
+                number,
+                tuple(
+                    percent_text(value)
+                    if isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    # a ReadOnlyCell's style (after the value: a blank cell has none)
+                    and cell._style_id in percent
+                    else cell_text(value)
+                    for cell, value in zip(cells, values, strict=True)
+                ),
+            )
+
+
+def _sheet_rows(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """``rows`` of a sheet, a damaged sheet (bad XML, a truncated zip member) refused as not
+    a workbook at the row where it fails."""
+    while True:
+        try:
+            yield next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:
+            raise file_error("not_xlsx", reason=_short(exc)) from None
+
+
+def _percent_styles(workbook: object) -> frozenset[int]:
+    """The cell styles of a read-only ``workbook`` whose number format is a percentage
+    (``percent_format``), by index: the style a cell names."""
+    from openpyxl.styles.numbers import (  # type: ignore[import-untyped]  # no stubs
+        BUILTIN_FORMATS,
+        BUILTIN_FORMATS_MAX_SIZE,
+    )
+
+    # a workbook's own formats are numbered after the built-in ones, as openpyxl reads them
+    own = workbook._number_formats  # type: ignore[attr-defined]  # openpyxl's, no stubs
+    formats = {**BUILTIN_FORMATS, **dict(enumerate(own, BUILTIN_FORMATS_MAX_SIZE))}
+    return frozenset(
+        index
+        for index, style in enumerate(workbook._cell_styles)  # type: ignore[attr-defined]
+        if percent_format(formats.get(style.numFmtId, "General"))
+    )
 
 
 def _uncomputed_formulas(worksheet: object) -> dict[int, frozenset[int]]:
@@ -443,6 +514,8 @@ __all__ = [
     "identifier_columns",
     "lost_digits",
     "open_table",
+    "percent_format",
+    "percent_text",
     "sniff_format",
     "source_name",
 ]
