@@ -14,10 +14,12 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from orderfarm import D, Store
-from orderfarm.io import RECORD_TYPES, open_table
+from orderfarm.io import RECORD_TYPES, SLIPS, open_table
 from orderfarm.io.importing import RowStream
 from orderfarm.io.loading import Pending, import_file
+from orderfarm.io.plain import _rate
 from orderfarm.io.records import SlipRecord
+from orderfarm.io.rows import Context, convert
 from tests.test_plain_import import (
     SEASON,
     _general_check,
@@ -185,3 +187,24 @@ def test_any_percentage_kept_as_a_percentage_cell_reads_back_exactly(
         (result,) = stream
     assert isinstance(result.record, SlipRecord), stream.report.messages("en")
     assert result.record.weighing.moisture == percent / 100
+
+
+@given(
+    percent=st.decimals(min_value=0, max_value=Decimal("99.9999"), places=4),
+    shown=st.booleans(),
+)
+@example(percent=Decimal("10"), shown=True)
+@example(percent=Decimal("5.0000"), shown=False)
+def test_the_quick_path_reads_a_percentage_as_the_general_converter(
+    percent: Decimal, shown: bool
+) -> None:
+    """Its fraction, and the text it stores for it, whether the cell reads as a percentage
+    cell does (``12.5%``) or as typed (``12.5000%``)."""
+    text = f"{percent.normalize():f}%" if shown else f"{percent}%"
+    cells = {"receipt_no": "R-1", "contract_no": "C-1", "day": "2018-09-01", "gross_kg": "100"}
+    cells |= {"tare_kg": "2", "grade": "一级", "moisture": text}
+    record = convert(SLIPS, cells, Context(TODAY))
+    assert isinstance(record, SlipRecord)
+    moisture = record.weighing.moisture
+    assert _rate(text) == (str(moisture), *moisture.as_integer_ratio())
+    assert moisture == percent / 100

@@ -1,9 +1,9 @@
 """The quick path of a weighing-slip import: one pass over the file, in one transaction.
 
 A county's slip file is a million rows of plain cells (``R00000001``, ``2018-11-01``,
-``359.33``, ``0.01``). Such cells are read here without the general converter, weights straight
-to grams and rates to exact fractions, and written by ``PlainSlipWriter``. A cell in another
-form (``1,234.5``, ``5%``, full-width digits) is read by the general converter for that row.
+``359.33``, ``0.01`` or ``1%``). Such cells are read here without the general converter, weights
+straight to grams and rates to exact fractions, and written by ``PlainSlipWriter``. A cell in
+another form (``1,234.5``, full-width digits) is read by the general converter for that row.
 The first row with a problem of any kind stops this path: its transaction is rolled back and
 ``import_file`` runs the general checks over the whole file, which report every problem in
 the user's words. So a file is either written whole here, or handled exactly as before. A
@@ -37,6 +37,9 @@ from orderfarm.store.bulk import NotPlain, PlainSlip, PlainSlipWriter
 _WEIGHT: Final = re.compile(r"(0|[1-9]\d{0,5})(?:\.(\d{1,3}))?")
 #: a rate as a fraction below 1 with up to six decimals
 _RATE: Final = re.compile(r"0(?:\.(\d{1,6}))?")
+#: a rate as a percentage below 100 with up to four decimals, as an XLSX cell formatted as a
+#: percentage reads (``13%``, ``0.5%``; an export's rates are such cells)
+_PERCENT: Final = re.compile(r"\d{1,2}(?:\.\d{1,4})?%")
 _SCALE: Final = {1: 100, 2: 10, 3: 1}
 #: the lots in grams (gross − tare) that ``weight_doubt`` has nothing to say about
 _LOT_G: Final = (5, int(UNUSUAL_LOT_KG * 1000))
@@ -225,13 +228,17 @@ def _look_again(stream: RowStream, row: int, mass_g: int, text: str) -> None:
 
 
 def _rate(text: str) -> tuple[str, int, int]:
-    """A rate cell (blank for none) as text, numerator and denominator; ``_NOT_RATE`` if not
-    plain."""
+    """A rate cell (blank for none) as the fraction's text, numerator and denominator;
+    ``_NOT_RATE`` if not plain."""
     text = text.strip()
     if not text:
         return "0", 0, 1
     found = _RATE.fullmatch(text)
     if found is None:
+        if _PERCENT.fullmatch(text):
+            rate = Decimal(text[:-1]) / 100  # as the general converter reads it
+            numerator, denominator = rate.as_integer_ratio()
+            return str(rate), numerator, denominator
         return _NOT_RATE
     digits = found[1]
     return (text, int(digits), 10 ** len(digits)) if digits else (text, 0, 1)
