@@ -177,6 +177,11 @@ class SignResult:
         return self.error is None
 
 
+#: The most households one inspection sample takes (the page's 抽查户数 and the command line's
+#: ``--size`` alike).
+INSPECTION_MAX_SIZE: Final = 500
+
+
 @attrs.frozen
 class InspectionItem:
     """督察抽查 — one sampled household with its slips of the season, to compare with paper."""
@@ -1019,6 +1024,7 @@ class Session:
 
 __all__ = [
     "IMPORT_PERMISSIONS",
+    "INSPECTION_MAX_SIZE",
     "HouseholdView",
     "InspectionItem",
     "Session",

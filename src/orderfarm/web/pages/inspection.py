@@ -8,6 +8,7 @@ from decimal import Decimal
 import streamlit as st
 
 from orderfarm.money import format_rate
+from orderfarm.session import INSPECTION_MAX_SIZE
 from orderfarm.web import app, helpers
 
 
@@ -20,7 +21,12 @@ def _sample(ctx: app.Ctx) -> None:
     cols = st.columns(2)
     size = int(
         cols[0].number_input(
-            ctx.t("sample_size"), min_value=1, max_value=500, value=10, step=1, key="i_size"
+            ctx.t("sample_size"),
+            min_value=1,
+            max_value=INSPECTION_MAX_SIZE,
+            value=10,
+            step=1,
+            key="i_size",
         )
     )
     seed = int(
