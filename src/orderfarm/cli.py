@@ -1,5 +1,6 @@
 """The ``orderfarm`` command: create, fill, import into, export from, settle and check a
-season's database, print contracts, receipts and statements, and start the page.
+season's database, draw its inspection sample, print contracts, receipts and statements, and
+start the page.
 
 Exit codes: 0 done; 1 a domain failure (invalid rows, verify found a problem, a record
 missing); 2 a usage error (bad arguments, a file that cannot be opened).
@@ -18,7 +19,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -27,7 +29,9 @@ from orderfarm.messages import Lang
 from orderfarm.web.settings import page_options
 
 if TYPE_CHECKING:
+    from orderfarm.session import InspectionItem
     from orderfarm.store import Store, VerifyReport
+    from orderfarm.store.records import Void
 
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
@@ -522,6 +526,126 @@ def cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_FAILED
 
 
+def cmd_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    from orderfarm.auth import Role, User
+    from orderfarm.io.writers import write_table
+    from orderfarm.session import INSPECTION_MAX_SIZE, Session
+
+    if not 1 <= args.size <= INSPECTION_MAX_SIZE:
+        raise UsageError(
+            f"--size 抽查户数为 1 到 {INSPECTION_MAX_SIZE}，不是 {args.size}",
+            f"--size takes 1 to {INSPECTION_MAX_SIZE} households, not {args.size}",
+        )
+    seed = args.season if args.seed is None else args.seed  # as the page draws it
+    if seed < 0:  # the page takes none below 0: a sample it could not draw again
+        raise UsageError(
+            f"--seed 随机种子为 0 或更大，不是 {seed}", f"--seed is 0 or more, not {seed}"
+        )
+    if args.output and Path(args.output).suffix.lower() not in (".csv", ".xlsx"):
+        raise UsageError(
+            f"核对表写成 .csv 或 .xlsx 文件，不是 {args.output}",
+            f"the checklist is written to a .csv or .xlsx file, not {args.output}",
+        )
+    with _open_store(args) as store:
+        # an inspector is a viewer: resident IDs and accounts masked, nothing written
+        session = Session(store, User(args.actor, Role.VIEWER))
+        seasons = session.seasons()
+        if args.season not in seasons:
+            held = "、".join(map(str, seasons))
+            raise UsageError(
+                f"{args.season} 年度没有合同，无可抽查"
+                + (f"（数据库中的年度：{held}）" if seasons else "（数据库中还没有合同）"),
+                f"no contracts in season {args.season}: nothing to sample"
+                + (f" (the database has {', '.join(map(str, seasons))})" if seasons else ""),
+            )
+        table = session.inspection_table(args.season, args.size, seed, args.lang)
+        if args.output:
+            write_table(table, args.output, lang=args.lang)
+            _say(
+                out,
+                f"{table.title}；核对表已写入 {args.output}（身份证号已打码）",
+                f"{table.title}; checklist written to {args.output} (resident IDs masked)",
+                args.lang,
+            )
+            return EXIT_OK
+        items = session.inspection_sample(args.season, args.size, seed)
+        voids = session.voids("delivery", [d.id for i in items for d in i.deliveries if d.voided])
+    print(table.title, file=out)
+    _say_sample(out, items, voids, args.lang)
+    _say(
+        out,
+        "加 --output 抽查.xlsx 写出核对表（核对结果、备注两栏留给督察填写）",
+        "add --output checklist.xlsx to write the checklist (with columns for the inspector "
+        "to fill in)",
+        args.lang,
+    )
+    return EXIT_OK
+
+
+#: the labels of a slip's figures in the printed sample, in Chinese and English, after its
+#: receipt number, day, purchase point and grade (which need none); the figures line up on
+#: the right
+_SLIP_FIGURES: Final = {
+    "zh": ("毛重", "皮重", "水分", "杂质", "净重", "金额"),
+    "en": ("gross", "tare", "moisture", "impurity", "net", "amount"),
+}
+
+
+def _say_sample(
+    out: TextIO, items: Sequence[InspectionItem], voids: Mapping[int, Void], lang: Lang
+) -> None:
+    """Each sampled household, then its slips with what makes their amounts, in columns, as
+    the page shows them; a rejected lot says so, a voided slip says why."""
+    from orderfarm.money import format_rate, format_weight, format_yuan
+
+    zh = lang == "zh"
+    rows = [
+        (
+            [d.receipt_no, d.day.isoformat(), d.purchase_point, d.weighing.grade],
+            [
+                f"{format_weight(d.weighing.gross_kg)} kg",
+                f"{format_weight(d.weighing.tare_kg)} kg",
+                format_rate(d.weighing.moisture),
+                format_rate(d.weighing.impurity),
+                f"{format_weight(d.quote.net_kg)} kg",
+                format_yuan(d.amount),
+            ],
+        )
+        for item in items
+        for d in item.deliveries
+    ]
+    texts = [max((_width(r[0][i]) for r in rows), default=0) for i in range(4)]
+    figures = [max((_width(r[1][i]) for r in rows), default=0) for i in range(6)]
+    slips = iter(rows)
+    for number, item in enumerate(items, start=1):
+        h = item.household
+        paid = sum((d.amount for d in item.deliveries if not d.voided), start=Decimal(0))
+        count = len(item.deliveries)
+        _say(
+            out,
+            f"{number}. {h.head_name}  {h.place}  {h.resident_id}  小票 {count} 张  "
+            f"合计 {format_yuan(paid)}",
+            f"{number}. {h.head_name}  {h.place}  {h.resident_id}  {count} slips  "
+            f"total {format_yuan(paid)}",
+            lang,
+        )
+        if not item.deliveries:
+            _say(out, "   （本年度没有小票）", "   (no slips this season)", lang)
+        for d in item.deliveries:
+            text, figure = next(slips)
+            cells = [_pad(cell, width) for cell, width in zip(text, texts, strict=True)]
+            cells += [
+                f"{label} {' ' * (width - _width(cell))}{cell}"
+                for label, cell, width in zip(_SLIP_FIGURES[lang], figure, figures, strict=True)
+            ]
+            if not d.quote.accepted:
+                cells.append("拒收" if zh else "rejected")
+            if d.voided:
+                reason = voids[d.id].reason if d.id in voids else ""
+                cells.append(("已作废" if zh else "voided") + (f"（{reason}）" if reason else ""))
+            print(f"   {'  '.join(cells)}", file=out)
+
+
 def _say_head(out: TextIO, head: tuple[int, str], lang: Lang) -> None:
     """The chain's last entry, to publish: entries taken off its end with their records
     are seen only against a head written down elsewhere (``docs/reliability.md``)."""
@@ -853,6 +977,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="输出文件 / output file (.csv/.xlsx); default: print")
 
     add("verify", cmd_verify, "校验数据库与审计链 / verify the database and its audit chain")
+
+    p = add(
+        "inspect",
+        cmd_inspect,
+        "督察抽查：随机抽取农户及其小票，与纸质小票核对（身份证号打码，只读）/ inspection "
+        "sample: households drawn at random with their slips, to check against the paper "
+        "(IDs masked, read only)",
+    )
+    p.add_argument("--season", type=int, required=True, help="年度 / season")
+    p.add_argument("--size", type=int, default=10, help="抽查户数 / households (10)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        help="随机种子，同一种子抽到同样的农户 / seed: the same seed draws the same households "
+        "(default: the season, as on the page)",
+    )
+    p.add_argument(
+        "--output", help="核对表 / checklist file (.csv/.xlsx); default: print the sample"
+    )
 
     p = add(
         "backup",
