@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 import websupport
@@ -13,6 +15,7 @@ from websupport import goto, login, ok, open_slip, start, texts
 
 from orderfarm import D, Household, Weighing
 from orderfarm.io.exports import market_prices
+from orderfarm.session import Session
 from orderfarm.store import Delivery, Store
 from orderfarm.units import china_today
 from orderfarm.web import helpers
@@ -393,6 +396,61 @@ def test_a_saved_slip_priced_again_after_another_void_shows_and_prints_its_curre
     # the record it replaces (the ¥160.00 one), voided to be priced again after the first's void
     assert f"取代记录 {priced.id}（金额 ¥160.00）" in page
     assert f"{china_today()} 作废，原因：重新计价：记录 {first.id} 作废后" in page
+
+
+def test_a_slip_saved_while_another_clerk_saves_one_shows_the_price_it_was_saved_at(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another clerk's slip of the contract is written between this page's preview and its
+    save, taking 100 kg of the 150 kg quota: the page shows the slip as it was saved (50 kg
+    protected), then and on every run after, never the preview nor the slip priced after
+    itself."""
+    day = dt.date(2018, 9, 1)
+    with Store.open(demo_db) as store:
+        home = _a_lone_household(store)
+        terms = fixed_terms(quota_kg=D("150"))
+        signed(store, chilli_contract("Q-R", home, enterprise=store.enterprises()[0], terms=terms))
+        store.set_market_price("chilli", "fresh", "一级", day, D("1.20"))
+    at = login(start(demo_db, monkeypatch), "clerk")
+    goto(at, "weighing")
+    at.text_input(key="w_household_search").input(home.head_name).run()
+    at.selectbox(key="w_contract").set_value("Q-R").run()
+    at.date_input(key=owned_key("w_day", "Q-R")).set_value(day).run()
+    at.text_input(key="w_receipt").input("Q-R-1").run()
+    at.text_input(key="w_gross").input("102").run()
+    at.text_input(key="w_tare").input("2").run()
+    assert "¥200.00" in texts(at.metric)  # the preview: all 100 kg protected
+
+    holding, saving = threading.Event(), threading.Event()
+
+    def other_clerk() -> None:  # holds the write lock from before the click to the save
+        with Store.open(demo_db) as store, store.transaction():
+            lot = Weighing(gross_kg=D("101.00"), tare_kg=D("1.00"), grade="一级")
+            store.record_delivery("Q-R", lot, day, "Q-R-2", actor="clerk")
+            holding.set()
+            saving.wait(30)
+
+    def record_delivery(self: Session, *args: Any, **kwargs: Any) -> Delivery:
+        saving.set()  # the page priced its preview; the other slip commits now
+        return recording(self, *args, **kwargs)
+
+    recording = Session.record_delivery
+    monkeypatch.setattr(Session, "record_delivery", record_delivery)
+    other = threading.Thread(target=other_clerk)
+    other.start()
+    assert holding.wait(30)
+    at.button(key="w_save").click().run()
+    other.join()
+    ok(at)
+    with Store.open(demo_db) as store:
+        mine = store.find_delivery(store.enterprises()[0].uscc, 2018, "Q-R-1")
+    assert mine is not None and mine.amount == D("160.00")  # 50 kg at 2.00, 50 kg at 1.20
+    for _ in range(2):  # the run that saved it, and any run after (another click)
+        assert "小票 Q-R-1 已保存，金额 ¥160.00" in texts(at.success), texts(at.success)
+        assert at.subheader[0].value == "计价（已保存）"
+        assert texts(at.metric)[1:] == ["¥160.00", "¥2.00 / ¥1.20"], texts(at.metric)
+        assert any("此前已交售 100.00 kg" in t for t in texts(at.info)), texts(at.info)
+        at.run()
 
 
 def test_back_from_another_page_the_form_is_as_the_clerk_left_it(

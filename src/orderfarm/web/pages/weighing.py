@@ -118,21 +118,27 @@ def _doubts(
     return said
 
 
-def _show_quote(ctx: app.Ctx, quote: Quote, doubts: list[str]) -> Any:
-    """The slip's price before it is saved; the heading's place, said again once it is."""
-    heading = st.empty()
-    heading.subheader(ctx.t("preview"))
-    cols = st.columns(3)
-    cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
-    cols[1].metric(ctx.t("amount"), helpers.yuan(quote.amount))
-    prices = " / ".join(helpers.price(p.unit_price) for p in quote.portions) or "—"
-    cols[2].metric(ctx.t("unit_price"), prices)
-    if not quote.accepted:
-        st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
-    for doubt in doubts:  # a second look asked for; confirmed, the slip can be saved
-        st.warning(doubt)
-    st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
-    return heading
+def _show_quote(
+    ctx: app.Ctx, quote: Quote, doubts: list[str], *, saved: bool, place: Any = None
+) -> Any:
+    """The slip's price: the preview before it is saved, its record's once it is (priced
+    again, a saved slip would count itself, and the slips saved after it, as delivered before
+    it). Drawn in ``place`` (a new one by default), which is returned: the record saved in
+    this run takes the preview's place, as another clerk's slip saved since may change it."""
+    place = place if place is not None else st.empty()
+    with place.container():
+        st.subheader(ctx.t("slip_price_saved" if saved else "preview"))
+        cols = st.columns(3)
+        cols[0].metric(ctx.t("net_kg"), helpers.kg(quote.net_kg))
+        cols[1].metric(ctx.t("amount"), helpers.yuan(quote.amount))
+        prices = " / ".join(helpers.price(p.unit_price) for p in quote.portions) or "—"
+        cols[2].metric(ctx.t("unit_price"), prices)
+        if not quote.accepted:
+            st.warning(ctx.t("lot_rejected", reason=quote.rejection(ctx.lang) or ""))
+        for doubt in doubts:  # a second look asked for; confirmed, the slip can be saved
+            st.warning(doubt)
+        st.info(quote.explain(ctx.lang).replace("\n", "  \n"))  # one line per step
+    return place
 
 
 def body(ctx: app.Ctx) -> None:
@@ -230,24 +236,9 @@ def _form(ctx: app.Ctx) -> None:
     quote: Quote | None = None
     weighing: Weighing | None = None
     problems: list[Problem] = []
-    if not str(st.session_state.get("w_gross", "")).strip():
-        st.info(ctx.t("enter_weights"))
-    else:
+    typed = bool(str(st.session_state.get("w_gross", "")).strip())
+    if typed:
         weighing, problems = _weighing(grade, ctx.lang)
-        if weighing is not None and isinstance(day, dt.date):
-            try:
-                quote = s.quote_slip(contract.contract_no, weighing, day, receipt.strip())
-            except ValidationError as exc:
-                problems = list(exc.problems)
-    app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
-    confirmed = True
-    heading = None
-    if quote is not None:
-        doubts = _doubts(ctx, contract.terms, quote, contract.harvest(s.catalog))
-        heading = _show_quote(ctx, quote, doubts)
-        if doubts:  # asked again for another contract, day or figures: the box is keyed by them
-            key = app.owned_key("w_checked", (contract.contract_no, day, weighing))
-            confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
 
     # A slip saved in this session shows as saved (and is not saved twice on a second click)
     # while the form still holds it and its record stands: voided, it is saved again as the
@@ -263,8 +254,28 @@ def _form(ctx: app.Ctx) -> None:
         done = s.current_delivery(found[0])
         if done is None:
             del saved[receipt_no]
-        elif done.id != found[0]:
-            st.info(ctx.t("slip_priced_again", receipt=done.receipt_no, old=found[0], id=done.id))
+
+    if not typed:
+        st.info(ctx.t("enter_weights"))
+    elif done is not None:
+        quote = done.quote  # as saved: priced again now, it would count itself as delivered
+    elif weighing is not None and isinstance(day, dt.date):
+        try:
+            quote = s.quote_slip(contract.contract_no, weighing, day, receipt_no)
+        except ValidationError as exc:
+            problems = list(exc.problems)
+    app.show_problems(slots.show(problems, ctx.lang), ctx.lang)
+    confirmed = True
+    shown = None
+    doubts: list[str] = []
+    if quote is not None:
+        doubts = _doubts(ctx, contract.terms, quote, contract.harvest(s.catalog))
+        shown = _show_quote(ctx, quote, doubts, saved=done is not None)
+        if doubts:  # asked again for another contract, day or figures: the box is keyed by them
+            key = app.owned_key("w_checked", (contract.contract_no, day, weighing))
+            confirmed = st.checkbox(ctx.t("checked_save_anyway"), key=key)
+    if found is not None and done is not None and done.id != found[0]:
+        st.info(ctx.t("slip_priced_again", receipt=done.receipt_no, old=found[0], id=done.id))
     clicked = st.button(
         ctx.t("save_slip"),
         key="w_save",
@@ -286,6 +297,7 @@ def _form(ctx: app.Ctx) -> None:
         else:
             saved[receipt_no] = (recorded.id, slip)
             done = recorded
+            _show_quote(ctx, recorded.quote, doubts, saved=True, place=shown)
             st.session_state.pop("w_fix_done", None)  # the slip put right is saved
             # the later slips priced again behind it, their receipts on one page to print
             ids = recorded.repriced
@@ -296,8 +308,6 @@ def _form(ctx: app.Ctx) -> None:
                 s.receipts_html(ids, lang=ctx.lang).encode() if ids else b"",
             )
     if done is not None:
-        if heading is not None:  # the price above is the slip saved, no longer a preview
-            heading.subheader(ctx.t("slip_price_saved"))
         st.success(ctx.t("slip_saved", receipt=done.receipt_no, amount=helpers.yuan(done.amount)))
         cols = st.columns(2)
         cols[0].download_button(
