@@ -3,12 +3,14 @@ imported twice adds nothing, good rows can be committed with the bad ones set as
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from orderfarm.io.loading import import_file
 from orderfarm.io.writers import write_csv, write_xlsx
 from orderfarm.money import D
 from orderfarm.store import Store
+from tests.test_store_support import household, resident_id
 
 openpyxl = pytest.importorskip("openpyxl")
 
@@ -534,6 +537,44 @@ def test_a_dry_run_counts_the_rows_already_recorded_as_the_import_does(
         assert (quick.valid, quick.existing) == (general.valid, general.existing)
         committed = import_file(store, data, "slips", commit=True, today=TODAY)
         assert (committed.added, committed.existing) == (3, quick.existing)
+
+
+def test_an_import_counts_its_own_rows_while_another_user_writes_the_same_table(
+    demo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk registers a household on the page while a file of five is imported: the
+    import says five added, not six (its count is taken in its own transaction)."""
+    header = "户主姓名,身份证号,镇/街道办,村,组,电话,家庭人口,贫困状态,一卡通账号"
+    rows = [
+        f"导入户{i},{resident_id(800 + i)},北宽坪镇,广东坪村,一组,,3,建档立卡贫困户,"
+        for i in range(5)
+    ]
+    data = "\r\n".join([header, *rows]).encode()
+    holding, importing = threading.Event(), threading.Event()
+
+    def clerk() -> None:  # writes while the import checks its file, commits as it writes
+        with Store.open(demo) as other, other.transaction():
+            other.add_household(household(850), actor="clerk")
+            holding.set()
+            importing.wait(30)
+
+    with Store.open(demo) as store:
+        opening = store.transaction
+
+        def transaction() -> contextlib.AbstractContextManager[None]:
+            importing.set()
+            return opening()
+
+        monkeypatch.setattr(store, "transaction", transaction)
+        before = store.counts()["households"]
+        page = threading.Thread(target=clerk)
+        page.start()
+        assert holding.wait(30)
+        report = import_file(store, data, "households", commit=True, today=TODAY)
+        page.join()
+        assert report.committed and (report.added, report.existing) == (5, 0)
+        assert "已写入 5 条" in report.summary("zh")
+        assert store.counts()["households"] == before + 6
 
 
 def test_a_slips_workbook_with_a_formula_saved_without_its_value_is_refused_and_says_why(

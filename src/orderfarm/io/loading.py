@@ -728,12 +728,13 @@ def import_file(
     # all or nothing: every row passed; write them in one transaction, so that a row the
     # store refuses at the last moment, a full disk or a crash leaves nothing behind
     report = first.report
-    before = store.counts()[table]
     writer = _Writer(store, actor, batch_size, isolate=False)
-    written = 0
+    written = added = 0
     refused: list[tuple[RowResult, list[Problem]]] = []
     try:
         with store.transaction(), stream() as second:
+            # counted in the transaction: what other users write meanwhile is not this file's
+            before = store.counts()[table]
             for row in second:
                 if row.record is None:  # pragma: no cover - the file changed between passes
                     refused = [(row, [Problem("row", "store_refused", {"reason": "file changed"})])]
@@ -746,6 +747,7 @@ def import_file(
                 refused = writer.flush()
             if refused:
                 raise _RollBack
+            added = store.counts()[table] - before
     except _RollBack:
         written = 0
     if refused:
@@ -753,8 +755,7 @@ def import_file(
             report.invalid += 1
             for problem in _row_problems(bad_row, problems, rt):
                 report.note(problem)
-    after = store.counts()[table]
-    report.added = after - before
+    report.added = added
     report.existing = max(0, written - len(refused) - report.added)
     report.committed = not refused
     return report
