@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import sqlite3
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from orderfarm.auth import Permission
 from orderfarm.io import RECORD_TYPES
 from orderfarm.io.exporting import records_table
 from orderfarm.io.writers import csv_rows
+from orderfarm.session import Session
 from orderfarm.store import Store
 from orderfarm.units import china_today
 from orderfarm.web import app, helpers
@@ -324,6 +326,48 @@ def test_a_payment_is_recorded_and_an_overpayment_refused(
     at.number_input(key="v_id").set_value(99999).run()
     assert "没有编号为 99999 的付款记录" in texts(at.warning)
     assert at.button(key="v_save").disabled
+
+
+def test_a_payment_refused_as_another_clerk_paid_meanwhile_shows_the_balance_it_names(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two clerks pay one household 60 % of its balance at the same moment: the one refused
+    sees above the refusal the balance it names, with the other's payment, not the totals
+    read before that payment landed."""
+    with Store.open(demo_db) as store:
+        found = next(s for s in store.settle(2018) if s.totals.balance > 0)
+        home, balance = found.household_id, found.totals.balance
+    share = (balance * D("0.6")).quantize(D("0.01"))
+    before = _counts(demo_db)["payments"]
+    at = _page(demo_db, monkeypatch, "clerk", "payments")
+    _pick(at, "p", found.head_name)
+    at.text_input(key=form_key(at, "p_amount")).input(str(share))
+    at.text_input(key=form_key(at, "p_reference")).input("BANK-RACE-1").run()
+    assert texts(at.metric)[3] == helpers.yuan(balance)
+    holding, paying = threading.Event(), threading.Event()
+
+    def other_clerk() -> None:  # holds the write lock from before the click to the payment
+        with Store.open(demo_db) as store, store.transaction():
+            store.record_payment(home, 2018, share, china_today(), "BANK-RACE-2", actor="clerk")
+            holding.set()
+            paying.wait(30)
+
+    def record_payment(self: Session, *args: Any, **kwargs: Any) -> object:
+        paying.set()  # the page read the totals; the other payment commits now
+        return paid(self, *args, **kwargs)
+
+    paid = Session.record_payment
+    monkeypatch.setattr(Session, "record_payment", record_payment)
+    other = threading.Thread(target=other_clerk)
+    other.start()
+    assert holding.wait(30)
+    at.button(key="p_save").click().run()
+    other.join()
+    ok(at)
+    left = helpers.yuan(balance - share)
+    assert f"应付余额 {left[1:]} 元" in _errors(at), _errors(at)
+    assert texts(at.metric)[2:] == [helpers.yuan(share), left], texts(at.metric)
+    assert _counts(demo_db)["payments"] == before + 1  # the other clerk's
 
 
 def test_voiding_a_slip_says_which_later_slips_were_priced_again(

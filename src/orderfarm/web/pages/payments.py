@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import streamlit as st
 
@@ -15,13 +16,17 @@ from orderfarm.units import china_today
 from orderfarm.web import app, helpers
 
 
-def _totals(ctx: app.Ctx, statement: Statement) -> None:
+def _totals(ctx: app.Ctx, statement: Statement, place: Any = None) -> Any:
+    """The household's totals, drawn in ``place`` (a new one by default), which is returned:
+    a payment refused takes them afresh there (another clerk may have paid meanwhile)."""
+    place = place if place is not None else st.empty()
     t = statement.totals
-    cols = st.columns(4)
+    cols = place.container().columns(4)
     cols[0].metric(ctx.t("proceeds"), helpers.yuan(t.proceeds))
     cols[1].metric(ctx.t("recovered"), helpers.yuan(t.recovered))
     cols[2].metric(ctx.t("paid"), helpers.yuan(t.paid))
     cols[3].metric(ctx.t("balance"), helpers.yuan(t.balance))
+    return place
 
 
 #: the payment form's fields, empty for each household (``app.prefill``)
@@ -58,7 +63,7 @@ def _recorded_before(ctx: app.Ctx, payment: Payment) -> tuple[str, str]:
 def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
     s = ctx.session
     statement = s.statement(ref, season)
-    _totals(ctx, statement)
+    totals = _totals(ctx, statement)
     # keyed by household: what was typed for one household never lands in the next one's form
     keys = app.prefill("p_form_for", (ref, season), _FORM, lambda: dict.fromkeys(_FORM, ""))
     slots = app.Slots()
@@ -91,6 +96,9 @@ def _pay(ctx: app.Ctx, ref: str, season: int) -> None:
             )
         except (ValidationError, OverpaymentError, ConflictError) as exc:  # a reference taken
             slots.refuse(exc, ctx.lang)
+            # the balance the refusal names, above it too: not as read before another
+            # clerk's payment of the household landed
+            _totals(ctx, s.statement(ref, season), totals)
         else:
             if payment.id in recorded:
                 _done(*_recorded_before(ctx, payment))
