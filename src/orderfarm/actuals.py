@@ -15,12 +15,12 @@ window that has ended (by ``as_of``) is judged, and a contract terminated early 
 evidence (kg, fulfilment, days and prices) is kept with the flag; a flag is a lead for a visit
 (入户核查), not a finding.
 
-``compare`` is pure and works on values; ``season_actuals`` reads them from a ``Store`` through its
-public methods, and ``summarise`` groups rows per household, village, township, crop or
-enterprise. ``season_summary`` gives the same groups without a row per contract: SQL sums the
-slips and inputs per group of like contracts, and each kind of contract is estimated once (what
-a page showing a season's figures uses; the rows, with their evidence, are for one household's
-contracts).
+``compare`` is pure and works on values; ``season_actuals`` gives the same rows from a ``Store``,
+summed in SQL (a county's season in seconds, in the memory of its rows), and ``summarise``
+groups rows per household, village, township, crop or enterprise. ``season_summary`` gives the
+same groups without a row per contract: SQL sums the slips and inputs per group of like
+contracts, and each kind of contract is estimated once (what a page showing a season's figures
+uses; the rows, with their evidence, are for one household's contracts).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, Inexact, localcontext
 from typing import Final
 
@@ -183,6 +183,12 @@ def _window(contract: Contract, catalog: Catalog) -> tuple[dt.date, dt.date]:
     return contract.delivery_start or start, contract.delivery_end or end
 
 
+def _price_key(contract: Contract, est: Estimate) -> tuple[str, str, str]:
+    """The market prices a contract's deliveries are judged by: its crop, form, and the grade
+    it is estimated at."""
+    return contract.crop, contract.form, est.assumptions.grade
+
+
 def _observed_prices(
     deliveries: Iterable[Delivery], contracts: Mapping[str, Contract]
 ) -> dict[tuple[str, str, str], dict[dt.date, Decimal]]:
@@ -193,6 +199,16 @@ def _observed_prices(
         if contract is not None and d.quote.market_price is not None:
             key = (contract.crop, contract.form, d.weighing.grade)
             seen[key][d.day] = d.quote.market_price
+    return seen
+
+
+def _with_table(
+    seen: dict[tuple[str, str, str], dict[dt.date, Decimal]], table: MarketPrices
+) -> dict[tuple[str, str, str], dict[dt.date, Decimal]]:
+    """The market prices seen on deliveries, each day's replaced by the table's where it has
+    one (in the order they were seen, then the table's other days)."""
+    for key, by_day in table.items():
+        seen.setdefault(key, {}).update(by_day)
     return seen
 
 
@@ -249,6 +265,89 @@ def _evidence(
     )
 
 
+def _slip_top_up(kg: Decimal, unit_price: Decimal, market: Decimal) -> Decimal:
+    """The enterprise's top-up over the day's market on a slip's protected kg, rounded per
+    slip."""
+    return round_yuan(kg * (unit_price - market))
+
+
+@attrs.frozen(kw_only=True)
+class _Tally:
+    """A contract's records that are not voided, added up as ``compare`` shows them: a sum of
+    no records is ``ZERO``, as ``sum`` gives it; of some, it has their two decimal places."""
+
+    deliveries: int = 0
+    rejected_lots: int = 0
+    #: accepted kg, and kg of lots refused for their moisture
+    delivered_kg: Decimal = ZERO
+    rejected_kg: Decimal = ZERO
+    proceeds: Decimal = ZERO
+    top_up: Decimal = ZERO
+    #: inputs charged to the household (advance or paid), and free ones
+    input_cost: Decimal = ZERO
+    free_inputs: Decimal = ZERO
+
+
+def _tally(lots: Sequence[Delivery], records: Sequence[InputRecord]) -> _Tally:
+    """A contract's deliveries and inputs, none voided, added up."""
+    accepted = [d for d in lots if d.accepted]
+    top_up = ZERO
+    for d in accepted:
+        market = d.quote.market_price
+        if market is None:
+            continue
+        for portion in d.quote.portions:
+            if portion.protected:
+                top_up += _slip_top_up(portion.kg, portion.unit_price, market)
+    return _Tally(
+        deliveries=len(lots),
+        rejected_lots=len(lots) - len(accepted),
+        delivered_kg=sum((d.quote.net_kg for d in accepted), ZERO),
+        rejected_kg=sum((d.quote.net_kg for d in lots if not d.accepted), ZERO),
+        proceeds=sum((d.amount for d in lots), ZERO),
+        top_up=top_up,
+        input_cost=sum((r.amount for r in records if r.supply.charge is not ChargeMode.FREE), ZERO),
+        free_inputs=sum((r.amount for r in records if r.supply.charge is ChargeMode.FREE), ZERO),
+    )
+
+
+def _row(
+    household: Household,
+    contract: Contract,
+    est: Estimate,
+    tally: _Tally,
+    prices: MarketPrices,
+    catalog: Catalog,
+    threshold: Decimal,
+    as_of: dt.date | None,
+) -> ActualRow:
+    """A contract's row: its estimate beside its records' tally, and the evidence of
+    side-selling, if any, in ``prices``."""
+    return ActualRow(
+        household=household,
+        contract=contract,
+        estimate=est,
+        deliveries=tally.deliveries,
+        rejected_lots=tally.rejected_lots,
+        delivered_kg=tally.delivered_kg,
+        proceeds=tally.proceeds,
+        input_cost=tally.input_cost,
+        free_inputs=tally.free_inputs,
+        own_cost=est.crop_cost,
+        top_up=tally.top_up,
+        side_selling=_evidence(
+            contract,
+            est,
+            tally.delivered_kg,
+            tally.rejected_kg,
+            prices.get(_price_key(contract, est), {}),
+            _window(contract, catalog),
+            threshold,
+            as_of,
+        ),
+    )
+
+
 def compare(
     pairs: Iterable[tuple[Household, Contract]],
     deliveries: Iterable[Delivery],
@@ -275,9 +374,7 @@ def compare(
     in_force = [(h, c) for h, c in pairs if c.status in IN_FORCE]
     contracts = {c.contract_no: c for _, c in in_force}
     live = [d for d in deliveries if not d.voided and d.contract_no in contracts]
-    prices = _observed_prices(live, contracts)
-    for key, by_day in (market_prices or {}).items():
-        prices.setdefault(key, {}).update(by_day)
+    prices = _with_table(_observed_prices(live, contracts), market_prices or {})
 
     by_contract: dict[str, list[Delivery]] = defaultdict(list)
     for d in live:
@@ -290,68 +387,128 @@ def compare(
     estimates = estimate_pairs(
         in_force, scenario=None, assumptions=assumptions, catalog=catalog, **overrides
     )
-    rows = []
-    for household, est in estimates:
-        contract = contracts[est.contract_no]
-        lots = by_contract.get(contract.contract_no, [])
-        accepted = [d for d in lots if d.accepted]
-        delivered_kg = sum((d.quote.net_kg for d in accepted), ZERO)
-        rejected_kg = sum((d.quote.net_kg for d in lots if not d.accepted), ZERO)
-        top_up = ZERO
-        for d in accepted:
-            market = d.quote.market_price
-            if market is None:
-                continue
-            for portion in d.quote.portions:
-                if portion.protected:
-                    top_up += round_yuan(portion.kg * (portion.unit_price - market))
-        records = supplies.get(contract.contract_no, [])
-        grade_key = (contract.crop, contract.form, est.assumptions.grade)
-        rows.append(
-            ActualRow(
-                household=household,
-                contract=contract,
-                estimate=est,
-                deliveries=len(lots),
-                rejected_lots=len(lots) - len(accepted),
-                delivered_kg=delivered_kg,
-                proceeds=sum((d.amount for d in lots), ZERO),
-                input_cost=sum(
-                    (r.amount for r in records if r.supply.charge is not ChargeMode.FREE), ZERO
-                ),
-                free_inputs=sum(
-                    (r.amount for r in records if r.supply.charge is ChargeMode.FREE), ZERO
-                ),
-                own_cost=est.crop_cost,
-                top_up=top_up,
-                side_selling=_evidence(
-                    contract,
-                    est,
-                    delivered_kg,
-                    rejected_kg,
-                    prices.get(grade_key, {}),
-                    _window(contract, catalog),
-                    threshold,
-                    as_of,
-                ),
-            )
+    return [
+        _row(
+            household,
+            contracts[est.contract_no],
+            est,
+            _tally(by_contract.get(est.contract_no, []), supplies.get(est.contract_no, [])),
+            prices,
+            catalog,
+            threshold,
+            as_of,
         )
-    return rows
+        for household, est in estimates
+    ]
 
 
-def _grade(
-    contract: Contract,
-    assumptions: Mapping[str, Assumptions] | None,
-    overrides: Mapping[str, object],
-    catalog: Catalog,
-) -> str:
-    """The grade a contract is estimated at (as ``estimate_pairs`` chooses it)."""
-    if "grade" in overrides:
-        return str(overrides["grade"])
-    given = (assumptions or {}).get(form_key(contract.crop, contract.form))
-    if given is not None:
-        return given.grade
-    return Assumptions.defaults(contract.crop, contract.form, catalog).grade
+# -- a season's rows from a store ---------------------------------------------------------------
+#
+# ``season_actuals`` gives what ``compare`` gives over the store's records without reading them as
+# ``Delivery`` objects (a county's million slips are minutes and gigabytes so): SQL sums each
+# contract's slips and inputs (integers: grams, fen); one pass over the slips, a few columns
+# each, brings what a sum cannot give (the kg of lots refused, the top-up rounded per slip, the
+# market prices seen on them in their order); each kind of contract (crop, form, area, terms,
+# inputs) is estimated once, and the market-price table is read in one query per crop, form
+# and grade.
+
+#: Per contract of the season: its inputs not voided charged to the household (advance or paid)
+#: and free, how many of each and their amounts (fen).
+_SUPPLY_SUMS: Final = (
+    "SELECT s.contract_id, "
+    "SUM(CASE WHEN s.charge <> 'free' THEN 1 ELSE 0 END) AS charged, "
+    "SUM(CASE WHEN s.charge <> 'free' THEN s.amount_fen ELSE 0 END) AS charged_fen, "
+    "SUM(CASE WHEN s.charge = 'free' THEN 1 ELSE 0 END) AS free, "
+    "SUM(CASE WHEN s.charge = 'free' THEN s.amount_fen ELSE 0 END) AS free_fen "
+    "FROM input_supplies s WHERE s.season = ? AND NOT EXISTS "
+    "(SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) GROUP BY s.contract_id"
+)
+
+#: The contracts in force of a season in contract-number order (as ``Store.contracts`` gives
+#: them), each with its household, what its estimate depends on (its crop, form, area, terms and
+#: inputs as stored: contracts alike are estimated once), the sums of its slips not voided
+#: (``contract_totals``, kept by the store: accepted grams, amount, slips) and of its inputs.
+_IN_FORCE_ROWS: Final = (
+    "SELECT c.id AS contract_pk, c.data AS contract_data, "
+    "json_extract(c.data, '$.crop', '$.form', '$.area_mu', '$.terms', '$.inputs') AS kind, "
+    "COALESCE(t.slips, 0) AS slips, COALESCE(t.net_g, 0) AS net_g, "
+    "COALESCE(t.amount_fen, 0) AS amount_fen, COALESCE(s.charged, 0) AS charged, "
+    "COALESCE(s.charged_fen, 0) AS charged_fen, COALESCE(s.free, 0) AS free, "
+    "COALESCE(s.free_fen, 0) AS free_fen, h.* "
+    "FROM contracts c JOIN households h ON h.id = c.household_id "
+    "LEFT JOIN contract_totals t ON t.contract_id = c.id "
+    "LEFT JOIN (" + _SUPPLY_SUMS + ") s ON s.contract_id = c.id "
+    "WHERE c.season = ? AND c.status IN ('signed', 'closed', 'terminated') "
+    "ORDER BY c.contract_no"
+)
+
+#: The slips not voided of a season that the sums cannot stand for, in record order: each lot
+#: refused (its grams), and each priced against a known market (the price seen on it; the
+#: top-up on its protected kg, rounded per slip).
+_LOTS: Final = (
+    "SELECT d.contract_id, d.accepted, d.net_g, d.grade, d.day, d.market_price, d.protected_g, "
+    "d.protected_price FROM deliveries d WHERE d.season = ? AND "
+    "(d.accepted = 0 OR d.market_price IS NOT NULL) AND NOT EXISTS "
+    "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) ORDER BY d.id"
+)
+
+
+@attrs.define
+class _Records:
+    """A contract in force and its records not voided: what SQL sums (slips, accepted grams,
+    amount; inputs charged and free), and what its slips add as they go by (lots refused,
+    top-up)."""
+
+    household: Household
+    contract: Contract
+    #: the kind of contract it is estimated as (``alike``)
+    kind: int
+    contract_pk: int
+    slips: int
+    net_g: int
+    amount_fen: int
+    charged: int
+    charged_fen: int
+    free: int
+    free_fen: int
+    rejected: int = 0
+    rejected_g: int = 0
+    top_up: Decimal = ZERO
+
+    @classmethod
+    def of(cls, row: sqlite3.Row, household: Household, contract: Contract, kind: int) -> _Records:
+        return cls(
+            household,
+            contract,
+            kind,
+            int(row["contract_pk"]),
+            slips=int(row["slips"]),
+            net_g=int(row["net_g"]),
+            amount_fen=int(row["amount_fen"]),
+            charged=int(row["charged"]),
+            charged_fen=int(row["charged_fen"]),
+            free=int(row["free"]),
+            free_fen=int(row["free_fen"]),
+        )
+
+    def tally(self) -> _Tally:
+        """The sums as ``compare`` adds them up (``_tally``)."""
+        accepted = self.slips - self.rejected
+        return _Tally(
+            deliveries=self.slips,
+            rejected_lots=self.rejected,
+            delivered_kg=_of(accepted, _kg(self.net_g)),
+            rejected_kg=_of(self.rejected, _kg(self.rejected_g)),
+            proceeds=_of(self.slips, from_fen(self.amount_fen)),
+            top_up=self.top_up,
+            input_cost=_of(self.charged, from_fen(self.charged_fen)),
+            free_inputs=_of(self.free, from_fen(self.free_fen)),
+        )
+
+
+def _of(count: int, amount: Decimal) -> Decimal:
+    """A sum of ``count`` records, as ``sum`` from ``ZERO`` writes it."""
+    return amount if count else ZERO
 
 
 def season_actuals(
@@ -363,51 +520,139 @@ def season_actuals(
     as_of: dt.date | None = None,
     **overrides: object,
 ) -> list[ActualRow]:
-    """``compare`` over a season's records in ``store`` (read only, through its public methods):
-    contracts in force, their households, deliveries and inputs not voided, and the market
-    prices recorded over each contract's delivery window for the grade it is estimated at;
-    side-selling judged as of ``as_of`` (the store's today when not given)."""
-    as_of = as_of or china_day(store.clock())
-    catalog = store.catalog
-    contracts = [c for c in store.contracts(season=season) if c.status in IN_FORCE]
-    households: dict[str, Household] = {}
-    for contract in contracts:
-        if contract.household_id not in households:
-            households[contract.household_id] = store.household(contract.household_id)
-    pairs = [(households[c.household_id], c) for c in contracts]
-    deliveries = store.deliveries(season=season, include_voided=False)
-    inputs = [r for r in store.input_records(season=season) if not r.voided]
+    """``compare`` over a season's records in ``store`` (read only): contracts in force, their
+    households, deliveries and inputs not voided, and the market prices recorded over each
+    contract's delivery window for the grade it is estimated at; side-selling judged as of
+    ``as_of`` (the store's today when not given).
 
-    # recorded market prices per (crop, form, grade) over the union of the delivery windows
-    windows: dict[tuple[str, str, str], tuple[dt.date, dt.date]] = {}
-    for contract in contracts:
-        grade = _grade(contract, assumptions, overrides, catalog)
-        start, end = _window(contract, catalog)
-        price_key = (contract.crop, contract.form, grade)
-        if price_key in windows:
-            lo, hi = windows[price_key]
-            start, end = min(lo, start), max(hi, end)
-        windows[price_key] = (start, end)
-    market: dict[tuple[str, str, str], dict[dt.date, Decimal]] = {}
-    for (crop, form, grade), (start, end) in windows.items():
-        found: dict[dt.date, Decimal] = {}
-        for offset in range((end - start).days + 1):
-            day = start + dt.timedelta(days=offset)
-            price = store.market_price(crop, form, grade, day)
-            if price is not None:
-                found[day] = price
-        market[(crop, form, grade)] = found
-    return compare(
-        pairs,
-        deliveries,
-        inputs,
-        market_prices=market,
-        assumptions=assumptions,
-        catalog=catalog,
-        threshold=threshold,
-        as_of=as_of,
-        **overrides,
-    )
+    The records are summed in SQL and the slips read once, a few numbers each, in one read
+    transaction: a county's season (10^5 contracts, 10^6 slips) takes seconds and the memory
+    of its rows."""
+    as_of = as_of or china_day(store.clock())
+    threshold = D(threshold, "threshold")
+
+    def work(conn: sqlite3.Connection) -> list[ActualRow]:
+        return _season_actuals(
+            conn, store.catalog, season, assumptions, threshold, as_of, overrides
+        )
+
+    rows: list[ActualRow] = store._read(work)
+    return rows
+
+
+def _season_actuals(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    season: int,
+    assumptions: Mapping[str, Assumptions] | None,
+    threshold: Decimal,
+    as_of: dt.date,
+    overrides: Mapping[str, object],
+) -> list[ActualRow]:
+    households: dict[int, Household] = {}
+    kinds: dict[str, int] = {}
+    alike: list[tuple[Household, Contract]] = []  # the first contract of each kind
+    read: list[_Records] = []
+    for r in conn.execute(_IN_FORCE_ROWS, (season, season)):
+        household = households.get(r["id"])
+        if household is None:
+            household = households[r["id"]] = Store._household_of(r)
+        contract = from_json(r["contract_data"], Contract)
+        kind = kinds.setdefault(r["kind"], len(kinds))
+        if kind == len(alike):
+            alike.append((household, contract))
+        read.append(_Records.of(r, household, contract, kind))
+
+    by_id = {records.contract_pk: records for records in read}
+    decimals: dict[str, Decimal] = {}
+
+    def decimal(text: str) -> Decimal:  # each stored price read once
+        if text not in decimals:
+            decimals[text] = D(text)
+        return decimals[text]
+
+    seen: dict[tuple[str, str, str], dict[str, str]] = {}  # market prices on slips, as stored
+    for row in conn.execute(_LOTS, (season,)):
+        contract_pk, accepted, net_g, grade, day, market, grams, price = row
+        records = by_id.get(contract_pk)
+        if records is None:
+            continue  # a contract not in force
+        if not accepted:
+            records.rejected += 1
+            records.rejected_g += net_g
+        if market is None:
+            continue
+        key = (records.contract.crop, records.contract.form, grade)
+        days = seen.get(key)
+        if days is None:
+            days = seen[key] = {}
+        days[day] = market
+        if accepted and grams:
+            records.top_up += _slip_top_up(_kg(grams), decimal(price), decimal(market))
+
+    estimated = [
+        est
+        for _, est in estimate_pairs(
+            alike, scenario=None, assumptions=assumptions, catalog=catalog, **overrides
+        )
+    ]
+    estimates = []
+    spans: dict[tuple[str, str, str], tuple[dt.date, dt.date]] = {}
+    for records in read:
+        est = estimated[records.kind]
+        if est.contract_no != records.contract.contract_no:
+            est = est.for_contract(records.contract)
+        estimates.append(est)
+        _widen(spans, _price_key(records.contract, est), _window(records.contract, catalog))
+    observed = {
+        key: {dt.date.fromisoformat(day): decimal(market) for day, market in days.items()}
+        for key, days in seen.items()
+    }
+    prices = _with_table(observed, _table_prices(conn, catalog, spans))
+    return [
+        _row(
+            records.household,
+            records.contract,
+            est,
+            records.tally(),
+            prices,
+            catalog,
+            threshold,
+            as_of,
+        )
+        for records, est in zip(read, estimates, strict=True)
+    ]
+
+
+def _widen(
+    spans: dict[tuple[str, str, str], tuple[dt.date, dt.date]],
+    key: tuple[str, str, str],
+    window: tuple[dt.date, dt.date],
+) -> None:
+    """Widen the span of days of ``key``'s market prices to take in ``window``."""
+    start, end = window
+    if key in spans:
+        lo, hi = spans[key]
+        start, end = min(lo, start), max(hi, end)
+    spans[key] = (start, end)
+
+
+def _table_prices(
+    conn: sqlite3.Connection,
+    catalog: Catalog,
+    spans: Mapping[tuple[str, str, str], tuple[dt.date, dt.date]],
+) -> dict[tuple[str, str, str], dict[dt.date, Decimal]]:
+    """The market-price table over the span of days of each (crop, form, grade), one query
+    each: by the crop and form a contract names, found by their codes (as
+    ``Store.market_price`` finds them)."""
+    prices: dict[tuple[str, str, str], dict[dt.date, Decimal]] = {}
+    for (crop, form, grade), (start, end) in spans.items():
+        entry = catalog.crop(crop)
+        key = (entry.code, entry.form(form).code, grade, start.isoformat(), end.isoformat())
+        prices[(crop, form, grade)] = {
+            dt.date.fromisoformat(day): D(price) for day, price in conn.execute(_TABLE_PRICES, key)
+        }
+    return prices
 
 
 @attrs.frozen(kw_only=True)
@@ -487,15 +732,16 @@ def summarise(rows: Iterable[ActualRow], by: GroupBy) -> tuple[ActualSummary, ..
 
 # -- the season's summary, summed in SQL --------------------------------------------------------
 #
-# ``summarise(season_actuals(...))`` builds a row per contract from every slip of the season: on
-# a county's store (10^5 households, 10^6 slips) that is minutes of Python. ``season_summary``
-# gives the same ``ActualSummary`` values from a few queries: SQL sums each contract's slips and
-# inputs (integers: grams, fen) and groups the contracts by the key shown and by everything their
-# estimate and window depend on (crop, form, area, terms, inputs, delivery window), so Python
-# estimates each distinct kind of contract once and multiplies. A contract's side-selling flag
-# needs its own fulfilment: SQL counts, per group, the contracts below the threshold with an
-# exact integer comparison (``_bound``); the market prices over the windows are read only for
-# groups that have such contracts, from the market-price table alone (see ``_flags``).
+# ``summarise(season_actuals(...))`` builds a row per contract, each with its contract, household
+# and estimate: on a county's store (10^5 households, 10^6 slips) that is seconds of Python and
+# hundreds of megabytes. ``season_summary`` gives the same ``ActualSummary`` values from a few
+# queries: SQL sums each contract's slips and inputs (integers: grams, fen) and groups the
+# contracts by the key shown and by everything their estimate and window depend on (crop, form,
+# area, terms, inputs, delivery window), so Python estimates each distinct kind of contract once
+# and multiplies. A contract's side-selling flag needs its own fulfilment: SQL counts, per group,
+# the contracts below the threshold with an exact integer comparison (``_bound``); the market
+# prices over the windows are read only for groups that have such contracts, from the
+# market-price table alone (see ``_flags``).
 
 #: Per contract of the season: the grams of lots refused for their moisture, not voided (what
 #: the household brought but was not bought: the side-selling flag counts them as brought).
@@ -503,13 +749,6 @@ _REJECTED_SUMS: Final = (
     "SELECT d.contract_id, SUM(d.net_g) AS rejected_g FROM deliveries d "
     "WHERE d.season = ? AND d.accepted = 0 AND NOT EXISTS "
     "(SELECT 1 FROM delivery_voids v WHERE v.delivery_id = d.id) GROUP BY d.contract_id"
-)
-
-#: Per contract of the season: inputs not voided and charged to the household (fen).
-_SUPPLY_SUMS: Final = (
-    "SELECT s.contract_id, SUM(s.amount_fen) AS charged_fen FROM input_supplies s "
-    "WHERE s.season = ? AND s.charge <> 'free' AND NOT EXISTS "
-    "(SELECT 1 FROM supply_voids v WHERE v.supply_id = s.id) GROUP BY s.contract_id"
 )
 
 #: The group key of each ``GroupBy``, as ``summarise`` forms it (``_key``), and the table it
@@ -561,7 +800,7 @@ _CONTRACT_DATA: Final = "SELECT id, data FROM contracts WHERE id IN ({marks})"
 #: The market-price table over a window.
 _TABLE_PRICES: Final = (
     "SELECT day, price FROM market_prices WHERE crop = ? AND form = ? AND grade = ? "
-    "AND day BETWEEN ? AND ?"
+    "AND day BETWEEN ? AND ? ORDER BY day"
 )
 
 #: Protected kg of accepted slips not voided priced against a known market, per key and
@@ -783,7 +1022,7 @@ def _season_summary(
     top_ups: dict[str, Decimal] = {}
     if top_up:
         for key, grams, price, market, count in conn.execute(_TOP_UP_BY[by], (season, season)):
-            one = round_yuan(_kg(int(grams)) * (D(price) - D(market)))
+            one = _slip_top_up(_kg(int(grams)), D(price), D(market))
             top_ups[str(key)] = top_ups.get(str(key), ZERO) + one * int(count)
 
     out = []
@@ -845,26 +1084,16 @@ def _flags(
         ):
             wanted.append(None)
         else:
-            grade = est.assumptions.grade
-            window = _window(contract, catalog)
-            wanted.append((contract.crop, contract.form, grade, est.floor, window))
+            wanted.append((*_price_key(contract, est), est.floor, _window(contract, catalog)))
     spans: dict[tuple[str, str, str], tuple[dt.date, dt.date]] = {}
     for w in wanted:
         if w is not None:
-            start, end = w[4]
-            lo, hi = spans.get(w[:3], (start, end))
-            spans[w[:3]] = (min(lo, start), max(hi, end))
+            _widen(spans, w[:3], w[4])
     # The market-price table over the windows. The prices seen on slips (which ``compare`` adds
     # for the days the table lacks) add nothing here: every slip is priced with the table's
     # price of its crop, form, grade and day, and the table's rows are changed, never removed,
     # so the table has a price (the same, or a later one, which wins) for each of those days.
-    prices: dict[tuple[str, str, str], dict[dt.date, Decimal]] = {}
-    for (crop, form, grade), (start, end) in spans.items():
-        entry = catalog.crop(crop)
-        key = (entry.code, entry.form(form).code, grade, start.isoformat(), end.isoformat())
-        prices[(crop, form, grade)] = {
-            dt.date.fromisoformat(day): D(price) for day, price in conn.execute(_TABLE_PRICES, key)
-        }
+    prices = _table_prices(conn, catalog, spans)
     above: dict[_Market, bool] = {}
     out = []
     for g, w in zip(groups, wanted, strict=True):

@@ -344,6 +344,17 @@ class Estimate:
         """The estimate with its assumptions and arithmetic, in Chinese (``zh``) or English."""
         return "\n".join(_explain(self, lang))
 
+    def for_contract(self, contract: Contract) -> Estimate:
+        """These figures under ``contract``'s number, enterprise, household and season: the
+        estimate of a contract alike (its crop, form, area, terms and inputs the same ones)."""
+        return attrs.evolve(
+            self,
+            contract_no=contract.contract_no,
+            enterprise_uscc=contract.enterprise_uscc,
+            household_id=contract.household_id,
+            season=contract.season,
+        )
+
 
 def _money(value: Decimal) -> str:
     return f"{value:,.2f}"
@@ -542,13 +553,7 @@ def estimate_contract(
         other_income=other_income,
         **overrides,
     )
-    return attrs.evolve(
-        result,
-        contract_no=contract.contract_no,
-        enterprise_uscc=contract.enterprise_uscc,
-        household_id=contract.household_id,
-        season=contract.season,
-    )
+    return result.for_contract(contract)
 
 
 def _build(
