@@ -12,7 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 
 from orderfarm import D, OverpaymentError, Store, Weighing
-from tests.test_store_support import ENTERPRISE, chilli_contract, open_store, seeded, signed
+from tests.test_store_support import (
+    ENTERPRISE,
+    chilli_contract,
+    household,
+    open_store,
+    seeded,
+    signed,
+)
 
 PROCESSES = 2
 THREADS = 4  # per process: eight threads in all
@@ -165,3 +172,34 @@ def test_connections_of_ended_threads_are_closed(tmp_path: Path) -> None:
             t.join()
         store.counts()  # a new thread's connection prunes the ended ones
         assert len(store._db._opened) <= 2
+
+
+def test_a_store_opens_verifies_and_backs_up_while_a_long_write_holds_the_lock(
+    tmp_path: Path,
+) -> None:
+    """`orderfarm verify` or `orderfarm backup` run while the files page imports a county's
+    slips: opening the store takes no write lock when its schema is current, so neither
+    waits for the import (nor gives up on it after the store's patience)."""
+    path = tmp_path / "held.db"
+    with open_store(path) as store:
+        seeded(store)
+    holding, finished = threading.Event(), threading.Event()
+
+    def importing() -> None:
+        with Store.open(path) as store, store.transaction():
+            store.add_household(household(2))
+            holding.set()
+            finished.wait(30)
+
+    writer = threading.Thread(target=importing)
+    writer.start()
+    try:
+        assert holding.wait(30)
+        with Store.open(path, busy_timeout=0.05, patience=0.5) as store:
+            assert store.verify().ok
+            copy = store.backup(tmp_path / "copy.db")
+    finally:
+        finished.set()
+        writer.join()
+    with Store.open(copy) as store:  # the snapshot before the import's transaction
+        assert [h.head_name for h in store.households()] == ["农户1"]

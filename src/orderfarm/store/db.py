@@ -691,4 +691,9 @@ class Database:
                 conn.execute(f"PRAGMA user_version = {int(version + 1)}")
             return found
 
+        found = self.version()
+        if target <= found <= SCHEMA_VERSION:
+            # nothing to change: no write lock waited for (an import elsewhere may hold it
+            # for minutes, and opening a store to verify or back it up must not wait on it)
+            return found
         return self.write(work)
