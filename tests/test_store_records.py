@@ -90,6 +90,29 @@ def test_parties_round_trip_and_are_idempotent(store: Store) -> None:
     assert store.audit_log()[-1].action == "update_household"
 
 
+def test_a_household_changed_by_another_user_since_it_was_read_is_not_written_over(
+    store: Store,
+) -> None:
+    """Two users open one household; one saves a new phone, then the other a new account
+    from what they read: the second is refused, naming the record as it is now, and the phone
+    stays. Made from the record as it is now, the change is written."""
+    (h,) = seeded(store)
+    read_by_clerk = read_by_staff = store.household(h.resident_id)
+    store.update_household(attrs.evolve(read_by_clerk, phone="13900000000"), expected=h)
+    account = attrs.evolve(read_by_staff, account="6217000000000000001")
+    with pytest.raises(ConflictError) as refused:
+        store.update_household(account, expected=read_by_staff)
+    assert refused.value.code == "household_changed"
+    assert refused.value.message("zh") == (
+        f"{h.masked_id}（{h.head_name}）在您打开后已被他人修改，未保存"
+    )
+    now = store.household(h.resident_id)
+    assert refused.value.existing == now and now.phone == "13900000000" and not now.account
+    both = attrs.evolve(now, account="6217000000000000001")
+    assert store.update_household(both, expected=now) == store.household(h.resident_id)
+    assert store.household(h.resident_id).phone == "13900000000"
+
+
 def test_a_contract_number_is_found_whatever_the_case_or_width_it_is_typed_in(
     store: Store,
 ) -> None:

@@ -866,6 +866,38 @@ def test_a_clerk_edits_a_household_and_the_reveal_is_audited(
     assert actions == [("clerk", "reveal"), ("clerk", "update_household")]
 
 
+def test_a_household_another_user_changed_since_it_was_opened_is_not_saved_over(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk and an administrator open one household; the administrator saves a new
+    phone, then the clerk a new account: the clerk's save is refused and says what was
+    changed; the phone stays. Saved again, with that seen, the clerk's form is written."""
+    clerk = _page(demo_db, monkeypatch, "clerk", "households")
+    admin = _page(demo_db, monkeypatch, "admin", "households")
+    for at in (clerk, admin):
+        at.selectbox(key="hh_pick").select_index(1).run()
+    rid = str(clerk.text_input(key=form_key(clerk, "hh_resident_id")).value)
+    admin.text_input(key=form_key(admin, "hh_phone")).input("13900000000").run()
+    admin.button(key="hh_save").click().run()
+    ok(admin)
+    clerk.text_input(key=form_key(clerk, "hh_account")).input("6217000000000000001").run()
+    clerk.button(key="hh_save").click().run()
+    ok(clerk)
+    assert "在您打开后已被他人修改，未保存" in _errors(clerk), _errors(clerk)
+    assert any("电话 13900000000" in w for w in texts(clerk.warning)), texts(clerk.warning)
+    assert not texts(clerk.success)
+    with Store.open(demo_db) as store:
+        now = store.household(rid)
+    assert now.phone == "13900000000" and now.account != "6217000000000000001"
+    clerk.text_input(key=form_key(clerk, "hh_phone")).input("13900000000").run()
+    clerk.button(key="hh_save").click().run()
+    ok(clerk)
+    assert texts(clerk.success), _errors(clerk)
+    with Store.open(demo_db) as store:
+        now = store.household(rid)
+    assert (now.phone, now.account) == ("13900000000", "6217000000000000001")
+
+
 def test_leaving_a_page_and_coming_back_refills_its_forms(
     demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -155,6 +155,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{id} is already registered to {name} ({village}); not adding {new}",
         "zh": "{id} 已登记为 {name}（{village}），未添加 {new}",
     },
+    "household_changed": {
+        "en": "{id} ({name}) was changed by another user after you opened it; not saved",
+        "zh": "{id}（{name}）在您打开后已被他人修改，未保存",
+    },
     "contract_no_taken": {
         "en": "{contract_no} is already used by another contract ({season})",
         "zh": "{contract_no} 已被另一份合同使用（{season} 年度）",

@@ -445,10 +445,13 @@ class Session:
         self.need(P.WRITE_PARTIES)
         return self.store.add_household(household, actor=self.actor)
 
-    def update_household(self, household: Household) -> Household:
-        """Change a household's details (its resident ID names it)."""
+    def update_household(
+        self, household: Household, *, expected: Household | None = None
+    ) -> Household:
+        """Change a household's details (its resident ID names it); refused when the stored
+        record is no longer ``expected``, the one the change was made from."""
         self.need(P.WRITE_PARTIES)
-        return self.store.update_household(household, actor=self.actor)
+        return self.store.update_household(household, actor=self.actor, expected=expected)
 
     def enterprises(self) -> list[Enterprise]:
         """The enterprises (credit codes are public)."""

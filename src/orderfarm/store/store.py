@@ -1362,8 +1362,19 @@ class Store:
         result: Household = self._write(work)
         return result
 
-    def update_household(self, household: Household, *, actor: str = DEFAULT_ACTOR) -> Household:
-        """Change a registered household's details (name, village, phone, status…), audited."""
+    def update_household(
+        self,
+        household: Household,
+        *,
+        actor: str = DEFAULT_ACTOR,
+        expected: Household | None = None,
+    ) -> Household:
+        """Change a registered household's details (name, village, phone, status…), audited.
+
+        ``expected``: the record the change was made from (the one a form was filled with).
+        When the stored record is no longer that one — another user changed it meanwhile —
+        the change is a ``ConflictError`` (``existing`` the record as it is now), not written
+        over the other user's."""
         if not isinstance(household, Household):
             raise TypeError("update_household needs a Household")
         actor = _check_actor(actor)
@@ -1382,6 +1393,15 @@ class Store:
             before = self._household_of(row)
             if before == household:
                 return household
+            if expected is not None and before != expected:
+                raise ConflictError(
+                    f"household {household.masked_id} ({before.head_name}) was changed by "
+                    "another user after the change was begun; not writing over it",
+                    existing=before,
+                    new=household,
+                    code="household_changed",
+                    params={"id": household.masked_id, "name": before.head_name},
+                )
             conn.execute(
                 "UPDATE households SET head_name = ?, township = ?, village = ?, grp = ?, "
                 "phone = ?, members = ?, poverty_status = ?, account = ? WHERE resident_id = ?",

@@ -209,6 +209,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "edit_which": {"zh": "选择", "en": "Choose"},
     "new_household": {"zh": "＋ 新农户", "en": "+ new household"},
     "household_saved": {"zh": "农户 {name} 已保存", "en": "Household {name} saved"},
+    "household_changed_by": {
+        "zh": "他人改为：{changes}。核对后再次保存，即以本表单为准",
+        "en": "They changed: {changes}. Check, then save again to keep this form's values",
+    },
     "save": {"zh": "保存", "en": "Save"},
     "enterprise": {"zh": "订单企业", "en": "Enterprise"},
     "no_enterprises": {

@@ -51,6 +51,20 @@ def _values(record: Household | None) -> dict[str, Any]:
     return {f"hh_{field}": value for field, value in values.items()}
 
 
+def _changed_by_another(ctx: app.Ctx, loaded: object, stored: Household) -> None:
+    """What another user changed in the household since its form was filled: each field as it
+    is stored now."""
+    if not isinstance(loaded, Household):
+        return
+    was, now = _values(loaded), _values(stored)
+    changed = [field for field in _FIELDS if was[f"hh_{field}"] != now[f"hh_{field}"]]
+    if ctx.lang == "en":
+        now["hh_poverty_status"] = stored.poverty_status.en
+    sep = "，" if ctx.lang == "zh" else ", "
+    changes = sep.join(f"{ctx.t(field)} {now[f'hh_{field}']}" for field in changed)
+    st.warning(ctx.t("household_changed_by", changes=changes))
+
+
 def _table(ctx: app.Ctx, found: list[HouseholdView]) -> None:
     st.dataframe(
         [
@@ -89,12 +103,13 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> bool:
             else f"{by_ref[r].head_name} · {by_ref[r].place} · {by_ref[r].resident_id}"
         ),
     )
-    k = app.prefill(
-        "hh_loaded",
-        choice,
-        [f"hh_{field}" for field in _FIELDS],
-        lambda: _values(None if choice == NEW else s.household_record(str(choice))),
-    )
+
+    def loaded() -> dict[str, Any]:
+        record = None if choice == NEW else s.household_record(str(choice))
+        st.session_state["hh_record"] = record  # what a change is made from
+        return _values(record)
+
+    k = app.prefill("hh_loaded", choice, [f"hh_{field}" for field in _FIELDS], loaded)
     editing = choice != NEW
     slots = app.Slots()
     left, right = st.columns(2)
@@ -148,11 +163,15 @@ def _editor(ctx: app.Ctx, views: list[HouseholdView]) -> bool:
         assert household is not None
         try:
             if editing:
-                s.update_household(household)
+                # refused if another user changed the household since the form was filled
+                state["hh_record"] = s.update_household(household, expected=state.get("hh_record"))
             else:
                 s.add_household(household)
         except ConflictError as exc:  # the resident ID is registered to another household
             slots.refuse(exc, ctx.lang)
+            if editing and isinstance(exc.existing, Household):  # changed meanwhile
+                _changed_by_another(ctx, state.get("hh_record"), exc.existing)
+                state["hh_record"] = exc.existing  # saved again, the form's values stand
         else:
             if not editing:
                 state["hh_loaded"] = None
