@@ -22,7 +22,7 @@ from orderfarm.io.writers import csv_rows
 from orderfarm.session import InspectionItem, Session
 from orderfarm.store import RefusedError, Store
 from orderfarm.web.app import table_bytes
-from tests.reliability.test_disk_faults import _as_nobody
+from tests.reliability.support import as_nobody
 
 SEASON = 2018
 
@@ -202,7 +202,7 @@ def test_an_inspectors_read_only_copy_is_sampled_as_it_is(demo_db: Path, shared_
         code = cli.main([*argv, "--output", str(desk / "抽查.xlsx")], out=io.StringIO())
         assert code == 0
 
-    outcome = _as_nobody(inspect)
+    outcome = as_nobody(inspect)
     os.chmod(evidence, 0o755)
     assert outcome["error"] is None, outcome
     assert sorted(p.name for p in evidence.iterdir()) == ["season.db"]

@@ -1,19 +1,22 @@
 """Shared by the reliability suite: a small signed season, a slips file, a zygote process
-that forks importers to kill, and the heavy switch (``ORDERFARM_HEAVY=1``)."""
+that forks importers to kill, work run as an unprivileged user, and the heavy switch
+(``ORDERFARM_HEAVY=1``)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
-from orderfarm import D, Household, Store
+from orderfarm import D, Household, OrderfarmError, Store
 from orderfarm.io import RECORD_TYPES
 from tests.test_store_support import chilli_contract, seeded, signed
 
@@ -155,3 +158,36 @@ class Zygote:
         except subprocess.TimeoutExpired:  # pragma: no cover
             self.proc.kill()
             self.proc.wait()
+
+
+def as_nobody(work: Callable[[], Any]) -> dict[str, Any]:
+    """Run ``work`` in a forked child as an unprivileged user (root ignores file modes)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        code = 0
+        try:
+            os.close(read)
+            if os.geteuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            try:
+                work()
+                result: dict[str, Any] = {"error": None}
+            except BaseException as exc:
+                result = {
+                    "error": type(exc).__name__,
+                    "orderfarm": isinstance(exc, OrderfarmError),
+                    "message": str(exc),
+                }
+            os.write(write, json.dumps(result).encode())
+        except BaseException:
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return dict(json.loads(data))

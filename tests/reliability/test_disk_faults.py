@@ -15,7 +15,6 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ from orderfarm.cli import main
 from orderfarm.io import RECORD_TYPES
 from orderfarm.io.loading import import_file
 from orderfarm.store import StoreError, StoreFullError, StoreReadOnlyError
-from tests.reliability.support import DAY, SEASON, TODAY, build_season, write_slips
+from tests.reliability.support import DAY, SEASON, TODAY, as_nobody, build_season, write_slips
 from tests.test_store_support import resident_id
 
 
@@ -154,39 +153,6 @@ def test_a_file_size_limit_hit_mid_write_gives_a_store_error_and_keeps_nothing(
         assert store.verify().ok
 
 
-def _as_nobody(work: Callable[[], Any]) -> dict[str, Any]:
-    """Run ``work`` in a forked child as an unprivileged user (root ignores file modes)."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child
-        code = 0
-        try:
-            os.close(read)
-            if os.geteuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            try:
-                work()
-                result: dict[str, Any] = {"error": None}
-            except BaseException as exc:
-                result = {
-                    "error": type(exc).__name__,
-                    "orderfarm": isinstance(exc, OrderfarmError),
-                    "message": str(exc),
-                }
-            os.write(write, json.dumps(result).encode())
-        except BaseException:
-            code = 1
-        finally:
-            os._exit(code)
-    os.close(write)
-    with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    return dict(json.loads(data))
-
-
 @pytest.fixture
 def shared_dir() -> Any:
     """A folder an unprivileged child can reach (pytest's tmp folders are private)."""
@@ -210,7 +176,7 @@ def test_a_read_only_file_gives_a_clear_error_and_keeps_nothing(
         with Store.open(db) as store:
             store.record_deliveries(_slips(5))
 
-    outcome = _as_nobody(write)
+    outcome = as_nobody(write)
     os.chmod(shared_dir, 0o755)
     assert outcome["error"] in ("StoreReadOnlyError", "StoreIOError"), outcome
     assert outcome["orderfarm"] and outcome["message"].strip()
@@ -243,7 +209,7 @@ def test_an_evidence_copy_where_nothing_can_be_written_is_verified_as_it_is(
             with pytest.raises(StoreReadOnlyError):
                 store.record_deliveries(_slips(1))
 
-    outcome = _as_nobody(inspect)
+    outcome = as_nobody(inspect)
     os.chmod(shared_dir, 0o755)
     assert outcome["error"] is None, outcome
     assert sorted(p.name for p in shared_dir.iterdir()) == ["season.db"]
