@@ -27,6 +27,7 @@ from orderfarm.pricing import Quote
 from orderfarm.settlement import LineKind, Statement
 from orderfarm.supplies import ChargeMode
 from orderfarm.units import format_quantity
+from orderfarm.voids import reason_in
 
 _FONTS: Final = (
     '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", '
@@ -399,7 +400,10 @@ def _receipt_body(
         on = replaces.voided_on.isoformat() if replaces.voided_on is not None else "—"
         rows.append((_t("record", lang), said))
         rows.append(
-            (_t("replaced_void", lang), _t("replaced_why", lang, day=on, reason=replaces.reason))
+            (
+                _t("replaced_void", lang),
+                _t("replaced_why", lang, day=on, reason=reason_in(replaces.reason, lang)),
+            )
         )
     elif revision > 0:  # the paper of an earlier record of this receipt no longer counts
         rows.append((_t("record", lang), _t("revision", lang, count=revision + 1)))
@@ -443,7 +447,7 @@ def _receipt_body(
         on = voided_on.isoformat() if voided_on is not None else "—"
         void = (
             f'<div class="void">{_e(_t("void_mark", lang))}</div>\n<div class="void-why">'
-            f"{_e(_t('void_why', lang, reason=void_reason, day=on))}</div>\n"
+            f"{_e(_t('void_why', lang, reason=reason_in(void_reason, lang), day=on))}</div>\n"
         )
     title = enterprise.name if enterprise is not None else ""
     return f"""<div class="receipt">

@@ -33,6 +33,7 @@ from orderfarm.session import HouseholdView, Session, void_day
 from orderfarm.settlement import OverpaymentError
 from orderfarm.store import ConflictError, NotFoundError, Store, Void
 from orderfarm.store import users as store_users
+from orderfarm.voids import reason_in
 from orderfarm.web import helpers
 from orderfarm.web.i18n import t
 
@@ -191,7 +192,9 @@ def void_said(ctx: Ctx, void: Void | None) -> str:
     """Why and when a record was voided, for its row in a table (blank when it stands)."""
     if void is None:
         return ""
-    return ctx.t("void_said", reason=void.reason, day=helpers.day(void_day(void)))
+    return ctx.t(
+        "void_said", reason=reason_in(void.reason, ctx.lang), day=helpers.day(void_day(void))
+    )
 
 
 def show_problems(problems: Iterable[Problem], lang: Lang) -> None:
