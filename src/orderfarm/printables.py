@@ -24,7 +24,7 @@ from orderfarm.messages import Lang
 from orderfarm.money import format_price, format_rate, format_weight, format_yuan
 from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import Quote
-from orderfarm.settlement import LineKind, Statement
+from orderfarm.settlement import LineKind, Statement, StatementLine, Totals
 from orderfarm.supplies import ChargeMode
 from orderfarm.units import format_quantity
 from orderfarm.voids import reason_in
@@ -192,6 +192,33 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
     "paid": {"zh": "已付", "en": "Paid"},
     "balance": {"zh": "余额（待付）", "en": "Balance (to pay)"},
     "none": {"zh": "无", "en": "none"},
+    "policy_carry": {"zh": "未扣回部分结转下季", "en": "what is not recovered is carried"},
+    "policy_waive": {"zh": "未扣回部分核销", "en": "what is not recovered is waived"},
+    "unrecovered_sum": {
+        "zh": "未扣回 {left} 元 = 应扣回 {charges} − 本季扣回 {recovered}",
+        "en": "not recovered: {left} = {charges} to recover − {recovered} recovered",
+    },
+    "carried_again": {
+        "zh": "上季结转未扣回的 {amount} 元继续结转下季",
+        "en": "{amount} carried from earlier seasons and not recovered is carried again",
+    },
+    "advances_carried": {
+        "zh": "本季垫付未扣回的 {left} 元按合同约定结转下季",
+        "en": "{left} of this season's advances not recovered is carried, as the contracts say",
+    },
+    "advances_waived": {
+        "zh": "本季垫付未扣回的 {left} 元按合同约定核销",
+        "en": "{left} of this season's advances not recovered is waived, as the contracts say",
+    },
+    "advances_shared": {
+        "zh": "本季垫付未扣回的 {left} 元按各合同垫付额分摊：约定结转的垫付共 {carry} 元，"
+        "结转下季 {left} × {carry} ÷ {advances} ≈ {carried} 元（四舍五入到分）；"
+        "约定核销的垫付共 {waive} 元，核销 {left} − {carried} = {waived} 元",
+        "en": "{left} of this season's advances not recovered is shared by each contract's "
+        "advances: {carry} advanced under contracts that carry, carried {left} × {carry} ÷ "
+        "{advances} ≈ {carried} (to the fen); {waive} under contracts that waive, waived "
+        "{left} − {carried} = {waived}",
+    },
     "confirm": {
         "zh": "农户确认：以上明细无误。签字：____________  日期：__________",
         "en": "Household: the lines above are correct. Signature: __________  Date: ________",
@@ -551,14 +578,26 @@ def receipt_body(
     )
 
 
+def _described(line: StatementLine, lang: Lang, policies: bool) -> str:
+    """A line's description; with ``policies``, an advance's says what its contract does
+    with what is not recovered (the rest of a season's advances is shared by them)."""
+    said = line.description_in(lang)
+    if not policies or line.unrecovered is None:
+        return said
+    policy = _t(f"policy_{line.unrecovered.value}", lang)
+    return f"{said}（{policy}）" if lang == "zh" else f"{said} ({policy})"
+
+
 def _lines_table(statement: Statement, kind: LineKind, lang: Lang) -> str:
     lines = statement.of_kind(kind)
     if not lines:
         return f"<p>{_e(_t('none', lang))}</p>"
+    totals = statement.totals
+    policies = kind is LineKind.INPUT and _not_recovered(totals)[1] > 0
     rows = "".join(
         f"<tr><td class='nw'>{_e(line.day.isoformat() if line.day else '')}</td>"
         f"<td class='nw'>{_e(line.reference)}</td>"
-        f"<td class='nw'>{_e(line.contract_no)}</td><td>{_e(line.description_in(lang))}</td>"
+        f"<td class='nw'>{_e(line.contract_no)}</td><td>{_e(_described(line, lang, policies))}</td>"
         f"<td class='num'>{_e(f'{line.amount:,.2f}')}</td></tr>"
         for line in lines
     )
@@ -570,6 +609,57 @@ def _lines_table(statement: Statement, kind: LineKind, lang: Lang) -> str:
         f"<tr class='total'><td colspan='4'>∑</td><td class='num'>{_e(f'{total:,.2f}')}</td></tr>"
         "</table>"
     )
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:,.2f}"
+
+
+def _not_recovered(totals: Totals) -> tuple[Decimal, Decimal]:
+    """What a season did not recover: of the charges carried in (recovered first), and of
+    its own advances."""
+    old_left = totals.carried_in - min(totals.carried_in, totals.proceeds)
+    return old_left, totals.carried_out + totals.waived - old_left
+
+
+def unrecovered_said(totals: Totals, lang: Lang = "zh") -> str:
+    """How the advances a season could not recover split into 结转下季 and 核销 (settlement's
+    rule), figures as on the statement, to be worked again by hand; ``""`` when all were
+    recovered."""
+    old_left, new_left = _not_recovered(totals)
+    left = old_left + new_left
+    if not left:
+        return ""
+    carried = totals.carried_out - old_left
+    advances = totals.advances_carry + totals.advances_waive
+    parts = [
+        _t(
+            "unrecovered_sum",
+            lang,
+            left=_amount(left),
+            charges=_amount(totals.charges),
+            recovered=_amount(totals.recovered),
+        )
+    ]
+    if old_left:
+        parts.append(_t("carried_again", lang, amount=_amount(old_left)))
+    if new_left and totals.advances_carry and totals.advances_waive:
+        parts.append(
+            _t(
+                "advances_shared",
+                lang,
+                left=_amount(new_left),
+                carry=_amount(totals.advances_carry),
+                waive=_amount(totals.advances_waive),
+                advances=_amount(advances),
+                carried=_amount(carried),
+                waived=_amount(totals.waived),
+            )
+        )
+    elif new_left:
+        key = "advances_carried" if totals.advances_carry else "advances_waived"
+        parts.append(_t(key, lang, left=_amount(new_left)))
+    return ("；".join(parts) + "。") if lang == "zh" else ("; ".join(parts) + ".")
 
 
 def statement_html(
@@ -606,6 +696,8 @@ def statement_html(
         if printed_on
         else ""
     )
+    said = unrecovered_said(totals, lang)
+    unrecovered = f"<p class='small'>{_e(said)}</p>\n" if said else ""
     body = f"""
 <h1>{_e(_t("statement_title", lang))}</h1>
 <table class="meta">
@@ -624,7 +716,7 @@ def statement_html(
 {_lines_table(statement, LineKind.PAYMENT, lang)}
 <h2>{_e(_t("summary", lang))}</h2>
 <table style="width:60%;margin-left:auto">{summary}</table>
-<p style="margin-top:10mm">{_e(_t("confirm", lang))}</p>
+{unrecovered}<p style="margin-top:10mm">{_e(_t("confirm", lang))}</p>
 {printed}
 """
     return _page(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from orderfarm.auth import Permission
+from orderfarm.printables import unrecovered_said
 from orderfarm.settlement import LineKind
 from orderfarm.units import china_today, format_quantity
 from orderfarm.web import app, helpers
@@ -37,6 +38,9 @@ def _statement(ctx: app.Ctx, season: int) -> None:
             st.columns(_PER_ROW), totals[start : start + _PER_ROW], strict=True
         ):
             col.metric(ctx.t(key), helpers.yuan(value))
+    said = unrecovered_said(t, ctx.lang)  # how 结转下季 and 核销 come from the advances
+    if said:
+        st.caption(said)
     kinds = {
         LineKind.CARRIED: ctx.t("line_carried"),
         LineKind.INPUT: ctx.t("line_input"),
