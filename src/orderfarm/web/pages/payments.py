@@ -185,7 +185,7 @@ def _void(ctx: app.Ctx) -> None:
             _done(ctx.t("voided_ok", id=record_id))
     repriced, receipts, page = st.session_state.get("v_repriced", ((), [], b""))
     if repriced:
-        said = ctx.t("repriced", ids="、".join(map(str, repriced)))
+        said = ctx.t("repriced", ids="、".join(receipts))  # the numbers on the paper
         app.offer_reprints(ctx, said, receipts, page, "v_print")
 
 
