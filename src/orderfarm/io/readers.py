@@ -33,6 +33,8 @@ from typing import IO, Any, Final, NamedTuple
 
 from orderfarm.io.columns import RECORD_TYPES, Kind, fold
 from orderfarm.io.errors import FileError, file_error
+from orderfarm.io.failures import os_error_said
+from orderfarm.messages import Said
 
 Source = str | os.PathLike[str] | bytes | IO[bytes]
 
@@ -71,7 +73,8 @@ def _open_binary(source: Source) -> IO[bytes]:
         try:
             return open(source, "rb")
         except OSError as exc:
-            raise file_error("bad_value", reason=f"{exc.strerror}: {source}") from exc
+            said = Said(os_error_said(exc, "zh"), os_error_said(exc, "en"))
+            raise file_error("bad_value", reason=said) from exc
     source.seek(0)
     return source
 
