@@ -372,7 +372,7 @@ def test_an_empty_template_filled_in_excel_imports(demo: Path, tmp_path: Path, l
     from orderfarm.io.exporting import template_table
     from orderfarm.io.writers import write_table
 
-    path = write_table(template_table("households", lang), tmp_path / "农户.xlsx", lang=lang)
+    path = write_table(template_table("households"), tmp_path / "农户.xlsx", lang=lang)
     book = openpyxl.load_workbook(path)
     sheet = book.active
     assert sheet is not None

@@ -320,7 +320,7 @@ def cmd_export(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(
                 f"只有可导入的记录有模板：{kinds}", f"a template is of a record type: {kinds}"
             )
-        table = template_table(args.what, args.lang)
+        table = template_table(args.what)
         path = write_table(table, args.output, format=args.format, lang=args.lang)
         _say(out, f"已写出空白模板 {path}", f"empty template written to {path}", args.lang)
         return EXIT_OK
@@ -425,13 +425,13 @@ def cmd_settle(args: argparse.Namespace, out: TextIO) -> int:
         settled = store.settle(args.season)
         totals = {name: sum((getattr(s.totals, name) for s in settled), ZERO) for name in _TOTALS}
         if args.output:
-            write_table(settlement_table(store, args.season, full=False), args.output)
+            write_table(settlement_table(store, args.season), args.output, lang=args.lang)
         if args.bank:
             if args.full:
                 from orderfarm.io.exports import audit_full_export
 
                 audit_full_export(store, "bank", season=args.season, actor=args.actor)
-            write_table(bank_table(store, args.season, full=args.full), args.bank)
+            write_table(bank_table(store, args.season, full=args.full), args.bank, lang=args.lang)
     owed = sum(1 for s in settled if s.totals.balance > 0)
     if args.lang == "zh":
         print(f"{args.season} 年度结算：{len(settled)} 户，待付 {owed} 户", file=out)
@@ -456,7 +456,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     by = _report_by(args.by)
     with _open_store(args) as store:
         if args.output:
-            write_table(report_table(store, args.season, by), args.output)
+            write_table(report_table(store, args.season, by), args.output, lang=args.lang)
             _say(out, f"已写入 {args.output}", f"written: {args.output}", args.lang)
             return EXIT_OK
         rows = list(csv_rows(report_table(store, args.season, by), args.lang))

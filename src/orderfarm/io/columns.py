@@ -420,8 +420,12 @@ def column_table_markdown() -> str:
         + "; ".join(f"{measure}: {'、'.join(units)}" for measure, units in UNITS.items())
         + " (毛重（斤）, 保护价（元/斤）, 水分（%） where 14 is 14%). A unit not listed, or a",
         "单位 column beside them, refuses the file. In a contract, a blank cell takes the crop",
-        "form's default, as a column left out does; 无 (or 不限) says the terms have no such",
-        "rule (no moisture standard, no delivery window).",
+        "form's default, as a column left out does; 无 (or 不限, none) says the terms have no",
+        "such rule (no moisture standard, no delivery window).",
+        "",
+        "A file orderfarm writes in English (`--lang en`, the page in English) has the English",
+        "headers and the English words below (crops and forms as codes, statuses, charges,",
+        "none); it imports as it is, as a Chinese one does.",
         "",
     ]
     for rt in RECORD_TYPES.values():
@@ -448,7 +452,8 @@ def column_table_markdown() -> str:
         "- 结算方式 / `charge`: 免费 (free), 垫付 (advance, recovered at settlement), 已付 (paid).",
         "- 未扣回处理 / `unrecovered`: 结转 (carry) or 核销 (waive).",
         "- 状态 / `status`: 草稿, 已签约, 已结束, 已取消, 已终止 (or draft, signed, closed…).",
-        "- 贫困状态 / `poverty_status`: 建档立卡贫困户, 脱贫户, 监测户, 一般户.",
+        "- 贫困状态 / `poverty_status`: 建档立卡贫困户, 脱贫户, 监测户, 一般户 (or registered poor,",
+        "  lifted out of poverty, monitored, general).",
         "- 作物 / `crop` and 产品形态 / `form`: Chinese names (朝天椒, 干椒) or codes (chilli, dried).",
         "- Weights in kg with at most 3 decimals; amounts in yuan with at most 2; rates as",
         "  fractions (0.14) or percents (14%). Numbers may use full-width digits or thousands",

@@ -1,5 +1,6 @@
 """Records → table rows in the same columns the importers read, so an export imports back
-unchanged; personal numbers masked unless ``full=True``.
+unchanged, written in Chinese or in English (its words: statuses, charges, crops as codes);
+personal numbers masked unless ``full=True``.
 
 The store-backed exports (statements, settlement, bank list, reports, audit log) are in
 ``orderfarm.io.exports``; this module holds what needs no store.
@@ -12,8 +13,6 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import Final, TypeVar
 
-import attrs
-
 from orderfarm.contracts import Contract
 from orderfarm.crops import Catalog, default_catalog
 from orderfarm.errors import ValidationError
@@ -21,8 +20,7 @@ from orderfarm.ids import is_valid_resident_id, mask_account, mask_resident_id
 from orderfarm.io.columns import Kind, RecordType, record_type
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
 from orderfarm.io.rows import CARRY_ZH, CHARGE_SHORT_ZH, Record, format_floors, format_inputs
-from orderfarm.io.writers import Cell, Table
-from orderfarm.messages import Lang
+from orderfarm.io.writers import Bilingual, Cell, Table
 from orderfarm.parties import Enterprise, Household
 
 #: a number standing alone in free text, its groups of 3 or more digits maybe apart by a
@@ -76,18 +74,25 @@ def _mask_number(found: re.Match[str]) -> str:
 T = TypeVar("T")
 
 
-def _or_none(value: T) -> T | str:
-    """``value``, or ``无`` for a rule the terms do not have (read back as none, where a blank
-    cell would take the crop form's default)."""
-    return "无" if value is None else value
+#: a rule the terms do not have (read back as none, where a blank cell would take the crop
+#: form's default)
+_NONE: Final = Bilingual("无", "none")
 
 
-def _names(catalog: Catalog, crop: str, form: str) -> tuple[str, str]:
+def _or_none(value: T) -> T | Bilingual:
+    """``value``, or ``无`` (``none``) for a rule the terms do not have."""
+    return _NONE if value is None else value
+
+
+def _names(catalog: Catalog, crop: str, form: str) -> tuple[Cell, Cell]:
+    """A crop and its form by their Chinese names, or their codes in English (what an import
+    reads back: an English name of a form is not one)."""
     try:
         entry = catalog.crop(crop)
-        return entry.name_zh, entry.form(form).name_zh
+        product = entry.form(form)
     except ValidationError:
         return crop, form
+    return Bilingual(entry.name_zh, entry.code), Bilingual(product.name_zh, product.code)
 
 
 def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
@@ -101,7 +106,7 @@ def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
             "group": record.group,
             "phone": record.phone,
             "members": record.members,
-            "poverty_status": record.poverty_status.value,
+            "poverty_status": Bilingual(record.poverty_status.value, record.poverty_status.en),
             "account": record.account,
         }
     if isinstance(record, Enterprise):
@@ -125,14 +130,14 @@ def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
             "moisture_standard": _or_none(terms.moisture_standard),
             "moisture_max": _or_none(terms.moisture_max),
             "quota_kg": terms.quota_kg,
-            "grades": "、".join(terms.grades),
+            "grades": Bilingual("、".join(terms.grades), ", ".join(terms.grades)),
             "delivery_start": _or_none(record.delivery_start),
             "delivery_end": _or_none(record.delivery_end),
-            "unrecovered": CARRY_ZH[record.unrecovered],
-            "status": record.status.zh,
+            "unrecovered": Bilingual(CARRY_ZH[record.unrecovered], record.unrecovered.value),
+            "status": Bilingual(record.status.zh, record.status.value),
             "signed_on": record.signed_on,
             "end_reason": record.end_reason,
-            "inputs": format_inputs(record.inputs),
+            "inputs": Bilingual(format_inputs(record.inputs), format_inputs(record.inputs, "en")),
         }
     if isinstance(record, MarketPriceRecord):
         crop, form = _names(catalog, record.crop, record.form)
@@ -166,7 +171,7 @@ def record_cells(record: Record, catalog: Catalog) -> dict[str, Cell]:
             "quantity": supply.quantity,
             "unit": supply.unit,
             "unit_cost": supply.unit_cost,
-            "charge": CHARGE_SHORT_ZH[supply.charge],
+            "charge": Bilingual(CHARGE_SHORT_ZH[supply.charge], supply.charge.value),
         }
     if isinstance(record, PaymentRecord):
         return {
@@ -207,12 +212,10 @@ def records_table(
                 row.append(value)
             yield row
 
-    return Table(rt.zh, rt.columns, rows())
+    return Table(Bilingual(rt.zh, rt.name), rt.columns, rows())
 
 
-def template_table(kind: RecordType | str, lang: Lang = "zh") -> Table:
+def template_table(kind: RecordType | str) -> Table:
     """An empty file of ``kind``'s columns (headers only), for staff to fill in and import;
-    its sheet named in ``lang`` (the headers are written in the file's language)."""
-    table = records_table(kind, ())
-    rt = kind if isinstance(kind, RecordType) else record_type(kind)
-    return table if lang == "zh" else attrs.evolve(table, name=rt.name)
+    its sheet named, as its headers are, in the file's language."""
+    return records_table(kind, ())

@@ -1,6 +1,7 @@
 """Exports from a store: every record type (in the importers' columns), statements, season
 settlement, the bank payment list, reports and the audit log — as ``Table`` values to write
-with ``write_table`` (CSV with BOM or XLSX).
+with ``write_table`` (CSV with BOM or XLSX), in Chinese or in English: headers, sheet names
+and the words in cells all in the file's language.
 
 Resident IDs, accounts and phones are masked (first 6 + last 4 of an ID, last 4 of an account
 or a phone), in their columns and in free text, unless ``full=True``; a full export is written
@@ -45,6 +46,13 @@ EXPORTS: Final = {
 
 def _c(key: str, zh: str, kind: Kind = Kind.TEXT, personal: str = "") -> Column:
     return Column(key, zh, kind, False, (), personal)
+
+
+def sheet_name(what: str, season: int | None = None) -> Bilingual:
+    """The sheet of the export ``what``, named as the files page names it (年度结算2018,
+    ``settlement 2018``)."""
+    zh, en = EXPORTS.get(what, what), what
+    return Bilingual(zh, en) if season is None else Bilingual(f"{zh}{season}", f"{en} {season}")
 
 
 STATEMENT_COLUMNS: Final = (
@@ -219,7 +227,7 @@ def statements_table(store: Store, season: int, *, full: bool = False) -> Table:
                     line.amount,
                 ]
 
-    return Table(f"对账单明细{season}", STATEMENT_COLUMNS, rows())
+    return Table(sheet_name("statements", season), STATEMENT_COLUMNS, rows())
 
 
 def settlement_table(store: Store, season: int, *, full: bool = False) -> Table:
@@ -245,7 +253,11 @@ def settlement_table(store: Store, season: int, *, full: bool = False) -> Table:
                 t.balance,
             ]
 
-    return Table(f"年度结算{season}", SETTLEMENT_COLUMNS, rows())
+    return Table(sheet_name("settlement", season), SETTLEMENT_COLUMNS, rows())
+
+
+#: the bank list's note of a household without an account
+_CASH: Final = Bilingual("无一卡通账号，现金支付", "no account: paid in cash")
 
 
 def bank_table(store: Store, season: int, *, full: bool = False) -> Table:
@@ -270,10 +282,10 @@ def bank_table(store: Store, season: int, *, full: bool = False) -> Table:
                 s.totals.balance,
                 s.township,
                 s.village,
-                "" if account else "无一卡通账号，现金支付",
+                "" if account else _CASH,
             ]
 
-    return Table(f"银行代发清单{season}", BANK_COLUMNS, rows())
+    return Table(sheet_name("bank", season), BANK_COLUMNS, rows())
 
 
 def report_table(
@@ -288,13 +300,14 @@ def report_table(
     keys = tuple(by)
     columns = tuple(_c(k, REPORT_KEYS[k]) for k in keys) + _REPORT_VALUES
 
-    def crop_name(code: str | None) -> str:
+    def crop_name(code: str | None) -> Cell:
         if code is None:
             return ""
         try:
-            return catalog.crop(code).name_zh
+            crop = catalog.crop(code)
         except ValidationError:
             return code
+        return Bilingual(crop.name_zh, crop.name_en)
 
     def values(r: ReportRow) -> list[Cell]:
         return [
@@ -321,7 +334,7 @@ def report_table(
             for r in store.report(season, by=()):
                 yield [Bilingual("合计", "Total"), *("" for _ in keys[1:]), *values(r)]
 
-    return Table(f"收购统计{season}", columns, rows())
+    return Table(sheet_name("report", season), columns, rows())
 
 
 def audit_table(store: Store, *, full: bool = False) -> Table:
@@ -341,7 +354,7 @@ def audit_table(store: Store, *, full: bool = False) -> Table:
                 e.hash,
             ]
 
-    return Table("审计日志", AUDIT_COLUMNS, rows())
+    return Table(sheet_name("audit"), AUDIT_COLUMNS, rows())
 
 
 def export_table(
@@ -397,6 +410,7 @@ __all__ = [
     "mask_text",
     "report_table",
     "settlement_table",
+    "sheet_name",
     "statements_table",
     "store_records",
 ]

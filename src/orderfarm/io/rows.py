@@ -34,6 +34,7 @@ from orderfarm.io.columns import (
     RecordType,
 )
 from orderfarm.io.records import MarketPriceRecord, PaymentRecord, SlipRecord, SupplyRecord
+from orderfarm.messages import Lang
 from orderfarm.money import ZERO, D, decimal_places
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Weighing
@@ -418,10 +419,11 @@ def parse_inputs(text: str) -> tuple[InputSupply, ...] | None:
     return tuple(items)
 
 
-def format_inputs(inputs: tuple[InputSupply, ...]) -> str:
-    """The inverse of ``parse_inputs``."""
+def format_inputs(inputs: tuple[InputSupply, ...], lang: Lang = "zh") -> str:
+    """The inverse of ``parse_inputs``, each charge named in ``lang`` (垫付, ``advance``)."""
+    charge = CHARGE_SHORT_ZH if lang == "zh" else {mode: mode.value for mode in ChargeMode}
     return ";".join(
-        f"{s.item}:{s.quantity}{s.unit}×{s.unit_cost}({CHARGE_SHORT_ZH[s.charge]})" for s in inputs
+        f"{s.item}:{s.quantity}{s.unit}×{s.unit_cost}({charge[s.charge]})" for s in inputs
     )
 
 

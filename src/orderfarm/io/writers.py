@@ -72,7 +72,8 @@ _ILLEGAL_XML: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 class Table:
     """Rows to write under typed columns; ``rows`` may be a generator (it is read once)."""
 
-    name: str
+    #: the sheet's name (XLSX), in the file's language when given in both
+    name: str | Bilingual
     columns: tuple[Column, ...]
     rows: Iterable[Sequence[Cell]]
     #: a title row above the header (XLSX only), e.g. the statement's household and season
@@ -169,7 +170,8 @@ def write_xlsx(
     workbook = Workbook(write_only=True)
     bold = Font(bold=True)
     for table in [tables] if isinstance(tables, Table) else tables:
-        sheet = workbook.create_sheet(title=_sheet_title(table.name))
+        name = table.name.text(lang) if isinstance(table.name, Bilingual) else table.name
+        sheet = workbook.create_sheet(title=_sheet_title(name))
         for index, column in enumerate(table.columns, start=1):
             width = max(_WIDTHS[column.kind], len(column.header(lang)) * 2 + 2)
             dimension = sheet.column_dimensions[get_column_letter(index)]

@@ -37,7 +37,7 @@ def _import(ctx: app.Ctx) -> None:
     st.caption(ctx.t("columns_are", columns=headers))
     st.download_button(  # headers only: a few hundred bytes, made on each run
         ctx.t("download_template"),
-        data=app.table_bytes(template_table(kind, ctx.lang), "xlsx", ctx.lang),
+        data=app.table_bytes(template_table(kind), "xlsx", ctx.lang),
         file_name=f"{RECORD_TYPES[kind].zh if ctx.lang == 'zh' else kind}.xlsx",
         key="f_template",
     )
