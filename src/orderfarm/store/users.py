@@ -5,7 +5,8 @@ A password is never stored, logged or audited: the ``users`` table holds its scr
 role, the active flag and the hash's seal (``password_seal``: a digest of the salted hash,
 which tells nothing of the password), so ``verify`` sees a hash replaced by hand. Failed logins are kept in ``login_failures`` and limited by
 ``auth.LoginThrottle`` (five within 15 minutes lock the name for 15 minutes); a successful
-login clears them.
+login clears them. Each attempt is counted there before its password is checked, in a short
+write transaction, so attempts made in parallel get no more passwords checked than the limit.
 
 >>> import tempfile, pathlib
 >>> from orderfarm.store import Store
@@ -18,8 +19,14 @@ login clears them.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import os
 import sqlite3
+import threading
+from collections.abc import Callable
 from typing import Final
+
+import attrs
 
 from orderfarm.auth import (
     MIN_PASSWORD_LENGTH,
@@ -34,7 +41,7 @@ from orderfarm.auth import (
     verify_password,
 )
 from orderfarm.errors import ValidationError
-from orderfarm.store.errors import ConflictError, NotFoundError
+from orderfarm.store.errors import ConflictError, NotFoundError, StoreReadOnlyError
 from orderfarm.store.store import DEFAULT_ACTOR, Store
 
 #: Compared against when the name is unknown, so that a wrong name costs as long as a wrong
@@ -238,6 +245,114 @@ def ensure_admin(store: Store, *, name: str = "admin", actor: str = "orderfarm")
     return password
 
 
+@attrs.frozen
+class _Attempt:
+    """A login attempt, counted as a failure before its password is checked."""
+
+    #: the name's failures before it, within the throttle's window
+    failures: list[dt.datetime]
+    #: the user the name names, if any
+    row: sqlite3.Row | None
+    #: how long to wait, when the name was locked (the attempt was not counted)
+    wait: dt.timedelta | None
+    #: the ``login_failures`` row counting it, or the token in ``_IN_PROCESS``
+    seat: int
+
+
+def _reserve(
+    conn: sqlite3.Connection, key: str, when: dt.datetime, throttle: LoginThrottle
+) -> _Attempt:
+    """Count an attempt at ``key`` as a failure, unless the name is locked: in the write
+    transaction, so parallel attempts see each other's and no more than the limit get a
+    password checked."""
+    # Keep the table small: failures older than the window no longer count.
+    horizon = (when - throttle.window).isoformat()
+    conn.execute(
+        "DELETE FROM login_failures WHERE name = ? COLLATE NOCASE AND at < ?", (key, horizon)
+    )
+    failures = [
+        dt.datetime.fromisoformat(r[0])
+        for r in conn.execute("SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,))
+    ]
+    row = _user_row(conn, key)
+    wait = throttle.retry_after(failures, when)
+    if wait is not None:
+        return _Attempt(failures, row, wait, 0)
+    cursor = conn.execute(
+        "INSERT INTO login_failures (name, at) VALUES (?, ?)", (key, when.isoformat())
+    )
+    return _Attempt(failures, row, None, int(cursor.lastrowid or 0))
+
+
+class _InProcess:
+    """Failed logins to stores that cannot record them (opened read-only: a copy kept as
+    evidence), counted in this process on top of those the file holds: a lock here does
+    what the write transaction does for a store that can be written."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens = itertools.count(1)
+        #: (file, name case-folded) → (token, time) of each failure counted
+        self._failures: dict[tuple[str, str], list[tuple[int, dt.datetime]]] = {}
+
+    @staticmethod
+    def _name(store: Store, key: str) -> tuple[str, str]:
+        return os.path.realpath(store.path), key.casefold()
+
+    def _keep(self, name: tuple[str, str], keep: Callable[[int, dt.datetime], bool]) -> None:
+        kept = [(t, at) for t, at in self._failures.get(name, []) if keep(t, at)]
+        if kept:
+            self._failures[name] = kept
+        else:
+            self._failures.pop(name, None)
+
+    def reserve(
+        self, store: Store, key: str, when: dt.datetime, throttle: LoginThrottle
+    ) -> _Attempt:
+        """As ``_reserve``, with the file's failures read and this process's counted."""
+
+        def look(conn: sqlite3.Connection) -> tuple[list[dt.datetime], sqlite3.Row | None]:
+            stored = [
+                dt.datetime.fromisoformat(r[0])
+                for r in conn.execute(
+                    "SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,)
+                )
+            ]
+            return stored, _user_row(conn, key)
+
+        stored, row = store._read(look)
+        name = self._name(store, key)
+
+        def recent(_: int, at: dt.datetime) -> bool:
+            return when - at <= throttle.window
+
+        with self._lock:
+            # failures older than the window no longer count (every name's, now and then)
+            for old in list(self._failures) if len(self._failures) > _IN_PROCESS_NAMES else []:
+                self._keep(old, recent)
+            self._keep(name, recent)
+            mine = self._failures.get(name, [])
+            failures = stored + [at for _, at in mine]
+            wait = throttle.retry_after(failures, when)
+            if wait is not None:
+                return _Attempt(failures, row, wait, 0)
+            token = next(self._tokens)
+            self._failures[name] = [*mine, (token, when)]
+        return _Attempt(failures, row, None, token)
+
+    def forget(self, store: Store, key: str, token: int, *, earlier: bool) -> None:
+        """Uncount the attempt ``token`` (and, ``earlier``, the name's failures before it)."""
+        with self._lock:
+            self._keep(
+                self._name(store, key), lambda t, _: t > token or (t < token and not earlier)
+            )
+
+
+#: names kept by ``_IN_PROCESS`` before it sweeps every name's old failures
+_IN_PROCESS_NAMES: Final = 1000
+_IN_PROCESS: Final = _InProcess()
+
+
 def authenticate(
     store: Store,
     name: str,
@@ -251,49 +366,51 @@ def authenticate(
     ``LoginFailed.reason`` is ``"locked"`` (with ``retry_after``) after too many failures
     for the name, else ``"wrong"`` — the same for an unknown name, a wrong password or a
     disabled user, so the page does not tell which names exist.
+
+    Each attempt is counted as a failure before its password is checked (scrypt is slow)
+    and uncounted when the password is right, so attempts made in parallel get no more
+    passwords checked than the throttle allows. A store that cannot be written (opened
+    read-only) counts them in this process.
     """
     key = name.strip() if isinstance(name, str) else ""
     when = now or store.clock()
 
     # A name is typed in any case of its letters (Clerk for clerk): the user it names, and
     # the failures counted against it, are found that way too.
-    def failures(conn: sqlite3.Connection) -> tuple[list[dt.datetime], sqlite3.Row | None]:
-        stamps = [
-            dt.datetime.fromisoformat(r[0])
-            for r in conn.execute(
-                "SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,)
-            )
-        ]
-        return stamps, _user_row(conn, key)
-
-    stamps, row = store._read(failures)
-    wait = throttle.retry_after(stamps, when)
-    if wait is not None:
-        raise LoginFailed("locked", wait)
+    in_store = True
+    try:
+        attempt: _Attempt = store._write(lambda conn: _reserve(conn, key, when, throttle))
+    except StoreReadOnlyError:
+        in_store = False
+        attempt = _IN_PROCESS.reserve(store, key, when, throttle)
+    if attempt.wait is not None:
+        raise LoginFailed("locked", attempt.wait)
+    row = attempt.row
     stored = row["password_hash"] if row is not None else _DUMMY_HASH
     good = verify_password(password if isinstance(password, str) else "", stored)
-    if good and row is not None and not row["active"]:
-        # the right password: the user may learn why, and whom to ask (no failure counted)
-        raise LoginFailed("disabled")
     if good and row is not None:
+        # The right password: a disabled user may learn why, and whom to ask, and counts
+        # no failure; an active one clears the name's failures up to this attempt (those
+        # made since are still being checked, and count if wrong).
+        earlier = bool(row["active"])
 
-        def clear(conn: sqlite3.Connection) -> None:
-            conn.execute("DELETE FROM login_failures WHERE name = ? COLLATE NOCASE", (key,))
+        def uncount(conn: sqlite3.Connection) -> None:
+            if earlier:
+                conn.execute(
+                    "DELETE FROM login_failures WHERE name = ? COLLATE NOCASE AND id <= ?",
+                    (key, attempt.seat),
+                )
+            else:
+                conn.execute("DELETE FROM login_failures WHERE id = ?", (attempt.seat,))
 
-        if stamps:
-            store._write(clear)
+        if in_store:
+            store._write(uncount)
+        else:
+            _IN_PROCESS.forget(store, key, attempt.seat, earlier=earlier)
+        if not earlier:
+            raise LoginFailed("disabled")
         return _user_of(row)
-
-    def note(conn: sqlite3.Connection) -> None:
-        # Keep the table small: failures older than the window no longer count.
-        horizon = (when - throttle.window).isoformat()
-        conn.execute(
-            "DELETE FROM login_failures WHERE name = ? COLLATE NOCASE AND at < ?", (key, horizon)
-        )
-        conn.execute("INSERT INTO login_failures (name, at) VALUES (?, ?)", (key, when.isoformat()))
-
-    store._write(note)
-    wait = throttle.retry_after([*stamps, when], when)
+    wait = throttle.retry_after([*attempt.failures, when], when)
     raise LoginFailed("locked" if wait is not None else "wrong", wait)
 
 
