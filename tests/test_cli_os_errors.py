@@ -47,3 +47,14 @@ def test_os_error_said() -> None:
     assert os_error_said(odd, "zh") == f"文件 a.csv：系统错误（错误号 {errno.EIO}）"
     assert os_error_said(odd, "en") == "a.csv: Input/output error"
     assert os_error_said(OSError("no errno"), "zh") == "文件读写失败：系统错误"
+
+
+def test_writing_into_a_missing_folder_says_so_in_chinese(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-folder" / "slips.csv"
+    code, said = _run(capsys, "export", "slips", str(target), "--db", str(db), "--lang", "zh")
+    assert code == 2
+    assert f"文件 {target}：文件或所在文件夹不存在" in said
+    assert "Errno" not in said and "No such file" not in said
+    assert not target.parent.exists()

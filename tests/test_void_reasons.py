@@ -126,3 +126,12 @@ def test_the_weighing_page_says_why_in_chinese_alone(
     assert sum("重新计价：记录" in r for r in said) == 2
     assert sum("按原顺序重新记录：小票 R-2" in r for r in said) == 1
     assert not [r for r in said if "re-priced" in r or "recorded again" in r], said
+
+
+def test_the_inspection_sample_says_why_in_chinese_alone(db: Path) -> None:
+    out = io.StringIO()
+    argv = ["inspect", "--db", str(db), "--season", "2018", "--size", "1", "--lang", "zh"]
+    assert cli.main(argv, out=out) == 0
+    said = out.getvalue()
+    assert "已作废（重新计价：记录" in said and "已作废（按原顺序重新记录：小票 R-2" in said
+    assert "re-priced" not in said and "recorded again" not in said

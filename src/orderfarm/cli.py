@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
 from orderfarm.errors import OrderfarmError
+from orderfarm.io.failures import os_error_said
 from orderfarm.messages import Lang
+from orderfarm.voids import reason_in
 from orderfarm.web.settings import page_options
 
 if TYPE_CHECKING:
@@ -641,7 +643,7 @@ def _say_sample(
             if not d.quote.accepted:
                 cells.append("拒收" if zh else "rejected")
             if d.voided:
-                reason = voids[d.id].reason if d.id in voids else ""
+                reason = reason_in(voids[d.id].reason, lang) if d.id in voids else ""
                 cells.append(("已作废" if zh else "voided") + (f"（{reason}）" if reason else ""))
             print(f"   {'  '.join(cells)}", file=out)
 
@@ -1109,8 +1111,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except OrderfarmError as exc:  # said in the chosen language where the catalogue knows it
         print(f"orderfarm: {exc.message(args.lang)}", file=sys.stderr)
         return EXIT_FAILED
-    except OSError as exc:
-        print(f"orderfarm: {exc}", file=sys.stderr)
+    except OSError as exc:  # the file's name and the reason, not Python's English
+        print(f"orderfarm: {os_error_said(exc, args.lang)}", file=sys.stderr)
         return EXIT_USAGE
     return code
 
