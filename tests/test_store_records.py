@@ -16,6 +16,7 @@ from orderfarm import (
     ContractStateError,
     ContractStatus,
     D,
+    Household,
     InputSupply,
     NotFoundError,
     OverpaymentError,
@@ -245,6 +246,47 @@ def test_receipt_numbers_are_per_enterprise_and_season(store: Store, hh) -> None
     store.record_delivery("C1", slip(), SEP1, "R-0001")
     store.record_delivery("C2019", slip("50.00"), dt.date(2019, 9, 1), "R-0001")
     assert store.counts()["deliveries"] == 2
+
+
+def test_the_next_receipt_number_is_past_every_one_recorded_or_voided_under_its_stem(
+    store: Store, hh: Household
+) -> None:
+    stem = "W20180901-"
+    assert store.next_receipt_no("C1", stem) == "W20180901-0001"
+    store.record_delivery("C1", slip(), SEP1, stem + "0001")
+    voided = store.record_delivery("C1", slip("60.00"), SEP1, stem + "0002")
+    store.void_delivery(voided.id, "毛重录错")
+    store.record_delivery("C1", slip("70.00"), SEP1, stem + "PAPER")  # a clerk's own number
+    store.record_delivery("C1", slip("80.00"), SEP1, "W20180902-0009")  # another day's book
+    signed(store, chilli_contract("C2019", hh, season=2019))  # another season's
+    store.record_delivery("C2019", slip(), dt.date(2019, 9, 1), stem + "0007")
+    assert store.next_receipt_no("C1", stem) == "W20180901-0003"
+    store.record_delivery("C1", slip("90.00"), SEP1, stem + "12")  # typed without its zeros
+    assert store.next_receipt_no("C1", stem) == "W20180901-0013"
+    assert store.next_receipt_no("C2019", stem) == "W20180901-0008"
+
+
+def test_an_issued_receipt_number_already_recorded_is_another_lot_not_that_record(
+    store: Store, hh: Household
+) -> None:
+    """Two scales drew one number: the second lot, even of the same figures, or of another
+    household on a number voided since, is refused and nothing is written."""
+    store.add_household(household(2))
+    signed(store, chilli_contract("C2", household(2)))
+    first = store.record_delivery("C1", slip(), SEP1, "W20180901-0001", anew=True)
+    voided = store.record_delivery("C1", slip("60.00"), SEP1, "W20180901-0002", anew=True)
+    store.void_delivery(voided.id, "毛重录错")
+    before = store.counts()
+    for contract_no, receipt, other in (
+        ("C1", "W20180901-0001", first),  # the same household's next lot, the same figures
+        ("C2", "W20180901-0002", voided),  # another household's, on a voided number
+    ):
+        with pytest.raises(ConflictError) as caught:
+            store.record_delivery(contract_no, slip(), SEP1, receipt, anew=True, new_receipt=True)
+        assert caught.value.code == "receipt_in_use" and caught.value.field == "receipt_no"
+        said = f"小票号: {receipt} 已被第 {other.id} 号收购小票（2018-09-01）使用，未保存"
+        assert caught.value.message("zh") == said
+    assert store.counts() == before
 
 
 def test_delivery_on_unsigned_contract_or_outside_window_is_refused(store: Store) -> None:

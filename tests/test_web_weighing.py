@@ -653,3 +653,86 @@ def test_a_slip_is_corrected_from_the_weighing_page(
         ("Q-C-1", D("198.00")),
         ("Q-C-2", D("120.80")),
     ]
+
+
+def test_the_page_numbers_slips_in_sequence_past_every_number_recorded_or_voided(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like a receipt book (W20181030-0001, -0002…), and read from the store on every run: a
+    number another scale saved or voided since the form opened is not given again."""
+    at, number = _weighing_page(demo_db, monkeypatch)
+    with Store.open(demo_db) as store:
+        _, _, day, grade = open_slip(store)
+    stem = f"W{day:%Y%m%d}-"
+    assert at.text_input(key="w_receipt").value == stem + "0001"
+    with Store.open(demo_db) as store:  # the other scale saves two slips, one voided since
+        lot = Weighing(gross_kg=D("30"), tare_kg=D("1"), grade=grade, moisture=D("0.12"))
+        store.record_delivery(number, lot, day, stem + "0001", actor="clerk")
+        wrong = store.record_delivery(number, lot, day, stem + "0002", actor="clerk")
+        store.void_delivery(wrong.id, "重复录入", actor="clerk")
+    before = _deliveries(demo_db)
+    at.text_input(key="w_gross").input("52.4").run()
+    assert at.text_input(key="w_receipt").value == stem + "0003"
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert any(f"小票 {stem}0003 已保存" in t for t in texts(at.success)), texts(at.success)
+    assert _deliveries(demo_db) == before + 1
+    at.button(key="w_next").click().run()
+    assert at.text_input(key="w_receipt").value == stem + "0004"
+
+
+@pytest.mark.parametrize("lot", ["the same household's lot of the same figures", "another's"])
+def test_two_scales_saving_one_number_at_once_record_both_lots(
+    demo_db: Path, monkeypatch: pytest.MonkeyPatch, lot: str
+) -> None:
+    """The other scale saves the number this form shows between this page's run and its
+    save: this lot is neither taken for that record nor lost, but renumbered, its figures
+    kept, and saved on the next click."""
+    at, number = _weighing_page(demo_db, monkeypatch)
+    with Store.open(demo_db) as store:
+        _, _, day, grade = open_slip(store)
+        this = store.contract(number)
+        if lot == "another's":
+            (enterprise,) = [e for e in store.enterprises() if e.uscc == this.enterprise_uscc]
+            home = _a_lone_household(store)
+            signed(store, chilli_contract("Q-S", home, enterprise=enterprise))
+    at.text_input(key="w_gross").input("52.4").run()
+    stem = f"W{day:%Y%m%d}-"
+    taken = str(at.text_input(key="w_receipt").value)
+    before = _deliveries(demo_db)
+
+    def other_scale() -> Delivery:
+        with Store.open(demo_db) as store:
+            if lot == "another's":
+                other = Weighing(gross_kg=D("80"), tare_kg=D("2"), grade="一级")
+                return store.record_delivery("Q-S", other, dt.date(2018, 9, 1), taken)
+            same = Weighing(gross_kg=D("52.4"), tare_kg=D(0), grade=grade, moisture=D("0.12"))
+            return store.record_delivery(number, same, day, taken, actor="clerk")
+
+    raced: list[Delivery] = []
+
+    def record_delivery(self: Session, *args: Any, **kwargs: Any) -> Delivery:
+        if not raced:  # the other scale's slip commits first
+            raced.append(other_scale())
+        return recording(self, *args, **kwargs)
+
+    recording = Session.record_delivery
+    monkeypatch.setattr(Session, "record_delivery", record_delivery)
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert not any("已保存" in t for t in texts(at.success)), texts(at.success)
+    assert _deliveries(demo_db) == before + 1  # the other scale's slip only
+    fresh = stem + "0002"
+    assert at.text_input(key="w_receipt").value == fresh
+    said = f"小票号 {taken} 刚被另一张小票（第 {raced[0].id} 号记录）使用，本单未保存。"
+    assert f"{said}已换用新号 {fresh}，所填数据不变：请核对后再点「保存小票」。" in texts(at.error)
+    assert at.text_input(key="w_gross").value == "52.4"
+    at.button(key="w_save").click().run()
+    ok(at)
+    assert f"小票 {fresh} 已保存" in " ".join(texts(at.success))
+    at.button(key="w_save").click().run()  # a second click: still one slip
+    assert _deliveries(demo_db) == before + 2
+    with Store.open(demo_db) as store:
+        mine = store.deliveries(contract_no=number)[-1]
+        assert store.delivery(raced[0].id).receipt_no == taken
+    assert (mine.receipt_no, mine.weighing.gross_kg, mine.voided) == (fresh, D("52.4"), False)

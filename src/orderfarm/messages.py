@@ -168,6 +168,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "weights; nothing was saved",
         "zh": "{receipt} 已登记为第 {id} 号收购小票（{day}），内容与本单不同，未保存",
     },
+    "receipt_in_use": {
+        "en": "{receipt} is already used by delivery {id} ({day}); nothing was saved",
+        "zh": "{receipt} 已被第 {id} 号收购小票（{day}）使用，未保存",
+    },
     "supply_reference_taken": {
         "en": "{reference} is already recorded ({item}, {day}) with other "
         "figures; nothing was saved",

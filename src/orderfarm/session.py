@@ -624,12 +624,15 @@ class Session:
         *,
         purchase_point: str = "",
         anew: bool = False,
+        new_receipt: bool = False,
     ) -> Delivery:
         """Record a weighing slip; the same slip again returns the stored record (one slip).
 
         The store answers a slip the same as a voided record of its receipt with that record
         (a file imported again adds nothing); with ``anew`` (the weighing page's Save, typed
-        again after a void) such a slip is recorded as the receipt's next revision instead."""
+        again after a void) such a slip is recorded as the receipt's next revision instead.
+        With ``new_receipt`` (a number from ``next_receipt_no``) any record of the number is
+        another slip's: refused (``ConflictError``)."""
         self.need(P.RECORD_DELIVERY)
         self._not_future("day", day)
         delivery = self.store.record_delivery(
@@ -640,8 +643,15 @@ class Session:
             purchase_point=purchase_point,
             actor=self.actor,
             anew=anew,
+            new_receipt=new_receipt,
         )
         return self._masked_delivery(delivery)
+
+    def next_receipt_no(self, contract_no: str, stem: str) -> str:
+        """The next free receipt number after ``stem`` for the contract's enterprise and
+        season (``Store.next_receipt_no``)."""
+        self.need(P.RECORD_DELIVERY)
+        return self.store.next_receipt_no(contract_no, stem)
 
     def _masked_delivery(self, d: Delivery) -> Delivery:
         return (

@@ -195,6 +195,7 @@ READS = {
     "input_record",
     "input_records",
     "market_price",
+    "next_receipt_no",
     "open",
     "payment",
     "payments",

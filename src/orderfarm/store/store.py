@@ -1870,6 +1870,7 @@ class Store:
         purchase_point: str = "",
         actor: str = DEFAULT_ACTOR,
         anew: bool = False,
+        new_receipt: bool = False,
     ) -> Delivery:
         """Record one weighing slip, priced with the contract's terms, the day's market price
         and the accepted kg already delivered under the contract.
@@ -1885,11 +1886,17 @@ class Store:
         ``ConflictError``. A contract that is not signed, or a day outside its delivery
         window, is a ``RefusedError``; a lot over the maximum moisture is recorded as
         rejected, amount 0.
+
+        ``new_receipt``: the number was issued for this slip (``next_receipt_no``), so a record
+        of it, live or voided, is another lot's, even of the same figures (two scales that drew
+        one number): a ``ConflictError`` (``receipt_in_use``), not that record.
         """
         slip = Slip(contract_no, weighing, day, receipt_no, purchase_point)
         actor = _check_actor(actor)
 
         def work(conn: sqlite3.Connection) -> list[int]:
+            if new_receipt:
+                self._check_receipt_unused(conn, contract_no, receipt_no)
             if anew:  # ``again`` takes deliverability as given: a slip typed anew is checked
                 self._authorize(conn, actor, Permission.RECORD_DELIVERY)
                 self._check_deliverable(self._contract_row(conn, contract_no).contract, day)
@@ -1902,6 +1909,57 @@ class Store:
         ids: list[int] = self._write(work)
         recorded = self.delivery(ids[0])
         return attrs.evolve(recorded, repriced=tuple(ids[1:])) if ids[1:] else recorded
+
+    def next_receipt_no(self, contract_no: str, stem: str) -> str:
+        """The next receipt number after ``stem`` for the contract's enterprise and season:
+        one past the highest number recorded (or voided) under it, in four digits at least
+        (``W20181030-0001``, ``-0002``…).
+
+        Numbered in sequence, as a receipt book is, not at random: a clerk reads and copies
+        0007 more surely than 3FA2C1, an inspector matching paper slips finds them in order
+        and sees a gap, and the number is free by the store, not by chance (six random hex
+        digits, 1,000 slips a day under one stem: two share one on about 3% of days). Two
+        scales saving at once may still draw one number: ``record_delivery(new_receipt=True)``
+        refuses the second."""
+        stem = _check_text("receipt_no", stem, limit=30)
+        after = stem[:-1] + chr(ord(stem[-1]) + 1)  # every text starting with ``stem`` is below
+
+        def work(conn: sqlite3.Connection) -> int:
+            c = self._contract_row(conn, contract_no)
+            rows = conn.execute(
+                "SELECT receipt_no FROM deliveries WHERE enterprise_id = ? AND season = ? "
+                "AND receipt_no >= ? AND receipt_no < ?",
+                (c.enterprise_id, c.contract.season, stem, after),
+            )
+            tails = (str(r[0])[len(stem) :] for r in rows)
+            return max((int(t) for t in tails if t.isascii() and t.isdigit()), default=0)
+
+        last: int = self._read(work)
+        return f"{stem}{last + 1:04d}"
+
+    def _check_receipt_unused(
+        self, conn: sqlite3.Connection, contract_no: str, receipt_no: str
+    ) -> None:
+        """Refuse ``receipt_no`` when the contract's enterprise and season have a record of it,
+        live or voided, in any spelling of its leading zeros (``receipt_in_use``)."""
+        receipt_no = _check_text("receipt_no", receipt_no, limit=40)
+        c = self._contract_row(conn, contract_no)
+        key = (c.enterprise_id, c.contract.season, receipt_no)
+        held = self._same_receipt(conn, key) or [
+            dict(r) for r in receipt_otherwise(conn, *key, _RECEIPT_OTHERWISE, voided=True)
+        ]
+        if held:
+            other = held[-1]
+            raise ConflictError(
+                f"receipt {receipt_no} ({c.contract.enterprise_uscc}, season "
+                f"{c.contract.season}) was issued for a new slip but is already recorded as "
+                f"delivery {other['id']} (contract {other['contract_no']}, {other['day']}) "
+                f"(小票号已被使用)",
+                existing=other,
+                code="receipt_in_use",
+                field="receipt_no",
+                params={"receipt": other["receipt_no"], "id": other["id"], "day": other["day"]},
+            )
 
     def record_deliveries(
         self, slips: Iterable[Slip], *, actor: str = DEFAULT_ACTOR, batch_size: int = 5000

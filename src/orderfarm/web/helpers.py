@@ -6,7 +6,6 @@ Nothing here touches Streamlit, so a script (and a test) gets the same answer as
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -175,15 +174,10 @@ def problems_by_field(
 
 
 def receipt_stem(day: dt.date, point: str = "") -> str:
-    """What a receipt number for a slip of ``day`` at ``point`` starts with: ``W20181030-``."""
+    """What a receipt number for a slip of ``day`` at ``point`` starts with: ``W20181030-``
+    (the sequence after it: ``Session.next_receipt_no``)."""
     prefix = "".join(c for c in point if c.isascii() and c.isalnum())[:6].upper()
     return f"{prefix or 'W'}{day:%Y%m%d}-"
-
-
-def new_receipt_no(day: dt.date, point: str = "") -> str:
-    """A fresh receipt number for a slip typed at the scale: ``W20181030-3FA2C1``; one per
-    form, so saving the same form twice records one slip."""
-    return receipt_stem(day, point) + secrets.token_hex(3).upper()
 
 
 def default_slip_day(contract: Contract, price_days: Iterable[dt.date], today: dt.date) -> dt.date:

@@ -130,6 +130,13 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "unit_price": {"zh": "单价（元/公斤）", "en": "Unit price (yuan/kg)"},
     "lot_rejected": {"zh": "拒收：{reason}", "en": "Rejected: {reason}"},
     "save_slip": {"zh": "保存小票", "en": "Save the slip"},
+    "receipt_renumbered": {
+        "zh": "小票号 {taken} 刚被另一张小票（第 {id} 号记录）使用，本单未保存。"
+        "已换用新号 {receipt}，所填数据不变：请核对后再点「保存小票」。",
+        "en": "Receipt number {taken} was just used by another slip (record {id}); this one "
+        "was not saved. It has the new number {receipt}, with the figures as typed: check "
+        "them and save the slip again.",
+    },
     "slip_saved": {
         "zh": "小票 {receipt} 已保存，金额 {amount}",
         "en": "Slip {receipt} saved: {amount}",

@@ -223,15 +223,18 @@ def _form(ctx: app.Ctx) -> None:
         slots.add("purchase_point")
         numbered = st.session_state.get("w_receipt")
         on = day if isinstance(day, dt.date) else china_today()
-        if not numbered or (
-            numbered == st.session_state.get("w_receipt_auto")  # the page's, not the clerk's
-            and numbered not in st.session_state.get("w_saved", {})
-            and not numbered.startswith(helpers.receipt_stem(on, point))  # another day, point
-        ):
-            st.session_state["w_receipt"] = helpers.new_receipt_no(on, point)
+        if not numbered or numbered == st.session_state.get("w_receipt_auto"):
+            # the page's number (not the clerk's, nor a saved slip's): the next free one of
+            # the day and point, read on every run, so that it is still free at the click
+            stem = helpers.receipt_stem(on, point)
+            st.session_state["w_receipt"] = s.next_receipt_no(contract.contract_no, stem)
             st.session_state["w_receipt_auto"] = st.session_state["w_receipt"]
         receipt = st.text_input(ctx.t("receipt_no"), key="w_receipt")
         slots.add("receipt_no")
+        renumbered = st.session_state.pop("w_renumbered", None)
+        if renumbered is not None:
+            taken, other = renumbered
+            st.error(ctx.t("receipt_renumbered", taken=taken, id=other, receipt=receipt))
 
     quote: Quote | None = None
     weighing: Weighing | None = None
@@ -291,11 +294,20 @@ def _form(ctx: app.Ctx) -> None:
                 receipt_no,
                 purchase_point=point.strip(),
                 anew=True,  # typed again after its record was voided: recorded again
+                # the page's number: a record of it is another scale's slip, not this one
+                new_receipt=receipt_no == st.session_state.get("w_receipt_auto"),
             )
-        except (ValidationError, ConflictError) as exc:
-            slots.refuse(exc, ctx.lang)  # or the receipt is taken
+        except ConflictError as exc:
+            if exc.code != "receipt_in_use":
+                slots.refuse(exc, ctx.lang)  # the clerk's number is another slip's
+            else:  # drawn by another scale at once: the next free number, the figures kept
+                st.session_state["w_renumbered"] = (receipt_no, exc.params.get("id"))
+                st.rerun()
+        except ValidationError as exc:
+            slots.refuse(exc, ctx.lang)
         else:
             saved[receipt_no] = (recorded.id, slip)
+            st.session_state["w_receipt_auto"] = None  # the slip's number now, kept
             done = recorded
             _show_quote(ctx, recorded.quote, doubts, saved=True, place=shown)
             st.session_state.pop("w_fix_done", None)  # the slip put right is saved
