@@ -1,4 +1,4 @@
-"""Files the command line writes (settle, report, export) are in the ``--lang`` it is
+"""Files the command line writes (settle, report, inspect, export) are in the ``--lang`` it is
 given, Chinese by default: headers, sheet names and the words in cells, as the page's
 downloads of the same tables are; an English export of records imports back unchanged."""
 
@@ -135,6 +135,24 @@ def test_the_report_file_is_in_the_chosen_language_as_the_pages_download(
                 session = Session(store, User("admin", Role.ADMIN))
                 table = session.export("report", season=SEASON, by=("crop", "enterprise"))
                 assert read_back(io.BytesIO(table_bytes(table, "xlsx", chosen))) == (title, rows)
+
+
+def test_the_inspection_checklist_is_named_in_the_chosen_language(
+    demo_db: Path, tmp_path: Path
+) -> None:
+    for lang in (None, "en"):
+        output = tmp_path / f"抽查-{lang}.xlsx"
+        argv = ["inspect", "--db", str(demo_db), "--season", "2018", "--size", "3"]
+        code, text = run(*argv, *lang_args(lang), "--output", str(output))
+        assert code == 0, text
+        title, rows = read_back(output)
+        if lang is None:
+            assert title == "督察抽查" and rows[1][:2] == ["户主姓名", "镇村"]
+            assert {r[13] for r in rows[2:] if r[3]} == {"否"}  # 拒收: none
+        else:
+            assert title == "inspection" and rows[1][:2] == ["head_name", "place"]
+            assert {r[13] for r in rows[2:] if r[3]} == {"no"}
+            assert rows[0][0].startswith("Inspection sample of season 2018")
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

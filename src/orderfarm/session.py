@@ -46,7 +46,7 @@ from orderfarm.io.exports import (
 from orderfarm.io.importing import ImportReport
 from orderfarm.io.loading import import_file
 from orderfarm.io.records import MarketPriceRecord
-from orderfarm.io.writers import Cell, Table
+from orderfarm.io.writers import Bilingual, Cell, Table
 from orderfarm.messages import Lang
 from orderfarm.parties import Enterprise, Household, PovertyStatus
 from orderfarm.pricing import Quote, Weighing, price_delivery
@@ -1004,7 +1004,7 @@ class Session:
             if lang == "zh"
             else f"Inspection sample of season {season}: {len(items)} households, seed {seed}"
         )
-        return Table("督察抽查", INSPECTION_COLUMNS, rows, title=title)
+        return Table(Bilingual("督察抽查", "inspection"), INSPECTION_COLUMNS, rows, title=title)
 
     # -- users ---------------------------------------------------------------------------------
 
