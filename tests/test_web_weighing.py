@@ -602,7 +602,8 @@ def test_a_slip_corrected_on_the_page_is_previewed_and_saved_in_its_place(
     at.button(key="w_save").click().run()
     ok(at)
     assert "小票 Q-P-1 已保存，金额 ¥198.00" in texts(at.success), texts(at.success)
-    assert any("按原顺序重新录入" in w for w in texts(at.warning)), texts(at.warning)
+    (warning,) = [w for w in texts(at.warning) if "按原顺序重新录入" in w]
+    assert "新记录：Q-P-2。" in warning  # its receipt number, not a record id
     found = _served(at, served, "w_print_repriced")
     assert found is not None and "Q-P-2" in found[1].decode()
     with Store.open(demo_db) as store:

@@ -332,7 +332,7 @@ def _form(ctx: app.Ctx) -> None:
         cols[1].button(ctx.t("next_slip"), key="w_next", on_click=_next_slip)
         of, repriced, receipts, page = st.session_state.get("w_repriced", (0, (), [], b""))
         if repriced and of == done.id:  # shown with the slip whose saving priced them
-            said = ctx.t("repriced_in_place", ids="、".join(map(str, repriced)))
+            said = ctx.t("repriced_in_place", ids="、".join(receipts))  # the numbers on the paper
             app.offer_reprints(ctx, said, receipts, page, "w_print_repriced")
 
     st.subheader(ctx.t("slips_of_contract"))
