@@ -7,6 +7,7 @@ import datetime as dt
 import io
 from pathlib import Path
 
+import openpyxl
 import pytest
 from websupport import PASSWORDS, goto, login, ok, start
 
@@ -135,3 +136,22 @@ def test_the_inspection_sample_says_why_in_chinese_alone(db: Path) -> None:
     said = out.getvalue()
     assert "已作废（重新计价：记录" in said and "已作废（按原顺序重新记录：小票 R-2" in said
     assert "re-priced" not in said and "recorded again" not in said
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_inspection_checklist_file_says_why_in_its_language_alone(
+    db: Path, tmp_path: Path, lang: str
+) -> None:
+    path = tmp_path / f"checklist-{lang}.xlsx"
+    argv = ["inspect", "--db", str(db), "--season", "2018", "--size", "1", "--lang", lang]
+    assert cli.main([*argv, "--output", str(path)], out=io.StringIO()) == 0
+    cells = [
+        str(c)
+        for row in openpyxl.load_workbook(path, read_only=True).active.iter_rows(values_only=True)
+        for c in row
+        if c
+    ]
+    store_made = [c for c in cells if "re-priced" in c or "重新计价" in c or "重新记录" in c]
+    assert len(store_made) >= 2, cells  # R-2's replaced record and R-3's, each with its reason
+    other = ("重新计价", "重新记录") if lang == "en" else ("re-priced", "recorded again")
+    assert not [c for c in store_made if any(word in c for word in other)], store_made

@@ -74,6 +74,7 @@ from orderfarm.store import (
 from orderfarm.store import users as store_users
 from orderfarm.supplies import InputSupply
 from orderfarm.units import china_day
+from orderfarm.voids import reason_in
 
 P = Permission
 T = TypeVar("T")
@@ -991,7 +992,7 @@ class Session:
                     d.amount,
                     not d.quote.accepted,
                     d.voided,
-                    voids[d.id].reason if d.id in voids else "",
+                    reason_in(voids[d.id].reason, lang) if d.id in voids else "",
                     "",
                     "",
                 ]
