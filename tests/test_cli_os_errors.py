@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import errno
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,15 @@ def test_writing_into_a_missing_folder_says_so_in_chinese(
     assert f"文件 {target}：文件或所在文件夹不存在" in said
     assert "Errno" not in said and "No such file" not in said
     assert not target.parent.exists()
+
+
+def test_an_xlsx_into_a_missing_folder_says_so_and_nothing_else(db: Path, tmp_path: Path) -> None:
+    """The workbook is not begun when its file cannot be opened: no traceback of a half-built
+    sheet follows the message (run as a user runs it, in a process of its own)."""
+    target = tmp_path / "no-such-folder" / "settlement.xlsx"
+    argv = ["settle", "--season", "2018", "--output", str(target), "--db", str(db)]
+    done = subprocess.run(
+        [sys.executable, "-m", "orderfarm.cli", *argv], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"orderfarm: 文件 {target}：文件或所在文件夹不存在", done.stderr

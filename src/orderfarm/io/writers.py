@@ -162,6 +162,11 @@ def write_xlsx(
     """Write one sheet per table, streamed (openpyxl write-only mode), with number formats:
     amounts ``0.00``, rates as percentages, dates ``yyyy-mm-dd``, identifiers as text (their
     whole column, so that a row typed in Excel keeps them as text too)."""
+    if isinstance(target, str | os.PathLike):
+        # opened first: a target that cannot be written is refused before a sheet is begun
+        with open(target, "wb") as stream:
+            write_xlsx(tables, stream, lang)
+        return
     from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs in the project's deps
     from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
     from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
@@ -218,10 +223,7 @@ def write_xlsx(
                     cell.number_format = number_format
                 cells.append(cell)
             sheet.append(cells)
-    if isinstance(target, str | os.PathLike):
-        workbook.save(str(target))
-    else:
-        workbook.save(target)
+    workbook.save(target)
 
 
 def _sheet_title(name: str) -> str:
