@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -208,3 +209,31 @@ def test_a_store_opened_read_only_logs_in_and_holds_the_limit(
         assert users.authenticate(store, "wang", PASSWORD, now=later).name == "wang"
         assert users.authenticate(store, "wang", PASSWORD).name == "wang"
     assert _failures(db) == 0  # nothing written to the file
+
+
+def test_a_login_does_not_wait_behind_a_long_write_and_the_limit_holds(
+    db: Path, checked: Callable[[], int]
+) -> None:
+    """An import holds the store's write lock for as long as it runs: a clerk logs in all the
+    same, and guesses made meanwhile are counted (in this process) and still count after."""
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as an import's one transaction holds it
+    try:
+        with Store.open(db) as store:  # its patience for writes: two minutes
+            names: list[str] = []
+            login = threading.Thread(
+                target=lambda: names.append(users.authenticate(store, "wang", PASSWORD).name)
+            )
+            login.start()
+            login.join(timeout=60)
+            assert names == ["wang"]  # in, without waiting for the import to end
+            answers = _at_once(store, ["wang"] * GUESSES, "not-the-password")
+            assert sorted(set(answers)) == ["locked", "wrong"], answers
+            assert checked() == 1 + LIMIT
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert _failures(db) == 0  # the lock was held: nothing could be written
+    with Store.open(db) as store, pytest.raises(LoginFailed) as locked:
+        users.authenticate(store, "wang", PASSWORD)  # the import over: the guesses still count
+    assert locked.value.reason == "locked" and checked() == 1 + LIMIT

@@ -502,8 +502,9 @@ class Database:
 
     # -- transactions --------------------------------------------------------------------------
 
-    def _retry(self, attempt: Callable[[], T]) -> T:
-        deadline = time.monotonic() + self.patience
+    def _retry(self, attempt: Callable[[], T], patience: float | None = None) -> T:
+        patience = self.patience if patience is None else patience
+        deadline = time.monotonic() + patience
         pause = 0.002
         while True:
             try:
@@ -516,12 +517,14 @@ class Database:
                         StoreBusyError,
                         "store_busy",
                         path=str(self.path),
-                        seconds=f"{self.patience:.0f}",
+                        seconds=f"{patience:.0f}",
                     ) from None
             time.sleep(pause * (0.5 + random.random()))  # jitter, not security
             pause = min(pause * 2, 0.1)
 
-    def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
+    def _transaction(
+        self, begin: str, work: Callable[[sqlite3.Connection], T], patience: float | None = None
+    ) -> T:
         conn = self.connection()
         if getattr(self._local, "outer", None) is conn:
             return self._joined(conn, work)
@@ -540,15 +543,23 @@ class Database:
                 raise
             return result
 
-        return self._retry(attempt)
+        if patience is None or patience >= self.busy_timeout:
+            return self._retry(attempt, patience)
+        # SQLite's own wait for the lock, on each try, no longer than the whole write's
+        conn.execute(f"PRAGMA busy_timeout={int(patience * 1000)}")
+        try:
+            return self._retry(attempt, patience)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
 
-    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work(conn)`` in a ``BEGIN IMMEDIATE`` transaction, retried when busy.
+    def write(self, work: Callable[[sqlite3.Connection], T], *, patience: float | None = None) -> T:
+        """Run ``work(conn)`` in a ``BEGIN IMMEDIATE`` transaction, retried when busy;
+        ``StoreBusyError`` after ``patience`` seconds (the store's, unless given).
 
         ``work`` may run more than once (only when the database was busy before it could
         finish), so it must not have effects outside the transaction.
         """
-        return self._transaction("BEGIN IMMEDIATE", work)
+        return self._transaction("BEGIN IMMEDIATE", work, patience)
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work(conn)`` in a read transaction (one consistent snapshot)."""

@@ -1120,12 +1120,14 @@ class Store:
 
         return self._db.read(run)
 
-    def _write(self, work: Callable[[sqlite3.Connection], Any]) -> Any:
+    def _write(
+        self, work: Callable[[sqlite3.Connection], Any], *, patience: float | None = None
+    ) -> Any:
         def run(conn: sqlite3.Connection) -> Any:
             conn.row_factory = sqlite3.Row
             return work(conn)
 
-        return self._db.write(run)
+        return self._db.write(run, patience=patience)
 
     def _audit(
         self,

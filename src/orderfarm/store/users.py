@@ -18,6 +18,7 @@ write transaction, so attempts made in parallel get no more passwords checked th
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -41,7 +42,12 @@ from orderfarm.auth import (
     verify_password,
 )
 from orderfarm.errors import ValidationError
-from orderfarm.store.errors import ConflictError, NotFoundError, StoreReadOnlyError
+from orderfarm.store.errors import (
+    ConflictError,
+    NotFoundError,
+    StoreBusyError,
+    StoreReadOnlyError,
+)
 from orderfarm.store.store import DEFAULT_ACTOR, Store
 
 #: Compared against when the name is unknown, so that a wrong name costs as long as a wrong
@@ -260,11 +266,15 @@ class _Attempt:
 
 
 def _reserve(
-    conn: sqlite3.Connection, key: str, when: dt.datetime, throttle: LoginThrottle
+    conn: sqlite3.Connection,
+    key: str,
+    when: dt.datetime,
+    throttle: LoginThrottle,
+    counted: list[dt.datetime],
 ) -> _Attempt:
-    """Count an attempt at ``key`` as a failure, unless the name is locked: in the write
-    transaction, so parallel attempts see each other's and no more than the limit get a
-    password checked."""
+    """Count an attempt at ``key`` as a failure, unless the name is locked (by the failures
+    the file holds and those ``counted`` in this process): in the write transaction, so
+    parallel attempts see each other's and no more than the limit get a password checked."""
     # Keep the table small: failures older than the window no longer count.
     horizon = (when - throttle.window).isoformat()
     conn.execute(
@@ -273,7 +283,7 @@ def _reserve(
     failures = [
         dt.datetime.fromisoformat(r[0])
         for r in conn.execute("SELECT at FROM login_failures WHERE name = ? COLLATE NOCASE", (key,))
-    ]
+    ] + counted
     row = _user_row(conn, key)
     wait = throttle.retry_after(failures, when)
     if wait is not None:
@@ -285,9 +295,10 @@ def _reserve(
 
 
 class _InProcess:
-    """Failed logins to stores that cannot record them (opened read-only: a copy kept as
-    evidence), counted in this process on top of those the file holds: a lock here does
-    what the write transaction does for a store that can be written."""
+    """Failed logins to a store that cannot record them now (opened read-only: a copy kept as
+    evidence; or its write lock held by a long write, such as an import, which a login does
+    not wait behind), counted in this process on top of those the file holds: a lock here
+    does what the write transaction does for a store that can be written."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -340,6 +351,19 @@ class _InProcess:
             self._failures[name] = [*mine, (token, when)]
         return _Attempt(failures, row, None, token)
 
+    def counted(
+        self, store: Store, key: str, when: dt.datetime, throttle: LoginThrottle
+    ) -> list[dt.datetime]:
+        """The name's failures counted in this process within the window before ``when``."""
+        with self._lock:
+            found = self._failures.get(self._name(store, key), [])
+            return [at for _, at in found if when - at <= throttle.window]
+
+    def clear(self, store: Store, key: str) -> None:
+        """Uncount every failure of the name counted in this process (a right password)."""
+        with self._lock:
+            self._failures.pop(self._name(store, key), None)
+
     def forget(self, store: Store, key: str, token: int, *, earlier: bool) -> None:
         """Uncount the attempt ``token`` (and, ``earlier``, the name's failures before it)."""
         with self._lock:
@@ -348,6 +372,9 @@ class _InProcess:
             )
 
 
+#: seconds a login waits for the store's write lock before it counts its attempt in this
+#: process instead: a login does not wait behind an import
+LOGIN_PATIENCE: Final = 1.0
 #: names kept by ``_IN_PROCESS`` before it sweeps every name's old failures
 _IN_PROCESS_NAMES: Final = 1000
 _IN_PROCESS: Final = _InProcess()
@@ -370,7 +397,8 @@ def authenticate(
     Each attempt is counted as a failure before its password is checked (scrypt is slow)
     and uncounted when the password is right, so attempts made in parallel get no more
     passwords checked than the throttle allows. A store that cannot be written (opened
-    read-only) counts them in this process.
+    read-only), or whose write lock stays held for ``LOGIN_PATIENCE`` seconds (an import),
+    has them counted in this process: a login does not wait behind an import.
     """
     key = name.strip() if isinstance(name, str) else ""
     when = now or store.clock()
@@ -378,9 +406,12 @@ def authenticate(
     # A name is typed in any case of its letters (Clerk for clerk): the user it names, and
     # the failures counted against it, are found that way too.
     in_store = True
+    counted = _IN_PROCESS.counted(store, key, when, throttle)
     try:
-        attempt: _Attempt = store._write(lambda conn: _reserve(conn, key, when, throttle))
-    except StoreReadOnlyError:
+        attempt: _Attempt = store._write(
+            lambda conn: _reserve(conn, key, when, throttle, counted), patience=LOGIN_PATIENCE
+        )
+    except (StoreReadOnlyError, StoreBusyError):
         in_store = False
         attempt = _IN_PROCESS.reserve(store, key, when, throttle)
     if attempt.wait is not None:
@@ -404,7 +435,11 @@ def authenticate(
                 conn.execute("DELETE FROM login_failures WHERE id = ?", (attempt.seat,))
 
         if in_store:
-            store._write(uncount)
+            # behind a long write, the count stays: one failure too many, not a login refused
+            with contextlib.suppress(StoreBusyError):
+                store._write(uncount, patience=LOGIN_PATIENCE)
+            if earlier:
+                _IN_PROCESS.clear(store, key)
         else:
             _IN_PROCESS.forget(store, key, attempt.seat, earlier=earlier)
         if not earlier:
