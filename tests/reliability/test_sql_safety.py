@@ -18,6 +18,7 @@ EXECUTE = {"execute", "executemany", "executescript"}
 ALLOWED = {
     # PRAGMAs take no parameters: an int computed from the store's own settings.
     "int(self.busy_timeout * 1000)",
+    "int(patience * 1000)",  # a write's shorter wait (``Database.write``), whole ms
     "int(version + 1)",
     "-CACHE_KIB",  # db.py's constant page-cache size in KiB
     # "?, ?, ?" — one placeholder per value of an IN (...) list; the values are parameters.
