@@ -64,8 +64,18 @@ def body(ctx: app.Ctx) -> None:
     current = next(u for u in users if u.name == who)
     label = ctx.t("disable") if current.active else ctx.t("enable")
     yourself = who == s.user.name  # an admin cannot lock themselves out
-    if cols[1].button(label, key="u_toggle", disabled=yourself):
-        s.set_active(who, not current.active)
+    # The click does what its label said when it was drawn (kept by the callback), not the
+    # opposite of the user's state now: another admin may have changed it since, and 停用
+    # clicked on this page must not enable a user that admin disabled.
+    if cols[1].button(
+        label,
+        key="u_toggle",
+        disabled=yourself,
+        on_click=_intend,
+        args=(current.name, not current.active),
+    ):
+        target, active = st.session_state.pop("u_toggle_to", (current.name, not current.active))
+        s.set_active(target, active)
         st.session_state["u_flash"] = ctx.t("saved")
         st.rerun()  # the button's label follows the new state
     roles = [r.value for r in Role]
@@ -86,6 +96,11 @@ def body(ctx: app.Ctx) -> None:
         )
         st.rerun()
     _table(ctx, table)
+
+
+def _intend(name: str, active: bool) -> None:
+    """Keep what the enable/disable button said when it was clicked."""
+    st.session_state["u_toggle_to"] = (name, active)
 
 
 def _table(ctx: app.Ctx, slot: Any) -> None:
