@@ -575,6 +575,11 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{name!r} is kept for scripts; choose another name",
         "zh": "「{name}」留给脚本使用，请换一个用户名",
     },
+    "last_admin": {
+        "en": "{name} is the last active administrator: make another user an administrator "
+        "first; nothing was changed",
+        "zh": "{name} 是最后一位启用的管理员，请先把另一位用户设为管理员；未作更改",
+    },
     "password_short": {
         "en": "must have at least {length} characters",
         "zh": "至少需要 {length} 个字符",

@@ -162,7 +162,7 @@ WRITES: dict[str, tuple[Permission, Write]] = {
     ),
     "set_active": (
         Permission.MANAGE_USERS,
-        lambda s, a: users.set_active(s, "admin1", False, actor=a),
+        lambda s, a: users.set_active(s, "clerk1", False, actor=a),
     ),
     "set_password": (
         Permission.MANAGE_USERS,

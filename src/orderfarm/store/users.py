@@ -46,6 +46,7 @@ from orderfarm.store.errors import (
     ConflictError,
     NotFoundError,
     StoreBusyError,
+    StoreError,
     StoreReadOnlyError,
 )
 from orderfarm.store.store import DEFAULT_ACTOR, Store
@@ -172,12 +173,14 @@ def set_password(store: Store, name: str, password: str, *, actor: str) -> None:
 
 
 def set_role(store: Store, name: str, role: Role | str, *, actor: str) -> User:
-    """Change a user's role (audited)."""
+    """Change a user's role (audited). The last active administrator keeps the role
+    (``StoreError`` ``last_admin``)."""
     return _change(store, name, actor, role=_role(role))
 
 
 def set_active(store: Store, name: str, active: bool, *, actor: str) -> User:
-    """Enable or disable a user (a disabled user cannot log in; audited)."""
+    """Enable or disable a user (a disabled user cannot log in; audited). The last active
+    administrator cannot be disabled (``StoreError`` ``last_admin``)."""
     return _change(store, name, actor, active=bool(active))
 
 
@@ -197,6 +200,19 @@ def _change(
             role if role is not None else before.role,
             active if active is not None else before.active,
         )
+        if _in_charge(before) and not _in_charge(after):
+            # in this write's transaction: two admins demoting each other at once cannot
+            # both pass, and nobody is left who could manage users on the page
+            others = conn.execute(
+                "SELECT COUNT(*) FROM users WHERE role = ? AND active = 1 AND name != ?",
+                (Role.ADMIN.value, before.name),
+            ).fetchone()[0]
+            if not others:
+                raise StoreError(
+                    f"{before.name} is the last active administrator (最后一位启用的管理员)",
+                    code="last_admin",
+                    params={"name": before.name},
+                )
         conn.execute(
             "UPDATE users SET role = ?, active = ? WHERE name = ?",
             (after.role.value, int(after.active), before.name),
@@ -215,6 +231,11 @@ def _change(
 
     result: User = store._write(work)
     return result
+
+
+def _in_charge(user: User) -> bool:
+    """Whether ``user`` is an active administrator."""
+    return user.active and user.role is Role.ADMIN
 
 
 def list_users(store: Store) -> list[User]:
