@@ -693,16 +693,34 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     # the copy is verified under a temporary name beside dest and only then renamed to dest:
     # a copy that fails verify never takes the place of dest (nor of an earlier backup there)
     written = dest.with_name(f".{dest.name}.{os.getpid()}.new")
+    beyond: tuple[int, int] | None = None
     try:
         with Store.open(source) as store:
             store.backup(written)
         with Store.open(written) as copy:
             report = copy.verify()
-        if report.ok:
+            if report.ok and dest.exists():
+                beyond = _entries_beyond(dest, copy)
+        if report.ok and beyond is None:
             os.replace(written, dest)
     finally:
         for leftover in (written, Path(f"{written}-wal"), Path(f"{written}-shm")):
             leftover.unlink(missing_ok=True)
+    if beyond is not None:
+        # dest is newer than the copy (the database itself, backup and restore mixed up, or
+        # another database): replacing it would lose records without a word
+        first, last = beyond
+        _say(
+            out,
+            f"{dest} 中有审计记录第 {first} 至第 {last} 条是 {source} 所没有的：它比这份备份新，"
+            f"或是另一个数据库；{dest} 未替换（保持不变）。若确要用旧备份恢复，请先把 {dest} "
+            "移到别处保存，再运行本命令",
+            f"{dest} holds audit entries {first} to {last}, which {source} does not have: it "
+            f"is newer than this copy, or another database; {dest} was not replaced (left as "
+            f"it was). To restore an older backup, move {dest} elsewhere first, then run this again",
+            args.lang,
+        )
+        return EXIT_FAILED
     if not report.ok:
         _say(
             out,
@@ -720,6 +738,32 @@ def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
         args.lang,
     )
     return EXIT_OK
+
+
+def _entries_beyond(dest: Path, copy: Store) -> tuple[int, int] | None:
+    """The first and last audit entries of the store at ``dest`` that ``copy`` does not hold
+    (its chain is not a beginning of the copy's), or ``None``: the copy holds all of it, or
+    ``dest`` is not a store that can be read (nothing of a store there to lose)."""
+    from orderfarm.store import Store
+
+    try:
+        with Store.open(dest, read_only=True) as old:
+            last, digest = old.audit_head()
+            held = copy.audit_log(since=last - 1, limit=1)
+            if last == 0 or (held and held[0].hash == digest):
+                return None
+            since = 0  # the first entry of dest's chain the copy lacks or holds otherwise
+            while True:
+                theirs = old.audit_log(since=since, limit=1000)
+                if not theirs:
+                    return None
+                mine = copy.audit_log(since=since, limit=1000)
+                for entry, other in zip(theirs, [*mine, *[None] * len(theirs)], strict=False):
+                    if other is None or other.hash != entry.hash:
+                        return entry.seq, last
+                since = theirs[-1].seq
+    except (OrderfarmError, OSError):
+        return None
 
 
 def cmd_print(args: argparse.Namespace, out: TextIO) -> int:
