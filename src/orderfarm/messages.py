@@ -562,6 +562,12 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{value!r} is already recorded with different data ({existing}); the file may not change a stored record",
         "zh": "「{value}」已登记且内容不同（{existing}），导入不能修改已登记的记录",
     },
+    "recorded_voided": {
+        "en": "{value} is record {id}, voided on {day} ({reason}): it is not recorded again "
+        "and counts nowhere; money paid again takes a reference of its own",
+        "zh": "「{value}」是第 {id} 号记录，已于 {day} 作废（{reason}），不再重复登记，也不计入；"
+        "如已重新付款或配发，请用新的单号",
+    },
     "overpayment": {
         "en": "paying {amount} would exceed the balance of {balance} for season {season}",
         "zh": "付款 {amount} 元超过 {season} 年度应付余额 {balance} 元",

@@ -38,6 +38,7 @@ from orderfarm.parties import Enterprise, Household
 from orderfarm.pricing import harvest_doubt, moisture_doubt, price_delivery
 from orderfarm.settlement import overpayment
 from orderfarm.store import DEFAULT_ACTOR, Delivery, NotFoundError, Slip, Store, StoreError
+from orderfarm.units import china_day
 
 #: The store table that grows when records of each type are added.
 _TABLES: Final = {
@@ -152,6 +153,9 @@ class StoreChecks:
         self._supplies: dict[tuple[str, int], dict[tuple[str, str], Any]] = {}
         self._payments: dict[int, dict[str, Any]] = {}
         self._balances: dict[tuple[str, int], Decimal] = {}
+        #: what the last record checked leaves to say though it has no problem: a row that
+        #: is a voided record again (not written again, and not standing either)
+        self.notes: list[Problem] = []
 
     def prefetch(self, records: Sequence[Record | None]) -> None:
         """Look up what the next ``records`` will ask of the store (stored receipts, kg
@@ -174,7 +178,9 @@ class StoreChecks:
             self._delivered.update(self.store.delivered_kg(contract_nos))
 
     def check(self, record: Record) -> list[Problem]:
-        """The problems of writing ``record`` now (empty when it can be written, or is there)."""
+        """The problems of writing ``record`` now (empty when it can be written, or is there);
+        ``notes`` then says what to look at again."""
+        self.notes = []
         if isinstance(record, Household):
             return self._household(record)
         if isinstance(record, Enterprise):
@@ -330,6 +336,8 @@ class StoreChecks:
         if existing is not None:
             if existing.supply == record.supply and existing.day == record.day:
                 self.existing += 1
+                if getattr(existing, "voided", False):
+                    self._voided("supply", "supply_no", existing.id, record.supply_no)
                 return []
             return _p(
                 "supply_no",
@@ -357,6 +365,8 @@ class StoreChecks:
             )
             if same:
                 self.existing += 1
+                if getattr(existing, "voided", False):
+                    self._voided("payment", "reference", existing.id, record.reference)
                 return []
             return _p(
                 "reference",
@@ -375,6 +385,24 @@ class StoreChecks:
         self._balances[key] -= record.amount
         self._payments[record.season][record.reference] = record
         return []
+
+    def _voided(self, kind: str, field: str, record_id: int, value: str) -> None:
+        """Note that the row is record ``record_id``, voided: an import does not record it
+        again, and it stands nowhere (a bank's transfer returned and voided is still owed)."""
+        void = self.store.voids(kind, [record_id]).get(record_id)
+        reason = void.reason if void is not None else ""
+        day = (
+            china_day(dt.datetime.fromisoformat(void.recorded_at)).isoformat()
+            if void is not None
+            else ""
+        )
+        self.notes.append(
+            Problem(
+                field,
+                "recorded_voided",
+                {"value": value, "id": record_id, "reason": reason, "day": day},
+            )
+        )
 
 
 class _Rejects:
@@ -704,6 +732,8 @@ def import_file(
                     _look_at_lot(rows, row, row.record)
                 elif _left_draft(row):
                     rows.warn(row.raw.number, Problem("status", "contract_left_draft"))
+                for note in checks.notes:  # a voided record again: said, not written
+                    rows.warn(row.raw.number, note, row.cells.get(note.field, ""))
                 yield row, row.record, []
         # what a dry run says; a commit counts what it found written already instead
         rows.report.existing = checks.existing

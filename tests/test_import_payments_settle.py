@@ -1,0 +1,107 @@
+"""Paying a season from files: a bank's transfer returned and voided, then its file imported
+again, is said to be voided (not counted as paid), and the bank list then lists it again."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from orderfarm.cli import build_demo_file, main
+from orderfarm.io.loading import import_file
+from orderfarm.store import Store
+
+TODAY = dt.date(2019, 6, 1)
+HEADER = "付款流水号,农户身份证号,年度,付款日期,金额（元）,备注\n"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    build_demo_file(path, seed=7, households=24)
+    return path
+
+
+@pytest.fixture
+def demo(demo_db: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "season.db"
+    shutil.copy(demo_db, copy)
+    return copy
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main([*args, "--lang", "zh"], out=out)
+    return code, out.getvalue()
+
+
+def _bank(db: Path, folder: Path) -> dict[str, Decimal]:
+    """The bank list ``orderfarm settle --bank --full`` writes: amount by resident ID."""
+    target = folder / "bank.csv"
+    code, _ = _cli("settle", "--db", str(db), "--season", "2018", "--bank", str(target), "--full")
+    assert code == 0
+    with target.open(encoding="utf-8-sig", newline="") as f:
+        return {r["身份证号"]: Decimal(r["金额（元）"]) for r in csv.DictReader(f)}
+
+
+def test_a_returned_transfer_voided_then_its_file_imported_again_is_said_voided(
+    demo: Path, tmp_path: Path
+) -> None:
+    with Store.open(demo) as store:
+        owed = [s for s in store.settle(2018) if s.totals.balance > 1][:2]
+    first, second = owed
+    paid = tmp_path / "bank-return.csv"
+    paid.write_text(
+        HEADER
+        + f"BK-0001,{first.household_id},2018,2019-05-10,{first.totals.balance},一卡通代发\n"
+        + f"BK-0002,{second.household_id},2018,2019-05-10,{second.totals.balance},一卡通代发\n",
+        encoding="utf-8-sig",
+    )
+    code, said = _cli("import", "payments", str(paid), "--db", str(demo), "--today", "2019-06-01")
+    assert code == 0 and "已写入 2 条" in said, said
+    assert first.household_id not in _bank(demo, tmp_path)
+    # the bank returns the first transfer: wrong account
+    with Store.open(demo) as store:
+        (payment,) = [p for p in store.payments(season=2018) if p.reference == "BK-0001"]
+        store.void_payment(payment.id, "银行退回：账号错误")
+        before = store.counts(), store.audit_head()
+    # the same file imported again adds nothing, and says the voided row is not paid
+    code, said = _cli("import", "payments", str(paid), "--db", str(demo), "--today", "2019-06-01")
+    assert code == 0, said
+    assert "已写入 0 条，已存在 2 条" in said, said
+    (line,) = [x for x in said.splitlines() if "BK-0001" in x]
+    assert f"第 {payment.id} 号记录" in line and "作废" in line, line
+    assert "银行退回：账号错误" in line and "付款流水号" in line, line
+    assert not [x for x in said.splitlines() if "BK-0002" in x], said
+    with Store.open(demo) as store:
+        assert (store.counts(), store.audit_head()) == before
+    # still owed: the bank list has it again, to the fen, and it is paid in cash
+    assert _bank(demo, tmp_path)[first.household_id] == first.totals.balance
+    with Store.open(demo) as store:
+        store.record_payment(
+            first.household_id, 2018, first.totals.balance, dt.date(2019, 5, 20), "XJ-0001"
+        )
+        assert store.totals(first.household_id, 2018).balance == 0
+    assert first.household_id not in _bank(demo, tmp_path)
+
+
+def test_a_dry_run_says_a_voided_supply_in_the_file_again(demo: Path) -> None:
+    with Store.open(demo) as store:
+        record = store.input_records(season=2018)[0]
+        store.void_supply(record.id, "配发单录错")
+        text = (
+            "配发单号,合同编号,日期,投入品名称,数量,单位,单价（元）,结算方式\n"
+            f"{record.reference},{record.contract_no},{record.day},{record.supply.item},"
+            f"{record.supply.quantity},{record.supply.unit},{record.supply.unit_cost},"
+            f"{record.supply.charge.zh}\n"
+        )
+        report = import_file(store, text.encode(), "supplies", today=TODAY)
+        assert report.ok and report.existing == 1
+        (warning,) = report.doubts
+        assert warning.code == "recorded_voided" and warning.row == 2
+        assert "配发单录错" in warning.message("zh")
