@@ -105,3 +105,33 @@ def test_a_dry_run_says_a_voided_supply_in_the_file_again(demo: Path) -> None:
         (warning,) = report.doubts
         assert warning.code == "recorded_voided" and warning.row == 2
         assert "配发单录错" in warning.message("zh")
+
+
+@pytest.mark.parametrize(
+    ("account", "warned"),
+    [
+        ("6230548164713380000", True),  # 6230548164713387220 saved by Excel under 0
+        ("62305481647133800", True),
+        ("6230548164713387220", False),
+        ("6230548164713380", False),  # 16 digits: one in ten real accounts ends in 0
+        ("6230 5481 6471 3380 000", True),
+        ("", False),
+    ],
+)
+def test_a_household_whose_account_excel_cut_is_named_to_check(
+    demo: Path, tmp_path: Path, account: str, warned: bool
+) -> None:
+    source = tmp_path / "households.csv"
+    source.write_text(
+        "户主姓名,身份证号,镇/街道办,村,家庭人口,贫困状态,一卡通账号\n"
+        f"王五,611002195007250003,三岔河镇,东沟村,5,建档立卡贫困户,{account}\n",
+        encoding="utf-8-sig",
+    )
+    code, said = _cli("import", "households", str(source), "--db", str(demo))
+    assert code == 0 and "已写入 1 条" in said, said  # written all the same
+    named = [x for x in said.splitlines() if x.startswith("  请核对")]
+    if warned:
+        (line,) = named
+        assert "「一卡通账号」" in line and "Excel" in line and "存折" in line, line
+    else:
+        assert not named, said

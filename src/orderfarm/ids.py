@@ -167,3 +167,21 @@ def mask_account(account: str) -> str:
     """A payment account with only its last 4 characters shown."""
     account = "".join(account.split())
     return "*" * max(0, len(account) - 4) + account[-4:]
+
+
+#: Excel keeps 15 significant digits of a number: what it saved of a longer one ends in zeros
+EXCEL_DIGITS: Final = 15
+
+
+def account_doubt(account: str) -> Problem | None:
+    """Why a payment account deserves a second look — the digits of 17 or more after the
+    15th all zeros, as Excel saves an account it took for a number (6230186929546440273
+    shown under the format ``0`` as 6230186929546440000) — or ``None``. A warning, not a
+    refusal: a real account may end so (one in a hundred of 17 digits), but a bank transfer
+    to the account as saved would fail or reach another."""
+    account = "".join(account.split())
+    if len(account) <= EXCEL_DIGITS + 1 or not account.isdigit():
+        return None
+    if account[EXCEL_DIGITS:].strip("0"):
+        return None
+    return Problem("account", "account_cut_by_excel", {"digits": EXCEL_DIGITS})

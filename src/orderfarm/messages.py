@@ -562,6 +562,13 @@ MESSAGES: dict[str, dict[Lang, str]] = {
         "en": "{value!r} is already recorded with different data ({existing}); the file may not change a stored record",
         "zh": "「{value}」已登记且内容不同（{existing}），导入不能修改已登记的记录",
     },
+    "account_cut_by_excel": {
+        "en": "every digit after the {digits}th is 0, as Excel saves a long account it took "
+        "for a number (it keeps {digits} digits): check it against the passbook or card "
+        "before a bank list pays to it",
+        "zh": "第 {digits} 位之后全是 0，像是 Excel 按数字保存时丢失了位数（只保留 {digits} 位）："
+        "请与存折或卡号核对，以免银行代发失败或转错账户",
+    },
     "recorded_voided": {
         "en": "{value} is record {id}, voided on {day} ({reason}): it is not recorded again "
         "and counts nowhere; money paid again takes a reference of its own",

@@ -24,7 +24,7 @@ from typing import IO, Any, Final
 from orderfarm.contracts import Contract, ContractStatus
 from orderfarm.crops import Catalog
 from orderfarm.errors import OrderfarmError, Problem, ValidationError
-from orderfarm.ids import mask_resident_id
+from orderfarm.ids import account_doubt, mask_resident_id
 from orderfarm.io.cells import neutralise, unneutralise
 from orderfarm.io.columns import RecordType, record_type
 from orderfarm.io.errors import FileError, RowProblem
@@ -732,6 +732,10 @@ def import_file(
                     _look_at_lot(rows, row, row.record)
                 elif _left_draft(row):
                     rows.warn(row.raw.number, Problem("status", "contract_left_draft"))
+                elif isinstance(row.record, Household):
+                    doubt = account_doubt(row.record.account)
+                    if doubt is not None:  # an account Excel cut: the bank list would pay it
+                        rows.warn(row.raw.number, doubt, row.cells.get("account", ""))
                 for note in checks.notes:  # a voided record again: said, not written
                     rows.warn(row.raw.number, note, row.cells.get(note.field, ""))
                 yield row, row.record, []
