@@ -252,6 +252,14 @@ def get_user(store: Store, name: str) -> User:
     return _user_of(row)
 
 
+def password_stamp(store: Store, name: str) -> str | None:
+    """What a login keeps of the password it was made with (the seal of the stored hash), so
+    that a password set since — reset by an admin, or changed in another browser — ends it;
+    ``None`` when there is no such user."""
+    row = store._read(lambda conn: _user_row(conn, name.strip()))
+    return None if row is None else password_seal(str(row["password_hash"]))
+
+
 def has_users(store: Store) -> bool:
     """Whether any user exists (a new database has none until an admin is created)."""
     row = store._read(lambda conn: conn.execute("SELECT 1 FROM users LIMIT 1").fetchone())
@@ -477,6 +485,7 @@ __all__ = [
     "get_user",
     "has_users",
     "list_users",
+    "password_stamp",
     "set_active",
     "set_password",
     "set_role",

@@ -373,6 +373,11 @@ def _refresh_user(store: Store) -> User | None:
     if fresh is None or not fresh.active:
         logout()
         return None
+    if store_users.password_stamp(store, user.name) != st.session_state.get("user_stamp"):
+        # the password was set since this login (reset by an admin: it may have leaked)
+        logout()
+        st.session_state["logged_out_why"] = "login_again_password"
+        return None
     if fresh != user:
         st.session_state["user"] = fresh
     return fresh
@@ -392,6 +397,8 @@ def _own_password(store: Store, user: User, lang: Lang) -> None:
             for message in exc.messages(lang):
                 st.error(message)
         else:
+            # this login goes on with the new password; others of the user's end
+            st.session_state["user_stamp"] = store_users.password_stamp(store, user.name)
             st.success(t("password_changed", lang))
 
 

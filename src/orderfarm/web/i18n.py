@@ -180,6 +180,10 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "此账户已停用，请联系管理员",
         "en": "This account is disabled: ask an administrator",
     },
+    "login_again_password": {
+        "zh": "您的密码已被更改，请用新密码重新登录",
+        "en": "Your password was changed: log in again with the new one",
+    },
     "change_role": {"zh": "修改角色", "en": "Change the role"},
     "role_changed": {"zh": "{name} 的角色已改为{role}", "en": "{name} is now {role}"},
     "checked_save_anyway": {

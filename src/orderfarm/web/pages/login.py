@@ -19,8 +19,13 @@ with st.form("login_form"):
     name = st.text_input(t("user_name", lang), key="login_name")
     password = st.text_input(t("password", lang), type="password", key="login_password")
     submitted = st.form_submit_button(t("login", lang), key="login_submit")
+why = st.session_state.pop("logged_out_why", None)
+if why:
+    st.info(t(why, lang))
 if submitted:
     try:
+        # read before the password is checked: a password set in between ends this login
+        stamp = store_users.password_stamp(current_store(), name)
         user = store_users.authenticate(current_store(), name, password)
     except LoginFailed as exc:
         log.warning("failed login for %r (%s)", name, exc.reason)
@@ -36,5 +41,6 @@ if submitted:
         st.error(t("unexpected", lang))
     else:
         st.session_state["user"] = user
+        st.session_state["user_stamp"] = stamp
         st.session_state["ref_key"] = secrets.token_bytes(16)
         st.rerun()
