@@ -135,3 +135,37 @@ def test_a_household_whose_account_excel_cut_is_named_to_check(
         assert "「一卡通账号」" in line and "Excel" in line and "存折" in line, line
     else:
         assert not named, said
+
+
+def test_amounts_as_excel_writes_currency_are_read_to_the_fen_and_others_refused(
+    demo: Path, tmp_path: Path
+) -> None:
+    with Store.open(demo) as store:
+        owed = [s for s in store.settle(2018) if s.totals.balance > 200][:3]
+    a, b, c = (s.household_id for s in owed)
+    good = tmp_path / "good.csv"
+    good.write_text(
+        HEADER
+        + f"Y-1,{a},2018,2019-05-10,¥100.10,x\n"
+        + f'Y-2,{b},2018,2019-05-10,"￥1,00.00",x\n'  # a misplaced comma: refused
+        + f"Y-3,{c},2018,2019-05-10,99.99元,x\n"
+        + f"Y-4,{c},2018,2019-05-10,¥ 0.005,x\n"
+        + f"Y-5,{c},2018,2019-05-10,$5,x\n",
+        encoding="utf-8-sig",
+    )
+    with Store.open(demo) as store:
+        before = store.counts(), store.audit_head()
+        report = import_file(store, good, "payments", commit=True, today=TODAY)
+        assert [(p.row, p.column, p.code) for p in report.problems] == [
+            (3, "amount", "not_a_number"),
+            (5, "amount", "too_many_places"),
+            (6, "amount", "not_a_number"),
+        ]
+        assert (store.counts(), store.audit_head()) == before
+        fixed = good.read_text(encoding="utf-8-sig").splitlines()
+        good.write_text("\n".join([fixed[0], fixed[1], fixed[3]]) + "\n", encoding="utf-8-sig")
+        report = import_file(store, good, "payments", commit=True, today=TODAY)
+        assert report.committed and report.added == 2
+        paid = {p.reference: p.amount for p in store.payments(season=2018)}
+        assert (paid["Y-1"], paid["Y-3"]) == (Decimal("100.10"), Decimal("99.99"))
+        assert store.totals(a, 2018).balance == owed[0].totals.balance - Decimal("100.10")

@@ -163,6 +163,10 @@ def parse_charge(text: str) -> ChargeMode:
     raise ValueError(text)
 
 
+#: an amount with its currency sign or unit around it, and the number inside
+_CURRENCY: Final = re.compile(r"[¥￥]?\s*(.*?)\s*元?", re.DOTALL)
+
+
 class _Row:
     """The cells of one row with parsers that record problems instead of raising."""
 
@@ -195,8 +199,12 @@ class _Row:
         places: int | None = None,
         rate: bool = False,
         maximum: Decimal = _MAXIMUM,
+        money: bool = False,
     ) -> Decimal | None:
         raw = self.text(key)
+        if money:  # an amount as Excel's currency format writes it: ¥1,148.30, ￥981.08, 981.08元
+            bare = _CURRENCY.fullmatch(raw)
+            raw = bare[1] if bare is not None else raw
         if not raw:
             if required:
                 self.add(key, "required")
@@ -669,7 +677,7 @@ def _payment(row: _Row) -> PaymentRecord:
     day = row.date("day")
     if season is not None and day is not None and day.year < season:  # as the store refuses it
         row.add("day", "paid_before_season", day=day.isoformat(), season=season)
-    amount = row.number("amount", positive=True, places=2)
+    amount = row.number("amount", positive=True, places=2, money=True)
     if household:
         try:
             from orderfarm.ids import validate_resident_id
