@@ -1,4 +1,4 @@
-"""Who may manage users stays: the last active administrator is not disabled or demoted."""
+"""Users as admins manage them: someone stays who can, and no name passes for another's."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from orderfarm.auth import Role, User
+from orderfarm.errors import ValidationError
 from orderfarm.session import Session
-from orderfarm.store import Store, StoreError
+from orderfarm.store import ConflictError, Store, StoreError
 from orderfarm.store.users import add_user, get_user, list_users, set_active, set_role
 
 PASSWORD = "菊芋保护价2018"
@@ -54,3 +55,25 @@ def test_an_admin_may_step_down_once_another_admin_is_active(store: Store) -> No
         ("deputy", Role.ADMIN),
     ]
     assert store.verify().ok
+
+
+@pytest.mark.parametrize("name", ["ＬＩ", "Ｌｉ", "LI"])
+def test_a_name_that_reads_as_another_users_is_taken(store: Store, name: str) -> None:
+    """Full-width letters (a Chinese input method's) read as their ASCII: ＬＩ would pass for
+    li in the audit."""
+    add_user(store, "li", Role.CLERK, PASSWORD, actor="script")
+    head = store.audit_head()
+    with pytest.raises(ConflictError) as caught:
+        add_user(store, name, Role.ADMIN, PASSWORD, actor="script")
+    assert caught.value.message("zh") == "用户名: li 已存在"
+    assert store.audit_head() == head
+
+
+@pytest.mark.parametrize("name", ["SCRIPT", "Script", "ｓｃｒｉｐｔ"])
+def test_the_scripts_name_is_kept_in_any_case_or_width(store: Store, name: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        add_user(store, name, Role.CLERK, PASSWORD, actor="script")
+    assert [p.message("zh") for p in caught.value.problems] == [
+        "用户名: 「script」留给脚本使用，请换一个用户名"
+    ]
+    assert list_users(store) == []

@@ -24,6 +24,7 @@ import itertools
 import os
 import sqlite3
 import threading
+import unicodedata
 from collections.abc import Callable
 from typing import Final
 
@@ -66,10 +67,15 @@ def _check_name(name: object) -> str:
         raise ValidationError.one("user_name", "blank")
     if len(text) > NAME_LIMIT or any(c.isspace() for c in text):
         raise ValidationError.one("user_name", "bad_user_name", limit=NAME_LIMIT)
-    if text == DEFAULT_ACTOR:
+    if _folded(text) == DEFAULT_ACTOR:  # nor SCRIPT, nor ｓｃｒｉｐｔ: read as a script's
         # Scripts write as "script" with the file owner's rights (Store._authorize).
         raise ValidationError.one("user_name", "reserved_user_name", name=DEFAULT_ACTOR)
     return text
+
+
+def _folded(name: str) -> str:
+    """A name as it reads: full-width letters as their ASCII, in any case (ＬＩ, Li, li)."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_password(password: object) -> str:
@@ -123,9 +129,15 @@ def add_user(store: Store, name: str, role: Role | str, password: str, *, actor:
     def work(conn: sqlite3.Connection) -> User:
         store._authorize(conn, actor, Permission.MANAGE_USERS)
         # (Clerk and clerk are one name: whoever logs in as either is that user)
-        taken = conn.execute(
-            "SELECT name FROM users WHERE name = ? COLLATE NOCASE", (name,)
-        ).fetchone()
+        # nor ＬＩ beside li: a name that reads as another's would pass for it in the audit
+        taken = next(
+            (
+                row
+                for row in conn.execute("SELECT name FROM users")
+                if _folded(str(row[0])) == _folded(name)
+            ),
+            None,
+        )
         if taken:
             raise ConflictError(
                 f"the user name {taken[0]} is taken (用户名已存在)",
