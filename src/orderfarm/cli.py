@@ -84,7 +84,6 @@ def _db_path(args: argparse.Namespace) -> Path:
 
 def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
     from orderfarm.store import Store
-    from orderfarm.store.errors import StoreIOError, StoreReadOnlyError
 
     path = _db_path(args)
     if not create and not path.exists():
@@ -97,15 +96,9 @@ def _open_store(args: argparse.Namespace, *, create: bool = False) -> Store:
             f"{path} 是空文件，不是 orderfarm 数据库（新建数据库请运行 orderfarm init）",
             f"{path} is an empty file, not an orderfarm database (run orderfarm init to make one)",
         )
-    try:
+    if create:
         return Store.open(path)
-    except (StoreReadOnlyError, StoreIOError) as exc:
-        if create or not path.is_file():
-            raise
-        try:  # a copy kept as evidence where nothing can be written: read as it is
-            return Store.open(path, read_only=True)
-        except OrderfarmError:
-            raise exc from None
+    return Store.open_existing(path)  # a copy kept as evidence is read as it is
 
 
 def _date(text: str) -> dt.date:
@@ -831,8 +824,17 @@ def cmd_app(args: argparse.Namespace, out: TextIO) -> int:
         from orderfarm.store import Store
         from orderfarm.store.users import ensure_admin
 
-        with Store.open(db) as store:
-            _show_password(out, ensure_admin(store, actor=args.actor), args.lang)
+        with Store.open_existing(db) as store:
+            if store.read_only:  # a copy kept as evidence: served to read, as it is
+                _say(
+                    out,
+                    "数据库不能写入，页面只读打开：可以查看、查询和下载，不能录入或修改",
+                    "the database cannot be written: the page serves it read-only (view, "
+                    "search and download; nothing can be recorded or changed)",
+                    args.lang,
+                )
+            else:
+                _show_password(out, ensure_admin(store, actor=args.actor), args.lang)
     if shutil.which("streamlit") is None and not _has_module("streamlit"):
         _say(
             out,

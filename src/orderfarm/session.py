@@ -318,6 +318,17 @@ class Session:
         """Whether the user's role grants ``permission`` (and the user is active)."""
         return self.user.active and self.user.role.may(permission)
 
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened read-only (a copy kept as evidence): it writes
+        nothing, so the page offers no form that would."""
+        return self.store.read_only
+
+    def may_write(self, permission: Permission) -> bool:
+        """Whether the user may ``permission`` and the store can be written: what the page
+        offers a form for."""
+        return not self.read_only and self.may(permission)
+
     def need(self, permission: Permission) -> None:
         """Raise ``PermissionDenied`` unless the user may ``permission``."""
         if not self.may(permission):

@@ -21,6 +21,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, NamedTuple, Self, TypeVar, overload
 
@@ -64,6 +65,8 @@ from orderfarm.store.errors import (
     ConflictError,
     NotFoundError,
     RefusedError,
+    StoreIOError,
+    StoreReadOnlyError,
     VoidError,
 )
 from orderfarm.store.records import (
@@ -1037,6 +1040,33 @@ class Store:
             db.close()
             raise
         return cls(db, clock=clock, catalog=catalog)
+
+    @classmethod
+    def open_existing(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> Store:
+        """Open the store in the existing file ``path`` to work on it, or read it as it is
+        (``read_only``) when it cannot be written: a copy kept as evidence, on a read-only
+        medium or in a folder that cannot be written. The command line and the page open
+        their database so.
+
+        When the read-only open is refused too (transactions left in the write-ahead log, or
+        another schema version), the error of the writable open is raised: the file cannot be
+        written, and it is not read wrong.
+        """
+        try:
+            return cls.open(path, clock=clock)
+        except (StoreReadOnlyError, StoreIOError) as exc:
+            if not Path(path).is_file():
+                raise
+            try:
+                return cls.open(path, clock=clock, read_only=True)
+            except OrderfarmError:
+                raise exc from None
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened read-only (``open(..., read_only=True)``): every write
+        is refused."""
+        return self._db.read_only
 
     def close(self) -> None:
         """Close the store's connections."""

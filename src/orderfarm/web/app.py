@@ -54,8 +54,9 @@ def db_path(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
 @st.cache_resource(show_spinner=False)
 def open_store(path: str) -> Store:
     """One ``Store`` per database file for the server: it opens a connection per thread (each
-    script run is a thread) and closes those of ended threads itself."""
-    return Store.open(path)
+    script run is a thread) and closes those of ended threads itself. A file that cannot be
+    written (a copy kept as evidence) is served read-only, as the command line reads it."""
+    return Store.open_existing(path)
 
 
 def current_lang() -> Lang:
@@ -93,6 +94,11 @@ def context() -> Ctx:
         st.stop()
     key = st.session_state.setdefault("ref_key", secrets.token_bytes(16))
     return Ctx(Session(current_store(), user, ref_key=key), current_lang())
+
+
+def read_only_said(store: Store, lang: Lang) -> str | None:
+    """What the page says at its top when the store was opened read-only; else ``None``."""
+    return t("read_only_store", lang, path=Path(store.path).name) if store.read_only else None
 
 
 def run(body: Callable[[Ctx], None]) -> None:
@@ -318,6 +324,14 @@ def table_bytes(table: Table, fmt: str, lang: Lang) -> bytes:
     return buffer.getvalue()
 
 
+def full_ids_choice(ctx: Ctx, *, key: str) -> bool:
+    """The choice of an export with full resident IDs and accounts, for a role that sees them.
+    A full export is a reveal the audit records, so a store opened read-only, which can
+    record nothing, does not offer it."""
+    s = ctx.session
+    return s.personal and not s.read_only and bool(st.checkbox(ctx.t("full_ids"), key=key))
+
+
 def export_download(
     ctx: Ctx,
     *,
@@ -439,6 +453,9 @@ def main() -> None:
         st.error(t("db_failed", lang))
         return
     st.session_state["_db_path"] = path
+    read_only = read_only_said(store, lang)
+    if read_only:
+        st.warning(read_only, icon="🔒")
     try:
         user = _refresh_user(store)
         if user is None:
@@ -448,13 +465,14 @@ def main() -> None:
             if st.sidebar.button(t("logout", lang), key="logout"):
                 logout()
                 st.rerun()
-            with st.sidebar.expander(t("change_password", lang)):
-                _own_password(store, user, lang)
+            if not store.read_only:
+                with st.sidebar.expander(t("change_password", lang)):
+                    _own_password(store, user, lang)
             pages = [
                 st.Page(
                     PAGES_DIR / f"{spec.name}.py", title=t(spec.title_key, lang), url_path=spec.name
                 )
-                for spec in helpers.pages_for(user.role)
+                for spec in helpers.pages_for(user.role, read_only=store.read_only)
             ]
         st.navigation(pages, expanded=True).run()  # every page named: none behind "View more"
     except Exception:  # the pages guard their own bodies; this is the shell failing

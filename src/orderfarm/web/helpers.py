@@ -39,6 +39,9 @@ class PageSpec:
     name: str
     title_key: str
     needs: Permission
+    #: whether the page has something to show on a store that cannot be written (its forms
+    #: hidden); a page that is one form (weighing, inputs, payments, users) is left out
+    reads: bool = True
 
 
 #: Every page, in navigation order.
@@ -46,22 +49,23 @@ PAGES: Final = (
     PageSpec("dashboard", "nav_dashboard", P.VIEW_REPORTS),
     PageSpec("households", "nav_households", P.VIEW_REPORTS),
     PageSpec("contracts", "nav_contracts", P.WRITE_CONTRACTS),
-    PageSpec("weighing", "nav_weighing", P.RECORD_DELIVERY),
-    PageSpec("inputs", "nav_inputs", P.RECORD_INPUT),
-    PageSpec("payments", "nav_payments", P.RECORD_PAYMENT),
+    PageSpec("weighing", "nav_weighing", P.RECORD_DELIVERY, reads=False),
+    PageSpec("inputs", "nav_inputs", P.RECORD_INPUT, reads=False),
+    PageSpec("payments", "nav_payments", P.RECORD_PAYMENT, reads=False),
     PageSpec("settlement", "nav_settlement", P.VIEW_REPORTS),
     PageSpec("estimate", "nav_estimate", P.VIEW_REPORTS),
     PageSpec("market", "nav_market", P.VIEW_REPORTS),
     PageSpec("files", "nav_files", P.IMPORT),
     PageSpec("inspection", "nav_inspection", P.INSPECT),
     PageSpec("audit", "nav_audit", P.VIEW_AUDIT),
-    PageSpec("users", "nav_users", P.MANAGE_USERS),
+    PageSpec("users", "nav_users", P.MANAGE_USERS, reads=False),
 )
 
 
-def pages_for(role: Role) -> list[PageSpec]:
-    """The pages a role may use, in navigation order."""
-    return [page for page in PAGES if role.may(page.needs)]
+def pages_for(role: Role, *, read_only: bool = False) -> list[PageSpec]:
+    """The pages a role may use, in navigation order; on a store opened ``read_only``, those
+    with something to read."""
+    return [page for page in PAGES if role.may(page.needs) and (page.reads or not read_only)]
 
 
 # -- search ------------------------------------------------------------------------------------

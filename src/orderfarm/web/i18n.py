@@ -41,6 +41,11 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "zh": "无法打开数据库，详情见日志",
         "en": "The database cannot be opened; see the log",
     },
+    "read_only_store": {
+        "zh": "只读：此数据库不能写入（{path}），页面只能查看、查询和下载，不能录入或修改",
+        "en": "Read-only: this database cannot be written ({path}); the page can view, search "
+        "and download, not record or change anything",
+    },
     "denied": {
         "zh": "您的角色无权执行此操作（{permission}）",
         "en": "Your role may not do this ({permission})",

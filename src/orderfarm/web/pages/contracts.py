@@ -218,7 +218,7 @@ def _end(ctx: app.Ctx, contract: Contract, head_name: str) -> None:
     early (with its reason) or close it at the end of its season. Its own step's widgets are
     keyed by the contract, so nothing typed for one follows the clerk to another."""
     s = ctx.session
-    if not s.may(Permission.WRITE_CONTRACTS):
+    if not s.may_write(Permission.WRITE_CONTRACTS):
         return
     steps = _ENDINGS.get(contract.status, ())
     with st.expander(ctx.t("end_contract")):
@@ -271,6 +271,9 @@ def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_contracts"))
     seasons = ctx.session.seasons() or [china_today().year]
     season = int(st.selectbox(ctx.t("season"), seasons, key="c_list_season") or seasons[0])
+    if ctx.session.read_only:  # nothing can be created or signed: the list alone
+        _list(ctx, season)
+        return
     tabs = st.tabs([ctx.t("contract_list"), ctx.t("create_contract"), ctx.t("sign_village")])
     with tabs[0]:
         _list(ctx, season)

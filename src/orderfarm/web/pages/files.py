@@ -149,7 +149,7 @@ def _export(ctx: app.Ctx) -> None:
     seasons = s.seasons()
     season = st.selectbox(ctx.t("season"), seasons, key="f_season") if seasons else None
     fmt = str(st.radio(ctx.t("file_format"), ["xlsx", "csv"], key="f_format", horizontal=True))
-    full = s.personal and st.checkbox(ctx.t("full_ids"), key="f_full")
+    full = app.full_ids_choice(ctx, key="f_full")
     app.export_download(
         ctx,
         key="f",
@@ -163,6 +163,9 @@ def _export(ctx: app.Ctx) -> None:
 
 def body(ctx: app.Ctx) -> None:
     st.title(ctx.t("nav_files"))
+    if ctx.session.read_only:  # nothing can be imported: the exports alone
+        _export(ctx)
+        return
     tabs = st.tabs([ctx.t("import"), ctx.t("export")])
     with tabs[0]:
         _import(ctx)

@@ -186,7 +186,7 @@ def body(ctx: app.Ctx) -> None:
     query = st.text_input(ctx.t("search"), key="hh_search", placeholder=ctx.t("search_hint"))
     listing = st.container()  # filled after the editor, so that it shows what was just saved
     search = s.search_households(query, limit=SHOWN)
-    if s.may(Permission.WRITE_PARTIES) and _editor(ctx, list(search.found)):
+    if s.may_write(Permission.WRITE_PARTIES) and _editor(ctx, list(search.found)):
         search = s.search_households(query, limit=SHOWN)
     with listing:
         st.caption(ctx.t("found_households", count=search.matched, total=search.total))

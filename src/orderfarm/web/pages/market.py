@@ -56,7 +56,7 @@ def body(ctx: app.Ctx) -> None:
         return
     crop, form = crop_form
     product = s.catalog.form(crop, form)
-    if s.may(Permission.SET_PRICES):
+    if s.may_write(Permission.SET_PRICES):
         st.subheader(ctx.t("enter_price"))
         slots = app.Slots()
         cols = st.columns(3)

@@ -109,8 +109,8 @@ def _season(ctx: app.Ctx, season: int) -> None:
     what = st.selectbox(
         ctx.t("download_what"), exports, key="s_what", format_func=lambda w: ctx.t(f"export_{w}")
     )
-    full = s.personal and st.checkbox(ctx.t("full_ids"), key="s_full")
-    app.export_download(ctx, key="s", what=str(what), season=season, fmt=str(fmt), full=bool(full))
+    full = app.full_ids_choice(ctx, key="s_full")
+    app.export_download(ctx, key="s", what=str(what), season=season, fmt=str(fmt), full=full)
 
 
 def body(ctx: app.Ctx) -> None:
